@@ -1,0 +1,1 @@
+"""Platform adapters: the shell (default), memory (tests), and later Slack and Discord."""

@@ -1,0 +1,107 @@
+"""The adapter contract: the small surface every platform implements.
+
+The core talks to platforms only through this protocol. Differences between
+platforms are declared as ``Capabilities`` (can it open a group DM? does it
+have modals?), never tested with ``if platform == …``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from bot.events import Event
+from bot.messages import Form, OutgoingMessage
+
+Dispatch = Callable[[Event], Awaitable[None]]
+MessageRef = dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What a platform can do, and how fast the outbox may talk to it.
+
+    ``rate_per_second`` and ``burst`` size the deliverer's token bucket;
+    ``None`` means no limit (the shell, tests).
+    """
+
+    group_dm: bool = True
+    modals: bool = True
+    threads: bool = True
+    private_threads: bool = False
+    max_form_fields: int | None = None
+    rate_per_second: float | None = None
+    burst: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelMember:
+    platform_user_id: str
+    display_name: str
+    timezone: str | None = None
+    is_bot: bool = False
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered this time."""
+
+
+class RateLimited(DeliveryError):
+    """The platform said 429; wait ``retry_after`` seconds before the next send."""
+
+    def __init__(self, retry_after: float, message: str = "rate limited") -> None:
+        super().__init__(f"{message} (retry after {retry_after:g} s)")
+        self.retry_after = retry_after
+
+
+class TransientDeliveryError(DeliveryError):
+    """A 5xx or a dropped connection: worth trying again later."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """The platform will never accept this one (bot not in channel, member gone)."""
+
+
+class Adapter(Protocol):
+    """One platform connection."""
+
+    @property
+    def platform(self) -> str: ...
+
+    @property
+    def capabilities(self) -> Capabilities: ...
+
+    async def start(self, dispatch: Dispatch) -> None:
+        """Begin receiving events; each is handed to ``dispatch``."""
+        ...
+
+    async def stop(self) -> None: ...
+
+    async def deliver(
+        self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
+    ) -> MessageRef:
+        """Send one message and return the platform's reference to it.
+
+        Raises ``RateLimited``, ``TransientDeliveryError`` or
+        ``PermanentDeliveryError``; the deliverer decides what follows.
+        ``idempotency_key`` may be passed on as a nonce where the platform
+        de-duplicates sends.
+        """
+        ...
+
+    async def open_dm(self, workspace_id: str, member_id: str) -> str:
+        """The channel id of the bot's DM with a member (creating it if needed)."""
+        ...
+
+    async def open_group(self, workspace_id: str, member_ids: tuple[str, ...]) -> str:
+        """A conversation with several members (only when ``capabilities.group_dm``)."""
+        ...
+
+    async def list_channel_members(
+        self, workspace_id: str, channel_id: str
+    ) -> list[ChannelMember]: ...
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        """Show a form to the member who caused ``event`` (a modal, or field by field)."""
+        ...

@@ -1,0 +1,398 @@
+"""The shell adapter: a small chat workspace in a terminal (the default).
+
+Anyone can talk to Convene with no Slack or Discord account, and a transcript
+of lines can be replayed as a script. The grammar of a line:
+
+- ``TEXT`` the operator (``you``) speaks in the current channel;
+  ``NAME: TEXT`` NAME speaks there; ``NAME@#channel: TEXT`` in another
+  channel; ``NAME@#channel/N: TEXT`` in the thread under message N;
+  ``NAME@dm: TEXT`` in a DM with the bot. Unknown names become members.
+- A TEXT starting with ``/`` is a slash command; ``[Label]`` presses the
+  button with that label on the newest message NAME can see.
+- When a form is open for NAME, NAME's next lines fill its fields in turn.
+- ``:clock`` prints the time; ``:clock +7d`` (``+3h``, ``+30m``) moves it,
+  firing due schedules on the way; ``:clock 2026-12-01 09:00`` moves it to a
+  UTC time. ``:help`` explains; ``:quit`` leaves. ``# text`` is a comment.
+
+Everything the bot says is printed on lines starting ``bot →``, flushed at
+once, so a program driving Convene through a pipe sees each line as it comes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import re
+import threading
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from adapters.base import Capabilities, ChannelMember, Dispatch, MessageRef
+from bot import markup
+from bot.events import (
+    ButtonClicked,
+    Event,
+    FormSubmitted,
+    MessagePosted,
+    Place,
+    PlaceKind,
+    SlashCommand,
+)
+from bot.messages import Form, OutgoingMessage
+
+PLATFORM = "shell"
+WORKSPACE_ID = "shell"
+
+_SPEAKER = re.compile(
+    r"^(?P<name>[A-Za-z][\w.\-]{0,39})(?:@(?P<where>dm|#[\w.\-]+(?:/\d+)?))?:\s?(?P<text>.*)$"
+)
+_BUTTON = re.compile(r"^\[(?P<label>[^\]]+)\]$")
+_STEP = re.compile(r"^\+(?P<amount>\d+)(?P<unit>[dhm])$")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+
+SHELL_HELP = """\
+Shell grammar:
+  TEXT                  you speak in #{channel}
+  NAME: TEXT            NAME speaks in #{channel} (unknown names become members)
+  NAME@#chan: TEXT      NAME speaks in #chan;  NAME@#chan/N: TEXT in the thread of message N
+  NAME@dm: TEXT         NAME writes to the bot in a DM
+  /command ...          a slash command, e.g. /convene help
+  [Label]               press the button with that label on the newest message you can see
+  :clock                print the time;  :clock +7d / +3h / +30m moves it, running due schedules
+  :clock YYYY-MM-DD HH:MM   move the clock to that UTC time
+  :quit                 leave (Ctrl-D or Ctrl-C work too)"""
+
+
+@dataclass
+class _Shown:
+    """A message the shell printed, kept so buttons and threads can refer to it."""
+
+    number: int
+    message: OutgoingMessage
+    where: str
+
+    def visible_to(self, member: str) -> bool:
+        if self.message.visible_to is not None:
+            return self.message.visible_to == member
+        if self.message.target.kind in ("dm", "group"):
+            return member in self.message.target.member_ids
+        return True
+
+
+@dataclass
+class _OpenForm:
+    form: Form
+    event: Event
+    answers: dict[str, str] = field(default_factory=dict)
+
+    def next_field(self) -> int:
+        return len(self.answers)
+
+
+ClockMover = Callable[[datetime], Awaitable[None]]
+
+
+class ShellAdapter:
+    """Reads lines, turns them into events, prints what the bot says."""
+
+    capabilities = Capabilities(group_dm=True, modals=True, threads=True)
+
+    def __init__(
+        self,
+        out: TextIO,
+        *,
+        channel: str = "general",
+        operator: str = "you",
+        workspace_name: str = "Convene",
+        echo: bool = False,
+    ) -> None:
+        self._out = out
+        self.channel = channel
+        self.operator = operator
+        self.workspace_name = workspace_name
+        self._echo = echo
+        self._dispatch: Dispatch | None = None
+        self._shown: list[_Shown] = []
+        self._numbers = itertools.count(1)
+        self._forms: dict[str, _OpenForm] = {}
+
+    @property
+    def platform(self) -> str:
+        return PLATFORM
+
+    # -- adapter protocol -----------------------------------------------------
+
+    async def start(self, dispatch: Dispatch) -> None:
+        self._dispatch = dispatch
+
+    async def stop(self) -> None:
+        self._dispatch = None
+
+    async def deliver(
+        self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
+    ) -> MessageRef:
+        number = next(self._numbers)
+        where = self._where(message)
+        self._shown.append(_Shown(number, message, where))
+        text = markup.render(message.text, escape=_strip_fences, render_mention=lambda m: f"@{m}")
+        lines = text.split("\n")
+        self.print(f"bot → {where}: {lines[0]}")
+        for line in lines[1:]:
+            self.print(f"bot →   {line}".rstrip())
+        if message.buttons:
+            self.print("bot →   " + " ".join(f"[{b.label}]" for b in message.buttons))
+        ref: dict[str, Any] = {"message_id": str(number), "channel_id": self._channel_id(message)}
+        if message.target.thread_id:
+            ref["thread_id"] = message.target.thread_id
+        return ref
+
+    async def open_dm(self, workspace_id: str, member_id: str) -> str:
+        return f"dm:{member_id}"
+
+    async def open_group(self, workspace_id: str, member_ids: tuple[str, ...]) -> str:
+        return "group:" + "+".join(sorted(member_ids))
+
+    async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
+        # Everyone who has spoken in the shell can be reached in any channel.
+        return []
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        self._forms[event.actor_id] = _OpenForm(form, event)
+        self.print(f"bot → {event.actor_id} (form): {form.title}. Type /cancel to stop.")
+        self._ask(event.actor_id)
+
+    # -- output -----------------------------------------------------------------
+
+    def print(self, line: str) -> None:
+        self._out.write(line + "\n")
+        self._out.flush()
+
+    def _where(self, message: OutgoingMessage) -> str:
+        target = message.target
+        if target.kind == "dm":
+            return f"{target.member_ids[0]} (DM)"
+        if target.kind == "group":
+            return "group " + "+".join(target.member_ids)
+        base = f"#{target.channel_id}"
+        if target.kind == "thread":
+            base += f" thread {target.thread_id}"
+        if message.visible_to:
+            base += f" (to {message.visible_to})"
+        return base
+
+    @staticmethod
+    def _channel_id(message: OutgoingMessage) -> str:
+        target = message.target
+        if target.kind == "dm":
+            return f"dm:{target.member_ids[0]}"
+        if target.kind == "group":
+            return "group:" + "+".join(target.member_ids)
+        return target.channel_id or ""
+
+    # -- input ------------------------------------------------------------------
+
+    async def handle_line(self, line: str, move_clock: ClockMover, now: datetime) -> bool:
+        """Act on one line; False when the operator asked to quit."""
+
+        line = line.rstrip("\r\n")
+        if self._echo:
+            self.print(line)
+        stripped = line.strip()
+        if not stripped:
+            return True
+        if stripped.startswith("#"):
+            return True
+        if stripped.startswith(":"):
+            return await self._shell_command(stripped, move_clock, now)
+        name, where, text = self.operator, None, stripped
+        match = _SPEAKER.match(stripped)
+        if match is not None:
+            name, where, text = match["name"], match["where"], match["text"].strip()
+        if name in self._forms:
+            await self._fill_form(name, text)
+            return True
+        place = self._place(name, where)
+        await self._speak(name, place, text)
+        return True
+
+    def _place(self, name: str, where: str | None) -> Place:
+        if where == "dm":
+            return Place(PlaceKind.DM, f"dm:{name}")
+        if where is None:
+            return Place(PlaceKind.CHANNEL, self.channel, channel_name=self.channel)
+        channel, _, thread = where[1:].partition("/")
+        if thread:
+            return Place(PlaceKind.THREAD, channel, thread_id=thread, channel_name=channel)
+        return Place(PlaceKind.CHANNEL, channel, channel_name=channel)
+
+    def _common(self, name: str, place: Place, raw: str) -> dict[str, Any]:
+        return {
+            "platform": PLATFORM,
+            "workspace_id": WORKSPACE_ID,
+            "actor_id": name,
+            "actor_name": name,
+            "place": place,
+            "event_id": f"shell-{uuid.uuid4().hex[:16]}",
+            "raw": {"line": raw},
+        }
+
+    async def _speak(self, name: str, place: Place, text: str) -> None:
+        if text.startswith("/") and len(text) > 1:
+            command, _, rest = text[1:].partition(" ")
+            await self._send(
+                SlashCommand(**self._common(name, place, text), command=command, text=rest.strip())
+            )
+            return
+        button = _BUTTON.match(text)
+        if button is not None:
+            await self._press(name, button["label"].strip(), text)
+            return
+        await self._send(MessagePosted(**self._common(name, place, text), text=text))
+
+    async def _press(self, name: str, label: str, raw: str) -> None:
+        for shown in reversed(self._shown):
+            if not shown.visible_to(name):
+                continue
+            for button in shown.message.buttons:
+                if button.label.lower() == label.lower():
+                    target = shown.message.target
+                    place = (
+                        Place(PlaceKind.DM, f"dm:{name}")
+                        if target.kind in ("dm", "group")
+                        else Place(PlaceKind.CHANNEL, target.channel_id or self.channel)
+                    )
+                    await self._send(
+                        ButtonClicked(
+                            **self._common(name, place, raw),
+                            action_id=button.action_id,
+                            value=button.value,
+                            message_ref={"message_id": str(shown.number)},
+                        )
+                    )
+                    return
+        self.print(f"shell → {name} can see no button [{label}]")
+
+    async def _send(self, event: Event) -> None:
+        if self._dispatch is None:
+            raise RuntimeError("the shell adapter has not been started")
+        await self._dispatch(event)
+
+    def _ask(self, name: str) -> None:
+        state = self._forms[name]
+        spec = state.form.fields[state.next_field()]
+        hints = []
+        if spec.choices:
+            hints.append("one of: " + ", ".join(spec.choices))
+        if not spec.required:
+            hints.append("or - to leave it empty")
+        hint = f" ({'; '.join(hints)})" if hints else ""
+        self.print(f"bot → {name} (form): {spec.label}{hint}")
+
+    async def _fill_form(self, name: str, text: str) -> None:
+        state = self._forms[name]
+        if text == "/cancel":
+            del self._forms[name]
+            self.print(f"bot → {name} (form): cancelled; nothing was saved.")
+            return
+        spec = state.form.fields[state.next_field()]
+        value = "" if text == "-" and not spec.required else text
+        problem = None
+        if spec.required and not value:
+            problem = "this one is needed"
+        elif len(value) > spec.max_length:
+            problem = f"that is {len(value):,} characters; the limit is {spec.max_length:,}"
+        elif spec.choices and value and value.lower() not in (c.lower() for c in spec.choices):
+            problem = "choose one of: " + ", ".join(spec.choices)
+        if problem:
+            self.print(f"bot → {name} (form): {problem}. {spec.label}")
+            return
+        if spec.choices and value:
+            value = next(c for c in spec.choices if c.lower() == value.lower())
+        state.answers[spec.name] = value
+        if state.next_field() < len(state.form.fields):
+            self._ask(name)
+            return
+        del self._forms[name]
+        await self._send(
+            FormSubmitted(
+                **self._common(name, state.event.place, "(form)"),
+                form_id=state.form.form_id,
+                values=dict(state.answers),
+                context=state.form.context,
+            )
+        )
+
+    async def _shell_command(self, line: str, move_clock: ClockMover, now: datetime) -> bool:
+        word, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        if word in ("quit", "exit", "q"):
+            return False
+        if word == "help":
+            for help_line in SHELL_HELP.format(channel=self.channel).split("\n"):
+                self.print(help_line)
+            return True
+        if word != "clock":
+            self.print(f"shell → unknown shell command :{word}; type :help")
+            return True
+        if not rest:
+            self.print(f"clock → {_show_time(now)}")
+            return True
+        step = _STEP.match(rest)
+        if step is not None:
+            when = now + timedelta(**{_UNITS[step["unit"]]: int(step["amount"])})
+        else:
+            try:
+                when = datetime.fromisoformat(rest.replace(" ", "T"))
+            except ValueError:
+                self.print("shell → say :clock +7d, +3h, +30m or :clock 2026-12-01 09:00 (UTC)")
+                return True
+            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+            if when < now:
+                self.print(f"shell → the clock only moves forward; it is {_show_time(now)}")
+                return True
+        await move_clock(when)
+        self.print(f"clock → {_show_time(when)}")
+        return True
+
+
+def _show_time(when: datetime) -> str:
+    return when.astimezone(UTC).strftime("%A %Y-%m-%d %H:%M UTC")
+
+
+def _strip_fences(text: str) -> str:
+    """The shell is already monospaced: drop code-fence lines, keep their contents."""
+
+    return "\n".join(line for line in text.split("\n") if line.strip() != "```")
+
+
+async def lines_from(stream: TextIO) -> AsyncIterator[str]:
+    """Lines from a blocking stream (a terminal or a pipe) without blocking the loop.
+
+    A daemon thread does the reading, so Ctrl-C or the end of input never
+    leaves the process waiting on a stuck ``readline``.
+    """
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for line in iter(stream.readline, ""):
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="shell-input", daemon=True).start()
+    while True:
+        line = await queue.get()
+        if line is None:
+            return
+        yield line
+
+
+async def lines_of(items: Iterable[str]) -> AsyncIterator[str]:
+    for item in items:
+        yield item

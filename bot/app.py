@@ -1,0 +1,197 @@
+"""ConveneApp: one running Convene, whatever adapters it has.
+
+It owns the engine, the dispatcher, one deliverer per adapter and the
+scheduler, and knows how to ``settle`` (run what is due, deliver what is
+queued) so that the shell and tests can step through time deterministically.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from adapters.base import Adapter
+from bot.clock import Clock, ManualClock, OffsetClock
+from bot.config import Settings
+from bot.context import JobContext
+from bot.deliverer import Deliverer
+from bot.dispatcher import Dispatcher
+from bot.events import Event
+from bot.outbox import Outbox
+from bot.registry import Registry
+from bot.scheduler import Scheduler
+from storage import migrate
+from storage.engine import create_engine, session_factory
+from storage.models import Schedule
+from storage.repositories import workspaces as workspaces_repo
+
+log = logging.getLogger("convene.app")
+
+
+class ConveneApp:
+    def __init__(
+        self,
+        settings: Settings,
+        adapters: Sequence[Adapter],
+        registry: Registry,
+        clock: Clock,
+        *,
+        engine: AsyncEngine | None = None,
+        bootstrap_conveners: dict[str, frozenset[str]] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.registry = registry
+        self.adapters = {adapter.platform: adapter for adapter in adapters}
+        self.engine = engine or create_engine(settings.convene.database_url)
+        self.sessions = session_factory(self.engine)
+        self.deliverers = {
+            platform: Deliverer(
+                self.sessions,
+                adapter,
+                clock,
+                worker=f"{settings.instance}:{platform}",
+                max_attempts=settings.outbox.max_attempts,
+                base_backoff=settings.outbox.base_backoff_seconds,
+                max_backoff=settings.outbox.max_backoff_seconds,
+                lease_seconds=settings.outbox.lease_seconds,
+                batch_size=settings.outbox.batch_size,
+            )
+            for platform, adapter in self.adapters.items()
+        }
+        conveners = set(settings.convene.conveners)
+        self.dispatcher = Dispatcher(
+            self.sessions,
+            clock,
+            registry,
+            settings,
+            self.adapters,
+            on_queued=self._wake_deliverer,
+            bootstrap_conveners=bootstrap_conveners
+            or {platform: frozenset(conveners) for platform in self.adapters},
+        )
+        self.scheduler = Scheduler(
+            self.sessions,
+            clock,
+            self._run_job,
+            instance=settings.instance,
+            grace=timedelta(minutes=settings.scheduler.grace_period_minutes),
+            idle_poll=settings.scheduler.poll_seconds,
+            on_ran=self._wake_all,
+        )
+        self._started = False
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def upgrade_database(self) -> None:
+        await migrate.upgrade(self.engine)
+
+    async def start(self, *, background: bool = True) -> None:
+        """Upgrade the database, resume delivery, start adapters.
+
+        With ``background=False`` nothing runs by itself: the caller steps
+        with ``settle`` (the scripted shell and the tests do).
+        """
+
+        await self.upgrade_database()
+        for deliverer in self.deliverers.values():
+            if background:
+                await deliverer.start()
+            else:
+                await deliverer.resume()
+        if background:
+            await self.scheduler.start()
+        for adapter in self.adapters.values():
+            await adapter.start(self.dispatch)
+        self._started = True
+
+    async def stop(self) -> None:
+        for adapter in self.adapters.values():
+            try:
+                await adapter.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", adapter.platform)
+        await self.scheduler.stop()
+        for deliverer in self.deliverers.values():
+            await deliverer.stop()
+        await self.engine.dispose()
+        self._started = False
+
+    async def dispatch(self, event: Event) -> None:
+        await self.dispatcher.dispatch(event)
+
+    def _wake_deliverer(self, platform: str) -> None:
+        deliverer = self.deliverers.get(platform)
+        if deliverer is not None:
+            deliverer.wake()
+
+    def _wake_all(self) -> None:
+        for deliverer in self.deliverers.values():
+            deliverer.wake()
+
+    # -- stepping time -------------------------------------------------------
+
+    async def settle(self) -> None:
+        """Run every schedule slot due now, then deliver everything queued."""
+
+        while True:
+            ran = await self.scheduler.run_due()
+            sent = 0
+            for deliverer in self.deliverers.values():
+                sent += await deliverer.drain()
+            if not ran and not sent:
+                return
+
+    async def advance_clock_to(self, when: datetime) -> None:
+        """Move a manual clock forward, firing each due slot at its own time."""
+
+        if not isinstance(self.clock, ManualClock | OffsetClock):
+            raise TypeError("only a manual or offset clock can be moved")
+        await self.settle()
+        while True:
+            upcoming = await self.scheduler.next_slot()
+            if upcoming is None or upcoming > when:
+                break
+            if upcoming > self.clock.now():
+                self.clock.set(upcoming)
+            await self.settle()
+        if when > self.clock.now():
+            self.clock.set(when)
+        await self.settle()
+
+    # -- schedules -------------------------------------------------------------
+
+    async def _run_job(self, session: AsyncSession, schedule: Schedule, slot: datetime) -> None:
+        handler = self.registry.jobs.get(schedule.job)
+        if handler is None:
+            log.warning(
+                "schedule %s names job %r, which nothing handles", schedule.id, schedule.job
+            )
+            return
+        workspace = await workspaces_repo.get(session, schedule.workspace_id)
+        if workspace is None:
+            return
+        adapter = self.adapters.get(workspace.platform)
+        if adapter is None:
+            log.info(
+                "schedule %s belongs to %s, which this instance does not run",
+                schedule.id,
+                workspace.platform,
+            )
+            return
+        await handler(
+            JobContext(
+                schedule=schedule,
+                slot=slot,
+                workspace=workspace,
+                session=session,
+                clock=self.clock,
+                outbox=Outbox(session, workspace.platform, workspace.external_id, self.clock),
+                capabilities=adapter.capabilities,
+                settings=self.settings,
+            )
+        )

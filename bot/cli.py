@@ -1,0 +1,171 @@
+"""The ``convene`` command: run, db upgrade, check-config, --version."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy.engine import make_url
+
+from bot import __version__
+from bot.app import ConveneApp
+from bot.clock import ManualClock, OffsetClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.wiring import build_registry
+from storage import migrate
+from storage.engine import create_engine
+
+log = logging.getLogger("convene")
+
+NOT_YET = {
+    "slack": "the Slack adapter is not part of this version yet",
+    "discord": "the Discord adapter is not part of this version yet",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convene",
+        description="Convene: check-ins, introductions across silos, retros and commitments.",
+    )
+    parser.add_argument("--version", action="version", version=f"convene {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="config file (default: $CONVENE_CONFIG, else ./convene.toml if present)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    run = commands.add_parser("run", help="start Convene (the shell adapter by default)")
+    run.add_argument(
+        "--script",
+        metavar="FILE",
+        help="play a shell transcript, echoing each line, then exit",
+    )
+    db = commands.add_parser("db", help="database tasks")
+    db_commands = db.add_subparsers(dest="db_command", metavar="TASK")
+    db_commands.add_parser("upgrade", help="bring the database schema up to date")
+    commands.add_parser("check-config", help="read the config, report the first problem")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as problem:
+        print(f"convene: {problem}", file=sys.stderr)
+        return 2
+    _configure_logging(settings)
+
+    if args.command == "check-config":
+        print(_describe(settings))
+        return 0
+    if args.command == "db":
+        if args.db_command != "upgrade":
+            parser.parse_args(["db", "--help"])
+            return 2
+        return asyncio.run(_db_upgrade(settings))
+    if args.command == "run":
+        for adapter in settings.convene.adapters:
+            if adapter in NOT_YET:
+                print(
+                    f"convene: {settings.source}: [convene] adapters: {NOT_YET[adapter]}; "
+                    'use adapters = ["shell"]',
+                    file=sys.stderr,
+                )
+                return 2
+        script = Path(args.script) if args.script else None
+        if script is not None and not script.is_file():
+            print(f"convene: no such script file: {script}", file=sys.stderr)
+            return 2
+        script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
+        try:
+            return asyncio.run(run_shell(settings, script_lines, sys.stdin, sys.stdout))
+        except KeyboardInterrupt:
+            print("\nBye. Everything is saved.", file=sys.stderr)
+            return 0
+    parser.print_help()
+    return 2
+
+
+def _configure_logging(settings: Settings) -> None:
+    logging.basicConfig(
+        level=settings.convene.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def _safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def _describe(settings: Settings) -> str:
+    return (
+        f"Config OK ({settings.source}): adapters {', '.join(settings.convene.adapters)}; "
+        f"database {_safe_url(settings.convene.database_url)}; instance {settings.instance}."
+    )
+
+
+async def _db_upgrade(settings: Settings) -> int:
+    engine = create_engine(settings.convene.database_url)
+    try:
+        await migrate.upgrade(engine)
+        revision = await migrate.current_revision(engine)
+    finally:
+        await engine.dispose()
+    print(f"Database {_safe_url(settings.convene.database_url)} is at revision {revision} (head).")
+    return 0
+
+
+async def run_shell(
+    settings: Settings, script_lines: list[str] | None, stdin: TextIO, stdout: TextIO
+) -> int:
+    """Run Convene on the shell adapter, interactively or from a transcript."""
+
+    from adapters.shell import ShellAdapter, lines_from, lines_of
+
+    scripted = script_lines is not None
+    clock: ManualClock | OffsetClock = ManualClock() if scripted else OffsetClock()
+    shell_settings = settings.shell
+    shell = ShellAdapter(
+        stdout,
+        channel=shell_settings.channel,
+        operator=shell_settings.operator,
+        workspace_name=shell_settings.workspace,
+        echo=scripted,
+    )
+    conveners = frozenset({shell_settings.operator, *settings.convene.conveners})
+    app = ConveneApp(
+        settings, [shell], build_registry(), clock, bootstrap_conveners={"shell": conveners}
+    )
+    await app.start(background=not scripted)
+    try:
+        shell.print(
+            f"Convene {__version__}: shell workspace {shell_settings.workspace!r}, "
+            f"channel #{shell_settings.channel}. You are {shell_settings.operator!r}, "
+            "the first convener. Type /convene help, or :help for the shell's grammar."
+        )
+        lines = lines_of(script_lines) if script_lines is not None else lines_from(stdin)
+        async for line in lines:
+            keep_going = await shell.handle_line(line, app.advance_clock_to, clock.now())
+            await app.settle()
+            if not keep_going:
+                break
+    finally:
+        await app.stop()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -1,0 +1,344 @@
+"""Configuration: defaults, then a TOML file, then environment variables.
+
+The file is ``--config PATH``, else ``$CONVENE_CONFIG``, else
+``./convene.toml`` when present, else none at all (the embedded defaults: the
+shell adapter and SQLite). Every mistake stops start-up with one line that
+names the key and the file, never a traceback.
+
+Environment variables override the file: ``CONVENE_DATABASE_URL`` for keys of
+``[convene]``, ``CONVENE_<SECTION>_<KEY>`` for the others (for example
+``CONVENE_SLACK_BOT_TOKEN``), plus the platforms' customary names
+(``SLACK_BOT_TOKEN``, ``SLACK_APP_TOKEN``, ``SLACK_SIGNING_SECRET``,
+``DISCORD_TOKEN``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import os
+import socket
+import tomllib
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_CONFIG_NAME = "convene.toml"
+KNOWN_ADAPTERS = ("shell", "slack", "discord")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used; the message is the one line to show."""
+
+
+class Secret:
+    """A token or key: usable by code, invisible to logs and reprs."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class ConveneSection:
+    database_url: str = "sqlite+aiosqlite:///convene.db"
+    adapters: list[str] = field(default_factory=lambda: ["shell"])
+    instance_id: str = ""
+    log_level: str = "INFO"
+    conveners: list[str] = field(default_factory=list)
+    default_timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class ShellSection:
+    workspace: str = "Convene"
+    channel: str = "general"
+    operator: str = "you"
+    timezone: str = "UTC"
+
+
+@dataclass(frozen=True)
+class OutboxSection:
+    max_attempts: int = 8
+    base_backoff_seconds: float = 2.0
+    max_backoff_seconds: float = 600.0
+    lease_seconds: float = 60.0
+    batch_size: int = 200
+
+
+@dataclass(frozen=True)
+class SchedulerSection:
+    grace_period_minutes: int = 30
+    poll_seconds: float = 30.0
+
+
+@dataclass(frozen=True)
+class SlackSection:
+    bot_token: Secret = field(default_factory=lambda: Secret(""))
+    app_token: Secret = field(default_factory=lambda: Secret(""))
+    signing_secret: Secret = field(default_factory=lambda: Secret(""))
+    mode: str = "socket"
+    api_base_url: str = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class DiscordSection:
+    token: Secret = field(default_factory=lambda: Secret(""))
+    api_base_url: str = "https://discord.com/api/v10"
+    gateway_url: str = "wss://gateway.discord.gg/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    convene: ConveneSection = field(default_factory=ConveneSection)
+    shell: ShellSection = field(default_factory=ShellSection)
+    outbox: OutboxSection = field(default_factory=OutboxSection)
+    scheduler: SchedulerSection = field(default_factory=SchedulerSection)
+    slack: SlackSection = field(default_factory=SlackSection)
+    discord: DiscordSection = field(default_factory=DiscordSection)
+    source: str = "embedded defaults"
+
+    @property
+    def instance(self) -> str:
+        return self.convene.instance_id or socket.gethostname()
+
+
+_SECTIONS: dict[str, type[Any]] = {
+    "convene": ConveneSection,
+    "shell": ShellSection,
+    "outbox": OutboxSection,
+    "scheduler": SchedulerSection,
+    "slack": SlackSection,
+    "discord": DiscordSection,
+}
+
+_CUSTOMARY_ENV = {
+    ("slack", "bot_token"): "SLACK_BOT_TOKEN",
+    ("slack", "app_token"): "SLACK_APP_TOKEN",
+    ("slack", "signing_secret"): "SLACK_SIGNING_SECRET",
+    ("discord", "token"): "DISCORD_TOKEN",
+}
+
+
+def env_name(section: str, key: str) -> str:
+    if section == "convene":
+        return f"CONVENE_{key.upper()}"
+    return f"CONVENE_{section.upper()}_{key.upper()}"
+
+
+def find_config_file(explicit: str | None, environ: Mapping[str, str]) -> Path | None:
+    if explicit:
+        return Path(explicit)
+    if environ.get("CONVENE_CONFIG"):
+        return Path(environ["CONVENE_CONFIG"])
+    default = Path(DEFAULT_CONFIG_NAME)
+    return default if default.is_file() else None
+
+
+def load_settings(
+    explicit_path: str | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
+    """Read, merge and check every setting; raise ``ConfigError`` with one line."""
+
+    environ = os.environ if environ is None else environ
+    path = find_config_file(explicit_path, environ)
+    raw: dict[str, Any] = {}
+    where = "embedded defaults"
+    if path is not None:
+        where = str(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{path}: no such config file") from None
+        except (OSError, UnicodeDecodeError) as unreadable:
+            raise ConfigError(f"{path}: cannot read it ({unreadable})") from None
+        except tomllib.TOMLDecodeError as bad:
+            raise ConfigError(f"{path}: not valid TOML ({bad})") from None
+
+    sections: dict[str, Any] = {}
+    for name, value in raw.items():
+        if name not in _SECTIONS:
+            raise ConfigError(f"{where}: unknown section [{name}]{_suggest(name, _SECTIONS)}")
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{name}] must be a section (a table), not a value")
+    for name, cls in _SECTIONS.items():
+        sections[name] = _build_section(name, cls, raw.get(name, {}), environ, where)
+
+    settings = Settings(source=where, **sections)
+    _check(settings, where)
+    return settings
+
+
+def _suggest(word: str, choices: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(choices), n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
+
+
+def _build_section(
+    name: str, cls: type[Any], values: dict[str, Any], environ: Mapping[str, str], where: str
+) -> Any:
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    for key in values:
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown key [{name}] {key}{_suggest(key, fields)}")
+    kwargs: dict[str, Any] = {}
+    for key in sorted(fields):
+        expected = hints[key]
+        env_key = env_name(name, key)
+        customary = _CUSTOMARY_ENV.get((name, key))
+        if env_key in environ:
+            kwargs[key] = _from_env(environ[env_key], expected, f"${env_key}")
+        elif customary and customary in environ:
+            kwargs[key] = _from_env(environ[customary], expected, f"${customary}")
+        elif key in values:
+            kwargs[key] = _from_file(values[key], expected, f"{where}: [{name}] {key}")
+    return cls(**kwargs)
+
+
+def _type_name(expected: Any) -> str:
+    return {
+        str: "text in quotes",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        Secret: "text in quotes",
+    }.get(expected, 'a list of texts in quotes, like ["a", "b"]')
+
+
+def _from_file(value: Any, expected: Any, label: str) -> Any:
+    if expected is Secret:
+        if isinstance(value, str):
+            return Secret(value)
+    elif expected is bool:
+        if isinstance(value, bool):
+            return value
+    elif expected is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif expected is float:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+    elif expected is str:
+        if isinstance(value, str):
+            return value
+    elif isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return list(value)
+    shown = repr(value) if not isinstance(value, str) else f'"{value}"'
+    raise ConfigError(f"{label} must be {_type_name(expected)}, not {shown}")
+
+
+def _from_env(value: str, expected: Any, label: str) -> Any:
+    if expected is Secret:
+        return Secret(value)
+    if expected is str:
+        return value
+    if expected is bool:
+        lowered = value.strip().lower()
+        if lowered in ("1", "true", "yes", "on"):
+            return True
+        if lowered in ("0", "false", "no", "off"):
+            return False
+    elif expected is int:
+        try:
+            return int(value)
+        except ValueError:
+            pass
+    elif expected is float:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    else:
+        return [part.strip() for part in value.split(",") if part.strip()]
+    raise ConfigError(f"{label} must be {_type_name(expected)}, not {value!r}")
+
+
+def _check(settings: Settings, where: str) -> None:
+    c = settings.convene
+    for adapter in c.adapters:
+        if adapter not in KNOWN_ADAPTERS:
+            raise ConfigError(
+                f"{where}: [convene] adapters: unknown adapter {adapter!r}; "
+                f"choose from {', '.join(KNOWN_ADAPTERS)}"
+            )
+    if not c.adapters:
+        raise ConfigError(f'{where}: [convene] adapters is empty; say ["shell"] at least')
+    try:
+        make_url(c.database_url)
+    except ArgumentError:
+        raise ConfigError(
+            f"{where}: [convene] database_url {c.database_url!r} is not a database URL "
+            "(try sqlite+aiosqlite:///convene.db)"
+        ) from None
+    if c.log_level.upper() not in LOG_LEVELS:
+        raise ConfigError(
+            f"{where}: [convene] log_level must be one of {', '.join(LOG_LEVELS)}, "
+            f"not {c.log_level!r}"
+        )
+    for section, key, zone in (
+        ("convene", "default_timezone", c.default_timezone),
+        ("shell", "timezone", settings.shell.timezone),
+    ):
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"{where}: [{section}] {key} {zone!r} is not a time zone (try Europe/London)"
+            ) from None
+    positive = (
+        ("outbox", "max_attempts", settings.outbox.max_attempts),
+        ("outbox", "base_backoff_seconds", settings.outbox.base_backoff_seconds),
+        ("outbox", "max_backoff_seconds", settings.outbox.max_backoff_seconds),
+        ("outbox", "lease_seconds", settings.outbox.lease_seconds),
+        ("outbox", "batch_size", settings.outbox.batch_size),
+        ("scheduler", "poll_seconds", settings.scheduler.poll_seconds),
+    )
+    for section, key, number in positive:
+        if number <= 0:
+            raise ConfigError(f"{where}: [{section}] {key} must be above 0, not {number}")
+    if settings.scheduler.grace_period_minutes < 0:
+        raise ConfigError(f"{where}: [scheduler] grace_period_minutes cannot be negative")
+    if "slack" in c.adapters:
+        if settings.slack.mode not in ("socket", "http"):
+            raise ConfigError(
+                f'{where}: [slack] mode must be "socket" or "http", not {settings.slack.mode!r}'
+            )
+        needed = ["bot_token"] + (["app_token"] if settings.slack.mode == "socket" else [])
+        needed += ["signing_secret"] if settings.slack.mode == "http" else []
+        for key in needed:
+            if not getattr(settings.slack, key):
+                raise ConfigError(
+                    f"{where}: the slack adapter is enabled but [slack] {key} is missing; "
+                    f"set ${_CUSTOMARY_ENV[('slack', key)]} or {env_name('slack', key)}"
+                )
+    if "discord" in c.adapters and not settings.discord.token:
+        raise ConfigError(
+            f"{where}: the discord adapter is enabled but [discord] token is missing; "
+            "set $DISCORD_TOKEN or CONVENE_DISCORD_TOKEN"
+        )

@@ -1,0 +1,102 @@
+"""What a handler receives: one typed context per event or schedule slot."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from adapters.base import Capabilities
+from bot.clock import Clock
+from bot.config import Settings
+from bot.events import Event, PlaceKind
+from bot.messages import Button, Form, OutgoingMessage, Target
+from bot.outbox import Outbox
+from storage.models import Member, Schedule, Workspace
+
+FormOpener = Callable[[Event, Form], Awaitable[None]]
+
+
+@dataclass
+class Context:
+    """Everything a handler may use for one event.
+
+    The session's transaction spans the whole handler: data changes and the
+    messages queued through ``outbox`` commit together, or not at all.
+    """
+
+    event: Event
+    workspace: Workspace
+    actor: Member
+    session: AsyncSession
+    clock: Clock
+    outbox: Outbox
+    capabilities: Capabilities
+    settings: Settings
+    open_form_on_platform: FormOpener
+    _replies: int = field(default=0)
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def here(self) -> Target:
+        """The place the event happened, as a target for an answer."""
+
+        place = self.event.place
+        if place.kind is PlaceKind.DM:
+            return Target.dm(self.actor.platform_user_id)
+        if place.kind is PlaceKind.THREAD and place.thread_id is not None:
+            return Target.thread(place.channel_id, thread_id=place.thread_id)
+        return Target.channel(place.channel_id)
+
+    async def reply(
+        self, text: str, buttons: Sequence[Button] = (), *, private: bool = True
+    ) -> None:
+        """Answer the member where they spoke.
+
+        ``private`` replies are shown only to them where the platform allows
+        (a command's answer in a busy channel should not spam everyone).
+        """
+
+        self._replies += 1
+        key = f"event:{self.event.platform}:{self.event.event_id}:reply:{self._replies}"
+        await self.outbox.send(
+            key,
+            OutgoingMessage(
+                target=self.here(),
+                text=text,
+                buttons=tuple(buttons),
+                visible_to=self.actor.platform_user_id if private else None,
+            ),
+        )
+
+    async def send(
+        self, key: str, target: Target, text: str, buttons: Sequence[Button] = ()
+    ) -> None:
+        await self.outbox.send(
+            key, OutgoingMessage(target=target, text=text, buttons=tuple(buttons))
+        )
+
+    async def open_form(self, form: Form) -> None:
+        await self.open_form_on_platform(self.event, form)
+
+
+@dataclass
+class JobContext:
+    """Everything a schedule handler may use for one slot."""
+
+    schedule: Schedule
+    slot: datetime
+    workspace: Workspace
+    session: AsyncSession
+    clock: Clock
+    outbox: Outbox
+    capabilities: Capabilities
+    settings: Settings
+
+    @property
+    def now(self) -> datetime:
+        return self.clock.now()

@@ -1,0 +1,234 @@
+"""The deliverer: drains the outbox to one adapter, politely and durably.
+
+It claims a batch of due messages (in order per target), waits for the
+adapter's token bucket, sends one message at a time, and records each send in
+its own short transaction the moment the platform answers. So a crash repeats
+at most the single message that was in flight, and a restart resumes the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from adapters.base import (
+    Adapter,
+    PermanentDeliveryError,
+    RateLimited,
+)
+from bot.clock import Clock
+from bot.messages import OutgoingMessage, Target
+from bot.ratelimit import TokenBucket
+from storage.repositories import outbox as outbox_repo
+
+log = logging.getLogger("convene.outbox")
+
+
+class Deliverer:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        adapter: Adapter,
+        clock: Clock,
+        *,
+        worker: str,
+        max_attempts: int = 8,
+        base_backoff: float = 2.0,
+        max_backoff: float = 600.0,
+        lease_seconds: float = 60.0,
+        batch_size: int = 200,
+        idle_poll: float = 1.0,
+    ) -> None:
+        self._sessions = sessions
+        self._adapter = adapter
+        self._clock = clock
+        self.worker = worker
+        self.max_attempts = max_attempts
+        self._base_backoff = base_backoff
+        self._max_backoff = max_backoff
+        self._lease = timedelta(seconds=lease_seconds)
+        self._batch_size = batch_size
+        self._idle_poll = idle_poll
+        caps = adapter.capabilities
+        self._bucket = (
+            TokenBucket(clock, caps.rate_per_second, caps.burst) if caps.rate_per_second else None
+        )
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def platform(self) -> str:
+        return self._adapter.platform
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def resume(self) -> int:
+        """Take back what this instance was sending when it last stopped."""
+
+        async with self._sessions.begin() as session:
+            count = await outbox_repo.reclaim_own(session, self.worker)
+        if count:
+            log.info("resuming %d message(s) that were in flight at the last stop", count)
+        return count
+
+    async def start(self) -> None:
+        await self.resume()
+        self._task = asyncio.create_task(self._run(), name=f"deliverer:{self.platform}")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """New messages were queued: look now rather than at the next poll."""
+
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.drain_once()
+            except Exception:
+                log.exception("the deliverer hit an error; trying again shortly")
+                sent = 0
+            if sent:
+                continue
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll)
+
+    # -- draining ----------------------------------------------------------
+
+    async def drain(self) -> int:
+        """Deliver until nothing is due now; returns how many sends were tried."""
+
+        total = 0
+        while True:
+            tried = await self.drain_once()
+            if not tried:
+                return total
+            total += tried
+
+    async def drain_once(self) -> int:
+        async with self._lock:
+            now = self._clock.now()
+            async with self._sessions.begin() as session:
+                batch = await outbox_repo.claim(
+                    session,
+                    platform=self.platform,
+                    now=now,
+                    lease_until=now + self._lease,
+                    worker=self.worker,
+                    limit=self._batch_size,
+                )
+            failed_targets: set[str] = set()
+            for index, item in enumerate(batch):
+                if item.target_key in failed_targets:
+                    async with self._sessions.begin() as session:
+                        await outbox_repo.release(session, [item.id])
+                    continue
+                ok = await self._deliver_one(item)
+                if not ok:
+                    failed_targets.add(item.target_key)
+                    if self._bucket is not None and self._bucket.wait_time() > 0:
+                        # A 429 paused the whole platform: hand back the rest.
+                        rest = [m.id for m in batch[index + 1 :]]
+                        async with self._sessions.begin() as session:
+                            await outbox_repo.release(session, rest)
+                        return index + 1
+            return len(batch)
+
+    async def _deliver_one(self, item: outbox_repo.ClaimedMessage) -> bool:
+        message = OutgoingMessage.from_dict(item.payload)
+        if message.target.kind == "thread" and message.target.root_key is not None:
+            resolved = await self._resolve_thread(item, message)
+            if resolved is None:
+                return False
+            message = resolved
+        if self._bucket is not None:
+            await self._bucket.acquire()
+        try:
+            ref = await self._adapter.deliver(
+                item.workspace_external_id, message, idempotency_key=item.idempotency_key
+            )
+        except RateLimited as limited:
+            if self._bucket is not None:
+                self._bucket.pause(limited.retry_after)
+            log.info("%s asked us to slow down for %g s", self.platform, limited.retry_after)
+            async with self._sessions.begin() as session:
+                await outbox_repo.retry_later(
+                    session,
+                    item.id,
+                    next_attempt_at=self._clock.now() + timedelta(seconds=limited.retry_after),
+                    error=str(limited),
+                    count_attempt=False,
+                )
+            return False
+        except PermanentDeliveryError as refused:
+            await self._give_up(item, f"refused by {self.platform}: {refused}")
+            return True
+        except Exception as failure:
+            error = f"{type(failure).__name__}: {failure}"
+            if item.attempts >= self.max_attempts:
+                await self._give_up(item, error)
+                return False
+            delay = min(self._max_backoff, self._base_backoff * 2 ** (item.attempts - 1))
+            log.info(
+                "delivery of %s failed (attempt %d of %d), retrying in %g s: %s",
+                item.idempotency_key,
+                item.attempts,
+                self.max_attempts,
+                delay,
+                error,
+            )
+            async with self._sessions.begin() as session:
+                await outbox_repo.retry_later(
+                    session,
+                    item.id,
+                    next_attempt_at=self._clock.now() + timedelta(seconds=delay),
+                    error=error,
+                )
+            return False
+        async with self._sessions.begin() as session:
+            await outbox_repo.mark_sent(session, item.id, self.worker, self._clock.now(), ref)
+        return True
+
+    async def _resolve_thread(
+        self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage
+    ) -> OutgoingMessage | None:
+        """Point a reply at the delivered root message it belongs under."""
+
+        root_key = message.target.root_key
+        assert root_key is not None
+        async with self._sessions() as session:
+            ref = await outbox_repo.sent_ref(session, root_key)
+        if ref is None or "message_id" not in ref:
+            await self._give_up(item, f"its thread root {root_key!r} was never delivered")
+            return None
+        target = Target.thread(
+            message.target.channel_id or str(ref.get("channel_id")),
+            thread_id=str(ref.get("thread_id") or ref["message_id"]),
+        )
+        return OutgoingMessage(
+            target=target, text=message.text, buttons=message.buttons, visible_to=message.visible_to
+        )
+
+    async def _give_up(self, item: outbox_repo.ClaimedMessage, error: str) -> None:
+        log.warning(
+            "gave up on message %s to %s after %d attempt(s): %s",
+            item.idempotency_key,
+            item.target_key,
+            item.attempts,
+            error,
+        )
+        async with self._sessions.begin() as session:
+            await outbox_repo.mark_dead(session, item.id, error)

@@ -1,0 +1,229 @@
+"""The one entry point for incoming events, whatever the transport.
+
+``dispatch`` is what the shell, the memory adapter, Slack and Discord all
+call. For each event it: decides (without I/O) whether anything answers it;
+records the platform's event id under a UNIQUE constraint in the same
+transaction as the work, so a retried delivery acts once; runs the handler;
+and turns mistakes into replies: a ``UserError`` rolls back and answers in one
+line, any other exception rolls back, is logged with the event id, is kept for
+``/convene status``, and the member hears that the convener has been told.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from collections.abc import Callable, Mapping
+
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from adapters.base import Adapter
+from bot.clock import Clock
+from bot.commands import CommandSpec, parse_args, split_words
+from bot.config import Settings
+from bot.context import Context
+from bot.errors import UsageError, UserError
+from bot.events import (
+    ButtonClicked,
+    Event,
+    FormSubmitted,
+    MessagePosted,
+    PlaceKind,
+    SlashCommand,
+)
+from bot.help import unknown_command_text
+from bot.messages import Form, OutgoingMessage, Target
+from bot.outbox import Outbox
+from bot.permissions import require_convener
+from bot.registry import Handler, Registry
+from storage.models import Member, Workspace
+from storage.repositories import events as events_repo
+from storage.repositories import members as members_repo
+from storage.repositories import workspaces as workspaces_repo
+
+log = logging.getLogger("convene.dispatch")
+
+FAILURE_REPLY = (
+    "Sorry, something went wrong on my side and I could not do that. "
+    "The convener has been told (reference {ref})."
+)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        registry: Registry,
+        settings: Settings,
+        adapters: Mapping[str, Adapter],
+        on_queued: Callable[[str], None] = lambda platform: None,
+        bootstrap_conveners: Mapping[str, frozenset[str]] | None = None,
+    ) -> None:
+        self._bootstrap = dict(bootstrap_conveners or {})
+        self._sessions = sessions
+        self._clock = clock
+        self._registry = registry
+        self._settings = settings
+        self._adapters = adapters
+        self._on_queued = on_queued
+
+    async def dispatch(self, event: Event) -> None:
+        route = self._route(event)
+        if route is None:
+            return
+        try:
+            async with self._sessions.begin() as session:
+                if not await events_repo.record_processed(
+                    session, event.platform, event.event_id, self._clock.now()
+                ):
+                    log.debug("event %s already handled; ignoring the repeat", event.event_id)
+                    return
+                context = await self._context(session, event)
+                await route(context)
+        except UserError as refused:
+            await self._answer_after_rollback(event, refused.reply_text(), failure=None)
+        except Exception as failure:
+            log.error(
+                "handler failed for event %s (%s from %s): %s",
+                event.event_id,
+                type(event).__name__,
+                event.actor_id,
+                failure,
+                exc_info=True,
+            )
+            summary = "".join(traceback.format_exception_only(failure)).strip()
+            await self._answer_after_rollback(
+                event, FAILURE_REPLY.format(ref=event.event_id), failure=summary
+            )
+        self._on_queued(event.platform)
+
+    # -- routing -----------------------------------------------------------
+
+    def _route(self, event: Event) -> Handler | None:
+        """Pick the handler for an event, or None to leave it untouched."""
+
+        if isinstance(event, SlashCommand):
+            return self._run_command
+        if isinstance(event, ButtonClicked):
+            return self._registry.button_handler(event.action_id) or _stale_button
+        if isinstance(event, FormSubmitted):
+            return self._registry.forms.get(event.form_id) or _stale_form
+        if isinstance(event, MessagePosted):
+            for route in self._registry.messages:
+                if route.wants(event):
+                    return route.handler
+            if event.place.kind is PlaceKind.DM:
+                return _introduce_in_dm
+        return None
+
+    async def _run_command(self, context: Context) -> None:
+        event = context.event
+        assert isinstance(event, SlashCommand)
+        words = split_words(event.text) or ["help"]
+        table = self._registry.commands
+        found = table.match(event.command, words)
+        if found is None:
+            raise UsageError(unknown_command_text(table, event.command, words, context.actor))
+        spec, rest = found
+        args = parse_args(spec, rest)
+        if spec.convener_only:
+            await require_convener(context.session, context.actor, _doing(spec))
+        await spec.handler(context, args)
+
+    # -- contexts ----------------------------------------------------------
+
+    async def _workspace_and_actor(
+        self, session: AsyncSession, event: Event
+    ) -> tuple[Workspace, Member]:
+        now = self._clock.now()
+        workspace = await workspaces_repo.get_or_create(
+            session, event.platform, event.workspace_id, event.workspace_id, now
+        )
+        assert workspace.id is not None
+        actor, created = await members_repo.get_or_create(
+            session, workspace.id, event.actor_id, event.actor_name or event.actor_id, now
+        )
+        # Named in the config: a convener from first sight, or whenever the
+        # workspace has none (so nobody can lock the conveners out).
+        if (
+            not actor.is_convener
+            and event.actor_id in self._bootstrap.get(event.platform, ())
+            and (created or not await members_repo.conveners(session, workspace.id))
+        ):
+            actor.is_convener = True
+            session.add(actor)
+            await session.flush()
+        return workspace, actor
+
+    async def _context(self, session: AsyncSession, event: Event) -> Context:
+        workspace, actor = await self._workspace_and_actor(session, event)
+        adapter = self._adapters[event.platform]
+        return Context(
+            event=event,
+            workspace=workspace,
+            actor=actor,
+            session=session,
+            clock=self._clock,
+            outbox=Outbox(session, event.platform, event.workspace_id, self._clock),
+            capabilities=adapter.capabilities,
+            settings=self._settings,
+            open_form_on_platform=self._open_form,
+        )
+
+    async def _open_form(self, event: Event, form: Form) -> None:
+        await self._adapters[event.platform].open_form(event, form)
+
+    async def _answer_after_rollback(self, event: Event, text: str, failure: str | None) -> None:
+        """Record the event and answer it, in a fresh transaction."""
+
+        try:
+            async with self._sessions.begin() as session:
+                if not await events_repo.record_processed(
+                    session, event.platform, event.event_id, self._clock.now()
+                ):
+                    return
+                context = await self._context(session, event)
+                await context.reply(text)
+                if failure is not None:
+                    await events_repo.record_failure(
+                        session, context.workspace.id, event.event_id, failure, self._clock.now()
+                    )
+                    await self._tell_conveners(context, failure)
+        except Exception:
+            log.exception("could not even answer event %s", event.event_id)
+
+    async def _tell_conveners(self, context: Context, failure: str) -> None:
+        assert context.workspace.id is not None
+        conveners = await members_repo.conveners(context.session, context.workspace.id)
+        for convener in conveners:
+            await context.outbox.send(
+                f"failure:{context.event.platform}:{context.event.event_id}:{convener.id}",
+                OutgoingMessage(
+                    target=Target.dm(convener.platform_user_id),
+                    text=(
+                        f"Heads up: something {context.actor.display_name} did failed on my "
+                        f"side (reference {context.event.event_id}): {failure[:300]}. "
+                        "The log has the details; /convene status lists recent failures."
+                    ),
+                ),
+            )
+
+
+def _doing(spec: CommandSpec) -> str:
+    return f"use {spec.words}"
+
+
+async def _stale_button(context: Context) -> None:
+    await context.reply("That button no longer does anything; it belongs to something that ended.")
+
+
+async def _stale_form(context: Context) -> None:
+    await context.reply("That form belongs to something that has ended; nothing was saved.")
+
+
+async def _introduce_in_dm(context: Context) -> None:
+    await context.reply(
+        "Hello! I'm Convene. Type /convene help to see what I can do for you.", private=False
+    )

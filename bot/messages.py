@@ -1,0 +1,161 @@
+"""Messages out: platform-neutral, and serialisable so they can wait in the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+TargetKind = Literal["dm", "channel", "thread", "group"]
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a message goes.
+
+    - ``dm``: ``member_ids`` holds one member's platform id.
+    - ``channel``: ``channel_id``.
+    - ``thread``: ``channel_id`` plus either ``thread_id`` (a platform thread
+      already known) or ``root_key``, the idempotency key of an outbox message
+      whose delivered reference becomes the thread's root.
+    - ``group``: several members together (a group DM, a private thread or one
+      DM each, by the adapter's capabilities).
+    """
+
+    kind: TargetKind
+    channel_id: str | None = None
+    thread_id: str | None = None
+    root_key: str | None = None
+    member_ids: tuple[str, ...] = ()
+
+    @staticmethod
+    def dm(member_id: str) -> Target:
+        return Target(kind="dm", member_ids=(member_id,))
+
+    @staticmethod
+    def channel(channel_id: str) -> Target:
+        return Target(kind="channel", channel_id=channel_id)
+
+    @staticmethod
+    def thread(
+        channel_id: str, *, thread_id: str | None = None, root_key: str | None = None
+    ) -> Target:
+        if (thread_id is None) == (root_key is None):
+            raise ValueError("a thread target needs exactly one of thread_id or root_key")
+        return Target(kind="thread", channel_id=channel_id, thread_id=thread_id, root_key=root_key)
+
+    @staticmethod
+    def group(member_ids: tuple[str, ...]) -> Target:
+        if len(member_ids) < 2:
+            raise ValueError("a group needs at least two members")
+        return Target(kind="group", member_ids=tuple(sorted(member_ids)))
+
+    def ordering_key(self) -> str:
+        """Messages with the same key are delivered in the order they were queued.
+
+        A thread shares its channel's key so that its root is always delivered
+        before the replies under it.
+        """
+
+        if self.kind == "dm":
+            return f"dm:{self.member_ids[0]}"
+        if self.kind == "group":
+            return "group:" + ",".join(self.member_ids)
+        return f"channel:{self.channel_id}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "channel_id": self.channel_id,
+            "thread_id": self.thread_id,
+            "root_key": self.root_key,
+            "member_ids": list(self.member_ids),
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> Target:
+        return Target(
+            kind=data["kind"],
+            channel_id=data.get("channel_id"),
+            thread_id=data.get("thread_id"),
+            root_key=data.get("root_key"),
+            member_ids=tuple(data.get("member_ids", ())),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button; ``action_id`` routes the click to a handler, ``value`` rides along."""
+
+    label: str
+    action_id: str
+    value: str = ""
+    style: Literal["primary", "danger"] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str
+    label: str
+    kind: Literal["text", "long_text", "choice"] = "text"
+    required: bool = True
+    max_length: int = 3000
+    choices: tuple[str, ...] = ()
+    initial: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Form:
+    """A modal where the platform has one; the shell asks field by field.
+
+    ``context`` comes back with the submission, so a handler knows which
+    check-in run or retro the answers belong to.
+    """
+
+    form_id: str
+    title: str
+    fields: tuple[FormField, ...]
+    context: str = ""
+    submit_label: str = "Submit"
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingMessage:
+    """A message to send.
+
+    ``visible_to`` asks, where the platform can, that only this member sees it
+    (a reply to a command typed in a channel); elsewhere it is an ordinary
+    message in that place.
+    """
+
+    target: Target
+    text: str
+    buttons: tuple[Button, ...] = field(default=())
+    visible_to: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "target": self.target.to_dict(),
+            "text": self.text,
+            "visible_to": self.visible_to,
+            "buttons": [
+                {"label": b.label, "action_id": b.action_id, "value": b.value, "style": b.style}
+                for b in self.buttons
+            ],
+        }
+
+    @staticmethod
+    def from_dict(data: dict[str, Any]) -> OutgoingMessage:
+        return OutgoingMessage(
+            target=Target.from_dict(data["target"]),
+            text=data["text"],
+            visible_to=data.get("visible_to"),
+            buttons=tuple(
+                Button(
+                    label=b["label"],
+                    action_id=b["action_id"],
+                    value=b.get("value", ""),
+                    style=b.get("style"),
+                )
+                for b in data.get("buttons", ())
+            ),
+        )

@@ -1,0 +1,58 @@
+"""A token bucket that sleeps on the injectable clock."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+
+
+class TokenBucket:
+    """Allows ``rate`` acquisitions a second on average, ``burst`` at once.
+
+    ``pause`` empties the bucket until a moment (a platform's ``Retry-After``),
+    so every later send waits for it too.
+    """
+
+    def __init__(self, clock: Clock, rate: float, burst: int = 1) -> None:
+        if rate <= 0:
+            raise ValueError("rate must be positive")
+        self._clock = clock
+        self._rate = rate
+        self._capacity = float(max(1, burst))
+        self._tokens = self._capacity
+        self._updated: datetime = clock.now()
+        self._paused_until: datetime | None = None
+
+    def _refill(self) -> None:
+        now = self._clock.now()
+        elapsed = (now - self._updated).total_seconds()
+        if elapsed > 0:
+            self._tokens = min(self._capacity, self._tokens + elapsed * self._rate)
+            self._updated = now
+
+    def wait_time(self) -> float:
+        """Seconds until the next acquisition may go ahead."""
+
+        now = self._clock.now()
+        if self._paused_until is not None and now < self._paused_until:
+            return (self._paused_until - now).total_seconds()
+        self._refill()
+        if self._tokens >= 1.0:
+            return 0.0
+        return (1.0 - self._tokens) / self._rate
+
+    async def acquire(self) -> None:
+        while True:
+            wait = self.wait_time()
+            if wait <= 0:
+                self._tokens -= 1.0
+                return
+            await self._clock.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        until = self._clock.now() + timedelta(seconds=seconds)
+        if self._paused_until is None or until > self._paused_until:
+            self._paused_until = until
+        self._tokens = 0.0
+        self._updated = until

@@ -1,0 +1,57 @@
+"""Where handlers declare what they answer: commands, buttons, forms, messages, jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.commands import CommandSpec, CommandTable
+from bot.context import Context, JobContext
+from bot.events import MessagePosted
+
+Handler = Callable[[Context], Awaitable[None]]
+JobHandler = Callable[[JobContext], Awaitable[None]]
+MessageFilter = Callable[[MessagePosted], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRoute:
+    """A handler for plain messages that ``wants`` them (decided without I/O)."""
+
+    wants: MessageFilter
+    handler: Handler
+
+
+@dataclass
+class Registry:
+    commands: CommandTable = field(default_factory=CommandTable)
+    buttons: dict[str, Handler] = field(default_factory=dict)
+    forms: dict[str, Handler] = field(default_factory=dict)
+    messages: list[MessageRoute] = field(default_factory=list)
+    jobs: dict[str, JobHandler] = field(default_factory=dict)
+
+    def command(self, spec: CommandSpec) -> None:
+        self.commands.add(spec)
+
+    def button(self, action_id: str, handler: Handler) -> None:
+        if action_id in self.buttons:
+            raise ValueError(f"button {action_id!r} registered twice")
+        self.buttons[action_id] = handler
+
+    def form(self, form_id: str, handler: Handler) -> None:
+        if form_id in self.forms:
+            raise ValueError(f"form {form_id!r} registered twice")
+        self.forms[form_id] = handler
+
+    def message(self, wants: MessageFilter, handler: Handler) -> None:
+        self.messages.append(MessageRoute(wants, handler))
+
+    def job(self, name: str, handler: JobHandler) -> None:
+        if name in self.jobs:
+            raise ValueError(f"job {name!r} registered twice")
+        self.jobs[name] = handler
+
+    def button_handler(self, action_id: str) -> Handler | None:
+        """Buttons route on the part of their id before the first ``:``."""
+
+        return self.buttons.get(action_id) or self.buttons.get(action_id.split(":", 1)[0])

@@ -1,0 +1,272 @@
+"""Schedules: our rows, APScheduler's arithmetic, a UNIQUE slot claim.
+
+Schedules are rows (cron expression + IANA zone), never pickled jobs. We ask
+APScheduler 3's ``CronTrigger`` for fire times, because it gets time zones
+and daylight-saving changes right, and drive the waking ourselves from the
+injectable clock, so that tests and the shell's ``:clock`` move time by hand.
+Each slot is claimed by inserting ``(schedule, slot)`` under a primary key:
+whichever instance inserts first runs it, in the same transaction as the
+slot's work, and every other firing of that slot does nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
+from storage.models import Schedule
+from storage.repositories import schedules as schedules_repo
+
+log = logging.getLogger("convene.scheduler")
+
+JobRunner = Callable[[AsyncSession, Schedule, datetime], Awaitable[None]]
+
+_MAX_SLOTS_SCANNED = 10_000
+
+
+class ScheduleError(ValueError):
+    """A cron expression or time zone that cannot be used."""
+
+
+def trigger_for(cron: str, timezone: str) -> CronTrigger:
+    """APScheduler's trigger for a five-field cron expression in a zone."""
+
+    try:
+        zone = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as missing:
+        raise ScheduleError(f"unknown time zone {timezone!r}") from missing
+    fields = cron.split()
+    if len(fields) != 5:
+        raise ScheduleError(
+            f"cron expression {cron!r} needs five fields: minute hour day month weekday"
+        )
+    minute, hour, day, month, weekday = fields
+    try:
+        return CronTrigger(
+            minute=minute,
+            hour=hour,
+            day=day,
+            month=month,
+            day_of_week=_weekday_names(weekday),
+            timezone=zone,
+        )
+    except ValueError as bad:
+        raise ScheduleError(f"cron expression {cron!r} does not parse: {bad}") from bad
+
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _weekday_names(field: str) -> str:
+    """Translate cron's weekday numbers (0 or 7 = Sunday) into names.
+
+    APScheduler 3 numbers weekdays from Monday = 0, so handing it a crontab's
+    ``1`` would fire on Tuesdays. Names mean the same to both.
+    """
+
+    items: list[str] = []
+    for item in field.split(","):
+        body, _, step = item.partition("/")
+        suffix = f"/{step}" if step else ""
+        start, dash, end = body.partition("-")
+        if not (start.isdigit() and (not dash or end.isdigit())):
+            items.append(item)
+            continue
+        first = int(start)
+        last = int(end) if dash else None
+        if first > 7 or (last is not None and last > 7):
+            raise ScheduleError(f"weekday {item!r} is out of range (0-7, 0 and 7 are Sunday)")
+        if last is None:
+            items.append(_DAY_NAMES[first] + suffix)
+        elif first == 0 and not suffix:
+            items.append("sun")
+            if last >= 1:
+                items.append(f"mon-{_DAY_NAMES[last]}")
+        else:
+            items.append(f"{_DAY_NAMES[first]}-{_DAY_NAMES[last]}{suffix}")
+    return ",".join(items)
+
+
+def next_fire_after(trigger: CronTrigger, after: datetime) -> datetime | None:
+    """The first fire time strictly after ``after``, in UTC."""
+
+    fire: datetime | None = trigger.get_next_fire_time(None, after + timedelta(microseconds=1))
+    return None if fire is None else fire.astimezone(UTC)
+
+
+class Scheduler:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        runner: JobRunner,
+        *,
+        instance: str,
+        grace: timedelta = timedelta(minutes=30),
+        idle_poll: float = 30.0,
+        on_ran: Callable[[], None] = lambda: None,
+    ) -> None:
+        self._on_ran = on_ran
+        self._sessions = sessions
+        self._clock = clock
+        self._runner = runner
+        self.instance = instance
+        self.grace = grace
+        self._idle_poll = idle_poll
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="scheduler")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    def wake(self) -> None:
+        """A schedule was added or changed: recompute the next wake-up."""
+
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.run_due()
+                upcoming = await self.next_slot()
+            except Exception:
+                log.exception("the scheduler hit an error; trying again shortly")
+                upcoming = None
+            wait = self._idle_poll
+            if upcoming is not None:
+                wait = max(0.0, min(wait, (upcoming - self._clock.now()).total_seconds()))
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+
+    async def _since(self, session: AsyncSession, schedule: Schedule) -> datetime:
+        assert schedule.id is not None
+        last = await schedules_repo.last_slot(session, schedule.id)
+        return last if last is not None else schedule.created_at
+
+    async def next_slot(self) -> datetime | None:
+        """The earliest slot of any active schedule not yet claimed."""
+
+        earliest: datetime | None = None
+        async with self._sessions() as session:
+            for schedule in await schedules_repo.active(session):
+                try:
+                    trigger = trigger_for(schedule.cron, schedule.timezone)
+                except ScheduleError:
+                    continue
+                fire = next_fire_after(trigger, await self._since(session, schedule))
+                if fire is not None and (earliest is None or fire < earliest):
+                    earliest = fire
+        return earliest
+
+    async def run_due(self) -> int:
+        """Run every slot that is due now (late ones inside the grace period).
+
+        Returns the number of slots this instance ran.
+        """
+
+        async with self._lock:
+            now = self._clock.now()
+            due: list[tuple[datetime, Schedule]] = []
+            async with self._sessions() as session:
+                for schedule in await schedules_repo.active(session):
+                    due.extend(await self._due_slots(session, schedule, now))
+            ran = 0
+            for slot, schedule in sorted(due, key=lambda pair: (pair[0], pair[1].id or 0)):
+                if await self._run_slot(schedule, slot):
+                    ran += 1
+            return ran
+
+    async def _due_slots(
+        self, session: AsyncSession, schedule: Schedule, now: datetime
+    ) -> list[tuple[datetime, Schedule]]:
+        try:
+            trigger = trigger_for(schedule.cron, schedule.timezone)
+        except ScheduleError as bad:
+            log.warning("schedule %s cannot run: %s", schedule.id, bad)
+            return []
+        cursor = await self._since(session, schedule)
+        in_grace: list[tuple[datetime, Schedule]] = []
+        missed: list[datetime] = []
+        for _ in range(_MAX_SLOTS_SCANNED):
+            fire = next_fire_after(trigger, cursor)
+            if fire is None or fire > now:
+                break
+            if now - fire <= self.grace:
+                in_grace.append((fire, schedule))
+            else:
+                missed.append(fire)
+            cursor = fire
+        if missed:
+            await self._skip(schedule, missed, now)
+        return in_grace
+
+    async def _skip(self, schedule: Schedule, missed: list[datetime], now: datetime) -> None:
+        assert schedule.id is not None
+        async with self._sessions.begin() as session:
+            claimed = await schedules_repo.claim_slot(
+                session,
+                schedule.id,
+                missed[-1],
+                status="skipped",
+                now=now,
+                instance=self.instance,
+            )
+        if claimed:
+            log.warning(
+                "skipped %d slot(s) of schedule %s (%s) missed while Convene was stopped, "
+                "the latest at %s: later than the grace period of %s",
+                len(missed),
+                schedule.id,
+                schedule.job,
+                missed[-1].isoformat(),
+                self.grace,
+            )
+
+    async def _run_slot(self, schedule: Schedule, slot: datetime) -> bool:
+        assert schedule.id is not None
+        now = self._clock.now()
+        try:
+            async with self._sessions.begin() as session:
+                claimed = await schedules_repo.claim_slot(
+                    session, schedule.id, slot, status="ran", now=now, instance=self.instance
+                )
+                if not claimed:
+                    return False
+                if now - slot > timedelta(seconds=1):
+                    log.info(
+                        "running slot %s of schedule %s (%s) late, by %s",
+                        slot.isoformat(),
+                        schedule.id,
+                        schedule.job,
+                        now - slot,
+                    )
+                await self._runner(session, schedule, slot)
+            self._on_ran()
+            return True
+        except Exception:
+            log.exception(
+                "slot %s of schedule %s (%s) failed", slot.isoformat(), schedule.id, schedule.job
+            )
+            async with self._sessions.begin() as session:
+                await schedules_repo.claim_slot(
+                    session, schedule.id, slot, status="failed", now=now, instance=self.instance
+                )
+            return False

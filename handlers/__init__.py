@@ -1,0 +1,1 @@
+"""Handlers, one module per job. Each has ``register(registry)``."""

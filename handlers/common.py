@@ -1,0 +1,79 @@
+"""Checks and formatting that several handlers share."""
+
+from __future__ import annotations
+
+import difflib
+import zoneinfo
+from collections.abc import Sequence
+from functools import lru_cache
+
+from bot.errors import UsageError
+from bot.markup import has_control_characters
+
+MAX_NAME_LENGTH = 80
+
+
+def clean_name(value: str, what: str, usage: str) -> str:
+    """A name for a silo or member: trimmed, printable, not too long."""
+
+    name = " ".join(value.split())
+    if not name:
+        raise UsageError(f"The {what} cannot be empty.", usage=usage)
+    if has_control_characters(value):
+        raise UsageError(
+            f"The {what} holds control characters; use letters, digits and spaces.", usage=usage
+        )
+    if len(name) > MAX_NAME_LENGTH:
+        raise UsageError(
+            f"The {what} is {len(name):,} characters long; keep it to {MAX_NAME_LENGTH}.",
+            usage=usage,
+        )
+    if name.startswith("-"):
+        raise UsageError(f"The {what} cannot start with '-'.", usage=usage)
+    return name
+
+
+def member_reference(value: str) -> str:
+    """What a command names a member by: their platform id or name, without a leading @."""
+
+    return value[1:] if value.startswith("@") and len(value) > 1 else value
+
+
+@lru_cache(maxsize=1)
+def _zones() -> dict[str, str]:
+    return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
+
+
+def check_timezone(value: str, usage: str) -> str:
+    """The canonical IANA name for a zone typed in any case, or a helpful refusal."""
+
+    found = _zones().get(value.strip().lower())
+    if found is not None:
+        return found
+    close = difflib.get_close_matches(value, sorted(_zones().values()), n=2)
+    hint = f" Did you mean {' or '.join(close)}?" if close else ""
+    raise UsageError(
+        f"{value!r} is not a time zone I know.{hint} Use an IANA name like Europe/London, "
+        "America/New_York or Asia/Tokyo.",
+        usage=usage,
+    )
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A fixed-width table inside a code block, readable on every platform."""
+
+    widths = [len(h) for h in headers]
+    for row in rows:
+        for index, cell in enumerate(row):
+            widths[index] = max(widths[index], len(cell))
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(cells)).rstrip()
+
+    body = [line(headers), line(["-" * w for w in widths])]
+    body.extend(line(row) for row in rows)
+    return "```\n" + "\n".join(body) + "\n```"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else (many or word + 's')}"

@@ -1,0 +1,1 @@
+"""Alembic migrations: the one owner of Convene's schema."""

@@ -1,0 +1,1 @@
+"""Queries, one module per table family. Handlers call these; they hold no SQL themselves."""

@@ -1,0 +1,188 @@
+"""Members, their time zones, convener flags and silos."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Member, MemberSilo, Silo
+from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
+
+
+@dataclass(frozen=True, slots=True)
+class MemberWithSilos:
+    member: Member
+    silos: tuple[Silo, ...]
+
+
+async def get_or_create(
+    session: AsyncSession,
+    workspace_id: int,
+    platform_user_id: str,
+    display_name: str,
+    now: datetime,
+) -> tuple[Member, bool]:
+    """The member with this platform id, created on first sight (then True)."""
+
+    bind = session.get_bind()
+    table = table_of(Member)
+    inserted = await execute(
+        session,
+        insert_ignoring_conflicts(
+            bind.dialect,
+            table,
+            ("workspace_id", "platform_user_id"),
+        )
+        .returning(table.c.id)
+        .values(
+            workspace_id=workspace_id,
+            platform_user_id=platform_user_id,
+            display_name=display_name,
+            is_convener=False,
+            created_at=now,
+        ),
+    )
+    found = await session.exec(
+        select(Member).where(
+            Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
+        )
+    )
+    return found.one(), inserted.first() is not None
+
+
+async def by_platform_id(
+    session: AsyncSession, workspace_id: int, platform_user_id: str
+) -> Member | None:
+    found = await session.exec(
+        select(Member).where(
+            Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
+        )
+    )
+    return found.first()
+
+
+async def find(session: AsyncSession, workspace_id: int, reference: str) -> Member | None:
+    """A member by platform id or, failing that, by display name (any case)."""
+
+    member = await by_platform_id(session, workspace_id, reference)
+    if member is not None:
+        return member
+    found = await session.exec(
+        select(Member)
+        .where(
+            Member.workspace_id == workspace_id,
+            func.lower(Member.display_name) == reference.lower(),
+        )
+        .order_by(col(Member.id))
+    )
+    return found.first()
+
+
+async def add(
+    session: AsyncSession,
+    workspace_id: int,
+    platform_user_id: str,
+    display_name: str,
+    timezone: str | None,
+    now: datetime,
+) -> Member:
+    member = Member(
+        workspace_id=workspace_id,
+        platform_user_id=platform_user_id,
+        display_name=display_name,
+        timezone=timezone,
+        created_at=now,
+    )
+    session.add(member)
+    await session.flush()
+    return member
+
+
+async def remove(session: AsyncSession, member: Member) -> None:
+    await session.exec(delete(MemberSilo).where(col(MemberSilo.member_id) == member.id))
+    await session.delete(member)
+    await session.flush()
+
+
+async def conveners(session: AsyncSession, workspace_id: int) -> Sequence[Member]:
+    found = await session.exec(
+        select(Member)
+        .where(Member.workspace_id == workspace_id, col(Member.is_convener).is_(True))
+        .order_by(func.lower(Member.display_name))
+    )
+    return found.all()
+
+
+async def count(session: AsyncSession, workspace_id: int) -> int:
+    found = await session.exec(
+        select(func.count()).select_from(Member).where(Member.workspace_id == workspace_id)
+    )
+    return int(found.one())
+
+
+async def list_with_silos(
+    session: AsyncSession, workspace_id: int, silo: Silo | None = None
+) -> list[MemberWithSilos]:
+    """Every member (or every member of one silo) with their silos, by name."""
+
+    query = select(Member).where(Member.workspace_id == workspace_id)
+    if silo is not None:
+        query = query.join(MemberSilo, col(MemberSilo.member_id) == col(Member.id)).where(
+            MemberSilo.silo_id == silo.id
+        )
+    members = (await session.exec(query.order_by(func.lower(Member.display_name)))).all()
+    links = await session.exec(
+        select(MemberSilo.member_id, Silo)
+        .join(Silo, col(Silo.id) == col(MemberSilo.silo_id))
+        .where(Silo.workspace_id == workspace_id)
+        .order_by(func.lower(Silo.name))
+    )
+    by_member: dict[int, list[Silo]] = {}
+    for member_id, linked in links.all():
+        by_member.setdefault(member_id, []).append(linked)
+    return [MemberWithSilos(member=m, silos=tuple(by_member.get(m.id or 0, ()))) for m in members]
+
+
+async def silos_of(session: AsyncSession, member: Member) -> list[Silo]:
+    found = await session.exec(
+        select(Silo)
+        .join(MemberSilo, col(MemberSilo.silo_id) == col(Silo.id))
+        .where(MemberSilo.member_id == member.id)
+        .order_by(func.lower(Silo.name))
+    )
+    return list(found.all())
+
+
+async def link_silo(session: AsyncSession, member: Member, silo: Silo) -> bool:
+    """Put a member in a silo; False when they were already in it."""
+
+    bind = session.get_bind()
+    table = table_of(MemberSilo)
+    result = await execute(
+        session,
+        insert_ignoring_conflicts(
+            bind.dialect,
+            table,
+            ("member_id", "silo_id"),
+        )
+        .values(member_id=member.id, silo_id=silo.id)
+        .returning(table.c.member_id),
+    )
+    return result.first() is not None
+
+
+async def unlink_silo(session: AsyncSession, member: Member, silo: Silo) -> bool:
+    """Take a member out of a silo; False when they were not in it."""
+
+    result = await execute(
+        session,
+        delete(MemberSilo).where(
+            col(MemberSilo.member_id) == member.id, col(MemberSilo.silo_id) == silo.id
+        ),
+    )
+    return bool(getattr(result, "rowcount", 0))

@@ -1,0 +1,319 @@
+"""The outbox table's hot paths, written in SQLAlchemy Core.
+
+Enqueueing and delivery are the busiest writes Convene makes (a check-in
+fans out one DM per member), so they batch: one multi-row INSERT per
+transaction, one claim per batch, and one small UPDATE per delivered message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import OutboxMessage
+from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
+
+PENDING = "pending"
+SENDING = "sending"
+SENT = "sent"
+DEAD = "dead"
+
+outbox: Table = table_of(OutboxMessage)
+_UNSENT = (PENDING, SENDING)
+
+
+@dataclass(frozen=True, slots=True)
+class NewMessage:
+    idempotency_key: str
+    platform: str
+    workspace_external_id: str
+    target_key: str
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedMessage:
+    id: int
+    idempotency_key: str
+    platform: str
+    workspace_external_id: str
+    target_key: str
+    payload: dict[str, Any]
+    attempts: int
+
+
+async def enqueue(session: AsyncSession, messages: Iterable[NewMessage], now: datetime) -> None:
+    """Queue messages in the caller's transaction; a key already queued is skipped."""
+
+    rows = [
+        {
+            "idempotency_key": m.idempotency_key,
+            "platform": m.platform,
+            "workspace_external_id": m.workspace_external_id,
+            "target_key": m.target_key,
+            "payload": m.payload,
+            "status": PENDING,
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for m in messages
+    ]
+    if not rows:
+        return
+    statement = insert_ignoring_conflicts(session.get_bind().dialect, outbox, ("idempotency_key",))
+    await execute(session, statement, rows)
+
+
+def _ready(now: datetime) -> Any:
+    return or_(
+        and_(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now),
+        and_(outbox.c.status == SENDING, outbox.c.lease_until < now),
+    )
+
+
+async def claim(
+    session: AsyncSession,
+    *,
+    platform: str,
+    now: datetime,
+    lease_until: datetime,
+    worker: str,
+    limit: int,
+) -> list[ClaimedMessage]:
+    """Claim the next deliverable messages, never out of order for a target.
+
+    A message is deliverable when it is due (or its sender's lease ran out)
+    and every older unsent message for its target is deliverable too and
+    claimed in the same batch. The batch comes back ordered by id, so
+    delivering it in order keeps each target's order.
+
+    On PostgreSQL the candidate rows are locked ``FOR UPDATE SKIP LOCKED`` so
+    that instances sharing the database take different rows.
+    """
+
+    dialect = session.get_bind().dialect.name
+    ready_query = (
+        select(outbox.c.id, outbox.c.target_key)
+        .where(outbox.c.platform == platform, _ready(now))
+        .order_by(outbox.c.id)
+        .limit(limit)
+    )
+    if dialect == "postgresql":
+        ready_query = ready_query.with_for_update(skip_locked=True)
+    ready = (await execute(session, ready_query)).all()
+    if not ready:
+        return []
+    ready_ids = {row.id for row in ready}
+    targets = sorted({row.target_key for row in ready})
+    highest = max(ready_ids)
+
+    unsent = (
+        await execute(
+            session,
+            select(outbox.c.id, outbox.c.target_key)
+            .where(
+                outbox.c.target_key.in_(bindparam("targets", expanding=True)),
+                outbox.c.status.in_(_UNSENT),
+                outbox.c.id <= highest,
+            )
+            .order_by(outbox.c.id),
+            {"targets": targets},
+        )
+    ).all()
+    blocked: set[str] = set()
+    chosen: list[int] = []
+    for row in unsent:
+        if row.target_key in blocked:
+            continue
+        if row.id in ready_ids:
+            chosen.append(row.id)
+        else:
+            blocked.add(row.target_key)
+    if not chosen:
+        return []
+
+    claimed = (
+        await execute(
+            session,
+            update(outbox)
+            .where(outbox.c.id.in_(bindparam("ids", expanding=True)), _ready(now))
+            .values(
+                status=SENDING,
+                claimed_by=worker,
+                lease_until=lease_until,
+                attempts=outbox.c.attempts + 1,
+            )
+            .returning(
+                outbox.c.id,
+                outbox.c.idempotency_key,
+                outbox.c.platform,
+                outbox.c.workspace_external_id,
+                outbox.c.target_key,
+                outbox.c.payload,
+                outbox.c.attempts,
+            ),
+            {"ids": chosen},
+        )
+    ).all()
+    got = {row.id for row in claimed}
+    if len(got) != len(chosen):
+        # Another instance took some rows between our read and our claim: keep
+        # only the in-order prefix for each target and hand the rest back.
+        keep: set[int] = set()
+        broken: set[str] = set()
+        for row in unsent:
+            if row.id not in ready_ids or row.target_key in broken:
+                continue
+            if row.id in got:
+                keep.add(row.id)
+            else:
+                broken.add(row.target_key)
+        give_back = sorted(got - keep)
+        if give_back:
+            await release(session, give_back)
+        got = keep
+    return [
+        ClaimedMessage(
+            id=row.id,
+            idempotency_key=row.idempotency_key,
+            platform=row.platform,
+            workspace_external_id=row.workspace_external_id,
+            target_key=row.target_key,
+            payload=row.payload,
+            attempts=row.attempts,
+        )
+        for row in sorted(claimed, key=lambda r: r.id)
+        if row.id in got
+    ]
+
+
+async def mark_sent(
+    session: AsyncSession, message_id: int, worker: str, now: datetime, ref: dict[str, Any]
+) -> None:
+    await execute(
+        session,
+        update(outbox)
+        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
+        .values(status=SENT, sent_at=now, message_ref=ref, lease_until=None, last_error=None),
+    )
+
+
+async def retry_later(
+    session: AsyncSession,
+    message_id: int,
+    *,
+    next_attempt_at: datetime,
+    error: str,
+    count_attempt: bool = True,
+) -> None:
+    values: dict[str, Any] = {
+        "status": PENDING,
+        "next_attempt_at": next_attempt_at,
+        "lease_until": None,
+        "claimed_by": None,
+        "last_error": error[:2000],
+    }
+    if not count_attempt:
+        values["attempts"] = outbox.c.attempts - 1
+    await execute(session, update(outbox).where(outbox.c.id == message_id).values(**values))
+
+
+async def release(session: AsyncSession, message_ids: Sequence[int]) -> None:
+    """Hand claimed messages back untouched (their turn did not come)."""
+
+    if not message_ids:
+        return
+    await execute(
+        session,
+        update(outbox)
+        .where(outbox.c.id.in_(bindparam("ids", expanding=True)), outbox.c.status == SENDING)
+        .values(
+            status=PENDING,
+            lease_until=None,
+            claimed_by=None,
+            attempts=outbox.c.attempts - 1,
+        ),
+        {"ids": list(message_ids)},
+    )
+
+
+async def mark_dead(session: AsyncSession, message_id: int, error: str) -> None:
+    await execute(
+        session,
+        update(outbox)
+        .where(outbox.c.id == message_id)
+        .values(status=DEAD, lease_until=None, last_error=error[:2000]),
+    )
+
+
+async def reclaim_own(session: AsyncSession, worker: str) -> int:
+    """On start, take back the messages this instance was sending when it stopped.
+
+    Each may or may not have reached the platform: the one in flight at a
+    crash can be sent twice, never lost.
+    """
+
+    result = await execute(
+        session,
+        update(outbox)
+        .where(outbox.c.status == SENDING, outbox.c.claimed_by == worker)
+        .values(status=PENDING, lease_until=None, claimed_by=None)
+        .returning(outbox.c.id),
+    )
+    return len(result.all())
+
+
+async def sent_ref(session: AsyncSession, idempotency_key: str) -> dict[str, Any] | None:
+    """The platform reference of a delivered message, by its key."""
+
+    found = await execute(
+        session,
+        select(outbox.c.message_ref).where(
+            outbox.c.idempotency_key == idempotency_key, outbox.c.status == SENT
+        ),
+    )
+    value = found.scalar_one_or_none()
+    return dict(value) if value else None
+
+
+async def status_counts(
+    session: AsyncSession, workspace_external_id: str | None = None
+) -> dict[str, int]:
+    query = select(outbox.c.status, func.count().label("n")).group_by(outbox.c.status)
+    if workspace_external_id is not None:
+        query = query.where(outbox.c.workspace_external_id == workspace_external_id)
+    found = await execute(session, query)
+    counts = {PENDING: 0, SENDING: 0, SENT: 0, DEAD: 0}
+    for row in found.mappings():
+        counts[str(row["status"])] = int(row["n"])
+    return counts
+
+
+async def has_unsent(session: AsyncSession, platform: str) -> bool:
+    found = await execute(
+        session,
+        select(outbox.c.id)
+        .where(outbox.c.platform == platform, outbox.c.status.in_(_UNSENT))
+        .limit(1),
+    )
+    return found.first() is not None
+
+
+async def next_due(session: AsyncSession, platform: str) -> datetime | None:
+    """When the earliest waiting message becomes due (for the deliverer's nap)."""
+
+    found = await execute(
+        session,
+        select(outbox.c.next_attempt_at)
+        .where(outbox.c.platform == platform, outbox.c.status == PENDING)
+        .order_by(outbox.c.next_attempt_at)
+        .limit(1),
+    )
+    value: datetime | None = found.scalar_one_or_none()
+    return value

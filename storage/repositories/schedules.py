@@ -1,0 +1,109 @@
+"""Schedules and the once-only claim of each of their slots."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Schedule, ScheduleRun
+from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    workspace_id: int,
+    job: str,
+    cron: str,
+    timezone: str,
+    now: datetime,
+    subject_id: int | None = None,
+) -> Schedule:
+    schedule = Schedule(
+        workspace_id=workspace_id,
+        job=job,
+        subject_id=subject_id,
+        cron=cron,
+        timezone=timezone,
+        created_at=now,
+    )
+    session.add(schedule)
+    await session.flush()
+    return schedule
+
+
+async def active(session: AsyncSession) -> Sequence[Schedule]:
+    found = await session.exec(
+        select(Schedule).where(col(Schedule.active).is_(True)).order_by(col(Schedule.id))
+    )
+    return found.all()
+
+
+async def count_active(session: AsyncSession, workspace_id: int) -> int:
+    found = await session.exec(
+        select(func.count())
+        .select_from(Schedule)
+        .where(Schedule.workspace_id == workspace_id, col(Schedule.active).is_(True))
+    )
+    return int(found.one())
+
+
+async def last_slot(session: AsyncSession, schedule_id: int) -> datetime | None:
+    """The newest slot claimed for a schedule (run or skipped), if any."""
+
+    found = await session.exec(
+        select(ScheduleRun.slot_at)
+        .where(ScheduleRun.schedule_id == schedule_id)
+        .order_by(col(ScheduleRun.slot_at).desc())
+        .limit(1)
+    )
+    return found.first()
+
+
+async def claim_slot(
+    session: AsyncSession,
+    schedule_id: int,
+    slot_at: datetime,
+    *,
+    status: str,
+    now: datetime,
+    instance: str,
+) -> bool:
+    """Claim one slot of a schedule; False when another firing already has it.
+
+    The primary key on ``(schedule_id, slot_at)`` decides, whatever the
+    number of instances or restarts.
+    """
+
+    bind = session.get_bind()
+    table = table_of(ScheduleRun)
+    result = await execute(
+        session,
+        insert_ignoring_conflicts(
+            bind.dialect,
+            table,
+            ("schedule_id", "slot_at"),
+        )
+        .values(
+            schedule_id=schedule_id,
+            slot_at=slot_at,
+            status=status,
+            claimed_at=now,
+            claimed_by=instance,
+        )
+        .returning(table.c.schedule_id),
+    )
+    return result.first() is not None
+
+
+async def runs(session: AsyncSession, schedule_id: int) -> Sequence[ScheduleRun]:
+    found = await session.exec(
+        select(ScheduleRun)
+        .where(ScheduleRun.schedule_id == schedule_id)
+        .order_by(col(ScheduleRun.slot_at))
+    )
+    return found.all()
