@@ -8,6 +8,7 @@ move a manual one, so no test ever sleeps to wait for time to pass.
 from __future__ import annotations
 
 import asyncio
+import math
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -62,7 +63,10 @@ class ManualClock:
 
     async def sleep(self, seconds: float) -> None:
         if seconds > 0:
-            self.advance(timedelta(seconds=seconds))
+            # Round up to whole microseconds (timedelta's resolution): rounding
+            # down would let a sleeper wake before its time, and a token bucket
+            # asking for a fraction of a microsecond would then never move.
+            self.advance(timedelta(microseconds=math.ceil(seconds * 1_000_000)))
         await asyncio.sleep(0)
 
 

@@ -121,8 +121,15 @@ class Dispatcher:
     async def _run_command(self, context: Context) -> None:
         event = context.event
         assert isinstance(event, SlashCommand)
-        words = split_words(event.text) or ["help"]
         table = self._registry.commands
+        try:
+            words = split_words(event.text) or ["help"]
+        except UsageError as refused:
+            # Still point at the right usage when the command's words are readable.
+            found = table.match(event.command, event.text[:200].split())
+            if found is not None and refused.usage is None:
+                refused.usage = found[0].usage
+            raise
         found = table.match(event.command, words)
         if found is None:
             raise UsageError(unknown_command_text(table, event.command, words, context.actor))

@@ -17,7 +17,7 @@ class UserError(Exception):
 
     def reply_text(self) -> str:
         if self.usage:
-            return f"{self.message}\nUsage: {self.usage}"
+            return f"{self.message} Usage: {self.usage}"
         return self.message
 
 

@@ -185,9 +185,19 @@ class Scheduler:
         async with self._lock:
             now = self._clock.now()
             due: list[tuple[datetime, Schedule]] = []
+            missed: list[tuple[Schedule, list[datetime]]] = []
             async with self._sessions() as session:
                 for schedule in await schedules_repo.active(session):
-                    due.extend(await self._due_slots(session, schedule, now))
+                    in_grace, too_late = await self._due_slots(session, schedule, now)
+                    due.extend(in_grace)
+                    if too_late:
+                        missed.append((schedule, too_late))
+            # Skipped only once the reading session is closed: on SQLite it
+            # holds the write lock (BEGIN IMMEDIATE), and a second write
+            # transaction opened inside it would wait for itself until
+            # busy_timeout and fail with "database is locked".
+            for schedule, too_late in missed:
+                await self._skip(schedule, too_late, now)
             ran = 0
             for slot, schedule in sorted(due, key=lambda pair: (pair[0], pair[1].id or 0)):
                 if await self._run_slot(schedule, slot):
@@ -196,12 +206,14 @@ class Scheduler:
 
     async def _due_slots(
         self, session: AsyncSession, schedule: Schedule, now: datetime
-    ) -> list[tuple[datetime, Schedule]]:
+    ) -> tuple[list[tuple[datetime, Schedule]], list[datetime]]:
+        """The slots to run now (inside the grace period) and those missed by more."""
+
         try:
             trigger = trigger_for(schedule.cron, schedule.timezone)
         except ScheduleError as bad:
             log.warning("schedule %s cannot run: %s", schedule.id, bad)
-            return []
+            return [], []
         cursor = await self._since(session, schedule)
         in_grace: list[tuple[datetime, Schedule]] = []
         missed: list[datetime] = []
@@ -214,9 +226,7 @@ class Scheduler:
             else:
                 missed.append(fire)
             cursor = fire
-        if missed:
-            await self._skip(schedule, missed, now)
-        return in_grace
+        return in_grace, missed
 
     async def _skip(self, schedule: Schedule, missed: list[datetime], now: datetime) -> None:
         assert schedule.id is not None

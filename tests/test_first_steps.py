@@ -1,0 +1,76 @@
+"""A new user's first session in the shell, run exactly as the README says."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from tests.support.cli import REPO, convene
+
+FIRST_STEPS = REPO / "examples" / "first-steps.txt"
+
+
+def bot_lines(output: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith("bot →")]
+
+
+def test_the_first_steps_transcript_sets_up_the_landscape(tmp_path: Path) -> None:
+    script = tmp_path / "first-steps.txt"
+    shutil.copy(FIRST_STEPS, script)
+
+    result = convene("run", "--script", str(script), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    # Every input line is echoed, in order, so the output reads as a transcript.
+    inputs = [line for line in FIRST_STEPS.read_text().splitlines() if line.strip()]
+    echoed = [line for line in out.splitlines() if not line.startswith(("bot →", "clock →"))]
+    assert [line for line in echoed if line in inputs] == inputs
+    # Help lists commands with usage and an example.
+    assert "Commands you can use as a convener:" in out
+    assert "/convene silo add NAME [--kind KIND]" in out
+    assert 'e.g. /convene silo add "Public Health" --kind organisation' in out
+    # The landscape is set up.
+    assert "bot → #general (to you): Added the silo Radiotherapy (team)." in out
+    assert "bot → #general (to you): Added the silo Public Health (organisation)." in out
+    assert "bot → #general (to you): Added alice: Radiotherapy; time zone Europe/London." in out
+    assert "bot → #general (to carol): You are now in Public Health." in out
+    assert "bot → #general (to carol): Your time zone is now Asia/Tokyo." in out
+    # The members table: each member with silos, zone and role.
+    table = "\n".join(bot_lines(out))
+    assert "alice  Radiotherapy                Europe/London     convener" in table
+    assert "bob    Public Health, Radiography  America/New_York  member" in table
+    assert "carol  Public Health               Asia/Tokyo        member" in table
+    # The silos table: kind and member count.
+    assert "Public Health  organisation  2" in table
+    assert "Radiography    profession    1" in table
+    # Mistakes: one line each, saying what to type instead.
+    assert (
+        "bot → #general (to carol): Only conveners can use /convene silo add. "
+        "Ask alice or you if you need it done." in out
+    )
+    assert "I don't know /convene silo assign Radiotherapy. Try: /convene silo add" in out
+    assert "There is no silo called 'Oncology'." in out
+    assert "'Mars/Olympus' is not a time zone I know." in out
+    assert "Outbox: " in out and "0 undeliverable" in out
+    assert "clock → " in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_a_restart_finds_the_landscape_where_it_was_left(tmp_path: Path) -> None:
+    shutil.copy(FIRST_STEPS, tmp_path / "first-steps.txt")
+    first = convene("run", "--script", "first-steps.txt", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "convene.db").exists()
+
+    (tmp_path / "again.txt").write_text("/convene members\n/convene silos\ncarol: /convene me\n")
+    second = convene("run", "--script", "again.txt", cwd=tmp_path)
+
+    assert second.returncode == 0, second.stderr
+    out = second.stdout
+    assert "bot → #general (to you): 4 members:" in out
+    assert "bob    Public Health, Radiography  America/New_York  member" in out
+    assert "Radiotherapy   team          1" in out
+    assert "Silos: Public Health (organisation)." in out
+    # Nothing from the first run is delivered again.
+    assert "Added the silo" not in out
