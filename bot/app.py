@@ -27,6 +27,7 @@ from bot.scheduler import Scheduler
 from storage import migrate
 from storage.engine import create_engine, session_factory
 from storage.models import Schedule
+from storage.repositories import members as members_repo
 from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("convene.app")
@@ -120,6 +121,37 @@ class ConveneApp:
             await deliverer.stop()
         await self.engine.dispose()
         self._started = False
+
+    async def ensure_member(
+        self,
+        *,
+        platform: str,
+        workspace_external_id: str,
+        workspace_name: str,
+        platform_user_id: str,
+        display_name: str,
+        timezone: str | None,
+        convener: bool,
+    ) -> None:
+        """Make sure a member exists (the shell's operator, before they say a word).
+
+        A member seen for the first time gets ``timezone`` and ``convener``;
+        an existing one is left as they are, so later changes stick.
+        """
+
+        now = self.clock.now()
+        async with self.sessions.begin() as session:
+            workspace = await workspaces_repo.get_or_create(
+                session, platform, workspace_external_id, workspace_name, now
+            )
+            assert workspace.id is not None
+            member, created = await members_repo.get_or_create(
+                session, workspace.id, platform_user_id, display_name, now
+            )
+            if created:
+                member.timezone = timezone
+                member.is_convener = convener
+                session.add(member)
 
     async def dispatch(self, event: Event) -> None:
         await self.dispatcher.dispatch(event)

@@ -8,15 +8,12 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
 
 from sqlalchemy.engine import make_url
 
 from bot import __version__
-from bot.app import ConveneApp
-from bot.clock import ManualClock, OffsetClock
 from bot.config import ConfigError, Settings, load_settings
-from bot.wiring import build_registry
+from bot.wiring import run_shell
 from storage import migrate
 from storage.engine import create_engine
 
@@ -125,45 +122,6 @@ async def _db_upgrade(settings: Settings) -> int:
     finally:
         await engine.dispose()
     print(f"Database {_safe_url(settings.convene.database_url)} is at revision {revision} (head).")
-    return 0
-
-
-async def run_shell(
-    settings: Settings, script_lines: list[str] | None, stdin: TextIO, stdout: TextIO
-) -> int:
-    """Run Convene on the shell adapter, interactively or from a transcript."""
-
-    from adapters.shell import ShellAdapter, lines_from, lines_of
-
-    scripted = script_lines is not None
-    clock: ManualClock | OffsetClock = ManualClock() if scripted else OffsetClock()
-    shell_settings = settings.shell
-    shell = ShellAdapter(
-        stdout,
-        channel=shell_settings.channel,
-        operator=shell_settings.operator,
-        workspace_name=shell_settings.workspace,
-        echo=scripted,
-    )
-    conveners = frozenset({shell_settings.operator, *settings.convene.conveners})
-    app = ConveneApp(
-        settings, [shell], build_registry(), clock, bootstrap_conveners={"shell": conveners}
-    )
-    await app.start(background=not scripted)
-    try:
-        shell.print(
-            f"Convene {__version__}: shell workspace {shell_settings.workspace!r}, "
-            f"channel #{shell_settings.channel}. You are {shell_settings.operator!r}, "
-            "the first convener. Type /convene help, or :help for the shell's grammar."
-        )
-        lines = lines_of(script_lines) if script_lines is not None else lines_from(stdin)
-        async for line in lines:
-            keep_going = await shell.handle_line(line, app.advance_clock_to, clock.now())
-            await app.settle()
-            if not keep_going:
-                break
-    finally:
-        await app.stop()
     return 0
 
 

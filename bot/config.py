@@ -71,7 +71,6 @@ class ConveneSection:
     instance_id: str = ""
     log_level: str = "INFO"
     conveners: list[str] = field(default_factory=list)
-    default_timezone: str = "UTC"
 
 
 @dataclass(frozen=True)
@@ -301,10 +300,7 @@ def _check(settings: Settings, where: str) -> None:
             f"{where}: [convene] log_level must be one of {', '.join(LOG_LEVELS)}, "
             f"not {c.log_level!r}"
         )
-    for section, key, zone in (
-        ("convene", "default_timezone", c.default_timezone),
-        ("shell", "timezone", settings.shell.timezone),
-    ):
+    for section, key, zone in (("shell", "timezone", settings.shell.timezone),):
         try:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError):

@@ -70,15 +70,30 @@ def _weekday_names(field: str) -> str:
     """Translate cron's weekday numbers (0 or 7 = Sunday) into names.
 
     APScheduler 3 numbers weekdays from Monday = 0, so handing it a crontab's
-    ``1`` would fire on Tuesdays. Names mean the same to both.
+    ``1`` would fire on Tuesdays. Names mean the same to both. Steps
+    (``*/2``, ``1-5/2``) are spelled out day by day: APScheduler's weekday
+    names take no step (it silently drops one) and its ``*/2`` counts from
+    Monday.
     """
 
     items: list[str] = []
     for item in field.split(","):
         body, _, step = item.partition("/")
-        suffix = f"/{step}" if step else ""
         start, dash, end = body.partition("-")
-        if not (start.isdigit() and (not dash or end.isdigit())):
+        numeric = start.isdigit() and (not dash or end.isdigit())
+        if step:
+            if not (step.isdigit() and int(step) > 0) or not (numeric or body == "*"):
+                raise ScheduleError(
+                    f"weekday {item!r}: a step needs numbers or * before it "
+                    "and a positive number after it (like 1-5/2)"
+                )
+            first = int(start) if numeric else 0
+            last = int(end) if dash else 7
+            if first > 7 or last > 7:
+                raise ScheduleError(f"weekday {item!r} is out of range (0-7, 0 and 7 are Sunday)")
+            items.extend(_DAY_NAMES[day] for day in range(first, last + 1, int(step)))
+            continue
+        if not numeric:
             items.append(item)
             continue
         first = int(start)
@@ -86,14 +101,14 @@ def _weekday_names(field: str) -> str:
         if first > 7 or (last is not None and last > 7):
             raise ScheduleError(f"weekday {item!r} is out of range (0-7, 0 and 7 are Sunday)")
         if last is None:
-            items.append(_DAY_NAMES[first] + suffix)
-        elif first == 0 and not suffix:
+            items.append(_DAY_NAMES[first])
+        elif first == 0:
             items.append("sun")
             if last >= 1:
                 items.append(f"mon-{_DAY_NAMES[last]}")
         else:
-            items.append(f"{_DAY_NAMES[first]}-{_DAY_NAMES[last]}{suffix}")
-    return ",".join(items)
+            items.append(f"{_DAY_NAMES[first]}-{_DAY_NAMES[last]}")
+    return ",".join(dict.fromkeys(items))
 
 
 def next_fire_after(trigger: CronTrigger, after: datetime) -> datetime | None:

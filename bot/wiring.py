@@ -1,11 +1,19 @@
-"""The one place that knows every concrete handler.
+"""The one place that knows every concrete handler and adapter.
 
-``bot`` imports no handler or adapter anywhere else; adding a job to Convene
-means adding its module here.
+``bot`` imports no handler or adapter anywhere else; adding a job or a
+platform to Convene means adding its module here.
 """
 
 from __future__ import annotations
 
+from typing import TextIO
+
+from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
+from adapters.shell import ShellAdapter, lines_from, lines_of
+from bot import __version__
+from bot.app import ConveneApp
+from bot.clock import ManualClock, OffsetClock
+from bot.config import Settings
 from bot.registry import Registry
 from handlers import convener, landscape, profile
 
@@ -15,3 +23,49 @@ def build_registry() -> Registry:
     for module in (convener, landscape, profile):
         module.register(registry)
     return registry
+
+
+async def run_shell(
+    settings: Settings, script_lines: list[str] | None, stdin: TextIO, stdout: TextIO
+) -> int:
+    """Run Convene on the shell adapter, interactively or from a transcript."""
+
+    scripted = script_lines is not None
+    clock: ManualClock | OffsetClock = ManualClock() if scripted else OffsetClock()
+    shell_settings = settings.shell
+    shell = ShellAdapter(
+        stdout,
+        channel=shell_settings.channel,
+        operator=shell_settings.operator,
+        workspace_name=shell_settings.workspace,
+        echo=scripted,
+    )
+    conveners = frozenset({shell_settings.operator, *settings.convene.conveners})
+    app = ConveneApp(
+        settings, [shell], build_registry(), clock, bootstrap_conveners={"shell": conveners}
+    )
+    await app.start(background=not scripted)
+    try:
+        await app.ensure_member(
+            platform=shell.platform,
+            workspace_external_id=SHELL_WORKSPACE_ID,
+            workspace_name=shell_settings.workspace,
+            platform_user_id=shell_settings.operator,
+            display_name=shell_settings.operator,
+            timezone=shell_settings.timezone,
+            convener=True,
+        )
+        shell.print(
+            f"Convene {__version__}: shell workspace {shell_settings.workspace!r}, "
+            f"channel #{shell_settings.channel}. You are {shell_settings.operator!r}, "
+            "the first convener. Type /convene help, or :help for the shell's grammar."
+        )
+        lines = lines_of(script_lines) if script_lines is not None else lines_from(stdin)
+        async for line in lines:
+            keep_going = await shell.handle_line(line, app.advance_clock_to, clock.now())
+            await app.settle()
+            if not keep_going:
+                break
+    finally:
+        await app.stop()
+    return 0

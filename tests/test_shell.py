@@ -197,5 +197,6 @@ async def test_user_text_cannot_forge_a_mention(sqlite_url: str) -> None:
     async with terminal(sqlite_url) as t:
         said = await t.type("/convene silo add \x1f@everyone\x1e")
     assert said == [
-        "bot → #general (to you): That command holds control characters; type it as plain text."
+        "bot → #general (to you): That command holds control characters; type it as plain "
+        "text. Usage: /convene silo add NAME [--kind KIND]"
     ]

@@ -306,14 +306,27 @@ async def has_unsent(session: AsyncSession, platform: str) -> bool:
 
 
 async def next_due(session: AsyncSession, platform: str) -> datetime | None:
-    """When the earliest waiting message becomes due (for the deliverer's nap)."""
+    """When the earliest waiting message becomes due (for the deliverer's nap).
 
+    Only the oldest unsent message of each target counts: a message queued
+    behind one that is waiting for a retry is not due before it, however old
+    its own ``next_attempt_at``.
+    """
+
+    older = outbox.alias("older")
     found = await execute(
         session,
-        select(outbox.c.next_attempt_at)
-        .where(outbox.c.platform == platform, outbox.c.status == PENDING)
-        .order_by(outbox.c.next_attempt_at)
-        .limit(1),
+        select(func.min(outbox.c.next_attempt_at)).where(
+            outbox.c.platform == platform,
+            outbox.c.status == PENDING,
+            ~select(older.c.id)
+            .where(
+                older.c.target_key == outbox.c.target_key,
+                older.c.status.in_(_UNSENT),
+                older.c.id < outbox.c.id,
+            )
+            .exists(),
+        ),
     )
     value: datetime | None = found.scalar_one_or_none()
     return value
