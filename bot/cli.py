@@ -90,6 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("\nBye. Everything is saved.", file=sys.stderr)
             return 0
+        except Exception as failure:
+            log.exception("Convene stopped because of an error")
+            print(f"convene: stopped by an error: {failure}", file=sys.stderr)
+            return 1
     parser.print_help()
     return 2
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import enum
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +28,13 @@ from bot.ratelimit import TokenBucket
 from storage.repositories import outbox as outbox_repo
 
 log = logging.getLogger("convene.outbox")
+
+
+class _Outcome(enum.Enum):
+    DONE = "sent, or given up on: the target's next message may follow"
+    RETRY = "not sent, to be tried later: the target waits"
+    PAUSED = "the platform said 429: every target waits"
+    LEASE_RUNNING_OUT = "too late in the batch's lease to send safely"
 
 
 class Deliverer:
@@ -95,6 +103,8 @@ class Deliverer:
 
     async def _run(self) -> None:
         while True:
+            # Clear before looking, so a wake-up that arrives meanwhile is kept.
+            self._wake.clear()
             try:
                 sent = await self.drain_once()
             except Exception:
@@ -102,7 +112,6 @@ class Deliverer:
                 sent = 0
             if sent:
                 continue
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll)
 
@@ -120,6 +129,12 @@ class Deliverer:
 
     async def drain_once(self) -> int:
         async with self._lock:
+            if self._bucket is not None:
+                # Sit out a pause (a Retry-After) before claiming rather than
+                # while holding a lease on rows that cannot be sent yet.
+                wait = self._bucket.wait_time()
+                if wait > 0:
+                    await self._clock.sleep(wait)
             now = self._clock.now()
             async with self._sessions.begin() as session:
                 batch = await outbox_repo.claim(
@@ -130,32 +145,40 @@ class Deliverer:
                     worker=self.worker,
                     limit=self._batch_size,
                 )
+            # Once half the lease is gone, hand the rest back and claim afresh:
+            # another instance may take over a row whose lease ran out, so
+            # sending one that late could deliver it twice.
+            deadline = now + self._lease / 2
             failed_targets: set[str] = set()
             for index, item in enumerate(batch):
                 if item.target_key in failed_targets:
                     async with self._sessions.begin() as session:
                         await outbox_repo.release(session, [item.id])
                     continue
-                ok = await self._deliver_one(item)
-                if not ok:
+                outcome = await self._deliver_one(item, deadline)
+                if outcome is _Outcome.RETRY:
                     failed_targets.add(item.target_key)
-                    if self._bucket is not None and self._bucket.wait_time() > 0:
-                        # A 429 paused the whole platform: hand back the rest.
-                        rest = [m.id for m in batch[index + 1 :]]
-                        async with self._sessions.begin() as session:
-                            await outbox_repo.release(session, rest)
-                        return index + 1
+                elif outcome is _Outcome.PAUSED or outcome is _Outcome.LEASE_RUNNING_OUT:
+                    # A 429 paused the whole platform, or the lease is running
+                    # out: hand back the rest of the batch.
+                    tried = index + 1 if outcome is _Outcome.PAUSED else index
+                    rest = [m.id for m in batch[tried:]]
+                    async with self._sessions.begin() as session:
+                        await outbox_repo.release(session, rest)
+                    return tried
             return len(batch)
 
-    async def _deliver_one(self, item: outbox_repo.ClaimedMessage) -> bool:
+    async def _deliver_one(self, item: outbox_repo.ClaimedMessage, deadline: datetime) -> _Outcome:
         message = OutgoingMessage.from_dict(item.payload)
         if message.target.kind == "thread" and message.target.root_key is not None:
             resolved = await self._resolve_thread(item, message)
             if resolved is None:
-                return False
+                return _Outcome.RETRY
             message = resolved
         if self._bucket is not None:
             await self._bucket.acquire()
+        if self._clock.now() >= deadline:
+            return _Outcome.LEASE_RUNNING_OUT
         try:
             ref = await self._adapter.deliver(
                 item.workspace_external_id, message, idempotency_key=item.idempotency_key
@@ -172,15 +195,15 @@ class Deliverer:
                     error=str(limited),
                     count_attempt=False,
                 )
-            return False
+            return _Outcome.PAUSED
         except PermanentDeliveryError as refused:
             await self._give_up(item, f"refused by {self.platform}: {refused}")
-            return True
+            return _Outcome.DONE
         except Exception as failure:
             error = f"{type(failure).__name__}: {failure}"
             if item.attempts >= self.max_attempts:
                 await self._give_up(item, error)
-                return False
+                return _Outcome.RETRY
             delay = min(self._max_backoff, self._base_backoff * 2 ** (item.attempts - 1))
             log.info(
                 "delivery of %s failed (attempt %d of %d), retrying in %g s: %s",
@@ -197,10 +220,10 @@ class Deliverer:
                     next_attempt_at=self._clock.now() + timedelta(seconds=delay),
                     error=error,
                 )
-            return False
+            return _Outcome.RETRY
         async with self._sessions.begin() as session:
             await outbox_repo.mark_sent(session, item.id, self.worker, self._clock.now(), ref)
-        return True
+        return _Outcome.DONE
 
     async def _resolve_thread(
         self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage

@@ -87,11 +87,11 @@ def _weekday_names(field: str) -> str:
                     f"weekday {item!r}: a step needs numbers or * before it "
                     "and a positive number after it (like 1-5/2)"
                 )
-            first = int(start) if numeric else 0
-            last = int(end) if dash else 7
-            if first > 7 or last > 7:
+            low = int(start) if numeric else 0
+            high = int(end) if dash else 7
+            if low > 7 or high > 7:
                 raise ScheduleError(f"weekday {item!r} is out of range (0-7, 0 and 7 are Sunday)")
-            items.extend(_DAY_NAMES[day] for day in range(first, last + 1, int(step)))
+            items.extend(_DAY_NAMES[day] for day in range(low, high + 1, int(step)))
             continue
         if not numeric:
             items.append(item)
@@ -158,6 +158,8 @@ class Scheduler:
 
     async def _loop(self) -> None:
         while True:
+            # Clear before looking, so a wake-up that arrives meanwhile is kept.
+            self._wake.clear()
             try:
                 await self.run_due()
                 upcoming = await self.next_slot()
@@ -167,7 +169,6 @@ class Scheduler:
             wait = self._idle_poll
             if upcoming is not None:
                 wait = max(0.0, min(wait, (upcoming - self._clock.now()).total_seconds()))
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 

@@ -176,3 +176,16 @@ def test_an_adapter_that_is_not_in_this_version_is_refused_in_one_line(tmp_path:
     assert result.returncode == 2
     assert "the Discord adapter is not part of this version yet" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_database_that_cannot_be_reached_stops_convene_with_a_failure_code(
+    tmp_path: Path,
+) -> None:
+    result = convene(
+        "run",
+        cwd=tmp_path,
+        stdin="",
+        env={"CONVENE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/c.db"},
+    )
+    assert result.returncode == 1
+    assert "convene: stopped by an error:" in result.stderr
