@@ -12,9 +12,10 @@ import asyncio
 import contextlib
 import enum
 import logging
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import (
@@ -53,6 +54,10 @@ class Deliverer:
         idle_poll: float = 1.0,
     ) -> None:
         self._sessions = sessions
+        bind = sessions.kw.get("bind")
+        # Sessions bound to one engine let each send's commit run on a
+        # connection kept for the batch; otherwise a session per commit.
+        self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
         self._adapter = adapter
         self._clock = clock
         self.worker = worker
@@ -145,30 +150,53 @@ class Deliverer:
                     worker=self.worker,
                     limit=self._batch_size,
                 )
+            if not batch:
+                return 0
             # Once half the lease is gone, hand the rest back and claim afresh:
             # another instance may take over a row whose lease ran out, so
             # sending one that late could deliver it twice.
             deadline = now + self._lease / 2
             failed_targets: set[str] = set()
-            for index, item in enumerate(batch):
-                if item.target_key in failed_targets:
-                    async with self._sessions.begin() as session:
-                        await outbox_repo.release(session, [item.id])
-                    continue
-                outcome = await self._deliver_one(item, deadline)
-                if outcome is _Outcome.RETRY:
-                    failed_targets.add(item.target_key)
-                elif outcome is _Outcome.PAUSED or outcome is _Outcome.LEASE_RUNNING_OUT:
-                    # A 429 paused the whole platform, or the lease is running
-                    # out: hand back the rest of the batch.
-                    tried = index + 1 if outcome is _Outcome.PAUSED else index
-                    rest = [m.id for m in batch[tried:]]
-                    async with self._sessions.begin() as session:
-                        await outbox_repo.release(session, rest)
-                    return tried
+            async with self._connection_for_marks() as marks:
+                for index, item in enumerate(batch):
+                    if item.target_key in failed_targets:
+                        async with self._sessions.begin() as session:
+                            await outbox_repo.release(session, [item.id])
+                        continue
+                    outcome = await self._deliver_one(item, deadline, marks)
+                    if outcome is _Outcome.RETRY:
+                        failed_targets.add(item.target_key)
+                    elif outcome is _Outcome.PAUSED or outcome is _Outcome.LEASE_RUNNING_OUT:
+                        # A 429 paused the whole platform, or the lease is
+                        # running out: hand back the rest of the batch.
+                        tried = index + 1 if outcome is _Outcome.PAUSED else index
+                        rest = [m.id for m in batch[tried:]]
+                        async with self._sessions.begin() as session:
+                            await outbox_repo.release(session, rest)
+                        return tried
             return len(batch)
 
-    async def _deliver_one(self, item: outbox_repo.ClaimedMessage, deadline: datetime) -> _Outcome:
+    @contextlib.asynccontextmanager
+    async def _connection_for_marks(self) -> AsyncIterator[AsyncConnection | None]:
+        """A connection for the commit after each send, held for one batch.
+
+        Each send is still recorded in its own short transaction; keeping
+        the connection only saves a pool checkout and an ORM session per
+        message, which on SQLite cost more than the commit itself.
+        """
+
+        if self._engine is None:
+            yield None
+            return
+        async with self._engine.connect() as connection:
+            yield connection
+
+    async def _deliver_one(
+        self,
+        item: outbox_repo.ClaimedMessage,
+        deadline: datetime,
+        marks: AsyncConnection | None,
+    ) -> _Outcome:
         message = OutgoingMessage.from_dict(item.payload)
         if message.target.kind == "thread" and message.target.root_key is not None:
             resolved = await self._resolve_thread(item, message)
@@ -221,8 +249,12 @@ class Deliverer:
                     error=error,
                 )
             return _Outcome.RETRY
-        async with self._sessions.begin() as session:
-            await outbox_repo.mark_sent(session, item.id, self.worker, self._clock.now(), ref)
+        if marks is None:
+            async with self._sessions.begin() as session:
+                await outbox_repo.mark_sent(session, item.id, self.worker, self._clock.now(), ref)
+        else:
+            async with marks.begin():
+                await outbox_repo.mark_sent(marks, item.id, self.worker, self._clock.now(), ref)
         return _Outcome.DONE
 
     async def _resolve_thread(

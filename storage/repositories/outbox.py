@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import OutboxMessage
@@ -193,14 +194,37 @@ async def claim(
     ]
 
 
+# The one write made per delivered message, built once: constructing and
+# cache-keying a fresh UPDATE for every send cost more than executing it.
+_MARK_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("m_id"), outbox.c.claimed_by == bindparam("m_worker"))
+    .values(
+        status=SENT,
+        sent_at=bindparam("m_sent_at"),
+        message_ref=bindparam("m_ref"),
+        lease_until=None,
+        last_error=None,
+    )
+)
+
+
 async def mark_sent(
-    session: AsyncSession, message_id: int, worker: str, now: datetime, ref: dict[str, Any]
+    db: AsyncSession | AsyncConnection,
+    message_id: int,
+    worker: str,
+    now: datetime,
+    ref: dict[str, Any],
 ) -> None:
-    await execute(
-        session,
-        update(outbox)
-        .where(outbox.c.id == message_id, outbox.c.claimed_by == worker)
-        .values(status=SENT, sent_at=now, message_ref=ref, lease_until=None, last_error=None),
+    """Record a delivered message, in the caller's transaction.
+
+    Takes a plain connection too, so the deliverer can keep one for the
+    commit it makes after every send instead of opening a session each time.
+    """
+
+    connection = db if isinstance(db, AsyncConnection) else await db.connection()
+    await connection.execute(
+        _MARK_SENT, {"m_id": message_id, "m_worker": worker, "m_sent_at": now, "m_ref": ref}
     )
 
 

@@ -81,7 +81,7 @@ class FakePlatform:
     def __init__(self, now: Callable[[], datetime] = _utc_now) -> None:
         self._now = now
         self._server: asyncio.Server | None = None
-        self._connections: set[asyncio.StreamWriter] = set()
+        self._connections: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
         self._script: deque[_Answer] = deque()
         self._rules: list[_Rule] = []
         self._message_ids = itertools.count(1)
@@ -96,8 +96,12 @@ class FakePlatform:
         if self._server is None:
             return
         self._server.close()
+        # Close the open keep-alive connections and let their handlers return
+        # (a handler cancelled at loop shutdown makes Python 3.11 log an error).
+        handlers = list(self._connections.values())
         for writer in list(self._connections):
             writer.close()
+        await asyncio.gather(*handlers, return_exceptions=True)
         await self._server.wait_closed()
         self._server = None
 
@@ -182,7 +186,9 @@ class FakePlatform:
         return 200, {}, {"ok": True, "message_id": message_id, "channel_id": _channel_of(payload)}
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._connections.add(writer)
+        handler = asyncio.current_task()
+        assert handler is not None
+        self._connections[writer] = handler
         try:
             while True:
                 request_line = await reader.readline()
@@ -196,6 +202,9 @@ class FakePlatform:
                         break
                     name, _, value = line.decode("latin-1").partition(":")
                     headers[name.strip().lower()] = value.strip()
+                status: int
+                extra: dict[str, str]
+                answer: Payload
                 if "content-length" not in headers and method == "POST":
                     status, extra, answer = 411, {}, {"ok": False, "error": "length_required"}
                 else:
@@ -209,7 +218,7 @@ class FakePlatform:
         except (ConnectionError, asyncio.IncompleteReadError):
             return
         finally:
-            self._connections.discard(writer)
+            self._connections.pop(writer, None)
             writer.close()
             with contextlib.suppress(ConnectionError):
                 await writer.wait_closed()

@@ -1,0 +1,128 @@
+"""An adapter that delivers over real HTTP to the fake platform.
+
+It answers the outbox the way a real platform adapter must: a 429 becomes
+``RateLimited`` carrying the ``Retry-After``, a 5xx or a dropped connection is
+``TransientDeliveryError`` (try again later), any other 4xx is
+``PermanentDeliveryError`` (never going to work).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from adapters.base import (
+    Capabilities,
+    ChannelMember,
+    Dispatch,
+    MessageRef,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from bot.events import Event
+from bot.messages import Form, OutgoingMessage
+
+DEFAULT_RETRY_AFTER = 1.0
+
+
+class HttpPlatformAdapter:
+    """POSTs each message as JSON to ``{base_url}/messages``."""
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        platform: str = "fake",
+        rate_per_second: float | None = None,
+        burst: int = 1,
+        timeout: float = 5.0,
+    ) -> None:
+        self._base_url = base_url.rstrip("/")
+        self._platform = platform
+        self._capabilities = Capabilities(
+            group_dm=True, rate_per_second=rate_per_second, burst=burst
+        )
+        # trust_env=False: never route loopback traffic through a proxy from the environment.
+        self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+        self._dispatch: Dispatch | None = None
+
+    @property
+    def platform(self) -> str:
+        return self._platform
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+    async def start(self, dispatch: Dispatch) -> None:
+        self._dispatch = dispatch
+
+    async def stop(self) -> None:
+        self._dispatch = None
+        await self._client.aclose()
+
+    async def __aenter__(self) -> HttpPlatformAdapter:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    async def deliver(
+        self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
+    ) -> MessageRef:
+        payload: dict[str, Any] = {
+            "idempotency_key": idempotency_key,
+            "workspace": workspace_id,
+            "target": message.target.to_dict(),
+            "text": message.text,
+        }
+        try:
+            response = await self._client.post(f"{self._base_url}/messages", json=payload)
+        except httpx.TransportError as error:
+            raise TransientDeliveryError(f"{type(error).__name__}: {error}") from error
+        status = response.status_code
+        if status == 429:
+            raise RateLimited(_retry_after(response.headers.get("retry-after")))
+        if status >= 500:
+            raise TransientDeliveryError(f"the platform answered {status}")
+        if status >= 400:
+            raise PermanentDeliveryError(f"the platform answered {status}: {response.text}")
+        body = response.json()
+        ref: dict[str, Any] = {
+            "message_id": str(body["message_id"]),
+            "channel_id": str(body["channel_id"]),
+        }
+        if message.target.thread_id is not None:
+            ref["thread_id"] = message.target.thread_id
+        return ref
+
+    async def open_dm(self, workspace_id: str, member_id: str) -> str:
+        return f"D-{member_id}"
+
+    async def open_group(self, workspace_id: str, member_ids: tuple[str, ...]) -> str:
+        return "G-" + "+".join(sorted(member_ids))
+
+    async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
+        return []
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        raise PermanentDeliveryError("the fake platform has no forms")
+
+
+def _retry_after(header: str | None) -> float:
+    """Seconds from a ``Retry-After`` header (the platforms send seconds, not dates)."""
+
+    if header is None:
+        return DEFAULT_RETRY_AFTER
+    try:
+        return max(0.0, float(header))
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
