@@ -2,7 +2,7 @@
 
 Run from the repository root::
 
-    python -m bench.outbox            # 10,000 messages at R = 500 a second
+    python -m bench.outbox            # 10,000 messages at R = 200 a second, bursts of 5
     python -m bench.outbox --rate 200 --messages 5000
 
 It reports, against the targets of the outbox issue:
@@ -302,8 +302,8 @@ async def main_async(count: int, rate: float, burst: int) -> bool:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="Outbox delivery benchmark.")
     parser.add_argument("--messages", type=int, default=10_000)
-    parser.add_argument("--rate", type=float, default=500.0, help="R, messages a second")
-    parser.add_argument("--burst", type=int, default=1, help="token bucket size")
+    parser.add_argument("--rate", type=float, default=200.0, help="R, messages a second")
+    parser.add_argument("--burst", type=int, default=5, help="token bucket size")
     args = parser.parse_args(argv)
     ok = asyncio.run(main_async(args.messages, args.rate, args.burst))
     raise SystemExit(0 if ok else 1)

@@ -12,10 +12,9 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import (
@@ -55,9 +54,9 @@ class Deliverer:
     ) -> None:
         self._sessions = sessions
         bind = sessions.kw.get("bind")
-        # Sessions bound to one engine let each send's commit run on a
-        # connection kept for the batch; otherwise a session per commit.
-        self._engine: AsyncEngine | None = bind if isinstance(bind, AsyncEngine) else None
+        if not isinstance(bind, AsyncEngine):
+            raise TypeError("the deliverer needs sessions bound to an AsyncEngine")
+        self._engine = bind
         self._adapter = adapter
         self._clock = clock
         self.worker = worker
@@ -157,13 +156,13 @@ class Deliverer:
             # sending one that late could deliver it twice.
             deadline = now + self._lease / 2
             failed_targets: set[str] = set()
-            async with self._connection_for_marks() as marks:
+            async with outbox_repo.SentRecorder(self._engine) as record_sent:
                 for index, item in enumerate(batch):
                     if item.target_key in failed_targets:
                         async with self._sessions.begin() as session:
                             await outbox_repo.release(session, [item.id])
                         continue
-                    outcome = await self._deliver_one(item, deadline, marks)
+                    outcome = await self._deliver_one(item, deadline, record_sent)
                     if outcome is _Outcome.RETRY:
                         failed_targets.add(item.target_key)
                     elif outcome is _Outcome.PAUSED or outcome is _Outcome.LEASE_RUNNING_OUT:
@@ -176,26 +175,11 @@ class Deliverer:
                         return tried
             return len(batch)
 
-    @contextlib.asynccontextmanager
-    async def _connection_for_marks(self) -> AsyncIterator[AsyncConnection | None]:
-        """A connection for the commit after each send, held for one batch.
-
-        Each send is still recorded in its own short transaction; keeping
-        the connection only saves a pool checkout and an ORM session per
-        message, which on SQLite cost more than the commit itself.
-        """
-
-        if self._engine is None:
-            yield None
-            return
-        async with self._engine.connect() as connection:
-            yield connection
-
     async def _deliver_one(
         self,
         item: outbox_repo.ClaimedMessage,
         deadline: datetime,
-        marks: AsyncConnection | None,
+        record_sent: outbox_repo.SentRecorder,
     ) -> _Outcome:
         message = OutgoingMessage.from_dict(item.payload)
         if message.target.kind == "thread" and message.target.root_key is not None:
@@ -249,12 +233,7 @@ class Deliverer:
                     error=error,
                 )
             return _Outcome.RETRY
-        if marks is None:
-            async with self._sessions.begin() as session:
-                await outbox_repo.mark_sent(session, item.id, self.worker, self._clock.now(), ref)
-        else:
-            async with marks.begin():
-                await outbox_repo.mark_sent(marks, item.id, self.worker, self._clock.now(), ref)
+        await record_sent(item.id, self.worker, self._clock.now(), ref)
         return _Outcome.DONE
 
     async def _resolve_thread(
