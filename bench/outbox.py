@@ -95,6 +95,9 @@ class RecordingAdapter:
     async def open_form(self, event: Event, form: Form) -> None:
         return None
 
+    async def find_channel(self, workspace_id: str, reference: str) -> str | None:
+        return reference.removeprefix("#")
+
 
 @dataclass(frozen=True)
 class Throughput:
