@@ -102,6 +102,10 @@ class Adapter(Protocol):
         self, workspace_id: str, channel_id: str
     ) -> list[ChannelMember]: ...
 
+    async def find_channel(self, workspace_id: str, reference: str) -> str | None:
+        """The id of the channel a member named (``#general``, a platform link), if any."""
+        ...
+
     async def open_form(self, event: Event, form: Form) -> None:
         """Show a form to the member who caused ``event`` (a modal, or field by field)."""
         ...

@@ -59,6 +59,7 @@ class MemoryAdapter:
     forms_opened: list[tuple[Event, Form]] = field(default_factory=list)
     channel_members: dict[str, list[ChannelMember]] = field(default_factory=dict)
     failures: deque[Exception] = field(default_factory=deque)
+    channels: set[str] = field(default_factory=lambda: {"general", "random"})
     _dispatch: Dispatch | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -95,6 +96,10 @@ class MemoryAdapter:
 
     async def open_form(self, event: Event, form: Form) -> None:
         self.forms_opened.append((event, form))
+
+    async def find_channel(self, workspace_id: str, reference: str) -> str | None:
+        name = reference.removeprefix("#")
+        return name if name in self.channels else None
 
     # -- pushing events in ----------------------------------------------------
 

@@ -118,6 +118,7 @@ class ShellAdapter:
         self._shown: list[_Shown] = []
         self._numbers = itertools.count(1)
         self._forms: dict[str, _OpenForm] = {}
+        self._channels: set[str] = {channel}
 
     @property
     def platform(self) -> str:
@@ -159,9 +160,16 @@ class ShellAdapter:
         # Everyone who has spoken in the shell can be reached in any channel.
         return []
 
+    async def find_channel(self, workspace_id: str, reference: str) -> str | None:
+        """Channels exist once someone has spoken in them (and #general always)."""
+
+        name = reference.removeprefix("#")
+        return name if name in self._channels else None
+
     async def open_form(self, event: Event, form: Form) -> None:
         self._forms[event.actor_id] = _OpenForm(form, event)
-        self.print(f"bot → {event.actor_id} (form): {form.title}. Type /cancel to stop.")
+        title = form.title if form.title.endswith(("?", "!", ".")) else form.title + "."
+        self.print(f"bot → {event.actor_id} (form): {title} Type /cancel to stop.")
         self._ask(event.actor_id)
 
     # -- output -----------------------------------------------------------------
@@ -224,6 +232,7 @@ class ShellAdapter:
         if where is None:
             return Place(PlaceKind.CHANNEL, self.channel, channel_name=self.channel)
         channel, _, thread = where[1:].partition("/")
+        self._channels.add(channel)
         if thread:
             return Place(PlaceKind.THREAD, channel, thread_id=thread, channel_name=channel)
         return Place(PlaceKind.CHANNEL, channel, channel_name=channel)

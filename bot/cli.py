@@ -1,19 +1,21 @@
-"""The ``convene`` command: run, db upgrade, check-config, --version."""
+"""The ``convene`` command: run, db upgrade, check-config, simulate, --version."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TextIO
 
 from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
-from bot.wiring import run_shell
+from bot.wiring import OrganisationError, format_report, read_organisation, run_shell, simulate
 from storage import migrate
 from storage.engine import create_engine
 
@@ -47,6 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="TASK")
     db_commands.add_parser("upgrade", help="bring the database schema up to date")
     commands.add_parser("check-config", help="read the config, report the first problem")
+    _add_simulate(commands)
     return parser
 
 
@@ -56,6 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "simulate":
+        return _simulate(args)
     try:
         settings = load_settings(args.config)
     except ConfigError as problem:
@@ -96,6 +101,66 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     parser.print_help()
     return 2
+
+
+def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    simulate_command = commands.add_parser(
+        "simulate",
+        help="show what rounds of introductions would connect in an organisation",
+        description="Run rounds of pairs (mixing every kind of silo) on an organisation, as if "
+        "everyone met, and print each round's groups and the share of silo pairs connected.",
+    )
+    simulate_command.add_argument(
+        "--org",
+        metavar="FILE.csv",
+        required=True,
+        help="a CSV with the header member,silos,timezone; silos as kind:name separated by ;",
+    )
+    simulate_command.add_argument("--rounds", metavar="N", default="8", help="default 8")
+    simulate_command.add_argument("--seed", metavar="N", default="1", help="default 1")
+    simulate_command.add_argument("--json", action="store_true", help="print one JSON object")
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    try:
+        rounds = _whole_number(args.rounds, "--rounds")
+        seed = _whole_number(args.seed, "--seed")
+        organisation = read_organisation(Path(args.org))
+        progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+        report = simulate(organisation, rounds, seed, progress)
+    except OrganisationError as problem:
+        print(f"convene: {problem}", file=sys.stderr)
+        return 2
+    if progress is not None:
+        progress.clear()
+    print(json.dumps(report.as_json()) if args.json else format_report(report))
+    return 0
+
+
+def _whole_number(value: str, option: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise OrganisationError(f"{option} takes a whole number, not {value!r}") from None
+
+
+class _ProgressBar:
+    """``simulating [#####.....] 4/8 rounds`` on one terminal line."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def __call__(self, done: int, total: int) -> None:
+        filled = self.WIDTH * done // total
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        self.stream.write(f"\rsimulating [{bar}] {done}/{total} rounds")
+        self.stream.flush()
+
+    def clear(self) -> None:
+        self.stream.write("\r" + " " * (self.WIDTH + 40) + "\r")
+        self.stream.flush()
 
 
 def _configure_logging(settings: Settings) -> None:

@@ -17,6 +17,7 @@ from bot.outbox import Outbox
 from storage.models import Member, Schedule, Workspace
 
 FormOpener = Callable[[Event, Form], Awaitable[None]]
+ChannelFinder = Callable[[str, str], Awaitable[str | None]]
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Context:
     capabilities: Capabilities
     settings: Settings
     open_form_on_platform: FormOpener
+    find_channel_on_platform: ChannelFinder
     _replies: int = field(default=0)
 
     @property
@@ -82,6 +84,11 @@ class Context:
 
     async def open_form(self, form: Form) -> None:
         await self.open_form_on_platform(self.event, form)
+
+    async def find_channel(self, reference: str) -> str | None:
+        """Ask the platform which channel a member named (a read, nothing sent)."""
+
+        return await self.find_channel_on_platform(self.event.workspace_id, reference)
 
 
 @dataclass

@@ -177,6 +177,7 @@ class Dispatcher:
             capabilities=adapter.capabilities,
             settings=self._settings,
             open_form_on_platform=self._open_form,
+            find_channel_on_platform=adapter.find_channel,
         )
 
     async def _open_form(self, event: Event, form: Form) -> None:

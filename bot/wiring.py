@@ -15,12 +15,18 @@ from bot.app import ConveneApp
 from bot.clock import ManualClock, OffsetClock
 from bot.config import Settings
 from bot.registry import Registry
-from handlers import convener, landscape, profile
+from handlers import convener, landscape, pairings, profile
+
+# ``convene simulate`` (bot/cli.py) reaches the pairing simulation through here.
+from handlers.pairing_simulation import OrganisationError as OrganisationError
+from handlers.pairing_simulation import format_report as format_report
+from handlers.pairing_simulation import read_organisation as read_organisation
+from handlers.pairing_simulation import simulate as simulate
 
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (convener, landscape, profile):
+    for module in (convener, landscape, profile, pairings):
         module.register(registry)
     return registry
 

@@ -15,18 +15,19 @@ from storage.repositories import schedules as schedules_repo
 from storage.repositories import silos as silos_repo
 
 
-def make_help(registry: Registry) -> CommandSpec:
+def make_help(registry: Registry, command: str = "convene", group: str = "Everyone") -> CommandSpec:
+    """``/COMMAND help``: the commands under COMMAND this member may use."""
+
     async def show_help(context: Context, args: Args) -> None:
-        event_command = getattr(context.event, "command", "convene")
-        await context.reply(help_text(registry.commands, event_command, context.actor))
+        await context.reply(help_text(registry.commands, command, context.actor))
 
     return CommandSpec(
-        path=("convene", "help"),
+        path=(command, "help"),
         handler=show_help,
         summary="List the commands you may use.",
-        usage="/convene help",
-        example="/convene help",
-        group="Everyone",
+        usage=f"/{command} help",
+        example=f"/{command} help",
+        group=group,
     )
 
 

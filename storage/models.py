@@ -163,3 +163,118 @@ class HandlerFailure(SQLModel, table=True):
     event_id: str = Field(max_length=200)
     summary: str = Field(sa_column=Column(Text, nullable=False))
     created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Programme(SQLModel, table=True):
+    """An introductions programme: rounds of groups across silos, in one channel.
+
+    Rounds fire on a weekly schedule (``schedule_id``) and run every
+    ``every_weeks``-th week counted from ``anchor_at``; follow-ups go out from
+    a daily schedule (``followup_schedule_id``) ``followup_days`` after a round.
+    """
+
+    __tablename__ = "programmes"
+    __table_args__ = (UniqueConstraint("workspace_id", "channel_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    channel_id: str = Field(max_length=64)
+    channel_name: str = Field(max_length=80)
+    group_size: int = Field(default=2)
+    mix_kinds: str = Field(default="", max_length=200)
+    every_weeks: int = Field(default=1)
+    weekday: int = Field(default=0)
+    hour: int = Field(default=10)
+    minute: int = Field(default=0)
+    timezone: str = Field(max_length=64)
+    anchor_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="active", max_length=16)
+    followup_days: int = Field(default=3)
+    ban_rounds: int = Field(default=4)
+    starters: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    next_starter: int = Field(default=0)
+    schedule_id: int | None = Field(default=None, foreign_key="schedules.id", ondelete="SET NULL")
+    followup_schedule_id: int | None = Field(
+        default=None, foreign_key="schedules.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Participant(SQLModel, table=True):
+    """A member who opted in to a programme (joining is never automatic)."""
+
+    __tablename__ = "participants"
+
+    programme_id: int = Field(foreign_key="programmes.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(
+        foreign_key="members.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    status: str = Field(default="active", max_length=16)
+    paused_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    about: str | None = Field(default=None, max_length=300)
+    joined_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Avoidance(SQLModel, table=True):
+    """A member asked, privately, never to be grouped with another."""
+
+    __tablename__ = "avoidances"
+
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", primary_key=True)
+    avoided_id: int = Field(foreign_key="members.id", ondelete="CASCADE", primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class PairingRound(SQLModel, table=True):
+    __tablename__ = "pairing_rounds"
+    __table_args__ = (UniqueConstraint("programme_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    programme_id: int = Field(foreign_key="programmes.id", ondelete="CASCADE", index=True)
+    number: int
+    slot_at: datetime = Field(sa_type=UTCDateTime)
+    participants: int = Field(default=0)
+    followups_sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class PairingGroup(SQLModel, table=True):
+    """One introduction; ``reasons`` keeps why it was made, for the intro and the stats."""
+
+    __tablename__ = "pairing_groups"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="pairing_rounds.id", ondelete="CASCADE", index=True)
+    starter: str = Field(default="", sa_column=Column(Text, nullable=False))
+    reasons: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class PairingGroupMember(SQLModel, table=True):
+    """A member's place in a group, and what they said at the follow-up."""
+
+    __tablename__ = "pairing_group_members"
+
+    group_id: int = Field(foreign_key="pairing_groups.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(
+        foreign_key="members.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    outcome: str | None = Field(default=None, max_length=16)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    learning: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    learning_quotable: bool = Field(default=False)
+
+
+class SiloBridge(SQLModel, table=True):
+    """Two silos connected by an introduction: the landscape map, one row per group.
+
+    Silos are kept in id order (``silo_a < silo_b``); the count of rows for a
+    pair is how connected those two parts of the landscape are.
+    """
+
+    __tablename__ = "silo_bridges"
+    __table_args__ = (Index("ix_silo_bridges_pair", "workspace_id", "silo_a", "silo_b"),)
+
+    group_id: int = Field(foreign_key="pairing_groups.id", ondelete="CASCADE", primary_key=True)
+    silo_a: int = Field(foreign_key="silos.id", ondelete="CASCADE", primary_key=True)
+    silo_b: int = Field(foreign_key="silos.id", ondelete="CASCADE", primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    round_id: int = Field(foreign_key="pairing_rounds.id", ondelete="CASCADE", index=True)

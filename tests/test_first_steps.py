@@ -74,3 +74,31 @@ def test_a_restart_finds_the_landscape_where_it_was_left(tmp_path: Path) -> None
     assert "Silos: Public Health (organisation)." in out
     # Nothing from the first run is delivered again.
     assert "Added the silo" not in out
+
+
+def test_the_introductions_transcript_runs_a_round_and_its_follow_ups(tmp_path: Path) -> None:
+    script = tmp_path / "introductions.txt"
+    shutil.copy(REPO / "examples" / "introductions.txt", script)
+
+    result = convene("run", "--script", str(script), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Introductions are starting in #general: every 2 weeks on Monday at 10:00" in out
+    groups = [line for line in out.splitlines() if line.startswith("bot → group ")]
+    assert len(groups) == 2
+    assert all(": *Introductions, round 1 of #general*" in line for line in groups)
+    assert out.count("have not met through Convene before.") == 2
+    assert "Times inside everyone's working hours:" in out
+    assert "erin" not in "".join(groups)  # erin paused herself
+    assert out.count("[We met] [Not yet] [We won't]") == 4
+    assert "bot → alice (DM): Thank you, saved. Conveners may quote it with your name." in out
+    assert "1      2026-11-30  4       2       50%  100%      2          33%" in out
+    assert "Silo pairs connected so far: 2 of 6 (33%)." in out
+    assert '(may be quoted): "Public health people think in populations, not patients."' in out
+    assert "I can't find the channel #nowhere." in out
+    assert "I could not read the schedule 'every blue moon'" in out
+    assert "--size 1: groups are 2, 3 or 4 people" in out
+    assert "For how long? 'forever' is not a length of time I can read" in out
+    assert "You cannot avoid yourself." in out
+    assert "Traceback" not in out + result.stderr

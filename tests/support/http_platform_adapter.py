@@ -116,6 +116,9 @@ class HttpPlatformAdapter:
     async def open_form(self, event: Event, form: Form) -> None:
         raise PermanentDeliveryError("the fake platform has no forms")
 
+    async def find_channel(self, workspace_id: str, reference: str) -> str | None:
+        return reference.removeprefix("#")
+
 
 def _retry_after(header: str | None) -> float:
     """Seconds from a ``Retry-After`` header (the platforms send seconds, not dates)."""

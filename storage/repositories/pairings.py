@@ -1,0 +1,310 @@
+"""Introductions: programmes, who takes part, rounds, groups and the silo map."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    Avoidance,
+    Member,
+    PairingGroup,
+    PairingGroupMember,
+    PairingRound,
+    Participant,
+    Programme,
+    SiloBridge,
+)
+
+ACTIVE = "active"
+LEFT = "left"
+PAUSED = "paused"
+
+
+# -- programmes -------------------------------------------------------------------
+
+
+async def programmes(session: AsyncSession, workspace_id: int) -> Sequence[Programme]:
+    found = await session.exec(
+        select(Programme)
+        .where(Programme.workspace_id == workspace_id)
+        .order_by(col(Programme.channel_name))
+    )
+    return found.all()
+
+
+async def programme_in(
+    session: AsyncSession, workspace_id: int, channel_id: str
+) -> Programme | None:
+    found = await session.exec(
+        select(Programme).where(
+            Programme.workspace_id == workspace_id, Programme.channel_id == channel_id
+        )
+    )
+    return found.first()
+
+
+async def programme(session: AsyncSession, programme_id: int) -> Programme | None:
+    return await session.get(Programme, programme_id)
+
+
+async def add_programme(session: AsyncSession, programme: Programme) -> Programme:
+    session.add(programme)
+    await session.flush()
+    return programme
+
+
+# -- participants -----------------------------------------------------------------
+
+
+async def participant(
+    session: AsyncSession, programme_id: int, member_id: int
+) -> Participant | None:
+    return await session.get(Participant, (programme_id, member_id))
+
+
+async def save(session: AsyncSession, *rows: object) -> None:
+    for row in rows:
+        session.add(row)
+    await session.flush()
+
+
+async def participants(
+    session: AsyncSession, programme_id: int
+) -> list[tuple[Participant, Member]]:
+    found = await session.exec(
+        select(Participant, Member)
+        .join(Member, col(Member.id) == col(Participant.member_id))
+        .where(Participant.programme_id == programme_id)
+        .order_by(func.lower(Member.display_name))
+    )
+    return list(found.all())
+
+
+async def memberships(session: AsyncSession, member_id: int) -> list[tuple[Participant, Programme]]:
+    found = await session.exec(
+        select(Participant, Programme)
+        .join(Programme, col(Programme.id) == col(Participant.programme_id))
+        .where(Participant.member_id == member_id)
+        .order_by(col(Programme.channel_name))
+    )
+    return list(found.all())
+
+
+# -- avoidances -------------------------------------------------------------------
+
+
+async def avoid(session: AsyncSession, member_id: int, avoided_id: int, now: datetime) -> bool:
+    """Record that one member never wants to meet another; False if already so."""
+
+    if await session.get(Avoidance, (member_id, avoided_id)) is not None:
+        return False
+    session.add(Avoidance(member_id=member_id, avoided_id=avoided_id, created_at=now))
+    await session.flush()
+    return True
+
+
+async def unavoid(session: AsyncSession, member_id: int, avoided_id: int) -> bool:
+    row = await session.get(Avoidance, (member_id, avoided_id))
+    if row is None:
+        return False
+    await session.delete(row)
+    await session.flush()
+    return True
+
+
+async def avoidances_among(
+    session: AsyncSession, member_ids: Iterable[int]
+) -> set[tuple[int, int]]:
+    ids = list(member_ids)
+    if not ids:
+        return set()
+    found = await session.exec(
+        select(Avoidance.member_id, Avoidance.avoided_id).where(
+            col(Avoidance.member_id).in_(ids), col(Avoidance.avoided_id).in_(ids)
+        )
+    )
+    return {(min(a, b), max(a, b)) for a, b in found.all()}
+
+
+# -- rounds and groups -------------------------------------------------------------
+
+
+async def round_count(session: AsyncSession, programme_id: int) -> int:
+    found = await session.exec(
+        select(func.count())
+        .select_from(PairingRound)
+        .where(PairingRound.programme_id == programme_id)
+    )
+    return int(found.one())
+
+
+async def rounds(session: AsyncSession, programme_id: int) -> Sequence[PairingRound]:
+    found = await session.exec(
+        select(PairingRound)
+        .where(PairingRound.programme_id == programme_id)
+        .order_by(col(PairingRound.number))
+    )
+    return found.all()
+
+
+async def add_round(session: AsyncSession, pairing_round: PairingRound) -> PairingRound:
+    session.add(pairing_round)
+    await session.flush()
+    return pairing_round
+
+
+async def add_group(
+    session: AsyncSession,
+    *,
+    round_id: int,
+    workspace_id: int,
+    member_ids: Sequence[int],
+    starter: str,
+    reasons: dict[str, object],
+    bridges: Iterable[tuple[int, int]],
+) -> PairingGroup:
+    group = PairingGroup(round_id=round_id, starter=starter, reasons=reasons)
+    session.add(group)
+    await session.flush()
+    assert group.id is not None
+    for member_id in member_ids:
+        session.add(PairingGroupMember(group_id=group.id, member_id=member_id))
+    for silo_a, silo_b in sorted(set(bridges)):
+        session.add(
+            SiloBridge(
+                group_id=group.id,
+                silo_a=min(silo_a, silo_b),
+                silo_b=max(silo_a, silo_b),
+                workspace_id=workspace_id,
+                round_id=round_id,
+            )
+        )
+    await session.flush()
+    return group
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRow:
+    group: PairingGroup
+    pairing_round: PairingRound
+    members: tuple[PairingGroupMember, ...]
+
+
+async def groups_of_rounds(session: AsyncSession, round_ids: Sequence[int]) -> list[GroupRow]:
+    if not round_ids:
+        return []
+    found = await session.exec(
+        select(PairingGroup, PairingRound, PairingGroupMember)
+        .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
+        .join(PairingGroupMember, col(PairingGroupMember.group_id) == col(PairingGroup.id))
+        .where(col(PairingGroup.round_id).in_(list(round_ids)))
+        .order_by(col(PairingRound.number), col(PairingGroup.id), col(PairingGroupMember.member_id))
+    )
+    grouped: dict[int, tuple[PairingGroup, PairingRound, list[PairingGroupMember]]] = {}
+    for group, pairing_round, member in found.all():
+        assert group.id is not None
+        grouped.setdefault(group.id, (group, pairing_round, []))[2].append(member)
+    return [GroupRow(g, r, tuple(m)) for g, r, m in grouped.values()]
+
+
+async def group_member(
+    session: AsyncSession, group_id: int, member_id: int
+) -> PairingGroupMember | None:
+    return await session.get(PairingGroupMember, (group_id, member_id))
+
+
+async def group(session: AsyncSession, group_id: int) -> PairingGroup | None:
+    return await session.get(PairingGroup, group_id)
+
+
+async def round_of(session: AsyncSession, round_id: int) -> PairingRound | None:
+    return await session.get(PairingRound, round_id)
+
+
+async def rounds_awaiting_followup(
+    session: AsyncSession, programme_id: int, started_before: datetime
+) -> Sequence[PairingRound]:
+    found = await session.exec(
+        select(PairingRound)
+        .where(
+            PairingRound.programme_id == programme_id,
+            col(PairingRound.followups_sent_at).is_(None),
+            PairingRound.slot_at <= started_before,
+        )
+        .order_by(col(PairingRound.number))
+    )
+    return found.all()
+
+
+async def unanswered_streaks(
+    session: AsyncSession, programme_id: int, member_ids: Iterable[int]
+) -> dict[int, int]:
+    """For each member, how many of their latest follow-ups in a row went unanswered."""
+
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    found = await session.exec(
+        select(PairingGroupMember.member_id, PairingGroupMember.outcome)
+        .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
+        .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
+        .where(
+            PairingRound.programme_id == programme_id,
+            col(PairingRound.followups_sent_at).is_not(None),
+            col(PairingGroupMember.member_id).in_(ids),
+        )
+        .order_by(col(PairingRound.number).desc())
+    )
+    streaks: dict[int, int] = dict.fromkeys(ids, 0)
+    broken: set[int] = set()
+    for member_id, outcome in found.all():
+        if member_id in broken:
+            continue
+        if outcome is None:
+            streaks[member_id] += 1
+        else:
+            broken.add(member_id)
+    return streaks
+
+
+# -- the silo map ------------------------------------------------------------------
+
+
+async def connection_counts(session: AsyncSession, workspace_id: int) -> dict[tuple[int, int], int]:
+    """How many introductions have connected each pair of silos so far."""
+
+    found = await session.exec(
+        select(SiloBridge.silo_a, SiloBridge.silo_b, func.count())
+        .where(SiloBridge.workspace_id == workspace_id)
+        .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b))
+    )
+    return {(a, b): int(n) for a, b, n in found.all()}
+
+
+async def first_bridges_by_round(session: AsyncSession, workspace_id: int) -> dict[int, int]:
+    """For each round, how many silo pairs it connected for the first time."""
+
+    first = (
+        select(
+            SiloBridge.silo_a,
+            SiloBridge.silo_b,
+            func.min(SiloBridge.round_id).label("first_round"),
+        )
+        .where(SiloBridge.workspace_id == workspace_id)
+        .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b))
+        .subquery()
+    )
+    found = await session.exec(
+        select(first.c.first_round, func.count()).group_by(first.c.first_round)
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for round_id, n in found.all():
+        counts[int(round_id)] = int(n)
+    return dict(counts)
