@@ -9,6 +9,7 @@ from bot.context import Context
 from bot.markup import plain
 from handlers.common import table
 from handlers.landscape import workspace_id
+from handlers.pairing_programmes import programmes_meant
 from storage.repositories import members as members_repo
 from storage.repositories import pairings as pairings_repo
 from storage.repositories import silos as silos_repo
@@ -22,15 +23,8 @@ def _percent(part: int, whole: int) -> str:
 
 
 async def stats(context: Context, args: Args) -> None:
-    from handlers.pairings import programme_meant
-
     wid = workspace_id(context)
-    chosen = args.get("channel")
-    every = (
-        [await programme_meant(context, chosen, STATS)]
-        if chosen
-        else list(await pairings_repo.programmes(context.session, wid))
-    )
+    every = await programmes_meant(context, args.get("channel"), STATS)
     if not every:
         await context.reply("No introductions yet, so no statistics.")
         return
@@ -117,15 +111,8 @@ async def _coverage(context: Context, wid: int) -> str:
 
 
 async def stories(context: Context, args: Args) -> None:
-    from handlers.pairings import programme_meant
-
     wid = workspace_id(context)
-    chosen = args.get("channel")
-    every = (
-        [await programme_meant(context, chosen, STORIES)]
-        if chosen
-        else list(await pairings_repo.programmes(context.session, wid))
-    )
+    every = await programmes_meant(context, args.get("channel"), STORIES)
     names = {
         m.member.id: m.member.display_name
         for m in await members_repo.list_with_silos(context.session, wid)

@@ -23,6 +23,7 @@ from handlers.common import check_timezone, member_reference
 from handlers.convener import make_help
 from handlers.landscape import find_member, workspace_id
 from handlers.pairing_phrases import parse_duration, parse_schedule
+from handlers.pairing_programmes import channel_id, programme_meant, programmes_meant
 from handlers.pairing_rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, week_index
 from storage.models import Participant, Programme
 from storage.repositories import pairings as pairings_repo
@@ -54,51 +55,6 @@ MEMBER_PAUSE = "/pairing pause LENGTH [#CHANNEL]"
 ABOUT = "/pairing about TEXT"
 AVOID = "/pairing avoid @MEMBER"
 UNAVOID = "/pairing unavoid @MEMBER"
-
-
-# -- finding the programme meant ---------------------------------------------------------
-
-
-async def channel_id(context: Context, reference: str, usage: str) -> str:
-    if not reference.startswith("#") and not reference.startswith("<#"):
-        raise UsageError(f"Name the channel with a #, like #{reference}.", usage=usage)
-    found = await context.find_channel(reference)
-    if found is None:
-        raise UserError(
-            f"I can't find the channel {plain(reference)}. Check its name, and that I am in it.",
-            usage=usage,
-        )
-    return found
-
-
-async def programme_meant(context: Context, reference: str | None, usage: str) -> Programme:
-    """The programme a command is about: named, the one here, or the only one."""
-
-    wid = workspace_id(context)
-    if reference:
-        found = await pairings_repo.programme_in(
-            context.session, wid, await channel_id(context, reference, usage)
-        )
-        if found is None:
-            raise UserError(
-                f"There are no introductions in {plain(reference)} yet. A convener starts them "
-                "with /convene pairing start.",
-                usage=usage,
-            )
-        return found
-    here = await pairings_repo.programme_in(context.session, wid, context.event.place.channel_id)
-    if here is not None:
-        return here
-    every = await pairings_repo.programmes(context.session, wid)
-    if len(every) == 1:
-        return every[0]
-    if not every:
-        raise UserError(
-            "There are no introductions here yet. A convener starts them with "
-            "/convene pairing start #general every 2 weeks on Monday 10:00"
-        )
-    names = ", ".join(f"#{p.channel_name}" for p in every)
-    raise UserError(f"There are introductions in {names}; say which one.", usage=usage)
 
 
 # -- conveners ---------------------------------------------------------------------------
@@ -262,13 +218,7 @@ async def round_now(context: Context, args: Args) -> None:
 
 
 async def status(context: Context, args: Args) -> None:
-    wid = workspace_id(context)
-    chosen = args.get("channel")
-    every = (
-        [await programme_meant(context, chosen, STATUS)]
-        if chosen
-        else list(await pairings_repo.programmes(context.session, wid))
-    )
+    every = await programmes_meant(context, args.get("channel"), STATUS)
     if not every:
         await context.reply(
             "No introductions yet. Start some with /convene pairing start #general every 2 weeks "
