@@ -29,8 +29,11 @@ def help_text(table: CommandTable, command: str, member: Member) -> str:
         for spec in members:
             lines.append(f"  {spec.usage}")
             lines.append(f"      {spec.summary} e.g. {spec.example}")
-    if not member.is_convener:
+    others = sorted({spec.path[0] for spec in table.commands} - {command})
+    if others:
         lines.append("")
+        lines.append("More: " + ", ".join(f"/{other} help" for other in others) + ".")
+    if not member.is_convener:
         lines.append("Conveners have more commands for setting up silos, members and programmes.")
     return "\n".join(lines)
 

@@ -32,7 +32,7 @@ def insert_ignoring_conflicts(
             index_elements=list(conflict_columns)
         )
     else:  # pragma: no cover - only the two supported databases
-        raise NotImplementedError(f"unsupported database: {dialect.name}")
+        raise ValueError(f"Convene supports SQLite and PostgreSQL, not {dialect.name}")
     result: Insert = statement
     return result
 
