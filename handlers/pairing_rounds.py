@@ -148,13 +148,18 @@ async def run_round(
         await _introduce(
             outbox, capabilities, programme, number, row.id or 0, members, group, starter, slot
         )
+    why_not = (
+        "you were the only one taking part, so there was nobody to meet"
+        if len(eligible) < 2
+        else "everyone left was someone you asked not to meet"
+    )
     for member_id in result.unplaced:
         await outbox.send(
             f"pairing:{programme.id}:round:{number}:unplaced:{member_id}",
             OutgoingMessage(
                 Target.dm(people[member_id].member.platform_user_id),
-                f"No introduction for you this round in #{programme.channel_name}: everyone "
-                "left is someone you asked not to meet. You will be in the next one.",
+                f"No introduction for you this round in #{programme.channel_name}: {why_not}. "
+                "You will be in the next one.",
             ),
         )
     programme.next_starter = (programme.next_starter + len(result.groups)) % max(

@@ -319,3 +319,17 @@ async def test_conveners_edit_the_rotating_conversation_starters(sqlite_url: str
         groups = intros(await advance(convene, FIRST_ROUND))
         starters = sorted(g.text.split("To start: ")[1].split("\n")[0] for g in groups)
         assert len(set(starters)) == 2  # each group of the round gets the next starter
+
+
+async def test_a_lone_member_is_told_why_there_is_no_introduction(sqlite_url: str) -> None:
+    async with running(sqlite_url, start=THURSDAY) as convene:
+        await set_up(convene)
+        await join(convene, "alice")
+        delivered = await advance(convene, FIRST_ROUND)
+    texts = [d.text for d in delivered]
+    assert intros(delivered) == []
+    assert (
+        "No introduction for you this round in #general: you were the only one taking part, "
+        "so there was nobody to meet. You will be in the next one." in texts
+    )
+    assert any("1 taking part, not enough for a group" in text for text in texts)
