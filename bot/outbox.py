@@ -9,19 +9,13 @@ replayed schedule slot) a no-op.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
 from bot.messages import OutgoingMessage
 from storage.repositories import outbox as outbox_repo
-
-
-@dataclass(frozen=True, slots=True)
-class Queued:
-    key: str
-    message: OutgoingMessage
 
 
 @dataclass
@@ -32,25 +26,22 @@ class Outbox:
     platform: str
     workspace_external_id: str
     clock: Clock
-    queued: list[Queued] = field(default_factory=list)
 
     async def send(self, key: str, message: OutgoingMessage) -> None:
         await self.send_many([(key, message)])
 
     async def send_many(self, items: Iterable[tuple[str, OutgoingMessage]]) -> None:
-        batch = [Queued(key, message) for key, message in items]
         await outbox_repo.enqueue(
             self.session,
             (
                 outbox_repo.NewMessage(
-                    idempotency_key=q.key,
+                    idempotency_key=key,
                     platform=self.platform,
                     workspace_external_id=self.workspace_external_id,
-                    target_key=q.message.target.ordering_key(),
-                    payload=q.message.to_dict(),
+                    target_key=message.target.ordering_key(),
+                    payload=message.to_dict(),
                 )
-                for q in batch
+                for key, message in items
             ),
             self.clock.now(),
         )
-        self.queued.extend(batch)

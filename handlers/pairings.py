@@ -25,7 +25,7 @@ from handlers.landscape import find_member, workspace_id
 from handlers.pairing_phrases import parse_duration, parse_schedule
 from handlers.pairing_programmes import channel_id, programme_meant, programmes_meant
 from handlers.pairing_rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, week_index
-from storage.models import Participant, Programme
+from storage.models import PairingGroupMember, Participant, Programme
 from storage.repositories import pairings as pairings_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import silos as silos_repo
@@ -423,11 +423,19 @@ async def unavoid(context: Context, args: Args) -> None:
 OUTCOMES = {"pairing.met": "met", "pairing.notyet": "not_yet", "pairing.wont": "wont"}
 
 
+async def _my_place(context: Context, group_ref: str) -> PairingGroupMember | None:
+    """The actor's place in the group a button or form names (None if not theirs)."""
+
+    assert context.actor.id is not None
+    group_id = int(group_ref) if group_ref.isdigit() else 0
+    return await pairings_repo.group_member(context.session, group_id, context.actor.id)
+
+
 async def followup_answer(context: Context) -> None:
     event = context.event
-    assert isinstance(event, ButtonClicked) and context.actor.id is not None
-    group_id = int(event.value) if event.value.isdigit() else 0
-    place = await pairings_repo.group_member(context.session, group_id, context.actor.id)
+    assert isinstance(event, ButtonClicked)
+    group_id = event.value
+    place = await _my_place(context, group_id)
     if place is None:
         await context.reply("That follow-up belongs to someone else's introduction.")
         return
@@ -455,14 +463,14 @@ async def followup_answer(context: Context) -> None:
                         choices=("yes", "no"),
                     ),
                 ),
-                context=str(group_id),
+                context=group_id,
             )
         )
         await context.reply("Wonderful, thank you for meeting!", private=False)
     elif outcome == "not_yet":
         await context.reply(
             "No rush. Press the button when you have met.",
-            [Button("We met", "pairing.met", str(group_id), "primary")],
+            [Button("We met", "pairing.met", group_id, "primary")],
             private=False,
         )
     else:
@@ -473,9 +481,8 @@ async def followup_answer(context: Context) -> None:
 
 async def learning_submitted(context: Context) -> None:
     event = context.event
-    assert isinstance(event, FormSubmitted) and context.actor.id is not None
-    group_id = int(event.context) if event.context.isdigit() else 0
-    place = await pairings_repo.group_member(context.session, group_id, context.actor.id)
+    assert isinstance(event, FormSubmitted)
+    place = await _my_place(context, event.context)
     if place is None:
         await context.reply("That form belongs to someone else's introduction; nothing was saved.")
         return

@@ -224,10 +224,6 @@ async def group(session: AsyncSession, group_id: int) -> PairingGroup | None:
     return await session.get(PairingGroup, group_id)
 
 
-async def round_of(session: AsyncSession, round_id: int) -> PairingRound | None:
-    return await session.get(PairingRound, round_id)
-
-
 async def rounds_awaiting_followup(
     session: AsyncSession, programme_id: int, started_before: datetime
 ) -> Sequence[PairingRound]:
