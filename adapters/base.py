@@ -90,6 +90,12 @@ class Adapter(Protocol):
         """
         ...
 
+    async def edit(
+        self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
+    ) -> MessageRef:
+        """Replace the text and buttons of a message sent earlier (``ref``)."""
+        ...
+
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         """The channel id of the bot's DM with a member (creating it if needed)."""
         ...

@@ -9,10 +9,18 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
-from adapters.base import Capabilities, ChannelMember, Dispatch, MessageRef
+from adapters.base import (
+    Capabilities,
+    ChannelMember,
+    Dispatch,
+    MessageRef,
+    PermanentDeliveryError,
+)
+from bot.clock import Clock
 from bot.events import (
     ButtonClicked,
     Event,
@@ -32,10 +40,17 @@ DISCORD_LIKE = Capabilities(
 
 @dataclass(frozen=True, slots=True)
 class Delivered:
+    """A message as the workspace now shows it (edits replace the words in place).
+
+    ``at`` is the adapter clock's time of the send, when it was given a clock.
+    """
+
     workspace_id: str
     message: OutgoingMessage
     idempotency_key: str
     ref: MessageRef
+    at: datetime | None = None
+    edits: int = 0
 
     @property
     def text(self) -> str:
@@ -60,6 +75,7 @@ class MemoryAdapter:
     channel_members: dict[str, list[ChannelMember]] = field(default_factory=dict)
     failures: deque[Exception] = field(default_factory=deque)
     channels: set[str] = field(default_factory=lambda: {"general", "random"})
+    clock: Clock | None = None
     _dispatch: Dispatch | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -82,8 +98,24 @@ class MemoryAdapter:
         }
         if target.thread_id:
             ref["thread_id"] = target.thread_id
-        self.delivered.append(Delivered(workspace_id, message, idempotency_key, ref))
+        at = self.clock.now() if self.clock is not None else None
+        self.delivered.append(Delivered(workspace_id, message, idempotency_key, ref, at))
         return ref
+
+    async def edit(
+        self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
+    ) -> MessageRef:
+        if self.failures:
+            raise self.failures.popleft()
+        for index, item in enumerate(self.delivered):
+            if item.ref.get("message_id") == ref.get("message_id"):
+                self.delivered[index] = replace(
+                    item,
+                    message=replace(item.message, text=message.text, buttons=message.buttons),
+                    edits=item.edits + 1,
+                )
+                return item.ref
+        raise PermanentDeliveryError(f"message {ref.get('message_id')} does not exist")
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"D-{member_id}"

@@ -30,7 +30,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from adapters.base import Capabilities, ChannelMember, Dispatch, MessageRef
+from adapters.base import (
+    Capabilities,
+    ChannelMember,
+    Dispatch,
+    MessageRef,
+    PermanentDeliveryError,
+)
 from bot import markup
 from bot.events import (
     ButtonClicked,
@@ -119,6 +125,7 @@ class ShellAdapter:
         self._numbers = itertools.count(1)
         self._forms: dict[str, _OpenForm] = {}
         self._channels: set[str] = {channel}
+        self._people: dict[str, None] = {operator: None}
 
     @property
     def platform(self) -> str:
@@ -138,17 +145,22 @@ class ShellAdapter:
         number = next(self._numbers)
         where = self._where(message)
         self._shown.append(_Shown(number, message, where))
-        text = markup.render(message.text, escape=_strip_fences, render_mention=lambda m: f"@{m}")
-        lines = text.split("\n")
-        self.print(f"bot → {where}: {lines[0]}")
-        for line in lines[1:]:
-            self.print(f"bot →   {line}".rstrip())
-        if message.buttons:
-            self.print("bot →   " + " ".join(f"[{b.label}]" for b in message.buttons))
+        self._print_message(f"bot → {where}", message)
         ref: dict[str, Any] = {"message_id": str(number), "channel_id": self._channel_id(message)}
         if message.target.thread_id:
             ref["thread_id"] = message.target.thread_id
         return ref
+
+    async def edit(
+        self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
+    ) -> MessageRef:
+        number = int(ref["message_id"])
+        for index, shown in enumerate(self._shown):
+            if shown.number == number:
+                self._shown[index] = _Shown(number, message, shown.where)
+                self._print_message(f"bot ✎ {shown.where} (message {number} edited)", message)
+                return ref
+        raise PermanentDeliveryError(f"message {number} was never shown")
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"dm:{member_id}"
@@ -157,8 +169,9 @@ class ShellAdapter:
         return "group:" + "+".join(sorted(member_ids))
 
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
-        # Everyone who has spoken in the shell can be reached in any channel.
-        return []
+        """Everyone who has spoken in the shell is in every channel of it."""
+
+        return [ChannelMember(name, name) for name in self._people]
 
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         """Channels exist once someone has spoken in them (and #general always)."""
@@ -173,6 +186,15 @@ class ShellAdapter:
         self._ask(event.actor_id)
 
     # -- output -----------------------------------------------------------------
+
+    def _print_message(self, head: str, message: OutgoingMessage) -> None:
+        text = markup.render(message.text, escape=_strip_fences, render_mention=lambda m: f"@{m}")
+        lines = text.split("\n")
+        self.print(f"{head}: {lines[0]}")
+        for line in lines[1:]:
+            self.print(f"bot →   {line}".rstrip())
+        if message.buttons:
+            self.print("bot →   " + " ".join(f"[{b.label}]" for b in message.buttons))
 
     def print(self, line: str) -> None:
         self._out.write(line + "\n")
@@ -249,6 +271,7 @@ class ShellAdapter:
         }
 
     async def _speak(self, name: str, place: Place, text: str) -> None:
+        self._people.setdefault(name, None)
         if text.startswith("/") and len(text) > 1:
             command, _, rest = text[1:].partition(" ")
             await self._send(

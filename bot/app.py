@@ -26,7 +26,7 @@ from bot.registry import Registry
 from bot.scheduler import Scheduler
 from storage import migrate
 from storage.engine import create_engine, session_factory
-from storage.models import Schedule
+from storage.models import Schedule, Timer
 from storage.repositories import members as members_repo
 from storage.repositories import workspaces as workspaces_repo
 
@@ -83,6 +83,7 @@ class ConveneApp:
             grace=timedelta(minutes=settings.scheduler.grace_period_minutes),
             idle_poll=settings.scheduler.poll_seconds,
             on_ran=self._wake_all,
+            timer_runner=self._run_timer,
         )
         self._started = False
 
@@ -160,6 +161,9 @@ class ConveneApp:
         deliverer = self.deliverers.get(platform)
         if deliverer is not None:
             deliverer.wake()
+        # A handler may have added a schedule or a timer due sooner than the
+        # scheduler's next wake-up.
+        self.scheduler.wake()
 
     def _wake_all(self) -> None:
         for deliverer in self.deliverers.values():
@@ -198,26 +202,53 @@ class ConveneApp:
     # -- schedules -------------------------------------------------------------
 
     async def _run_job(self, session: AsyncSession, schedule: Schedule, slot: datetime) -> None:
-        handler = self.registry.jobs.get(schedule.job)
+        await self._run(
+            session,
+            job=schedule.job,
+            workspace_id=schedule.workspace_id,
+            subject_id=schedule.subject_id,
+            slot=slot,
+            schedule=schedule,
+            what=f"schedule {schedule.id}",
+        )
+
+    async def _run_timer(self, session: AsyncSession, timer: Timer) -> None:
+        await self._run(
+            session,
+            job=timer.job,
+            workspace_id=timer.workspace_id,
+            subject_id=timer.subject_id,
+            slot=timer.due_at,
+            schedule=None,
+            what=f"timer {timer.key}",
+        )
+
+    async def _run(
+        self,
+        session: AsyncSession,
+        *,
+        job: str,
+        workspace_id: int,
+        subject_id: int | None,
+        slot: datetime,
+        schedule: Schedule | None,
+        what: str,
+    ) -> None:
+        handler = self.registry.jobs.get(job)
         if handler is None:
-            log.warning(
-                "schedule %s names job %r, which nothing handles", schedule.id, schedule.job
-            )
+            log.warning("%s names job %r, which nothing handles", what, job)
             return
-        workspace = await workspaces_repo.get(session, schedule.workspace_id)
+        workspace = await workspaces_repo.get(session, workspace_id)
         if workspace is None:
             return
         adapter = self.adapters.get(workspace.platform)
         if adapter is None:
-            log.info(
-                "schedule %s belongs to %s, which this instance does not run",
-                schedule.id,
-                workspace.platform,
-            )
+            log.info("%s belongs to %s, which this instance does not run", what, workspace.platform)
             return
         await handler(
             JobContext(
                 schedule=schedule,
+                subject_id=subject_id,
                 slot=slot,
                 workspace=workspace,
                 session=session,
@@ -225,5 +256,6 @@ class ConveneApp:
                 outbox=Outbox(session, workspace.platform, workspace.external_id, self.clock),
                 capabilities=adapter.capabilities,
                 settings=self.settings,
+                list_channel_on_platform=adapter.list_channel_members,
             )
         )

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import Capabilities
+from adapters.base import Capabilities, ChannelMember
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Event, PlaceKind
@@ -18,6 +18,7 @@ from storage.models import Member, Schedule, Workspace
 
 FormOpener = Callable[[Event, Form], Awaitable[None]]
 ChannelFinder = Callable[[str, str], Awaitable[str | None]]
+ChannelLister = Callable[[str, str], Awaitable[list[ChannelMember]]]
 
 
 @dataclass
@@ -38,6 +39,7 @@ class Context:
     settings: Settings
     open_form_on_platform: FormOpener
     find_channel_on_platform: ChannelFinder
+    list_channel_on_platform: ChannelLister
     _replies: int = field(default=0)
 
     @property
@@ -90,12 +92,22 @@ class Context:
 
         return await self.find_channel_on_platform(self.event.workspace_id, reference)
 
+    async def channel_members(self, channel_id: str) -> list[ChannelMember]:
+        """Who is in a channel, as the platform says (a read, nothing sent)."""
+
+        return await self.list_channel_on_platform(self.event.workspace_id, channel_id)
+
 
 @dataclass
 class JobContext:
-    """Everything a schedule handler may use for one slot."""
+    """Everything a schedule or timer handler may use for one slot.
 
-    schedule: Schedule
+    ``schedule`` is the recurring schedule that fired, or None for a one-off
+    timer; ``subject_id`` says what either is about (a programme, a run).
+    """
+
+    schedule: Schedule | None
+    subject_id: int | None
     slot: datetime
     workspace: Workspace
     session: AsyncSession
@@ -103,7 +115,11 @@ class JobContext:
     outbox: Outbox
     capabilities: Capabilities
     settings: Settings
+    list_channel_on_platform: ChannelLister
 
     @property
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def channel_members(self, channel_id: str) -> list[ChannelMember]:
+        return await self.list_channel_on_platform(self.workspace.external_id, channel_id)

@@ -13,6 +13,7 @@ import contextlib
 import enum
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -192,9 +193,7 @@ class Deliverer:
         if self._clock.now() >= deadline:
             return _Outcome.LEASE_RUNNING_OUT
         try:
-            ref = await self._adapter.deliver(
-                item.workspace_external_id, message, idempotency_key=item.idempotency_key
-            )
+            ref = await self._send(item, message)
         except RateLimited as limited:
             if self._bucket is not None:
                 self._bucket.pause(limited.retry_after)
@@ -236,6 +235,29 @@ class Deliverer:
         await record_sent(item.id, self.worker, self._clock.now(), ref)
         return _Outcome.DONE
 
+    async def _send(
+        self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage
+    ) -> dict[str, Any]:
+        """Send a message, or edit the earlier one it replaces.
+
+        An edit whose original never went out (given up on) is sent as a new
+        message: the words matter more than where they land.
+        """
+
+        if message.replaces is not None:
+            async with self._sessions() as session:
+                original = await outbox_repo.sent_ref(session, message.replaces)
+            if original is not None:
+                return await self._adapter.edit(item.workspace_external_id, original, message)
+            log.info(
+                "%s edits %s, which was never delivered: sending it as a new message",
+                item.idempotency_key,
+                message.replaces,
+            )
+        return await self._adapter.deliver(
+            item.workspace_external_id, message, idempotency_key=item.idempotency_key
+        )
+
     async def _resolve_thread(
         self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage
     ) -> OutgoingMessage | None:
@@ -253,7 +275,11 @@ class Deliverer:
             thread_id=str(ref.get("thread_id") or ref["message_id"]),
         )
         return OutgoingMessage(
-            target=target, text=message.text, buttons=message.buttons, visible_to=message.visible_to
+            target=target,
+            text=message.text,
+            buttons=message.buttons,
+            visible_to=message.visible_to,
+            replaces=message.replaces,
         )
 
     async def _give_up(self, item: outbox_repo.ClaimedMessage, error: str) -> None:

@@ -178,6 +178,7 @@ class Dispatcher:
             settings=self._settings,
             open_form_on_platform=self._open_form,
             find_channel_on_platform=adapter.find_channel,
+            list_channel_on_platform=adapter.list_channel_members,
         )
 
     async def _open_form(self, event: Event, form: Form) -> None:

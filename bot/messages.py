@@ -125,18 +125,24 @@ class OutgoingMessage:
     ``visible_to`` asks, where the platform can, that only this member sees it
     (a reply to a command typed in a channel); elsewhere it is an ordinary
     message in that place.
+
+    ``replaces`` names the idempotency key of an earlier message that this one
+    edits in place (an answer changed, a vote counted); the target must be the
+    earlier message's, so that it is delivered first.
     """
 
     target: Target
     text: str
     buttons: tuple[Button, ...] = field(default=())
     visible_to: str | None = None
+    replaces: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "target": self.target.to_dict(),
             "text": self.text,
             "visible_to": self.visible_to,
+            "replaces": self.replaces,
             "buttons": [
                 {"label": b.label, "action_id": b.action_id, "value": b.value, "style": b.style}
                 for b in self.buttons
@@ -149,6 +155,7 @@ class OutgoingMessage:
             target=Target.from_dict(data["target"]),
             text=data["text"],
             visible_to=data.get("visible_to"),
+            replaces=data.get("replaces"),
             buttons=tuple(
                 Button(
                     label=b["label"],

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,12 +23,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
-from storage.models import Schedule
+from storage.models import Schedule, Timer
 from storage.repositories import schedules as schedules_repo
+from storage.repositories import timers as timers_repo
 
 log = logging.getLogger("convene.scheduler")
 
 JobRunner = Callable[[AsyncSession, Schedule, datetime], Awaitable[None]]
+TimerRunner = Callable[[AsyncSession, Timer], Awaitable[None]]
 
 _MAX_SLOTS_SCANNED = 10_000
 
@@ -129,8 +131,10 @@ class Scheduler:
         grace: timedelta = timedelta(minutes=30),
         idle_poll: float = 30.0,
         on_ran: Callable[[], None] = lambda: None,
+        timer_runner: TimerRunner | None = None,
     ) -> None:
         self._on_ran = on_ran
+        self._timer_runner = timer_runner
         self._sessions = sessions
         self._clock = clock
         self._runner = runner
@@ -178,10 +182,12 @@ class Scheduler:
         return last if last is not None else schedule.created_at
 
     async def next_slot(self) -> datetime | None:
-        """The earliest slot of any active schedule not yet claimed."""
+        """The earliest slot of any active schedule not yet claimed, or pending timer."""
 
         earliest: datetime | None = None
         async with self._sessions() as session:
+            if self._timer_runner is not None:
+                earliest = await timers_repo.next_due(session)
             for schedule in await schedules_repo.active(session):
                 try:
                     trigger = trigger_for(schedule.cron, schedule.timezone)
@@ -214,9 +220,19 @@ class Scheduler:
             # busy_timeout and fail with "database is locked".
             for schedule, too_late in missed:
                 await self._skip(schedule, too_late, now)
+            timers: Sequence[Timer] = ()
+            if self._timer_runner is not None:
+                async with self._sessions() as session:
+                    timers = await timers_repo.due(session, now)
+            work: list[tuple[datetime, int, Schedule | Timer]] = [
+                (slot, 0, schedule) for slot, schedule in due
+            ]
+            work.extend((timer.due_at, 1, timer) for timer in timers)
             ran = 0
-            for slot, schedule in sorted(due, key=lambda pair: (pair[0], pair[1].id or 0)):
-                if await self._run_slot(schedule, slot):
+            for slot, _, item in sorted(work, key=lambda w: (w[0], w[1], w[2].id or 0)):
+                if isinstance(item, Timer):
+                    ran += await self._run_timer(item)
+                elif await self._run_slot(item, slot):
                     ran += 1
             return ran
 
@@ -265,6 +281,24 @@ class Scheduler:
                 missed[-1].isoformat(),
                 self.grace,
             )
+
+    async def _run_timer(self, timer: Timer) -> bool:
+        """Fire a timer once, however late: its handler decides what is stale."""
+
+        assert timer.id is not None and self._timer_runner is not None
+        now = self._clock.now()
+        try:
+            async with self._sessions.begin() as session:
+                if not await timers_repo.claim(session, timer.id, now):
+                    return False
+                await self._timer_runner(session, timer)
+            self._on_ran()
+            return True
+        except Exception:
+            log.exception("timer %s (%s) failed", timer.key, timer.job)
+            async with self._sessions.begin() as session:
+                await timers_repo.mark_failed(session, timer.id, now)
+            return False
 
     async def _run_slot(self, schedule: Schedule, slot: datetime) -> bool:
         assert schedule.id is not None

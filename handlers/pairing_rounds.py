@@ -398,7 +398,7 @@ def week_index(programme: Programme, slot: datetime) -> int:
 
 
 async def round_job(context: JobContext) -> None:
-    programme = await pairings_repo.programme(context.session, context.schedule.subject_id or 0)
+    programme = await pairings_repo.programme(context.session, context.subject_id or 0)
     if programme is None or programme.status != pairings_repo.ACTIVE:
         return
     if week_index(programme, context.slot) % programme.every_weeks:
@@ -421,7 +421,7 @@ async def round_job(context: JobContext) -> None:
 
 
 async def followup_job(context: JobContext) -> None:
-    programme = await pairings_repo.programme(context.session, context.schedule.subject_id or 0)
+    programme = await pairings_repo.programme(context.session, context.subject_id or 0)
     if programme is None:
         return
     await send_followups(context.session, programme, context.slot, context.outbox)

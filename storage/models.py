@@ -278,3 +278,129 @@ class SiloBridge(SQLModel, table=True):
     silo_b: int = Field(foreign_key="silos.id", ondelete="CASCADE", primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
     round_id: int = Field(foreign_key="pairing_rounds.id", ondelete="CASCADE", index=True)
+
+
+class Timer(SQLModel, table=True):
+    """A one-off wake-up at a moment: a reminder, a run's close, a member's 09:00.
+
+    Recurring work is a ``Schedule``; a timer fires once. ``key`` makes adding
+    the same timer twice a no-op, and the claim (``status`` from pending to
+    ran, in the same transaction as its work) makes it fire once whatever the
+    number of instances.
+    """
+
+    __tablename__ = "timers"
+    __table_args__ = (Index("ix_timers_due", "status", "due_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    job: str = Field(max_length=64)
+    subject_id: int | None = Field(default=None)
+    key: str = Field(max_length=255, unique=True)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    status: str = Field(default="pending", max_length=16)
+    fired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class Checkin(SQLModel, table=True):
+    """A recurring check-in: questions asked at each member's own local time.
+
+    ``weekdays`` lists the days it runs (Monday = 0, comma-separated); runs
+    happen every ``every_weeks``-th week counted from ``anchor_at``. The ask
+    time ``hour:minute``, the reminder delay and the close time are read in
+    each member's own time zone (``timezone`` stands in for members who set
+    none). ``closes_minute`` counts minutes from the run day's midnight
+    (1440, the default, is the end of the day).
+    """
+
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("workspace_id", "name_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=80)
+    name_key: str = Field(max_length=80)
+    channel_id: str = Field(max_length=64)
+    channel_name: str = Field(max_length=80)
+    template: str = Field(max_length=32)
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    weekdays: str = Field(max_length=20)
+    every_weeks: int = Field(default=1)
+    hour: int = Field(default=9)
+    minute: int = Field(default=0)
+    timezone: str = Field(max_length=64)
+    anchor_at: datetime = Field(sa_type=UTCDateTime)
+    audience: str = Field(default="channel", max_length=16)
+    remind_after_minutes: int = Field(default=180)
+    closes_minute: int = Field(default=1440)
+    status: str = Field(default="active", max_length=16)
+    schedule_id: int | None = Field(default=None, foreign_key="schedules.id", ondelete="SET NULL")
+    created_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CheckinMember(SQLModel, table=True):
+    """A member's own choices about one check-in: joined, left, skipping.
+
+    Members of a channel-wide check-in need no row until they choose
+    something; ``choice`` is "joined", "left" or "" (no choice made).
+    """
+
+    __tablename__ = "checkin_members"
+
+    checkin_id: int = Field(foreign_key="checkins.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(
+        foreign_key="members.id", ondelete="CASCADE", primary_key=True, index=True
+    )
+    choice: str = Field(default="", max_length=16)
+    skip_next: bool = Field(default=False)
+    skip_until: str | None = Field(default=None, max_length=10)
+    """An ISO date (inclusive), read as the member's local date."""
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CheckinRun(SQLModel, table=True):
+    """One day's check-in: one root post in the channel, one thread of answers."""
+
+    __tablename__ = "checkin_runs"
+    __table_args__ = (UniqueConstraint("checkin_id", "run_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    checkin_id: int = Field(foreign_key="checkins.id", ondelete="CASCADE", index=True)
+    run_date: str = Field(max_length=10)
+    """The local date the run is for (ISO), the same for every member."""
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    """The questions as they were when the run opened (later edits do not change it)."""
+    manual: bool = Field(default=False)
+    status: str = Field(default="open", max_length=16)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class CheckinPrompt(SQLModel, table=True):
+    """One member's part in one run: when to ask, remind and close, and the answers.
+
+    ``status`` moves from "pending" (not asked yet) to "asked", then to
+    "answered" or "skipped"; a run that closes leaves "missed" (asked, no
+    answer) or "expired" (never asked, because Convene was down).
+    """
+
+    __tablename__ = "checkin_prompts"
+    __table_args__ = (Index("ix_checkin_prompts_member", "member_id", "status"),)
+
+    run_id: int = Field(foreign_key="checkin_runs.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", primary_key=True)
+    status: str = Field(default="pending", max_length=16)
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    close_at: datetime = Field(sa_type=UTCDateTime)
+    asked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reminded_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    answers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    """Answers in question order; shorter than the questions while in progress."""
+    edits: int = Field(default=0)

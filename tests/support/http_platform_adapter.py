@@ -104,6 +104,11 @@ class HttpPlatformAdapter:
             ref["thread_id"] = message.target.thread_id
         return ref
 
+    async def edit(
+        self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
+    ) -> MessageRef:
+        raise PermanentDeliveryError("the fake platform cannot edit messages")
+
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"D-{member_id}"
 
