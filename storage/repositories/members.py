@@ -186,3 +186,72 @@ async def unlink_silo(session: AsyncSession, member: Member, silo: Silo) -> bool
         ),
     )
     return bool(getattr(result, "rowcount", 0))
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A person a platform listed (in a channel), to be known as a member."""
+
+    platform_user_id: str
+    display_name: str
+    timezone: str | None = None
+
+
+_CHUNK = 500
+
+
+async def ensure_many(
+    session: AsyncSession, workspace_id: int, people: Sequence[Seen], now: datetime
+) -> dict[str, Member]:
+    """Make every listed person a member (in bulk), and return them by platform id.
+
+    A member seen for the first time takes the platform's name and time zone;
+    an existing member keeps their own.
+    """
+
+    table = table_of(Member)
+    statement = insert_ignoring_conflicts(
+        session.get_bind().dialect, table, ("workspace_id", "platform_user_id")
+    )
+    found: dict[str, Member] = {}
+    for start in range(0, len(people), _CHUNK):
+        chunk = people[start : start + _CHUNK]
+        await execute(
+            session,
+            statement,
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "platform_user_id": p.platform_user_id,
+                    "display_name": p.display_name[:80] or p.platform_user_id,
+                    "timezone": p.timezone,
+                    "is_convener": False,
+                    "created_at": now,
+                }
+                for p in chunk
+            ],
+        )
+        rows = await session.exec(
+            select(Member).where(
+                Member.workspace_id == workspace_id,
+                col(Member.platform_user_id).in_([p.platform_user_id for p in chunk]),
+            )
+        )
+        found.update((m.platform_user_id, m) for m in rows.all())
+    return found
+
+
+async def silo_names(session: AsyncSession, member_ids: Sequence[int]) -> dict[int, list[str]]:
+    """Each member's silo names, by member id (for labels on many answers at once)."""
+
+    names: dict[int, list[str]] = {}
+    for start in range(0, len(member_ids), _CHUNK):
+        rows = await session.exec(
+            select(MemberSilo.member_id, Silo.name)
+            .join(Silo, col(Silo.id) == col(MemberSilo.silo_id))
+            .where(col(MemberSilo.member_id).in_(member_ids[start : start + _CHUNK]))
+            .order_by(func.lower(Silo.name))
+        )
+        for member_id, name in rows.all():
+            names.setdefault(member_id, []).append(name)
+    return names

@@ -107,3 +107,12 @@ async def runs(session: AsyncSession, schedule_id: int) -> Sequence[ScheduleRun]
         .order_by(col(ScheduleRun.slot_at))
     )
     return found.all()
+
+
+async def delete(session: AsyncSession, schedule_id: int) -> None:
+    """Remove a schedule (its claimed slots go with it)."""
+
+    schedule = await session.get(Schedule, schedule_id)
+    if schedule is not None:
+        await session.delete(schedule)
+        await session.flush()
