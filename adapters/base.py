@@ -31,6 +31,10 @@ class Capabilities:
     threads: bool = True
     private_threads: bool = False
     max_form_fields: int | None = None
+    channel_membership: bool = True
+    """False where the platform has no membership of channels (the shell: everyone
+    in its workspace is in every channel), so "everyone in the channel" means
+    every member Convene knows in the workspace."""
     rate_per_second: float | None = None
     burst: int = 1
 

@@ -104,7 +104,7 @@ ClockMover = Callable[[datetime], Awaitable[None]]
 class ShellAdapter:
     """Reads lines, turns them into events, prints what the bot says."""
 
-    capabilities = Capabilities(group_dm=True, modals=True, threads=True)
+    capabilities = Capabilities(group_dm=True, modals=True, threads=True, channel_membership=False)
 
     def __init__(
         self,
@@ -169,7 +169,11 @@ class ShellAdapter:
         return "group:" + "+".join(sorted(member_ids))
 
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
-        """Everyone who has spoken in the shell is in every channel of it."""
+        """Everyone who has spoken in the shell is in every channel of it.
+
+        The core knows better (``channel_membership`` is False): it asks every
+        member of the workspace, including those a convener added by name.
+        """
 
         return [ChannelMember(name, name) for name in self._people]
 
@@ -376,18 +380,43 @@ class ShellAdapter:
         if step is not None:
             when = now + timedelta(**{_UNITS[step["unit"]]: int(step["amount"])})
         else:
-            try:
-                when = datetime.fromisoformat(rest.replace(" ", "T"))
-            except ValueError:
+            absolute = _absolute_time(rest)
+            if absolute is None:
                 self.print("shell → say :clock +7d, +3h, +30m or :clock 2026-12-01 09:00 (UTC)")
                 return True
-            when = when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+            when = absolute
             if when < now:
                 self.print(f"shell → the clock only moves forward; it is {_show_time(now)}")
                 return True
         await move_clock(when)
         self.print(f"clock → {_show_time(when)}")
         return True
+
+
+def _absolute_time(text: str) -> datetime | None:
+    """``2026-12-01 09:00`` (UTC unless it names an offset), or None."""
+
+    try:
+        when = datetime.fromisoformat(text.strip().replace(" ", "T"))
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def script_start(lines: Iterable[str]) -> datetime | None:
+    """Where a script's clock starts: its first line, when that sets the clock.
+
+    A transcript that opens with ``:clock 2026-11-26 12:00`` replays the same
+    way whatever today's date is; any other script starts at the real time.
+    """
+
+    for line in lines:
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        word, _, rest = stripped.partition(" ")
+        return _absolute_time(rest) if word == ":clock" and rest else None
+    return None
 
 
 def _show_time(when: datetime) -> str:

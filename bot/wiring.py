@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
-from adapters.shell import ShellAdapter, lines_from, lines_of
+from adapters.shell import ShellAdapter, lines_from, lines_of, script_start
 from bot import __version__
 from bot.app import ConveneApp
 from bot.clock import ManualClock, OffsetClock
@@ -37,7 +37,9 @@ async def run_shell(
     """Run Convene on the shell adapter, interactively or from a transcript."""
 
     scripted = script_lines is not None
-    clock: ManualClock | OffsetClock = ManualClock() if scripted else OffsetClock()
+    clock: ManualClock | OffsetClock = (
+        ManualClock(script_start(script_lines)) if script_lines is not None else OffsetClock()
+    )
     shell_settings = settings.shell
     shell = ShellAdapter(
         stdout,

@@ -136,23 +136,32 @@ async def audience(
     checkin: Checkin,
     now: datetime,
     list_channel: ChannelLister,
+    channel_membership: bool = True,
 ) -> list[Member]:
-    """Who a run asks: the channel's people (less those who left) or those who joined."""
+    """Who a run asks: the channel's people (less those who left) or those who joined.
+
+    Where the platform has no channel membership (the shell), the channel's
+    people are every member of the workspace.
+    """
 
     assert checkin.id is not None and workspace.id is not None
     if checkin.audience == "joined":
         return list(await checkins_repo.joined_members(session, checkin.id))
-    listed = [m for m in await list_channel(checkin.channel_id) if not m.is_bot]
-    known = await members_repo.ensure_many(
-        session,
-        workspace.id,
-        [members_repo.Seen(m.platform_user_id, m.display_name, m.timezone) for m in listed],
-        now,
-    )
+    if channel_membership:
+        listed = [m for m in await list_channel(checkin.channel_id) if not m.is_bot]
+        known = await members_repo.ensure_many(
+            session,
+            workspace.id,
+            [members_repo.Seen(m.platform_user_id, m.display_name, m.timezone) for m in listed],
+            now,
+        )
+        people = list(known.values())
+    else:
+        people = list(await members_repo.of_workspace(session, workspace.id))
     choices = await checkins_repo.choices(session, checkin.id)
     return [
         member
-        for member in known.values()
+        for member in people
         if member.id is not None
         and getattr(choices.get(member.id), "choice", "") != checkins_repo.LEFT
     ]
@@ -413,6 +422,7 @@ async def open_job(context: JobContext) -> None:
         checkin=checkin,
         now=context.now,
         list_channel=context.channel_members,
+        channel_membership=context.capabilities.channel_membership,
     )
     run = await open_run(
         context.session,

@@ -346,6 +346,7 @@ async def run_now(context: Context, args: Args) -> None:
         checkin=checkin,
         now=context.now,
         list_channel=context.channel_members,
+        channel_membership=context.capabilities.channel_membership,
     )
     if not members:
         raise UserError(

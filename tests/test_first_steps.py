@@ -102,3 +102,46 @@ def test_the_introductions_transcript_runs_a_round_and_its_follow_ups(tmp_path: 
     assert "For how long? 'forever' is not a length of time I can read" in out
     assert "You cannot avoid yourself." in out
     assert "Traceback" not in out + result.stderr
+
+
+def test_the_checkins_transcript_asks_each_member_at_their_own_nine(tmp_path: Path) -> None:
+    script = tmp_path / "checkins.txt"
+    shutil.copy(REPO / "examples" / "checkins.txt", script)
+
+    result = convene("run", "--script", str(script), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    lines = out.splitlines()
+    assert 'Created the check-in "Weekly pulse" in #general: every Monday at 09:00' in out
+    # Kenji (Tokyo) is asked at Sunday 00:00 UTC, Alice (London) at 09:00, Bob (New York)
+    # at 14:00; the convener skipped this one.
+    asks = [line for line in lines if ": Time for *Weekly pulse* (#general)" in line]
+    assert [line.split(" (DM)")[0] for line in asks] == ["bot → kenji", "bot → alice", "bot → bob"]
+    assert out.count("A gentle reminder: *Weekly pulse*") == 1
+    assert out.count("bot → #general: *Weekly pulse* for Monday 30 November") == 1
+    assert out.count("bot → #general thread 12: *kenji* (Radiotherapy)") == 1
+    assert "bot ✎ #general thread 12 (message 14 edited): *kenji* (Radiotherapy)" in out
+    assert "*What is on your mind?* The rota came: good news" in out
+    assert "bot → #general thread 12: *alice* (Radiotherapy)" in out
+    assert "This check-in is closed: 2 of 3 answered (67%). Thank you!" in out
+    assert "closed at 00:00 your time, so late answers are not added" in out
+    assert "Monday 30 November  3      2         67%   4.0" in out
+    assert "I could not read the schedule 'every blue moon'" in out
+    assert "'Mars/Olympus' is not a time zone I know." in out
+    assert "The question is empty" in out
+    assert "Only conveners can use /convene checkin create." in out
+    assert "2020-01-01 has already passed" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_a_transcript_that_sets_the_clock_first_replays_on_any_date(tmp_path: Path) -> None:
+    script = tmp_path / "past.txt"
+    script.write_text("# long ago\n:clock 2020-03-02 08:00\n:clock +1h\n")
+
+    result = convene("run", "--script", str(script), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "clock → Monday 2020-03-02 08:00 UTC" in result.stdout
+    assert "clock → Monday 2020-03-02 09:00 UTC" in result.stdout
+    assert "only moves forward" not in result.stdout

@@ -255,3 +255,10 @@ async def silo_names(session: AsyncSession, member_ids: Sequence[int]) -> dict[i
         for member_id, name in rows.all():
             names.setdefault(member_id, []).append(name)
     return names
+
+
+async def of_workspace(session: AsyncSession, workspace_id: int) -> Sequence[Member]:
+    found = await session.exec(
+        select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.id))
+    )
+    return found.all()
