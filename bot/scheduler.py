@@ -247,13 +247,18 @@ class Scheduler:
             log.warning("schedule %s cannot run: %s", schedule.id, bad)
             return [], []
         cursor = await self._since(session, schedule)
+        grace = (
+            timedelta(minutes=schedule.grace_minutes)
+            if schedule.grace_minutes is not None
+            else self.grace
+        )
         in_grace: list[tuple[datetime, Schedule]] = []
         missed: list[datetime] = []
         for _ in range(_MAX_SLOTS_SCANNED):
             fire = next_fire_after(trigger, cursor)
             if fire is None or fire > now:
                 break
-            if now - fire <= self.grace:
+            if now - fire <= grace:
                 in_grace.append((fire, schedule))
             else:
                 missed.append(fire)
@@ -279,7 +284,9 @@ class Scheduler:
                 schedule.id,
                 schedule.job,
                 missed[-1].isoformat(),
-                self.grace,
+                timedelta(minutes=schedule.grace_minutes)
+                if schedule.grace_minutes is not None
+                else self.grace,
             )
 
     async def _run_timer(self, timer: Timer) -> bool:

@@ -45,7 +45,9 @@ async def _prompt_for(context: Context, run_id: int) -> tuple[Checkin, CheckinRu
     run = await checkins_repo.run(context.session, run_id)
     checkin = await checkins_repo.get(context.session, run.checkin_id) if run else None
     prompt = await checkins_repo.prompt(context.session, run_id, context.actor.id or 0)
-    if run is None or checkin is None or prompt is None or prompt.status == checkins_repo.PENDING:
+    if run is None or checkin is None:
+        raise UserError("That check-in has been deleted, so there is nothing to answer.")
+    if prompt is None or prompt.status == checkins_repo.PENDING:
         raise UserError("That check-in was not asked of you, so there is nothing to answer.")
     if prompt.status not in _ANSWERABLE or prompt.close_at <= context.now:
         raise UserError(_late_text(checkin, run, prompt, context))

@@ -39,6 +39,10 @@ TICK_JOB = "checkin.tick"
 EARLIEST_ZONE = "Pacific/Kiritimati"
 """UTC+14 all year: the first place where any date's 09:00 arrives."""
 MANUAL_RUN_LEAST_OPEN = timedelta(hours=3)
+OPEN_GRACE_MINUTES = 26 * 60
+"""A run's opening missed while Convene was down still happens this late: the
+day's ask reaches the last time zones 26 hours after the first, and members
+whose day is not over are still asked (late, but once)."""
 
 ChannelLister = Callable[[str], Awaitable[list[ChannelMember]]]
 

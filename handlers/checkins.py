@@ -29,7 +29,14 @@ from handlers.checkin_phrases import (
     parse_delay,
     parse_last_day,
 )
-from handlers.checkin_runs import EARLIEST_ZONE, OPEN_JOB, TICK_JOB, next_ask, zone_of
+from handlers.checkin_runs import (
+    EARLIEST_ZONE,
+    OPEN_GRACE_MINUTES,
+    OPEN_JOB,
+    TICK_JOB,
+    next_ask,
+    zone_of,
+)
 from handlers.checkin_templates import (
     MAX_QUESTION_LENGTH,
     MAX_QUESTIONS,
@@ -52,7 +59,8 @@ MEMBER = "Check-ins"
 
 CREATE = (
     '/convene checkin create "NAME" #CHANNEL every DAY[S] HH:MM '
-    "[--template standup|pulse|learning] [--who channel|joined] [--remind-after 3h|off] [--closes HH:MM] [--tz ZONE]"
+    "[--template standup|pulse|learning] [--who channel|joined] [--remind-after 3h|off] "
+    "[--closes HH:MM] [--tz ZONE]"
 )
 QUESTIONS = (
     '/convene checkin questions "NAME" [list | add "TEXT" [--scale] | remove N | move FROM TO]'
@@ -152,7 +160,13 @@ async def create(context: Context, args: Args) -> None:
     trigger_for(cron, EARLIEST_ZONE)  # proven valid before anything is written
     now = context.now
     schedule = await schedules_repo.create(
-        context.session, workspace_id=wid, job=OPEN_JOB, cron=cron, timezone=EARLIEST_ZONE, now=now
+        context.session,
+        workspace_id=wid,
+        job=OPEN_JOB,
+        cron=cron,
+        timezone=EARLIEST_ZONE,
+        now=now,
+        grace_minutes=OPEN_GRACE_MINUTES,
     )
     checkin = await checkins_repo.add(
         context.session,
@@ -338,7 +352,8 @@ async def run_now(context: Context, args: Args) -> None:
     if existing is not None:
         raise UserError(
             f'"{plain(checkin.name)}" already has a run for today '
-            f"({checkin_runs.day_text(today)}); its members are asked at their own time. Try again tomorrow."
+            f"({checkin_runs.day_text(today)}); its members are asked at their own time. "
+            "Try again tomorrow."
         )
     members = await checkin_runs.audience(
         context.session,

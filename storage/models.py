@@ -134,6 +134,12 @@ class Schedule(SQLModel, table=True):
     cron: str = Field(max_length=120)
     timezone: str = Field(max_length=64)
     active: bool = Field(default=True)
+    grace_minutes: int | None = Field(default=None)
+    """How late a missed slot may still run; None for the scheduler's default.
+
+    A check-in's run may open hours late and still reach most members, so it
+    asks for a day; a round of introductions keeps the short default.
+    """
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 

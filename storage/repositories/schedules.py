@@ -22,11 +22,13 @@ async def create(
     timezone: str,
     now: datetime,
     subject_id: int | None = None,
+    grace_minutes: int | None = None,
 ) -> Schedule:
     schedule = Schedule(
         workspace_id=workspace_id,
         job=job,
         subject_id=subject_id,
+        grace_minutes=grace_minutes,
         cron=cron,
         timezone=timezone,
         created_at=now,
