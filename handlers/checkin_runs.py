@@ -257,6 +257,39 @@ async def add_members(
     return len(planned)
 
 
+async def replan_member(
+    session: AsyncSession, *, workspace: Workspace, member: Member, now: datetime
+) -> int:
+    """A member changed time zone: move their prompts not yet asked to their new 09:00.
+
+    Returns how many prompts moved. Prompts already asked keep their close.
+    """
+
+    assert member.id is not None and workspace.id is not None
+    moved = 0
+    for item in await checkins_repo.prompts_of_member(session, member.id, (checkins_repo.PENDING,)):
+        if item.run.status != checkins_repo.OPEN or item.run.manual:
+            continue
+        fresh = plan(item.checkin, item.run, member, now)
+        item.prompt.due_at = fresh.due_at
+        item.prompt.remind_at = fresh.remind_at
+        item.prompt.close_at = fresh.close_at
+        await checkins_repo.save_prompt(session, item.prompt)
+        await timers_repo.add_many(
+            session,
+            workspace_id=workspace.id,
+            job=TICK_JOB,
+            subject_id=item.run.id,
+            items=[
+                timers_repo.NewTimer(f"checkin-run:{item.run.id}:at:{m.isoformat()}", m)
+                for m in (fresh.due_at, fresh.remind_at, fresh.close_at)
+                if m is not None
+            ],
+        )
+        moved += 1
+    return moved
+
+
 # -- advancing a run ------------------------------------------------------------------------
 
 

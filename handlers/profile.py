@@ -7,6 +7,7 @@ from bot.context import Context
 from bot.errors import UsageError
 from bot.markup import plain
 from bot.registry import Registry
+from handlers import checkin_runs
 from handlers.common import check_timezone
 from handlers.landscape import find_silo
 from storage.repositories import members as members_repo
@@ -47,7 +48,11 @@ async def me_tz(context: Context, args: Args) -> None:
     zone = check_timezone(args["zone"], ME_TZ)
     context.actor.timezone = zone
     context.session.add(context.actor)
-    await context.reply(f"Your time zone is now {zone}.")
+    moved = await checkin_runs.replan_member(
+        context.session, workspace=context.workspace, member=context.actor, now=context.now
+    )
+    later = " Check-ins not yet asked today now come at your new local time." if moved else ""
+    await context.reply(f"Your time zone is now {zone}.{later}")
 
 
 def register(registry: Registry) -> None:
