@@ -27,8 +27,17 @@ async def get_or_create(
     display_name: str,
     now: datetime,
 ) -> tuple[Member, bool]:
-    """The member with this platform id, created on first sight (then True)."""
+    """The member with this platform id, created on first sight (then True).
 
+    A read alone when the member exists (every event but their first).
+    """
+
+    query = select(Member).where(
+        Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
+    )
+    existing = (await session.exec(query)).first()
+    if existing is not None:
+        return existing, False
     bind = session.get_bind()
     table = table_of(Member)
     inserted = await execute(
@@ -47,11 +56,7 @@ async def get_or_create(
             created_at=now,
         ),
     )
-    found = await session.exec(
-        select(Member).where(
-            Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
-        )
-    )
+    found = await session.exec(query)
     return found.one(), inserted.first() is not None
 
 

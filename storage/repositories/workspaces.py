@@ -14,6 +14,14 @@ from storage.repositories.core import execute, insert_ignoring_conflicts, table_
 async def get_or_create(
     session: AsyncSession, platform: str, external_id: str, name: str, now: datetime
 ) -> Workspace:
+    """The workspace, created the first time (a read alone when it exists, the usual case)."""
+
+    query = select(Workspace).where(
+        Workspace.platform == platform, Workspace.external_id == external_id
+    )
+    existing = (await session.exec(query)).first()
+    if existing is not None:
+        return existing
     bind = session.get_bind()
     await execute(
         session,
@@ -23,11 +31,7 @@ async def get_or_create(
             ("platform", "external_id"),
         ).values(platform=platform, external_id=external_id, name=name, created_at=now),
     )
-    found = await session.exec(
-        select(Workspace).where(
-            Workspace.platform == platform, Workspace.external_id == external_id
-        )
-    )
+    found = await session.exec(query)
     return found.one()
 
 
