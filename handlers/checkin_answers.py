@@ -110,6 +110,15 @@ def _form(
     )
 
 
+def _without_trailing_blanks(answers: list[str]) -> list[str]:
+    """Answers so far, as stored: a draft ends at its last answered question."""
+
+    kept = list(answers)
+    while kept and not kept[-1]:
+        kept.pop()
+    return kept
+
+
 def clean_answer(question: dict[str, Any], text: str, number: int) -> str:
     """An answer fit to keep, or a refusal that says what to send instead."""
 
@@ -191,7 +200,7 @@ async def form_submitted(context: Context) -> None:
         )
     last = (page + 1) * _page_size(context, run.questions) >= len(run.questions)
     if not last:
-        prompt.answers = answers
+        prompt.answers = _without_trailing_blanks(answers)
         await checkins_repo.save_prompt(context.session, prompt)
         await context.reply(
             f"Saved page {page + 1}. Press Continue for the rest.",
@@ -296,16 +305,17 @@ async def dm_message(context: Context) -> None:
 async def _answer_in_dm(
     context: Context, checkin: Checkin, run: CheckinRun, prompt: CheckinPrompt, text: str
 ) -> None:
-    index = len(prompt.answers)
-    answer = clean_answer(run.questions[index], text, index + 1)
-    answers = [*prompt.answers, answer]
-    if len(answers) < len(run.questions):
-        prompt.answers = answers
+    answers = list(prompt.answers) + [""] * (len(run.questions) - len(prompt.answers))
+    index = answers.index("")  # the first question still without an answer
+    answers[index] = clean_answer(run.questions[index], text, index + 1)
+    if "" in answers:
+        prompt.answers = _without_trailing_blanks(answers)
         await checkins_repo.save_prompt(context.session, prompt)
-        question = run.questions[len(answers)]
+        following = answers.index("")
+        question = run.questions[following]
         hint = f" ({SCALE_LOW} to {SCALE_HIGH})" if is_scale(question) else ""
         await context.reply(
-            f"Got it. {len(answers) + 1} of {len(run.questions)}: {question['text']}{hint}",
+            f"Got it. {following + 1} of {len(run.questions)}: {question['text']}{hint}",
             private=False,
         )
         return

@@ -95,7 +95,8 @@ async def report_text(session: AsyncSession, checkin: Checkin, limit: int) -> st
         f"*{plain(checkin.name)}* (#{checkin.channel_name}), the last {len(runs)} run(s):",
         table(headers, table_rows),
     ]
-    latest = by_run.get(runs[-1].id or 0, [])
+    asked_runs = [r for r in runs if any(p.status in _ASKED for p, _ in by_run.get(r.id or 0, []))]
+    latest = by_run.get(asked_runs[-1].id or 0, []) if asked_runs else []
     silent = sorted(
         m.display_name for p, m in latest if p.status in (checkins_repo.MISSED, checkins_repo.ASKED)
     )

@@ -24,7 +24,6 @@ from bot.context import JobContext
 from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
-from handlers.checkin_phrases import END_OF_DAY
 from handlers.checkin_templates import SCALE_HIGH, SCALE_LOW, is_scale
 from storage.models import Checkin, CheckinRun, Member, Workspace
 from storage.repositories import checkins as checkins_repo
@@ -117,10 +116,13 @@ def when_text(moment: datetime, zone: ZoneInfo) -> str:
     return f"{day_text(local.date())} at {local:%H:%M}"
 
 
-def close_text(checkin: Checkin) -> str:
-    if checkin.closes_minute >= END_OF_DAY:
+def close_words(close_at: datetime, zone: ZoneInfo) -> str:
+    """When a member's prompt closes, in their words: "the end of your day" or "17:00 your time"."""
+
+    local = close_at.astimezone(zone)
+    if local.hour == 0 and local.minute == 0:
         return "the end of your day"
-    return f"{checkin.closes_minute // 60:02d}:{checkin.closes_minute % 60:02d} your time"
+    return f"{local:%H:%M} your time"
 
 
 def next_text(checkin: Checkin, zone: ZoneInfo, after: datetime) -> str:
@@ -193,6 +195,21 @@ def plan(
     return checkins_repo.NewPrompt(member.id, due, remind, close)
 
 
+def current_run_day(checkin: Checkin, now: datetime) -> date | None:
+    """The run date whose opening slot has passed and whose asks may still be ahead.
+
+    A check-in created (or resumed) after its day's run opened somewhere on
+    Earth still owes that run to the members whose 09:00 has not come yet.
+    """
+
+    today = now.astimezone(ZoneInfo(EARLIEST_ZONE)).date()
+    for day in (today, today - timedelta(days=1)):
+        opening = local_moment(day, ask_minute(checkin), ZoneInfo(EARLIEST_ZONE))
+        if runs_on(checkin, day) and opening <= now:
+            return day
+    return None
+
+
 async def open_run(
     session: AsyncSession,
     *,
@@ -203,8 +220,13 @@ async def open_run(
     now: datetime,
     outbox: Outbox,
     manual: bool = False,
+    only_ahead: bool = False,
 ) -> CheckinRun:
-    """Open the run for ``day`` (once: an existing run is returned as it is)."""
+    """Open the run for ``day`` (once: an existing run is returned as it is).
+
+    ``only_ahead`` plans only the members whose ask time is still to come (a
+    check-in that starts today does not ask anyone late).
+    """
 
     assert checkin.id is not None
     existing = await checkins_repo.run_on(session, checkin.id, day.isoformat())
@@ -235,12 +257,15 @@ async def add_members(
     run: CheckinRun,
     members: Sequence[Member],
     now: datetime,
+    only_ahead: bool = False,
 ) -> int:
     """Plan prompts for members (skipping any whose day is already over); returns how many."""
 
     assert run.id is not None and workspace.id is not None
     planned = [plan(checkin, run, m, now) for m in members]
-    planned = [item for item in planned if item.close_at > now]
+    planned = [
+        item for item in planned if item.close_at > now and (item.due_at > now or not only_ahead)
+    ]
     await checkins_repo.add_prompts(session, run.id, planned)
     moments = {item.due_at for item in planned} | {item.close_at for item in planned}
     moments |= {item.remind_at for item in planned if item.remind_at is not None}
@@ -364,7 +389,12 @@ async def advance(
                     f"checkin-run:{run.id}:ask:{item.member_id}",
                     OutgoingMessage(
                         Target.dm(item.platform_user_id),
-                        _ask_text(checkin, run, run_day),
+                        _ask_text(
+                            checkin,
+                            run,
+                            run_day,
+                            close_words(item.close_at, zone_of(checkin, item.timezone)),
+                        ),
                         answer_buttons(run.id),
                     ),
                 )
@@ -386,7 +416,9 @@ async def advance(
                 OutgoingMessage(
                     Target.dm(item.platform_user_id),
                     f"A gentle reminder: *{plain(checkin.name)}* for {day_text(run_day)} is "
-                    f"still open until {close_text(checkin)}. This is the only reminder.",
+                    f"still open until "
+                    f"{close_words(item.close_at, zone_of(checkin, item.timezone))}. "
+                    "This is the only reminder.",
                     answer_buttons(run.id),
                 ),
             )
@@ -434,12 +466,11 @@ def _root_text(checkin: Checkin, run: CheckinRun) -> str:
     )
 
 
-def _ask_text(checkin: Checkin, run: CheckinRun, day: date) -> str:
+def _ask_text(checkin: Checkin, run: CheckinRun, day: date, until: str) -> str:
     return (
         f"Time for *{plain(checkin.name)}* (#{checkin.channel_name}), {day_text(day)}:\n"
         f"{questions_text(run.questions)}\n"
-        "Press Answer, or reply here with one answer a message. "
-        f"Open until {close_text(checkin)}."
+        f"Press Answer, or reply here with one answer a message. Open until {until}."
     )
 
 

@@ -49,7 +49,7 @@ from handlers.common import check_timezone, clean_name, plural
 from handlers.convener import make_help
 from handlers.landscape import workspace_id
 from handlers.pairing_programmes import channel_id
-from storage.models import Checkin, CheckinMember
+from storage.models import Checkin, CheckinMember, CheckinRun
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import timers as timers_repo
@@ -194,6 +194,7 @@ async def create(context: Context, args: Args) -> None:
     )
     schedule.subject_id = checkin.id
     context.session.add(schedule)
+    await _open_today(context, checkin)
     first = next_ask(checkin, ZoneInfo(zone), now)
     who_text = (
         f"everyone in #{channel} (members can opt out with /checkin leave)"
@@ -338,10 +339,45 @@ async def resume(context: Context, args: Args) -> None:
     checkin = await checkin_named(context, args["name"], RESUME)
     checkin.status = checkins_repo.ACTIVE
     context.session.add(checkin)
+    await _open_today(context, checkin)
     zone = ZoneInfo(checkin.timezone)
     first = next_ask(checkin, zone, context.now)
     when = f" Next: {checkin_runs.when_text(first, zone)} ({checkin.timezone})." if first else ""
     await context.reply(f'"{plain(checkin.name)}" is back on.{when}')
+
+
+async def _open_today(context: Context, checkin: Checkin) -> None:
+    """Created or resumed after today's run opened: still ask those whose 09:00 is ahead."""
+
+    assert checkin.id is not None
+    day = checkin_runs.current_run_day(checkin, context.now)
+    if day is None or await checkins_repo.run_on(context.session, checkin.id, day.isoformat()):
+        return
+    members = await checkin_runs.audience(
+        context.session,
+        workspace=context.workspace,
+        checkin=checkin,
+        now=context.now,
+        list_channel=context.channel_members,
+        channel_membership=context.capabilities.channel_membership,
+    )
+    run_day = CheckinRun(checkin_id=checkin.id, run_date=day.isoformat(), opened_at=context.now)
+    ahead = [
+        m
+        for m in members
+        if checkin_runs.plan(checkin, run_day, m, context.now).due_at > context.now
+    ]
+    if ahead:
+        await checkin_runs.open_run(
+            context.session,
+            workspace=context.workspace,
+            checkin=checkin,
+            day=day,
+            members=ahead,
+            now=context.now,
+            outbox=context.outbox,
+            only_ahead=True,
+        )
 
 
 async def run_now(context: Context, args: Args) -> None:
@@ -501,7 +537,7 @@ async def leave(context: Context, args: Args) -> None:
     row = await _my_choice(context, checkin)
     row.choice = checkins_repo.LEFT
     await checkins_repo.save_choice(context.session, row)
-    await checkins_repo.drop_pending(context.session, checkin.id, context.actor.id)
+    await checkins_repo.drop_unanswered(context.session, checkin.id, context.actor.id)
     await context.reply(
         f'You have left "{plain(checkin.name)}"; you will not be asked again. '
         f'Come back any time with /checkin join "{plain(checkin.name)}".'

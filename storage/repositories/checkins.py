@@ -268,18 +268,28 @@ async def save_prompt(session: AsyncSession, row: CheckinPrompt) -> None:
     await session.flush()
 
 
-async def drop_pending(session: AsyncSession, checkin_id: int, member_id: int) -> None:
-    """A member who left is not asked in runs that have not reached them yet."""
+async def drop_unanswered(session: AsyncSession, checkin_id: int, member_id: int) -> None:
+    """A member who left is not asked, nor reminded, in runs still open.
 
-    ids = select(CheckinRun.id).where(
-        CheckinRun.checkin_id == checkin_id, CheckinRun.status == OPEN
+    Prompts not yet sent are dropped; those sent but unanswered count as
+    skipped (leaving is not silence, so it breaks no streak).
+    """
+
+    ids = (
+        select_columns(CheckinRun.id)  # type: ignore[call-overload]
+        .where(CheckinRun.checkin_id == checkin_id, CheckinRun.status == OPEN)
+        .scalar_subquery()
     )
     p = prompts_table
     await execute(
         session,
-        delete(p).where(
-            p.c.member_id == member_id, p.c.status == PENDING, p.c.run_id.in_(ids.scalar_subquery())
-        ),
+        delete(p).where(p.c.member_id == member_id, p.c.status == PENDING, p.c.run_id.in_(ids)),
+    )
+    await execute(
+        session,
+        update(p)
+        .where(p.c.member_id == member_id, p.c.status == ASKED, p.c.run_id.in_(ids))
+        .values(status=SKIPPED, answers=[]),
     )
 
 
