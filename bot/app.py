@@ -84,6 +84,7 @@ class ConveneApp:
             idle_poll=settings.scheduler.poll_seconds,
             on_ran=self._wake_all,
             timer_runner=self._run_timer,
+            platforms=frozenset(self.adapters),
         )
         self._started = False
 

@@ -26,6 +26,7 @@ from adapters.base import (
 from bot.clock import Clock
 from bot.messages import OutgoingMessage, Target
 from bot.ratelimit import TokenBucket
+from bot.waiting import wake_or_timeout
 from storage.repositories import outbox as outbox_repo
 
 log = logging.getLogger("convene.outbox")
@@ -117,8 +118,7 @@ class Deliverer:
                 sent = 0
             if sent:
                 continue
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self._idle_poll)
+            await wake_or_timeout(self._wake, self._idle_poll)
 
     # -- draining ----------------------------------------------------------
 
@@ -241,12 +241,15 @@ class Deliverer:
         """Send a message, or edit the earlier one it replaces.
 
         An edit whose original never went out (given up on) is sent as a new
-        message: the words matter more than where they land.
+        message: the words matter more than where they land. Later edits
+        change that stand-in.
         """
 
         if message.replaces is not None:
             async with self._sessions() as session:
-                original = await outbox_repo.sent_ref(session, message.replaces)
+                original = await outbox_repo.sent_ref(
+                    session, message.replaces
+                ) or await outbox_repo.sent_ref_of_stand_in(session, message.replaces)
             if original is not None:
                 return await self._adapter.edit(item.workspace_external_id, original, message)
             log.info(

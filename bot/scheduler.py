@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.waiting import wake_or_timeout
 from storage.models import Schedule, Timer
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import timers as timers_repo
@@ -132,7 +133,9 @@ class Scheduler:
         idle_poll: float = 30.0,
         on_ran: Callable[[], None] = lambda: None,
         timer_runner: TimerRunner | None = None,
+        platforms: Collection[str] | None = None,
     ) -> None:
+        self._platforms = frozenset(platforms) if platforms is not None else None
         self._on_ran = on_ran
         self._timer_runner = timer_runner
         self._sessions = sessions
@@ -173,8 +176,7 @@ class Scheduler:
             wait = self._idle_poll
             if upcoming is not None:
                 wait = max(0.0, min(wait, (upcoming - self._clock.now()).total_seconds()))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=wait)
+            await wake_or_timeout(self._wake, wait)
 
     async def _since(self, session: AsyncSession, schedule: Schedule) -> datetime:
         assert schedule.id is not None
@@ -187,8 +189,8 @@ class Scheduler:
         earliest: datetime | None = None
         async with self._sessions() as session:
             if self._timer_runner is not None:
-                earliest = await timers_repo.next_due(session)
-            for schedule in await schedules_repo.active(session):
+                earliest = await timers_repo.next_due(session, self._platforms)
+            for schedule in await schedules_repo.active(session, self._platforms):
                 try:
                     trigger = trigger_for(schedule.cron, schedule.timezone)
                 except ScheduleError:
@@ -209,7 +211,7 @@ class Scheduler:
             due: list[tuple[datetime, Schedule]] = []
             missed: list[tuple[Schedule, list[datetime]]] = []
             async with self._sessions() as session:
-                for schedule in await schedules_repo.active(session):
+                for schedule in await schedules_repo.active(session, self._platforms):
                     in_grace, too_late = await self._due_slots(session, schedule, now)
                     due.extend(in_grace)
                     if too_late:
@@ -223,7 +225,7 @@ class Scheduler:
             timers: Sequence[Timer] = ()
             if self._timer_runner is not None:
                 async with self._sessions() as session:
-                    timers = await timers_repo.due(session, now)
+                    timers = await timers_repo.due(session, now, self._platforms)
             work: list[tuple[datetime, int, Schedule | Timer]] = [
                 (slot, 0, schedule) for slot, schedule in due
             ]

@@ -324,6 +324,24 @@ async def sent_ref(session: AsyncSession, idempotency_key: str) -> dict[str, Any
     return dict(value) if value else None
 
 
+async def sent_ref_of_stand_in(session: AsyncSession, replaced_key: str) -> dict[str, Any] | None:
+    """The message sent in place of one that never went out (the first edit of it).
+
+    Later edits of a message that was given up on change this stand-in, so a
+    member who edits twice sees one message, not two.
+    """
+
+    found = await execute(
+        session,
+        select(outbox.c.message_ref)
+        .where(outbox.c.payload["replaces"].as_string() == replaced_key, outbox.c.status == SENT)
+        .order_by(outbox.c.id)
+        .limit(1),
+    )
+    value = found.scalar_one_or_none()
+    return dict(value) if value else None
+
+
 async def status_counts(
     session: AsyncSession, workspace_external_id: str | None = None
 ) -> dict[str, int]:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Schedule, ScheduleRun
+from storage.models import Schedule, ScheduleRun, Workspace
 from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
 
 
@@ -38,10 +38,21 @@ async def create(
     return schedule
 
 
-async def active(session: AsyncSession) -> Sequence[Schedule]:
-    found = await session.exec(
-        select(Schedule).where(col(Schedule.active).is_(True)).order_by(col(Schedule.id))
-    )
+async def active(
+    session: AsyncSession, platforms: Collection[str] | None = None
+) -> Sequence[Schedule]:
+    """Active schedules, only of workspaces on ``platforms`` when given.
+
+    An instance that does not run a platform must leave that platform's slots
+    to the instance that does, rather than claim them and do nothing.
+    """
+
+    query = select(Schedule).where(col(Schedule.active).is_(True))
+    if platforms is not None:
+        query = query.join(Workspace, col(Workspace.id) == col(Schedule.workspace_id)).where(
+            col(Workspace.platform).in_(list(platforms))
+        )
+    found = await session.exec(query.order_by(col(Schedule.id)))
     return found.all()
 
 

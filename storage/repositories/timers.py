@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, true, update
 from sqlmodel import col
 from sqlmodel import select as select_rows
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Timer
+from storage.models import Timer, Workspace
 from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
 
 PENDING = "pending"
@@ -54,19 +55,38 @@ async def add_many(
     await execute(session, statement, rows)
 
 
-async def due(session: AsyncSession, now: datetime, limit: int = 500) -> Sequence[Timer]:
+def _on(platforms: Collection[str] | None) -> Any:
+    """Timers of workspaces on these platforms (all when None)."""
+
+    if platforms is None:
+        return true()
+    workspaces = table_of(Workspace)
+    return timers.c.workspace_id.in_(
+        select(workspaces.c.id).where(workspaces.c.platform.in_(list(platforms)))
+    )
+
+
+async def due(
+    session: AsyncSession,
+    now: datetime,
+    platforms: Collection[str] | None = None,
+    limit: int = 500,
+) -> Sequence[Timer]:
     found = await session.exec(
         select_rows(Timer)
-        .where(Timer.status == PENDING, col(Timer.due_at) <= now)
+        .where(Timer.status == PENDING, col(Timer.due_at) <= now, _on(platforms))
         .order_by(col(Timer.due_at), col(Timer.id))
         .limit(limit)
     )
     return found.all()
 
 
-async def next_due(session: AsyncSession) -> datetime | None:
+async def next_due(
+    session: AsyncSession, platforms: Collection[str] | None = None
+) -> datetime | None:
     found = await execute(
-        session, select(func.min(timers.c.due_at)).where(timers.c.status == PENDING)
+        session,
+        select(func.min(timers.c.due_at)).where(timers.c.status == PENDING, _on(platforms)),
     )
     value: datetime | None = found.scalar()
     return value
