@@ -246,6 +246,9 @@ class ConveneApp:
         if adapter is None:
             log.info("%s belongs to %s, which this instance does not run", what, workspace.platform)
             return
+        outbox = Outbox(
+            session, workspace.platform, workspace.external_id, self.clock, buffered=True
+        )
         await handler(
             JobContext(
                 schedule=schedule,
@@ -254,9 +257,10 @@ class ConveneApp:
                 workspace=workspace,
                 session=session,
                 clock=self.clock,
-                outbox=Outbox(session, workspace.platform, workspace.external_id, self.clock),
+                outbox=outbox,
                 capabilities=adapter.capabilities,
                 settings=self.settings,
                 list_channel_on_platform=adapter.list_channel_members,
             )
         )
+        await outbox.flush()

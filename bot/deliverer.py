@@ -37,6 +37,7 @@ class _Outcome(enum.Enum):
     RETRY = "not sent, to be tried later: the target waits"
     PAUSED = "the platform said 429: every target waits"
     LEASE_RUNNING_OUT = "too late in the batch's lease to send safely"
+    NOT_RECORDED = "sent, but the database would not take the record yet"
 
 
 class Deliverer:
@@ -74,6 +75,7 @@ class Deliverer:
         )
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._unrecorded: dict[int, tuple[datetime, dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
 
     @property
@@ -140,6 +142,8 @@ class Deliverer:
                 wait = self._bucket.wait_time()
                 if wait > 0:
                     await self._clock.sleep(wait)
+            if not await self._record_unrecorded():
+                return 0
             now = self._clock.now()
             async with self._sessions.begin() as session:
                 batch = await outbox_repo.claim(
@@ -166,15 +170,46 @@ class Deliverer:
                     outcome = await self._deliver_one(item, deadline, record_sent)
                     if outcome is _Outcome.RETRY:
                         failed_targets.add(item.target_key)
-                    elif outcome is _Outcome.PAUSED or outcome is _Outcome.LEASE_RUNNING_OUT:
-                        # A 429 paused the whole platform, or the lease is
-                        # running out: hand back the rest of the batch.
-                        tried = index + 1 if outcome is _Outcome.PAUSED else index
-                        rest = [m.id for m in batch[tried:]]
-                        async with self._sessions.begin() as session:
-                            await outbox_repo.release(session, rest)
+                    elif outcome is not _Outcome.DONE:
+                        # A 429 paused the whole platform, the lease is running
+                        # out, or the database would not take the record: hand
+                        # back the rest of the batch.
+                        tried = index if outcome is _Outcome.LEASE_RUNNING_OUT else index + 1
+                        await self._hand_back([m.id for m in batch[tried:]])
                         return tried
             return len(batch)
+
+    async def _record_unrecorded(self) -> bool:
+        """Record sends the database refused earlier; False while it still refuses."""
+
+        if not self._unrecorded:
+            return True
+        try:
+            async with outbox_repo.SentRecorder(self._engine) as record_sent:
+                for message_id, (at, ref) in list(self._unrecorded.items()):
+                    await record_sent(message_id, self.worker, at, ref)
+                    del self._unrecorded[message_id]
+        except Exception as refused:
+            log.warning(
+                "still cannot record %d delivered message(s): %s", len(self._unrecorded), refused
+            )
+            return False
+        return True
+
+    async def _hand_back(self, message_ids: list[int]) -> None:
+        """Release claimed rows not tried; if the database refuses, their lease frees them."""
+
+        if not message_ids:
+            return
+        try:
+            async with self._sessions.begin() as session:
+                await outbox_repo.release(session, message_ids)
+        except Exception as refused:
+            log.warning(
+                "could not hand back %d message(s) now (%s); they go again when their lease ends",
+                len(message_ids),
+                refused,
+            )
 
     async def _deliver_one(
         self,
@@ -232,7 +267,18 @@ class Deliverer:
                     error=error,
                 )
             return _Outcome.RETRY
-        await record_sent(item.id, self.worker, self._clock.now(), ref)
+        sent_at = self._clock.now()
+        try:
+            await record_sent(item.id, self.worker, sent_at, ref)
+        except Exception as refused:
+            # The platform has the message; only our note of it failed (a
+            # database locked for longer than busy_timeout). Keep the note and
+            # write it before claiming anything else, so it is never sent twice.
+            log.warning(
+                "delivered %s but could not record it yet: %s", item.idempotency_key, refused
+            )
+            self._unrecorded[item.id] = (sent_at, ref)
+            return _Outcome.NOT_RECORDED
         return _Outcome.DONE
 
     async def _send(

@@ -14,8 +14,11 @@ from __future__ import annotations
 import logging
 import traceback
 from collections.abc import Callable, Mapping
+from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Adapter
@@ -44,6 +47,8 @@ from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("convene.dispatch")
 
+BUSY_ATTEMPTS = 3
+
 FAILURE_REPLY = (
     "Sorry, something went wrong on my side and I could not do that. "
     "The convener has been told (reference {ref})."
@@ -68,20 +73,14 @@ class Dispatcher:
         self._settings = settings
         self._adapters = adapters
         self._on_queued = on_queued
+        self._workspaces: dict[tuple[str, str], dict[str, Any]] = {}
 
     async def dispatch(self, event: Event) -> None:
         route = self._route(event)
         if route is None:
             return
         try:
-            async with self._sessions.begin() as session:
-                if not await events_repo.record_processed(
-                    session, event.platform, event.event_id, self._clock.now()
-                ):
-                    log.debug("event %s already handled; ignoring the repeat", event.event_id)
-                    return
-                context = await self._context(session, event)
-                await route(context)
+            await self._act(event, route)
         except UserError as refused:
             await self._answer_after_rollback(event, refused.reply_text(), failure=None)
         except Exception as failure:
@@ -98,6 +97,36 @@ class Dispatcher:
                 event, FAILURE_REPLY.format(ref=event.event_id), failure=summary
             )
         self._on_queued(event.platform)
+
+    async def _act(self, event: Event, route: Handler) -> None:
+        """Run the handler in one transaction, again if the database was only busy.
+
+        SQLite says "database is locked" when another writer held it for
+        longer than ``busy_timeout``; nothing was committed, so the event can
+        simply be tried again rather than lost.
+        """
+
+        for attempt in range(1, BUSY_ATTEMPTS + 1):
+            try:
+                async with self._sessions.begin() as session:
+                    if not await events_repo.record_processed(
+                        session, event.platform, event.event_id, self._clock.now()
+                    ):
+                        log.debug("event %s already handled; ignoring the repeat", event.event_id)
+                        return
+                    context = await self._context(session, event)
+                    await route(context)
+                    await context.outbox.flush()
+                return
+            except OperationalError as busy:
+                if "locked" not in str(busy) or attempt == BUSY_ATTEMPTS:
+                    raise
+                log.warning(
+                    "the database was busy for event %s; trying again (%d of %d)",
+                    event.event_id,
+                    attempt + 1,
+                    BUSY_ATTEMPTS,
+                )
 
     # -- routing -----------------------------------------------------------
 
@@ -145,9 +174,7 @@ class Dispatcher:
         self, session: AsyncSession, event: Event
     ) -> tuple[Workspace, Member]:
         now = self._clock.now()
-        workspace = await workspaces_repo.get_or_create(
-            session, event.platform, event.workspace_id, event.workspace_id, now
-        )
+        workspace = await self._workspace(session, event)
         assert workspace.id is not None
         actor, created = await members_repo.get_or_create(
             session, workspace.id, event.actor_id, event.actor_name or event.actor_id, now
@@ -164,6 +191,25 @@ class Dispatcher:
             await session.flush()
         return workspace, actor
 
+    async def _workspace(self, session: AsyncSession, event: Event) -> Workspace:
+        """The event's workspace: read once, then kept (a workspace row never changes id)."""
+
+        key = (event.platform, event.workspace_id)
+        known = self._workspaces.get(key)
+        if known is not None:
+            cached = Workspace(**known)
+            make_transient_to_detached(cached)
+            return await session.merge(cached, load=False)
+        found = await workspaces_repo.find(session, event.platform, event.workspace_id)
+        if found is not None:
+            # Committed before this transaction began, so safe to keep (one
+            # created now could still be rolled back).
+            self._workspaces[key] = found.model_dump()
+            return found
+        return await workspaces_repo.get_or_create(
+            session, event.platform, event.workspace_id, event.workspace_id, self._clock.now()
+        )
+
     async def _context(self, session: AsyncSession, event: Event) -> Context:
         workspace, actor = await self._workspace_and_actor(session, event)
         adapter = self._adapters[event.platform]
@@ -173,7 +219,7 @@ class Dispatcher:
             actor=actor,
             session=session,
             clock=self._clock,
-            outbox=Outbox(session, event.platform, event.workspace_id, self._clock),
+            outbox=Outbox(session, event.platform, event.workspace_id, self._clock, buffered=True),
             capabilities=adapter.capabilities,
             settings=self._settings,
             open_form_on_platform=self._open_form,
@@ -200,6 +246,7 @@ class Dispatcher:
                         session, context.workspace.id, event.event_id, failure, self._clock.now()
                     )
                     await self._tell_conveners(context, failure)
+                await context.outbox.flush()
         except Exception:
             log.exception("could not even answer event %s", event.event_id)
 

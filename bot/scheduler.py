@@ -226,10 +226,12 @@ class Scheduler:
             if self._timer_runner is not None:
                 async with self._sessions() as session:
                     timers = await timers_repo.due(session, now, self._platforms)
+            # At the same moment, timers (work already promised: a member's
+            # 09:00) go before schedules (new work: the next run's opening).
             work: list[tuple[datetime, int, Schedule | Timer]] = [
-                (slot, 0, schedule) for slot, schedule in due
+                (slot, 1, schedule) for slot, schedule in due
             ]
-            work.extend((timer.due_at, 1, timer) for timer in timers)
+            work.extend((timer.due_at, 0, timer) for timer in timers)
             ran = 0
             for slot, _, item in sorted(work, key=lambda w: (w[0], w[1], w[2].id or 0)):
                 if isinstance(item, Timer):

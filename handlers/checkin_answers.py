@@ -42,11 +42,10 @@ _ANSWERABLE = (checkins_repo.ASKED, checkins_repo.SKIPPED, checkins_repo.ANSWERE
 async def _prompt_for(context: Context, run_id: int) -> tuple[Checkin, CheckinRun, CheckinPrompt]:
     """The actor's prompt in a run, refusing kindly when it cannot take answers now."""
 
-    run = await checkins_repo.run(context.session, run_id)
-    checkin = await checkins_repo.get(context.session, run.checkin_id) if run else None
-    prompt = await checkins_repo.prompt(context.session, run_id, context.actor.id or 0)
-    if run is None or checkin is None:
+    found = await checkins_repo.run_with_prompt(context.session, run_id, context.actor.id or 0)
+    if found is None:
         raise UserError("That check-in has been deleted, so there is nothing to answer.")
+    run, checkin, prompt = found
     if prompt is None or prompt.status == checkins_repo.PENDING:
         raise UserError("That check-in was not asked of you, so there is nothing to answer.")
     if prompt.status not in _ANSWERABLE or prompt.close_at <= context.now:
@@ -223,10 +222,12 @@ async def _finish(
     """Record complete answers and show them in the run's thread (or edit them there)."""
 
     assert run.id is not None and context.actor.id is not None
+    # Read before changing the prompt, so that it is written once (a read
+    # would flush the change early, and the status change after it again).
+    silos = await members_repo.silo_names(context.session, [context.actor.id])
     editing = prompt.status == checkins_repo.ANSWERED
     prompt.answers = answers
     key = answer_key(run.id, context.actor.id)
-    silos = await members_repo.silo_names(context.session, [context.actor.id])
     text = _thread_text(context.actor.display_name, silos.get(context.actor.id, []), run, answers)
     if editing:
         prompt.edits += 1

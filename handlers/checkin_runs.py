@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -64,11 +65,19 @@ def thread_of(checkin: Checkin, run_id: int) -> Target:
 # -- time ---------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=512)
+def zone_named(name: str) -> ZoneInfo:
+    """A time zone by name, kept: ``ZoneInfo`` itself keeps only the last 8 used,
+    and a run across 12 zones would read a zone file for every member."""
+
+    return ZoneInfo(name)
+
+
 def zone_of(checkin: Checkin, member_timezone: str | None) -> ZoneInfo:
     try:
-        return ZoneInfo(member_timezone or checkin.timezone)
+        return zone_named(member_timezone or checkin.timezone)
     except (ValueError, KeyError):
-        return ZoneInfo(checkin.timezone)
+        return zone_named(checkin.timezone)
 
 
 def local_moment(day: date, minutes: int, zone: ZoneInfo) -> datetime:
@@ -87,7 +96,7 @@ def runs_on(checkin: Checkin, day: date) -> bool:
 
     if str(day.weekday()) not in checkin.weekdays.split(","):
         return False
-    anchor = checkin.anchor_at.astimezone(ZoneInfo(checkin.timezone)).date()
+    anchor = checkin.anchor_at.astimezone(zone_named(checkin.timezone)).date()
     weeks = (day - timedelta(days=day.weekday())) - (anchor - timedelta(days=anchor.weekday()))
     return (weeks.days // 7) % checkin.every_weeks == 0
 
@@ -202,9 +211,9 @@ def current_run_day(checkin: Checkin, now: datetime) -> date | None:
     Earth still owes that run to the members whose 09:00 has not come yet.
     """
 
-    today = now.astimezone(ZoneInfo(EARLIEST_ZONE)).date()
+    today = now.astimezone(zone_named(EARLIEST_ZONE)).date()
     for day in (today, today - timedelta(days=1)):
-        opening = local_moment(day, ask_minute(checkin), ZoneInfo(EARLIEST_ZONE))
+        opening = local_moment(day, ask_minute(checkin), zone_named(EARLIEST_ZONE))
         if runs_on(checkin, day) and opening <= now:
             return day
     return None
@@ -243,7 +252,13 @@ async def open_run(
         ),
     )
     await add_members(
-        session, workspace=workspace, checkin=checkin, run=run, members=members, now=now
+        session,
+        workspace=workspace,
+        checkin=checkin,
+        run=run,
+        members=members,
+        now=now,
+        only_ahead=only_ahead,
     )
     await advance(session, checkin=checkin, run=run, now=now, outbox=outbox)
     return run
@@ -481,7 +496,7 @@ async def open_job(context: JobContext) -> None:
     checkin = await checkins_repo.get(context.session, context.subject_id or 0)
     if checkin is None or checkin.status != checkins_repo.ACTIVE:
         return
-    day = context.slot.astimezone(ZoneInfo(EARLIEST_ZONE)).date()
+    day = context.slot.astimezone(zone_named(EARLIEST_ZONE)).date()
     if not runs_on(checkin, day):
         return
     members = await audience(

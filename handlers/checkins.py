@@ -9,7 +9,6 @@ and skip with ``/checkin …``. A run's life (asking, reminding, closing) is in
 from __future__ import annotations
 
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
@@ -195,7 +194,7 @@ async def create(context: Context, args: Args) -> None:
     schedule.subject_id = checkin.id
     context.session.add(schedule)
     await _open_today(context, checkin)
-    first = next_ask(checkin, ZoneInfo(zone), now)
+    first = next_ask(checkin, checkin_runs.zone_named(zone), now)
     who_text = (
         f"everyone in #{channel} (members can opt out with /checkin leave)"
         if who == "channel"
@@ -206,7 +205,11 @@ async def create(context: Context, args: Args) -> None:
         f"member's own time zone ({zone} for anyone who has not set one), asking {who_text}. "
         f"Template {template.name}: {template.summary}. "
         f"{_reminder_text(remind)} Answers close at {_close_words(closes)}. "
-        + (f"First: {checkin_runs.when_text(first, ZoneInfo(zone))} ({zone})." if first else ""),
+        + (
+            f"First: {checkin_runs.when_text(first, checkin_runs.zone_named(zone))} ({zone})."
+            if first
+            else ""
+        ),
         private=False,
     )
 
@@ -340,7 +343,7 @@ async def resume(context: Context, args: Args) -> None:
     checkin.status = checkins_repo.ACTIVE
     context.session.add(checkin)
     await _open_today(context, checkin)
-    zone = ZoneInfo(checkin.timezone)
+    zone = checkin_runs.zone_named(checkin.timezone)
     first = next_ask(checkin, zone, context.now)
     when = f" Next: {checkin_runs.when_text(first, zone)} ({checkin.timezone})." if first else ""
     await context.reply(f'"{plain(checkin.name)}" is back on.{when}')
@@ -383,7 +386,7 @@ async def _open_today(context: Context, checkin: Checkin) -> None:
 async def run_now(context: Context, args: Args) -> None:
     checkin = await checkin_named(context, args["name"], RUN_NOW)
     assert checkin.id is not None
-    today = context.now.astimezone(ZoneInfo(checkin.timezone)).date()
+    today = context.now.astimezone(checkin_runs.zone_named(checkin.timezone)).date()
     existing = await checkins_repo.run_on(context.session, checkin.id, today.isoformat())
     if existing is not None:
         raise UserError(
@@ -574,7 +577,7 @@ async def skip(context: Context, args: Args) -> None:
             )
         taken = 2 if words[0].lower() == "next" and len(words) > 1 else 1
         targets = await _skip_targets(context, " ".join(words[taken:]) or None)
-        today = context.now.astimezone(ZoneInfo(zone_name or "UTC")).date()
+        today = context.now.astimezone(checkin_runs.zone_named(zone_name or "UTC")).date()
         last = parse_last_day(" ".join(words[:taken]), today, SKIP)
         for checkin in targets:
             row = await _my_choice(context, checkin)

@@ -13,6 +13,11 @@ assertion looks at both adapters together: what the members' workspace saw.
 The adapter dies *before* a send, so each message is delivered exactly once;
 ``test_a_death_just_after_a_send_repeats_only_that_one_message`` covers the
 one repeat the design allows (the message in flight at the crash).
+
+Two neighbours of a restart close the file: a clean stop that lands just as
+a message is queued (it must still stop, or there is no restart), and a
+database locked for a moment in the middle of the fan-out (no crash, so no
+repeat is allowed at all).
 """
 
 from __future__ import annotations
@@ -20,28 +25,35 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from collections import Counter
 from collections.abc import Awaitable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 from sqlalchemy import event, func
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import ChannelMember, MessageRef
+from adapters.base import ChannelMember, MessageRef, TransientDeliveryError
 from adapters.memory import Delivered, MemoryAdapter
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Settings
+from bot.deliverer import Deliverer
 from bot.events import ButtonClicked
-from bot.messages import OutgoingMessage
+from bot.messages import OutgoingMessage, Target
+from bot.outbox import Outbox
 from bot.wiring import build_registry
 from handlers.checkin_answers import FORM_ID
 from handlers.checkin_runs import OPEN_JOB
+from storage.engine import session_factory
 from storage.models import CheckinPrompt, CheckinRun, Schedule, ScheduleRun, Timer
 from storage.repositories import outbox as outbox_repo
 
@@ -480,3 +492,112 @@ async def test_the_scheduler_stops_when_a_schedule_changes_just_as_convene_stops
         assert await stops_in_time(app.scheduler.stop()), "stop() hung"  # ... and Convene stops
     finally:
         await app.engine.dispose()
+
+
+# -- a database that is briefly locked in the middle of the fan-out ------------------------------
+
+
+@dataclass
+class LockedOutAdapter(MemoryAdapter):
+    """Just as the platform accepts send number ``lock_after_sends``, another writer takes
+    SQLite's write lock (a backup, a second process, a long transaction), until ``unlock``."""
+
+    database_path: str = ""
+    lock_after_sends: int | None = None
+    _holder: sqlite3.Connection | None = None
+
+    async def deliver(
+        self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
+    ) -> MessageRef:
+        ref = await super().deliver(workspace_id, message, idempotency_key=idempotency_key)
+        if self.lock_after_sends is not None:
+            self.lock_after_sends -= 1
+            if self.lock_after_sends == 0:
+                self._holder = sqlite3.connect(self.database_path, isolation_level=None)
+                self._holder.execute("BEGIN IMMEDIATE")
+        return ref
+
+    def unlock(self) -> None:
+        if self._holder is not None:
+            self._holder.execute("ROLLBACK")
+            self._holder.close()
+            self._holder = None
+
+
+async def test_a_database_locked_for_a_moment_during_the_fan_out_still_asks_everyone_once(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "convene.db"
+    clock = ManualClock(SATURDAY)
+    adapter = LockedOutAdapter(
+        channel_members=channel_of_forty(), clock=clock, database_path=str(path)
+    )
+    app = build_app(f"sqlite+aiosqlite:///{path}", adapter, clock)
+
+    @event.listens_for(app.engine.sync_engine, "connect")
+    def wait_briefly_for_locks(dbapi_connection: Any, _record: Any) -> None:
+        # Convene waits 5 s for a lock before "database is locked"; 0.1 s keeps the test short.
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=100")
+        cursor.close()
+
+    await app.start(background=False)
+    try:
+        await adapter.command("you", CREATE)
+        await app.settle()
+
+        adapter.lock_after_sends = 10  # the root and eight prompts go out, then the ninth ...
+        await adapter.command("you", RUN_NOW)
+        with contextlib.suppress(sqlite3.OperationalError, OperationalError):
+            # ... reaches the member, and recording it fails: the running deliverer would
+            # log this and look again at its next poll (Deliverer._run).
+            await app.settle()
+        adapter.unlock()
+        await app.settle()
+        clock.advance(LEASE + timedelta(seconds=1))  # by now every lease has run out
+        await app.settle()
+
+        assert sends_of(adapter.delivered, "ask") == everyone_once(), (
+            "each member is asked exactly once"
+        )
+        assert len(roots(adapter.delivered)) == 1
+        assert (await outbox_counts(app))["sending"] == 0
+    finally:
+        adapter.unlock()
+        await app.stop()
+
+
+# -- a channel that cannot take posts for a while --------------------------------------------------
+
+
+async def test_a_channel_that_cannot_take_posts_for_a_while_does_not_hold_back_members_prompts(
+    engine: AsyncEngine,
+) -> None:
+    sessions = session_factory(engine)
+    clock = ManualClock(SATURDAY)
+    adapter = MemoryAdapter(clock=clock)
+    # Yesterday's busy thread: 250 answers wait for #general, the first of which the
+    # platform refuses for now (a 503, tried again in 2 s) ...
+    thread = [
+        (f"checkin-run:1:answer:{n}", OutgoingMessage(Target.channel("general"), f"answer {n}"))
+        for n in range(250)
+    ]
+    # ... and today's run asks its members in their DMs.
+    prompts = [
+        (
+            f"checkin-run:2:ask:{m.platform_user_id}",
+            OutgoingMessage(Target.dm(m.platform_user_id), "?"),
+        )
+        for m in MEMBERS
+    ]
+    async with sessions.begin() as session:
+        await Outbox(session, "memory", adapter.workspace_id, clock).send_many(thread + prompts)
+    adapter.failures.append(TransientDeliveryError("503 from the platform"))
+    deliverer = Deliverer(sessions, adapter, clock, worker="test:memory")
+
+    await deliverer.drain()
+
+    assert sends_of(adapter.delivered, "ask") == everyone_once(), (
+        "the prompts should not wait for #general's retry"
+    )
+    assert not [d for d in adapter.delivered if d.message.target.kind == "channel"]

@@ -259,6 +259,25 @@ async def unfinished(session: AsyncSession, run_id: int) -> int:
     return int(found.scalar_one())
 
 
+async def run_with_prompt(
+    session: AsyncSession, run_id: int, member_id: int
+) -> tuple[CheckinRun, Checkin, CheckinPrompt | None] | None:
+    """A run, its check-in and one member's prompt in it, in one read (an answer's hot path)."""
+
+    found = await session.exec(
+        select(CheckinRun, Checkin, CheckinPrompt)
+        .join(Checkin, col(Checkin.id) == col(CheckinRun.checkin_id))
+        .outerjoin(
+            CheckinPrompt,
+            (col(CheckinPrompt.run_id) == col(CheckinRun.id))
+            & (col(CheckinPrompt.member_id) == member_id),
+        )
+        .where(CheckinRun.id == run_id)
+    )
+    row = found.first()
+    return None if row is None else (row[0], row[1], row[2])
+
+
 async def prompt(session: AsyncSession, run_id: int, member_id: int) -> CheckinPrompt | None:
     return await session.get(CheckinPrompt, (run_id, member_id))
 

@@ -72,10 +72,30 @@ async def enqueue(session: AsyncSession, messages: Iterable[NewMessage], now: da
     await execute(session, statement, rows)
 
 
-def _ready(now: datetime) -> Any:
+def _ready(now: datetime, table: Any = outbox) -> Any:
     return or_(
-        and_(outbox.c.status == PENDING, outbox.c.next_attempt_at <= now),
-        and_(outbox.c.status == SENDING, outbox.c.lease_until < now),
+        and_(table.c.status == PENDING, table.c.next_attempt_at <= now),
+        and_(table.c.status == SENDING, table.c.lease_until < now),
+    )
+
+
+def _held_back(now: datetime) -> Any:
+    """An older unsent message of the same target that cannot go yet holds this one back.
+
+    Filtering these out before the LIMIT keeps one blocked target (a channel
+    waiting out a back-off) from filling every batch and starving the others.
+    """
+
+    older = outbox.alias("older")
+    return (
+        select(older.c.id)
+        .where(
+            older.c.target_key == outbox.c.target_key,
+            older.c.id < outbox.c.id,
+            older.c.status.in_(_UNSENT),
+            ~_ready(now, older),
+        )
+        .exists()
     )
 
 
@@ -102,7 +122,7 @@ async def claim(
     dialect = session.get_bind().dialect.name
     ready_query = (
         select(outbox.c.id, outbox.c.target_key)
-        .where(outbox.c.platform == platform, _ready(now))
+        .where(outbox.c.platform == platform, _ready(now), ~_held_back(now))
         .order_by(outbox.c.id)
         .limit(limit)
     )

@@ -35,5 +35,14 @@ async def get_or_create(
     return found.one()
 
 
+async def find(session: AsyncSession, platform: str, external_id: str) -> Workspace | None:
+    found = await session.exec(
+        select(Workspace).where(
+            Workspace.platform == platform, Workspace.external_id == external_id
+        )
+    )
+    return found.first()
+
+
 async def get(session: AsyncSession, workspace_id: int) -> Workspace | None:
     return await session.get(Workspace, workspace_id)
