@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import ChannelMember
-from bot.context import JobContext
+from bot.context import Context, JobContext
 from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
@@ -182,6 +182,19 @@ async def audience(
     ]
 
 
+async def audience_here(context: Context | JobContext, checkin: Checkin) -> list[Member]:
+    """``audience`` with what a command's or a job's context knows."""
+
+    return await audience(
+        context.session,
+        workspace=context.workspace,
+        checkin=checkin,
+        now=context.now,
+        list_channel=context.channel_members,
+        channel_membership=context.capabilities.channel_membership,
+    )
+
+
 def plan(
     checkin: Checkin, run: CheckinRun, member: Member, now: datetime
 ) -> checkins_repo.NewPrompt:
@@ -229,13 +242,8 @@ async def open_run(
     now: datetime,
     outbox: Outbox,
     manual: bool = False,
-    only_ahead: bool = False,
 ) -> CheckinRun:
-    """Open the run for ``day`` (once: an existing run is returned as it is).
-
-    ``only_ahead`` plans only the members whose ask time is still to come (a
-    check-in that starts today does not ask anyone late).
-    """
+    """Open the run for ``day`` (once: an existing run is returned as it is)."""
 
     assert checkin.id is not None
     existing = await checkins_repo.run_on(session, checkin.id, day.isoformat())
@@ -252,13 +260,7 @@ async def open_run(
         ),
     )
     await add_members(
-        session,
-        workspace=workspace,
-        checkin=checkin,
-        run=run,
-        members=members,
-        now=now,
-        only_ahead=only_ahead,
+        session, workspace=workspace, checkin=checkin, run=run, members=members, now=now
     )
     await advance(session, checkin=checkin, run=run, now=now, outbox=outbox)
     return run
@@ -272,15 +274,12 @@ async def add_members(
     run: CheckinRun,
     members: Sequence[Member],
     now: datetime,
-    only_ahead: bool = False,
 ) -> int:
     """Plan prompts for members (skipping any whose day is already over); returns how many."""
 
     assert run.id is not None and workspace.id is not None
     planned = [plan(checkin, run, m, now) for m in members]
-    planned = [
-        item for item in planned if item.close_at > now and (item.due_at > now or not only_ahead)
-    ]
+    planned = [item for item in planned if item.close_at > now]
     await checkins_repo.add_prompts(session, run.id, planned)
     moments = {item.due_at for item in planned} | {item.close_at for item in planned}
     moments |= {item.remind_at for item in planned if item.remind_at is not None}
@@ -499,14 +498,7 @@ async def open_job(context: JobContext) -> None:
     day = context.slot.astimezone(zone_named(EARLIEST_ZONE)).date()
     if not runs_on(checkin, day):
         return
-    members = await audience(
-        context.session,
-        workspace=context.workspace,
-        checkin=checkin,
-        now=context.now,
-        list_channel=context.channel_members,
-        channel_membership=context.capabilities.channel_membership,
-    )
+    members = await audience_here(context, checkin)
     run = await open_run(
         context.session,
         workspace=context.workspace,

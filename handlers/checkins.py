@@ -356,14 +356,7 @@ async def _open_today(context: Context, checkin: Checkin) -> None:
     day = checkin_runs.current_run_day(checkin, context.now)
     if day is None or await checkins_repo.run_on(context.session, checkin.id, day.isoformat()):
         return
-    members = await checkin_runs.audience(
-        context.session,
-        workspace=context.workspace,
-        checkin=checkin,
-        now=context.now,
-        list_channel=context.channel_members,
-        channel_membership=context.capabilities.channel_membership,
-    )
+    members = await checkin_runs.audience_here(context, checkin)
     run_day = CheckinRun(checkin_id=checkin.id, run_date=day.isoformat(), opened_at=context.now)
     ahead = [
         m
@@ -379,7 +372,6 @@ async def _open_today(context: Context, checkin: Checkin) -> None:
             members=ahead,
             now=context.now,
             outbox=context.outbox,
-            only_ahead=True,
         )
 
 
@@ -394,14 +386,7 @@ async def run_now(context: Context, args: Args) -> None:
             f"({checkin_runs.day_text(today)}); its members are asked at their own time. "
             "Try again tomorrow."
         )
-    members = await checkin_runs.audience(
-        context.session,
-        workspace=context.workspace,
-        checkin=checkin,
-        now=context.now,
-        list_channel=context.channel_members,
-        channel_membership=context.capabilities.channel_membership,
-    )
+    members = await checkin_runs.audience_here(context, checkin)
     if not members:
         raise UserError(
             f'Nobody takes part in "{plain(checkin.name)}" yet, so there is no one to ask. '
