@@ -30,7 +30,6 @@ from storage.models import Checkin, CheckinRun, Member, Workspace
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import members as members_repo
 from storage.repositories import timers as timers_repo
-from storage.repositories.checkins import prompts_table as p
 
 log = logging.getLogger("convene.checkins")
 
@@ -367,9 +366,7 @@ async def advance(
     if run.status != checkins_repo.OPEN:
         return
     run_day = date.fromisoformat(run.run_date)
-    due = await checkins_repo.prompts_where(
-        session, run.id, p.c.status == checkins_repo.PENDING, p.c.due_at <= now
-    )
+    due = await checkins_repo.prompts_due(session, run.id, now)
     if due:
         choices = await checkins_repo.choices(session, checkin.id)
         expired, skipped, asked = [], [], []
@@ -414,14 +411,7 @@ async def advance(
                 )
                 for item in asked
             )
-    remind = await checkins_repo.prompts_where(
-        session,
-        run.id,
-        p.c.status == checkins_repo.ASKED,
-        p.c.remind_at <= now,
-        p.c.reminded_at.is_(None),
-        p.c.close_at > now,
-    )
+    remind = await checkins_repo.prompts_to_remind(session, run.id, now)
     if remind:
         await checkins_repo.mark_reminded(session, run.id, [i.member_id for i in remind], now)
         await outbox.send_many(
@@ -438,9 +428,7 @@ async def advance(
             )
             for item in remind
         )
-    over = await checkins_repo.prompts_where(
-        session, run.id, p.c.status == checkins_repo.ASKED, p.c.close_at <= now
-    )
+    over = await checkins_repo.prompts_past_close(session, run.id, now)
     await checkins_repo.set_status(
         session, run.id, [i.member_id for i in over], checkins_repo.MISSED
     )

@@ -188,7 +188,35 @@ class PromptWork:
     answers: list[str]
 
 
-async def prompts_where(session: AsyncSession, run_id: int, *conditions: Any) -> list[PromptWork]:
+async def prompts_due(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
+    """Prompts not yet sent whose ask time has come."""
+
+    p = prompts_table
+    return await _prompts_where(session, run_id, p.c.status == PENDING, p.c.due_at <= now)
+
+
+async def prompts_to_remind(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
+    """Prompts asked, not answered, past their reminder time, not yet reminded, still open."""
+
+    p = prompts_table
+    return await _prompts_where(
+        session,
+        run_id,
+        p.c.status == ASKED,
+        p.c.remind_at <= now,
+        p.c.reminded_at.is_(None),
+        p.c.close_at > now,
+    )
+
+
+async def prompts_past_close(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
+    """Prompts asked and not answered whose member's day (or close time) is over."""
+
+    p = prompts_table
+    return await _prompts_where(session, run_id, p.c.status == ASKED, p.c.close_at <= now)
+
+
+async def _prompts_where(session: AsyncSession, run_id: int, *conditions: Any) -> list[PromptWork]:
     p = prompts_table
     members = table_of(Member)
     found = await execute(
