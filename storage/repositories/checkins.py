@@ -183,9 +183,7 @@ class PromptWork:
     member_id: int
     platform_user_id: str
     timezone: str | None
-    status: str
     close_at: datetime
-    answers: list[str]
 
 
 async def prompts_due(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
@@ -225,9 +223,7 @@ async def _prompts_where(session: AsyncSession, run_id: int, *conditions: Any) -
             p.c.member_id,
             members.c.platform_user_id,
             members.c.timezone,
-            p.c.status,
             p.c.close_at,
-            p.c.answers,
         )
         .join_from(p, members, members.c.id == p.c.member_id)
         .where(p.c.run_id == run_id, *conditions)
@@ -238,9 +234,7 @@ async def _prompts_where(session: AsyncSession, run_id: int, *conditions: Any) -
             member_id=row["member_id"],
             platform_user_id=row["platform_user_id"],
             timezone=row["timezone"],
-            status=row["status"],
             close_at=row["close_at"],
-            answers=list(row["answers"] or []),
         )
         for row in found.mappings().all()
     ]
