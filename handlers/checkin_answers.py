@@ -160,7 +160,8 @@ async def continue_button(context: Context) -> None:
     event = context.event
     assert isinstance(event, ButtonClicked)
     checkin, run, prompt = await _prompt_for(context, _run_id(context))
-    page = int(event.value.split(":", 1)[1]) if ":" in event.value else 0
+    page_text = event.value.partition(":")[2]
+    page = int(page_text) if page_text.isdigit() else 0
     await context.open_form(_form(context, checkin, run, prompt, page))
 
 
