@@ -22,6 +22,7 @@ from bot.scheduler import trigger_for
 from handlers import checkin_answers, checkin_report, checkin_runs
 from handlers.checkin_phrases import (
     END_OF_DAY,
+    CheckinSlot,
     describe_days,
     parse_checkin_schedule,
     parse_close,
@@ -48,7 +49,7 @@ from handlers.common import check_timezone, clean_name, plural
 from handlers.convener import make_help
 from handlers.landscape import workspace_id
 from handlers.pairing_programmes import channel_id
-from storage.models import Checkin, CheckinMember, CheckinRun
+from storage.models import Checkin, CheckinMember, CheckinRun, Schedule
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import timers as timers_repo
@@ -70,6 +71,10 @@ RESUME = '/convene checkin resume "NAME"'
 RUN_NOW = '/convene checkin run now "NAME"'
 DELETE = '/convene checkin delete "NAME"'
 REPORT = '/convene checkin report "NAME" [--runs 8]'
+SETTINGS = (
+    '/convene checkin settings "NAME" [--schedule "every Monday 09:00"] '
+    "[--who channel|joined] [--remind-after 3h|off] [--closes HH:MM] [--tz ZONE]"
+)
 JOIN = '/checkin join ["NAME"]'
 LEAVE = '/checkin leave ["NAME"]'
 SKIP = '/checkin skip next ["NAME"] | /checkin skip until DATE ["NAME"] | /checkin skip off'
@@ -123,30 +128,8 @@ async def create(context: Context, args: Args) -> None:
             f"There is no template {plain(template_name)!r}. Templates: {describe_templates()}.",
             usage=CREATE,
         )
-    who = (args.get("who") or "channel").strip().lower()
-    if who not in ("channel", "joined"):
-        raise UsageError(
-            f"--who {plain(who)}: say channel (everyone in the channel) or joined "
-            "(members who type /checkin join).",
-            usage=CREATE,
-        )
-    remind = parse_delay(args["remind-after"], CREATE) if args.get("remind-after") else 180
-    closes = parse_close(args["closes"], CREATE) if args.get("closes") else END_OF_DAY
-    ask = slot.hour * 60 + slot.minute
-    if closes <= ask:
-        raise UsageError(
-            f"It would close at {closes // 60:02d}:{closes % 60:02d}, before it asks at "
-            f"{slot.hour:02d}:{slot.minute:02d}; give a later --closes.",
-            usage=CREATE,
-        )
-    if remind and ask + remind >= closes:
-        if args.get("remind-after"):
-            raise UsageError(
-                "The reminder would come after the check-in closes; give a shorter "
-                "--remind-after or a later --closes.",
-                usage=CREATE,
-            )
-        remind = 0  # the default reminder does not fit a short day: none
+    who = _who(args.get("who") or "channel", CREATE)
+    remind, closes = _timing(args, slot, CREATE, remind=180, closes=END_OF_DAY)
     zone = (
         check_timezone(args["tz"], CREATE) if args.get("tz") else (context.actor.timezone or "UTC")
     )
@@ -155,18 +138,8 @@ async def create(context: Context, args: Args) -> None:
             f'There is already a check-in called "{plain(name)}"; pick another name, or change '
             f'its questions with /convene checkin questions "{plain(name)}".'
         )
-    cron = f"{slot.minute} {slot.hour} * * " + ",".join(str((d + 1) % 7) for d in slot.weekdays)
-    trigger_for(cron, EARLIEST_ZONE)  # proven valid before anything is written
     now = context.now
-    schedule = await schedules_repo.create(
-        context.session,
-        workspace_id=wid,
-        job=OPEN_JOB,
-        cron=cron,
-        timezone=EARLIEST_ZONE,
-        now=now,
-        grace_minutes=OPEN_GRACE_MINUTES,
-    )
+    schedule = await _opening_schedule(context, slot)
     checkin = await checkins_repo.add(
         context.session,
         Checkin(
@@ -211,6 +184,126 @@ async def create(context: Context, args: Args) -> None:
             else ""
         ),
         private=False,
+    )
+
+
+def _who(value: str, usage: str) -> str:
+    who = value.strip().lower()
+    if who not in ("channel", "joined"):
+        raise UsageError(
+            f"--who {plain(who)}: say channel (everyone in the channel) or joined "
+            "(members who type /checkin join).",
+            usage=usage,
+        )
+    return who
+
+
+def _timing(
+    args: Args, slot: CheckinSlot, usage: str, *, remind: int, closes: int
+) -> tuple[int, int]:
+    """The reminder delay and closing time, from the options or as they were, checked together."""
+
+    given_remind = args.get("remind-after")
+    remind = parse_delay(given_remind, usage) if given_remind else remind
+    closes = parse_close(args["closes"], usage) if args.get("closes") else closes
+    ask = slot.hour * 60 + slot.minute
+    if closes <= ask:
+        raise UsageError(
+            f"It would close at {closes // 60:02d}:{closes % 60:02d}, before it asks at "
+            f"{slot.hour:02d}:{slot.minute:02d}; give a later --closes.",
+            usage=usage,
+        )
+    if remind and ask + remind >= closes:
+        if given_remind:
+            raise UsageError(
+                "The reminder would come after the check-in closes; give a shorter "
+                "--remind-after or a later --closes.",
+                usage=usage,
+            )
+        remind = 0  # a reminder not asked for that does not fit a short day: none
+    return remind, closes
+
+
+async def _opening_schedule(context: Context, slot: CheckinSlot) -> Schedule:
+    """The recurring schedule that opens each run (see ``checkin_runs``)."""
+
+    cron = f"{slot.minute} {slot.hour} * * " + ",".join(str((d + 1) % 7) for d in slot.weekdays)
+    trigger_for(cron, EARLIEST_ZONE)  # proven valid before anything is written
+    return await schedules_repo.create(
+        context.session,
+        workspace_id=workspace_id(context),
+        job=OPEN_JOB,
+        cron=cron,
+        timezone=EARLIEST_ZONE,
+        now=context.now,
+        grace_minutes=OPEN_GRACE_MINUTES,
+    )
+
+
+def _slot_of(checkin: Checkin) -> CheckinSlot:
+    return CheckinSlot(
+        tuple(int(d) for d in checkin.weekdays.split(",")),
+        checkin.hour,
+        checkin.minute,
+        checkin.every_weeks,
+    )
+
+
+async def settings(context: Context, args: Args) -> None:
+    checkin = await checkin_named(context, args["name"], SETTINGS)
+    assert checkin.id is not None
+    options = ("schedule", "who", "remind-after", "closes", "tz")
+    if not any(args.get(option) for option in options):
+        await context.reply(_settings_text(checkin, "Settings of"))
+        return
+    slot = (
+        parse_checkin_schedule(args["schedule"], SETTINGS)
+        if args.get("schedule")
+        else _slot_of(checkin)
+    )
+    who = _who(args.get("who") or checkin.audience, SETTINGS)
+    remind, closes = _timing(
+        args, slot, SETTINGS, remind=checkin.remind_after_minutes, closes=checkin.closes_minute
+    )
+    zone = check_timezone(args["tz"], SETTINGS) if args.get("tz") else checkin.timezone
+    if slot != _slot_of(checkin):
+        # A new schedule row counts its slots from now: changing Monday to
+        # Tuesday on a Wednesday must not open yesterday's run late.
+        schedule = await _opening_schedule(context, slot)
+        if checkin.schedule_id is not None:
+            await schedules_repo.delete(context.session, checkin.schedule_id)
+        schedule.subject_id = checkin.id
+        context.session.add(schedule)
+        checkin.schedule_id = schedule.id
+        checkin.weekdays = slot.days_text()
+        checkin.every_weeks = slot.every_weeks
+        checkin.hour = slot.hour
+        checkin.minute = slot.minute
+        checkin.anchor_at = context.now
+    checkin.audience = who
+    checkin.remind_after_minutes = remind
+    checkin.closes_minute = closes
+    checkin.timezone = zone
+    context.session.add(checkin)
+    await _open_today(context, checkin)
+    await context.reply(
+        _settings_text(checkin, "Updated")
+        + " A run already open keeps its times; the changes apply from the next one."
+    )
+
+
+def _settings_text(checkin: Checkin, lead: str) -> str:
+    who = (
+        f"everyone in #{checkin.channel_name}"
+        if checkin.audience == "channel"
+        else "members who joined"
+    )
+    paused = " It is paused." if checkin.status == checkins_repo.PAUSED else ""
+    return (
+        f'{lead} "{plain(checkin.name)}": {_slot_of(checkin).describe()} in each member\'s own '
+        f"time zone ({checkin.timezone} for anyone who has not set one), asking {who}. "
+        f"{_reminder_text(checkin.remind_after_minutes)} Answers close at "
+        f"{_close_words(checkin.closes_minute)}.{paused}"
     )
 
 
@@ -732,6 +825,25 @@ def register(registry: Registry) -> None:
             RUN_NOW,
             '/convene checkin run now "Weekly pulse"',
             (name,),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "checkin", "settings"),
+            settings,
+            "See or change a check-in's schedule, who is asked, reminder and close.",
+            SETTINGS,
+            '/convene checkin settings "Weekly pulse" --remind-after 2h --closes 18:00',
+            (
+                name,
+                Option("schedule", "WHEN"),
+                Option("who", "channel|joined"),
+                Option("remind-after", "DELAY"),
+                Option("closes", "HH:MM"),
+                Option("tz", "ZONE"),
+            ),
             True,
             CONVENER,
         )
