@@ -164,8 +164,7 @@ class Deliverer:
             async with outbox_repo.SentRecorder(self._engine) as record_sent:
                 for index, item in enumerate(batch):
                     if item.target_key in failed_targets:
-                        async with self._sessions.begin() as session:
-                            await outbox_repo.release(session, [item.id])
+                        await self._hand_back([item.id])
                         continue
                     outcome = await self._deliver_one(item, deadline, record_sent)
                     if outcome is _Outcome.RETRY:

@@ -26,7 +26,7 @@ from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
 from handlers.checkin_templates import SCALE_HIGH, SCALE_LOW, is_scale
-from storage.models import Checkin, CheckinRun, Member, Workspace
+from storage.models import Checkin, CheckinMember, CheckinRun, Member, Workspace
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import members as members_repo
 from storage.repositories import timers as timers_repo
@@ -176,9 +176,12 @@ async def audience(
     return [
         member
         for member in people
-        if member.id is not None
-        and getattr(choices.get(member.id), "choice", "") != checkins_repo.LEFT
+        if member.id is not None and not _has_left(choices.get(member.id))
     ]
+
+
+def _has_left(row: CheckinMember | None) -> bool:
+    return row is not None and row.choice == checkins_repo.LEFT
 
 
 async def audience_here(context: Context | JobContext, checkin: Checkin) -> list[Member]:
@@ -346,13 +349,14 @@ def answer_buttons(run_id: int) -> tuple[Button, ...]:
     )
 
 
-def _skipping(row: object, run_date: str) -> str | None:
+def _skipping(row: CheckinMember | None, run_date: str) -> str | None:
     """Why a member is not asked this run: "until" (a holiday), "next", or None."""
 
-    skip_until = getattr(row, "skip_until", None)
-    if skip_until is not None and skip_until >= run_date:
+    if row is None:
+        return None
+    if row.skip_until is not None and row.skip_until >= run_date:
         return "until"
-    if getattr(row, "skip_next", False):
+    if row.skip_next:
         return "next"
     return None
 

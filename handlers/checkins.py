@@ -732,6 +732,12 @@ def register(registry: Registry) -> None:
     add = registry.command
     name = Positional("name")
     optional_name = Positional("name", required=False, rest=True)
+    how_it_runs = (
+        Option("who", "channel|joined"),
+        Option("remind-after", "DELAY"),
+        Option("closes", "HH:MM"),
+        Option("tz", "ZONE"),
+    )
     add(
         CommandSpec(
             ("convene", "checkin", "create"),
@@ -744,10 +750,7 @@ def register(registry: Registry) -> None:
                 Positional("channel"),
                 Positional("when", rest=True),
                 Option("template", "NAME"),
-                Option("who", "channel|joined"),
-                Option("remind-after", "DELAY"),
-                Option("closes", "HH:MM"),
-                Option("tz", "ZONE"),
+                *how_it_runs,
             ),
             True,
             CONVENER,
@@ -839,10 +842,7 @@ def register(registry: Registry) -> None:
             (
                 name,
                 Option("schedule", "WHEN"),
-                Option("who", "channel|joined"),
-                Option("remind-after", "DELAY"),
-                Option("closes", "HH:MM"),
-                Option("tz", "ZONE"),
+                *how_it_runs,
             ),
             True,
             CONVENER,

@@ -270,17 +270,6 @@ async def mark_reminded(
         )
 
 
-async def unfinished(session: AsyncSession, run_id: int) -> int:
-    p = prompts_table
-    found = await execute(
-        session,
-        select(func.count())
-        .select_from(p)
-        .where(p.c.run_id == run_id, p.c.status.in_((PENDING, ASKED))),
-    )
-    return int(found.scalar_one())
-
-
 async def run_with_prompt(
     session: AsyncSession, run_id: int, member_id: int
 ) -> tuple[CheckinRun, Checkin, CheckinPrompt | None] | None:
@@ -316,9 +305,10 @@ async def drop_unanswered(session: AsyncSession, checkin_id: int, member_id: int
     skipped (leaving is not silence, so it breaks no streak).
     """
 
+    runs_table = table_of(CheckinRun)
     ids = (
-        select_columns(CheckinRun.id)  # type: ignore[call-overload]
-        .where(CheckinRun.checkin_id == checkin_id, CheckinRun.status == OPEN)
+        select_columns(runs_table.c.id)
+        .where(runs_table.c.checkin_id == checkin_id, runs_table.c.status == OPEN)
         .scalar_subquery()
     )
     p = prompts_table
