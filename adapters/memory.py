@@ -181,11 +181,14 @@ class MemoryAdapter:
             MessagePosted(**self._base(actor, place or self.channel(), event_id), text=text)
         )
 
-    async def click(self, actor: str, label: str, *, event_id: str | None = None) -> None:
-        """Press the button with this label on the newest message the actor can see."""
+    async def click(
+        self, actor: str, label: str, *, on: str | None = None, event_id: str | None = None
+    ) -> None:
+        """Press the button with this label on the newest message the actor can see
+        (whose text holds ``on``, when given)."""
 
         for item in reversed(self.delivered):
-            if not item.visible_to(actor):
+            if not item.visible_to(actor) or (on is not None and on not in item.text):
                 continue
             for button in item.message.buttons:
                 if button.label.lower() == label.lower():

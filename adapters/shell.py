@@ -8,7 +8,8 @@ of lines can be replayed as a script. The grammar of a line:
   channel; ``NAME@#channel/N: TEXT`` in the thread under message N;
   ``NAME@dm: TEXT`` in a DM with the bot. Unknown names become members.
 - A TEXT starting with ``/`` is a slash command; ``[Label]`` presses the
-  button with that label on the newest message NAME can see.
+  button with that label on the newest message NAME can see, and
+  ``[Label] on N`` the one on message N.
 - When a form is open for NAME, NAME's next lines fill its fields in turn.
 - ``:clock`` prints the time; ``:clock +7d`` (``+3h``, ``+30m``) moves it,
   firing due schedules on the way; ``:clock 2026-12-01 09:00`` moves it to a
@@ -55,7 +56,7 @@ WORKSPACE_ID = "shell"
 _SPEAKER = re.compile(
     r"^(?P<name>[A-Za-z][\w.\-]{0,39})(?:@(?P<where>dm|#[\w.\-]+(?:/\d+)?))?:\s?(?P<text>.*)$"
 )
-_BUTTON = re.compile(r"^\[(?P<label>[^\]]+)\]$")
+_BUTTON = re.compile(r"^\[(?P<label>[^\]]+)\](?:\s+on\s+(?P<number>\d+))?$")
 _STEP = re.compile(r"^\+(?P<amount>\d+)(?P<unit>[dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
 
@@ -67,6 +68,7 @@ Shell grammar:
   NAME@dm: TEXT         NAME writes to the bot in a DM
   /command ...          a slash command, e.g. /convene help
   [Label]               press the button with that label on the newest message you can see
+  [Label] on N          press it on message N
   :clock                print the time;  :clock +7d / +3h / +30m moves it, running due schedules
   :clock YYYY-MM-DD HH:MM   move the clock to that UTC time
   :quit                 leave (Ctrl-D or Ctrl-C work too)"""
@@ -284,13 +286,14 @@ class ShellAdapter:
             return
         button = _BUTTON.match(text)
         if button is not None:
-            await self._press(name, button["label"].strip(), text)
+            number = int(button["number"]) if button["number"] else None
+            await self._press(name, button["label"].strip(), text, number)
             return
         await self._send(MessagePosted(**self._common(name, place, text), text=text))
 
-    async def _press(self, name: str, label: str, raw: str) -> None:
+    async def _press(self, name: str, label: str, raw: str, number: int | None = None) -> None:
         for shown in reversed(self._shown):
-            if not shown.visible_to(name):
+            if not shown.visible_to(name) or (number is not None and shown.number != number):
                 continue
             for button in shown.message.buttons:
                 if button.label.lower() == label.lower():
@@ -309,7 +312,8 @@ class ShellAdapter:
                         )
                     )
                     return
-        self.print(f"shell → {name} can see no button [{label}]")
+        on = f" on message {number}" if number is not None else ""
+        self.print(f"shell → {name} can see no button [{label}]{on}")
 
     async def _send(self, event: Event) -> None:
         if self._dispatch is None:

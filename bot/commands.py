@@ -82,6 +82,9 @@ class CommandSpec:
     params: tuple[Param, ...] = ()
     convener_only: bool = False
     group: str = ""
+    free_text: bool = False
+    """Take the words as typed, quotes and apostrophes included: for prose such as
+    "/commit Check Bob's rota by Friday", where a quote is not a quote."""
 
     @property
     def words(self) -> str:
@@ -125,9 +128,7 @@ class CommandTable:
         return []
 
 
-def split_words(text: str) -> list[str]:
-    """Split a command line into words, honouring "double" and 'single' quotes."""
-
+def _check_line(text: str) -> None:
     if len(text) > MAX_COMMAND_LENGTH:
         raise UsageError(
             f"That command is {len(text):,} characters long; commands take at most "
@@ -135,6 +136,12 @@ def split_words(text: str) -> list[str]:
         )
     if has_control_characters(text.replace("\n", " ")):
         raise UsageError("That command holds control characters; type it as plain text.")
+
+
+def split_words(text: str) -> list[str]:
+    """Split a command line into words, honouring "double" and 'single' quotes."""
+
+    _check_line(text)
     lexer = shlex.shlex(text, posix=True)
     lexer.whitespace_split = True
     lexer.commenters = ""
@@ -145,6 +152,13 @@ def split_words(text: str) -> list[str]:
         raise UsageError(
             f'The quotes in that command do not match ({bad}); close each "quote".'
         ) from bad
+
+
+def split_plain(text: str) -> list[str]:
+    """Split a command line on spaces only (see ``CommandSpec.free_text``)."""
+
+    _check_line(text)
+    return text.split()
 
 
 def parse_args(spec: CommandSpec, words: Sequence[str]) -> Args:

@@ -113,6 +113,17 @@ class DiscordSection:
 
 
 @dataclass(frozen=True)
+class RetrosSection:
+    anonymity_key: Secret = field(default_factory=lambda: Secret(""))
+    default_votes: int = 3
+
+
+@dataclass(frozen=True)
+class CommitmentsSection:
+    max_open_per_member: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     convene: ConveneSection = field(default_factory=ConveneSection)
     shell: ShellSection = field(default_factory=ShellSection)
@@ -120,6 +131,8 @@ class Settings:
     scheduler: SchedulerSection = field(default_factory=SchedulerSection)
     slack: SlackSection = field(default_factory=SlackSection)
     discord: DiscordSection = field(default_factory=DiscordSection)
+    retros: RetrosSection = field(default_factory=RetrosSection)
+    commitments: CommitmentsSection = field(default_factory=CommitmentsSection)
     source: str = "embedded defaults"
 
     @property
@@ -134,6 +147,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "scheduler": SchedulerSection,
     "slack": SlackSection,
     "discord": DiscordSection,
+    "retros": RetrosSection,
+    "commitments": CommitmentsSection,
 }
 
 _CUSTOMARY_ENV = {
@@ -318,6 +333,14 @@ def _check(settings: Settings, where: str) -> None:
     for section, key, number in positive:
         if number <= 0:
             raise ConfigError(f"{where}: [{section}] {key} must be above 0, not {number}")
+    if not 1 <= settings.retros.default_votes <= 20:
+        raise ConfigError(
+            f"{where}: [retros] default_votes must be 1 to 20, not {settings.retros.default_votes}"
+        )
+    if settings.commitments.max_open_per_member < 0:
+        raise ConfigError(
+            f"{where}: [commitments] max_open_per_member cannot be negative (0 means no cap)"
+        )
     if settings.scheduler.grace_period_minutes < 0:
         raise ConfigError(f"{where}: [scheduler] grace_period_minutes cannot be negative")
     if "slack" in c.adapters:

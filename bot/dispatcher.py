@@ -23,7 +23,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import Adapter
 from bot.clock import Clock
-from bot.commands import CommandSpec, parse_args, split_words
+from bot.commands import CommandSpec, parse_args, split_plain, split_words
 from bot.config import Settings
 from bot.context import Context
 from bot.errors import UsageError, UserError
@@ -151,8 +151,12 @@ class Dispatcher:
         event = context.event
         assert isinstance(event, SlashCommand)
         table = self._registry.commands
+        as_typed = table.match(event.command, event.text.split())
         try:
-            words = split_words(event.text) or ["help"]
+            if as_typed is not None and as_typed[0].free_text:
+                words = split_plain(event.text)
+            else:
+                words = split_words(event.text) or ["help"]
         except UsageError as refused:
             # Still point at the right usage when the command's words are readable.
             found = table.match(event.command, event.text[:200].split())

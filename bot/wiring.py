@@ -15,7 +15,7 @@ from bot.app import ConveneApp
 from bot.clock import ManualClock, OffsetClock
 from bot.config import Settings
 from bot.registry import Registry
-from handlers import checkins, convener, landscape, pairings, profile
+from handlers import checkins, commitments, convener, landscape, pairings, profile, retros
 
 # ``convene simulate`` (bot/cli.py) reaches the pairing simulation through here.
 from handlers.pairing_simulation import OrganisationError as OrganisationError
@@ -26,7 +26,7 @@ from handlers.pairing_simulation import simulate as simulate
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (convener, landscape, profile, pairings, checkins):
+    for module in (convener, landscape, profile, pairings, checkins, retros, commitments):
         module.register(registry)
     return registry
 

@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.errors import UsageError
 from bot.markup import plain
 from bot.registry import Registry
-from handlers import checkin_runs
+from handlers import checkin_runs, commitment_reminders
 from handlers.common import check_timezone
 from handlers.landscape import find_silo
 from storage.repositories import members as members_repo
@@ -51,7 +51,10 @@ async def me_tz(context: Context, args: Args) -> None:
     moved = await checkin_runs.replan_member(
         context.session, workspace=context.workspace, member=context.actor, now=context.now
     )
+    reminders = await commitment_reminders.replan_owner(context.session, context.actor, context.now)
     later = " Check-ins not yet asked today now come at your new local time." if moved else ""
+    if reminders:
+        later += " Commitment reminders now come at 09:00 your new time."
     await context.reply(f"Your time zone is now {zone}.{later}")
 
 

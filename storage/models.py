@@ -410,3 +410,108 @@ class CheckinPrompt(SQLModel, table=True):
     answers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     """Answers in question order; shorter than the questions while in progress."""
     edits: int = Field(default=0)
+
+
+class Retro(SQLModel, table=True):
+    """A retrospective held in a channel's thread: items in categories, votes, a close.
+
+    ``author_salt`` exists only while an anonymous retro is open: with a key
+    that never enters the database, it lets a member prove an item is theirs
+    (to edit or delete it) without the database holding who wrote what. The
+    close drops it and every item's tag.
+    """
+
+    __tablename__ = "retros"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "name_key"),
+        Index("ix_retros_channel", "workspace_id", "channel_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    name: str = Field(max_length=80)
+    name_key: str = Field(max_length=80)
+    channel_id: str = Field(max_length=64)
+    channel_name: str = Field(max_length=80)
+    format: str = Field(max_length=32)
+    categories: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    anonymous: bool = Field(default=False)
+    votes_per_member: int = Field(default=3)
+    status: str = Field(default="open", max_length=16)
+    closes_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    author_salt: str | None = Field(default=None, max_length=64)
+    opened_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RetroItem(SQLModel, table=True):
+    """One item of a retro, posted by the bot in its thread with a vote button.
+
+    In an anonymous retro ``author_id`` and ``created_at`` stay empty and
+    ``author_tag`` is a keyed hash that only the running bot can check.
+    """
+
+    __tablename__ = "retro_items"
+    __table_args__ = (UniqueConstraint("retro_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    retro_id: int = Field(foreign_key="retros.id", ondelete="CASCADE", index=True)
+    number: int
+    category: str = Field(max_length=40)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    author_id: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    author_tag: str | None = Field(default=None, max_length=64)
+    status: str = Field(default="posted", max_length=16)
+    edits: int = Field(default=0)
+    created_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class RetroVote(SQLModel, table=True):
+    """A member's +1 on an item; one a member per item, taken back by pressing again."""
+
+    __tablename__ = "retro_votes"
+
+    item_id: int = Field(foreign_key="retro_items.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", primary_key=True)
+    retro_id: int = Field(foreign_key="retros.id", ondelete="CASCADE", index=True)
+
+
+class Commitment(SQLModel, table=True):
+    """ "I will X by D": an owner, a due date read in their zone, a status, reminders.
+
+    ``status`` is "proposed" (asked of someone who has not accepted yet),
+    "open", "blocked", "done", "dropped" or "declined". ``remind_at`` is the
+    next reminder (the owner's 09:00 the day before, on the day, then weekly
+    while overdue), or None when none is due. Where the commitment was made in
+    a channel or thread, and not ``private``, its changes are posted back there.
+    """
+
+    __tablename__ = "commitments"
+    __table_args__ = (
+        Index("ix_commitments_reminders", "remind_at"),
+        Index("ix_commitments_owner", "owner_id", "status"),
+        Index("ix_commitments_workspace", "workspace_id", "status", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    owner_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
+    made_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    text: str = Field(max_length=500)
+    due_on: str | None = Field(default=None, max_length=10)
+    """The owner's local due date (ISO), or None for no date."""
+    status: str = Field(default="open", max_length=16)
+    note: str | None = Field(default=None, max_length=300)
+    channel_id: str | None = Field(default=None, max_length=64)
+    thread_id: str | None = Field(default=None, max_length=64)
+    thread_root_key: str | None = Field(default=None, max_length=255)
+    retro_id: int | None = Field(default=None, foreign_key="retros.id", ondelete="SET NULL")
+    item_id: int | None = Field(default=None, foreign_key="retro_items.id", ondelete="SET NULL")
+    private: bool = Field(default=False)
+    remind_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    changes: int = Field(default=0)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_on_time: bool | None = Field(default=None)

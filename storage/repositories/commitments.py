@@ -1,0 +1,285 @@
+"""Commitments: adding, finding a member's, the reminders due, and the convener's view.
+
+The reminder sweep and the convener's report run over every open commitment
+of a workspace, so they read columns with Core statements rather than rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as select_columns
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Commitment, Member, MemberSilo
+from storage.repositories.core import execute, table_of
+
+PROPOSED = "proposed"
+OPEN = "open"
+BLOCKED = "blocked"
+DONE = "done"
+DROPPED = "dropped"
+DECLINED = "declined"
+
+ACTIVE = (OPEN, BLOCKED)
+"""Statuses that count as open: the owner still owes it."""
+UNFINISHED = (PROPOSED, OPEN, BLOCKED)
+
+commitments = table_of(Commitment)
+members = table_of(Member)
+
+
+def _rows(result: Any) -> list[Any]:
+    """A Core result's rows as plain tuples (typed loosely: their shape is the query's)."""
+
+    return [tuple(row) for row in result.all()]
+
+
+async def add(session: AsyncSession, commitment: Commitment) -> Commitment:
+    session.add(commitment)
+    await session.flush()
+    return commitment
+
+
+async def get(session: AsyncSession, commitment_id: int) -> Commitment | None:
+    return await session.get(Commitment, commitment_id)
+
+
+async def save(session: AsyncSession, commitment: Commitment) -> None:
+    session.add(commitment)
+    await session.flush()
+
+
+async def count_active(session: AsyncSession, owner_id: int) -> int:
+    found = await execute(
+        session,
+        select_columns(func.count()).where(
+            commitments.c.owner_id == owner_id, commitments.c.status.in_(ACTIVE)
+        ),
+    )
+    return int(found.scalar_one())
+
+
+async def of_owner(
+    session: AsyncSession, owner_id: int, statuses: Sequence[str] = UNFINISHED
+) -> Sequence[Commitment]:
+    found = await session.exec(
+        select(Commitment)
+        .where(Commitment.owner_id == owner_id, col(Commitment.status).in_(list(statuses)))
+        .order_by(col(Commitment.due_on).is_(None), col(Commitment.due_on), col(Commitment.id))
+    )
+    return found.all()
+
+
+async def asked_by(session: AsyncSession, member_id: int) -> Sequence[Commitment]:
+    """Commitments a member proposed to others that are still waiting for an answer."""
+
+    found = await session.exec(
+        select(Commitment)
+        .where(
+            Commitment.made_by == member_id,
+            Commitment.owner_id != member_id,
+            Commitment.status == PROPOSED,
+        )
+        .order_by(col(Commitment.id))
+    )
+    return found.all()
+
+
+async def of_retro(
+    session: AsyncSession, retro_id: int, statuses: Sequence[str] | None = None
+) -> Sequence[Commitment]:
+    query = select(Commitment).where(Commitment.retro_id == retro_id)
+    if statuses is not None:
+        query = query.where(col(Commitment.status).in_(list(statuses)))
+    found = await session.exec(query.order_by(col(Commitment.id)))
+    return found.all()
+
+
+async def remindable_of_owner(session: AsyncSession, owner_id: int) -> Sequence[Commitment]:
+    """An owner's commitments that have a reminder planned (to re-plan after a move)."""
+
+    found = await session.exec(
+        select(Commitment).where(
+            Commitment.owner_id == owner_id,
+            col(Commitment.status).in_(list(ACTIVE)),
+            col(Commitment.due_on).is_not(None),
+        )
+    )
+    return found.all()
+
+
+# -- reminders ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DueReminder:
+    commitment_id: int
+    owner_platform_id: str
+    owner_timezone: str | None
+    text: str
+    due_on: str
+    status: str
+    note: str | None
+    remind_at: datetime
+
+
+async def reminders_due(
+    session: AsyncSession, workspace_id: int, now: datetime, limit: int = 5000
+) -> list[DueReminder]:
+    """Active commitments whose next reminder has come, with what the DM needs."""
+
+    found = await execute(
+        session,
+        select_columns(
+            commitments.c.id,
+            members.c.platform_user_id,
+            members.c.timezone,
+            commitments.c.text,
+            commitments.c.due_on,
+            commitments.c.status,
+            commitments.c.note,
+            commitments.c.remind_at,
+        )
+        .join(members, members.c.id == commitments.c.owner_id)
+        .where(
+            commitments.c.remind_at <= now,
+            commitments.c.workspace_id == workspace_id,
+            commitments.c.status.in_(ACTIVE),
+        )
+        .order_by(commitments.c.remind_at, commitments.c.id)
+        .limit(limit),
+    )
+    return [DueReminder(*row) for row in _rows(found)]
+
+
+async def set_next_reminders(
+    session: AsyncSession, updates: Sequence[tuple[int, datetime | None]]
+) -> None:
+    """Move each commitment's next reminder on, in one statement run for all of them."""
+
+    if not updates:
+        return
+    statement = (
+        update(commitments)
+        .where(commitments.c.id == bindparam("row_id"))
+        .values(remind_at=bindparam("next_at"))
+    )
+    await execute(session, statement, [{"row_id": row_id, "next_at": at} for row_id, at in updates])
+
+
+async def next_reminder_after(session: AsyncSession, workspace_id: int) -> datetime | None:
+    found = await execute(
+        session,
+        select_columns(func.min(commitments.c.remind_at)).where(
+            commitments.c.workspace_id == workspace_id, commitments.c.status.in_(ACTIVE)
+        ),
+    )
+    value: datetime | None = found.scalar()
+    return value
+
+
+# -- the convener's view -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One commitment as the convener's report shows it."""
+
+    commitment_id: int
+    owner_id: int
+    owner_name: str
+    owner_timezone: str | None
+    text: str
+    due_on: str | None
+    status: str
+    done_on_time: bool | None
+
+
+def _filtered(query: Any, workspace_id: int, silo_id: int | None, channel_id: str | None) -> Any:
+    query = query.where(commitments.c.workspace_id == workspace_id)
+    if silo_id is not None:
+        member_silos = table_of(MemberSilo)
+        query = query.where(
+            commitments.c.owner_id.in_(
+                select_columns(member_silos.c.member_id).where(member_silos.c.silo_id == silo_id)
+            )
+        )
+    if channel_id is not None:
+        query = query.where(commitments.c.channel_id == channel_id)
+    return query
+
+
+async def status_counts_by_owner(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    silo_id: int | None = None,
+    channel_id: str | None = None,
+) -> dict[tuple[int, str, bool | None], int]:
+    """How many commitments each owner has per status (and, for done ones, on time or not)."""
+
+    query = _filtered(
+        select_columns(
+            commitments.c.owner_id,
+            commitments.c.status,
+            commitments.c.done_on_time,
+            func.count(),
+        ).group_by(commitments.c.owner_id, commitments.c.status, commitments.c.done_on_time),
+        workspace_id,
+        silo_id,
+        channel_id,
+    )
+    found = await execute(session, query)
+    return {
+        (int(owner), str(status), on_time): int(n) for owner, status, on_time, n in _rows(found)
+    }
+
+
+async def active_due_before(
+    session: AsyncSession,
+    workspace_id: int,
+    day: str,
+    *,
+    silo_id: int | None = None,
+    channel_id: str | None = None,
+) -> list[Row]:
+    """Active commitments due before a date (ISO), oldest due first, with their owners."""
+
+    query = _filtered(
+        select_columns(
+            commitments.c.id,
+            commitments.c.owner_id,
+            members.c.display_name,
+            members.c.timezone,
+            commitments.c.text,
+            commitments.c.due_on,
+            commitments.c.status,
+            commitments.c.done_on_time,
+        )
+        .join(members, members.c.id == commitments.c.owner_id)
+        .where(commitments.c.status.in_(ACTIVE), commitments.c.due_on < day)
+        .order_by(commitments.c.due_on, commitments.c.id),
+        workspace_id,
+        silo_id,
+        channel_id,
+    )
+    found = await execute(session, query)
+    return [Row(*row) for row in _rows(found)]
+
+
+async def owner_names(session: AsyncSession, owner_ids: Sequence[int]) -> dict[int, str]:
+    if not owner_ids:
+        return {}
+    found = await execute(
+        session,
+        select_columns(members.c.id, members.c.display_name).where(
+            members.c.id.in_(list(owner_ids))
+        ),
+    )
+    return {int(i): str(name) for i, name in _rows(found)}
