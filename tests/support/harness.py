@@ -18,7 +18,7 @@ from adapters.base import Capabilities
 from adapters.memory import SLACK_LIKE, Delivered, MemoryAdapter
 from bot.app import ConveneApp
 from bot.clock import ManualClock
-from bot.config import ConveneSection, Settings
+from bot.config import CommitmentsSection, ConveneSection, RetrosSection, Settings
 from bot.events import Place
 from bot.wiring import build_registry
 
@@ -47,9 +47,11 @@ class Harness:
         await self.app.settle()
         return self.adapter.delivered[before:]
 
-    async def click(self, actor: str, label: str) -> list[Delivered]:
+    async def click(self, actor: str, label: str, *, on: str | None = None) -> list[Delivered]:
+        """Press a button on the newest message the actor sees (whose text holds ``on``)."""
+
         before = len(self.adapter.delivered)
-        await self.adapter.click(actor, label)
+        await self.adapter.click(actor, label, on=on)
         await self.app.settle()
         return self.adapter.delivered[before:]
 
@@ -73,11 +75,15 @@ async def running(
     conveners: tuple[str, ...] = ("you",),
     start: datetime = DEFAULT_START,
     platform: str = "memory",
+    retros: RetrosSection | None = None,
+    commitments: CommitmentsSection | None = None,
 ) -> AsyncIterator[Harness]:
     settings = Settings(
         convene=ConveneSection(
             database_url=database_url, conveners=list(conveners), instance_id="test"
-        )
+        ),
+        retros=retros or RetrosSection(),
+        commitments=commitments or CommitmentsSection(),
     )
     clock = ManualClock(start)
     adapter = MemoryAdapter(platform=platform, capabilities=capabilities)
