@@ -147,7 +147,7 @@ class ShellAdapter:
         number = next(self._numbers)
         where = self._where(message)
         self._shown.append(_Shown(number, message, where))
-        self._print_message(f"bot → {where}", message)
+        self._print_message(f"bot → {where}", message, number)
         ref: dict[str, Any] = {"message_id": str(number), "channel_id": self._channel_id(message)}
         if message.target.thread_id:
             ref["thread_id"] = message.target.thread_id
@@ -160,7 +160,7 @@ class ShellAdapter:
         for index, shown in enumerate(self._shown):
             if shown.number == number:
                 self._shown[index] = _Shown(number, message, shown.where)
-                self._print_message(f"bot ✎ {shown.where} (message {number} edited)", message)
+                self._print_message(f"bot ✎ {shown.where} (message {number} edited)", message, number)
                 return ref
         raise PermanentDeliveryError(f"message {number} was never shown")
 
@@ -193,14 +193,16 @@ class ShellAdapter:
 
     # -- output -----------------------------------------------------------------
 
-    def _print_message(self, head: str, message: OutgoingMessage) -> None:
+    def _print_message(self, head: str, message: OutgoingMessage, number: int) -> None:
         text = markup.render(message.text, escape=_strip_fences, render_mention=lambda m: f"@{m}")
         lines = text.split("\n")
         self.print(f"{head}: {lines[0]}")
         for line in lines[1:]:
             self.print(f"bot →   {line}".rstrip())
         if message.buttons:
-            self.print("bot →   " + " ".join(f"[{b.label}]" for b in message.buttons))
+            # The number lets a script press a button on an older message: [+1] on 9.
+            labels = " ".join(f"[{b.label}]" for b in message.buttons)
+            self.print(f"bot →   {labels}  · message {number}")
 
     def print(self, line: str) -> None:
         self._out.write(line + "\n")

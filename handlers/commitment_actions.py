@@ -307,7 +307,7 @@ async def move(context: Context, number: int, due: date) -> None:
     before = commitment.due_on
     commitment.due_on = due.isoformat()
     await _save(context, commitment, context.actor)
-    was = f" (was {due_text(date.fromisoformat(before))})" if before else ""
+    was = f"; it was due {due_text(date.fromisoformat(before))}" if before else ""
     await tell_room(
         context,
         commitment,

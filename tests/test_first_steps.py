@@ -145,3 +145,82 @@ def test_a_transcript_that_sets_the_clock_first_replays_on_any_date(tmp_path: Pa
     assert "clock → Monday 2020-03-02 08:00 UTC" in result.stdout
     assert "clock → Monday 2020-03-02 09:00 UTC" in result.stdout
     assert "only moves forward" not in result.stdout
+
+
+def test_the_retro_transcript_goes_from_items_to_commitments_reviewed_at_the_next_retro(
+    tmp_path: Path,
+) -> None:
+    script = tmp_path / "retro.txt"
+    shutil.copy(REPO / "examples" / "retro.txt", script)
+
+    result = convene("run", "--script", str(script), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "bot → #general thread 7: 1. *Start*: weekly cross-team huddles · alice" in out
+    assert (
+        "(message 8 edited): 1. *Start*: weekly cross-team huddles · alice (Radiotherapy)"
+        " · 2 votes" in out
+    )
+    assert "Took back your vote on item 2; you have 2 of 3 left." in out
+    assert "*Stop*: Long email chains about the rota: a shared board instead · bob" in out
+    # Friday 17:00 London: closed by its timer, ranked by votes.
+    assert "is closed: 3 items, 3 votes. The summary is in the thread." in out
+    assert "Top 1: *Start*: weekly cross-team huddles (2 votes)." in out
+    assert "bot → #general thread 7: alice commits to *Run the first cross-team huddle*" in out
+    assert "bot → kenji (DM): bob asks you to commit to *Write up what shadowing taught us*" in out
+    assert "bot → #general thread 7: kenji accepted *Write up what shadowing taught us*" in out
+    assert "Reminder: *Run the first cross-team huddle* (commitment 1) is due tomorrow" in out
+    assert "bot → #general thread 7: Done: alice finished *Run the first cross-team huddle*" in out
+    assert "- [x] Run the first cross-team huddle (alice, due 2026-12-04; done)" in out
+    assert '"Quarter 4", 1 of 2 commitments done; 1 still open:' in out
+    assert "2 · *Write up what shadowing taught us* · kenji · due Friday 18 December" in out
+    assert 'The retro "Quarter 4" is closed, so it takes no more items or votes.' in out
+    assert 'There is already a retro called "Quarter 1"' in out
+    assert "There is no format 'sailboat'." in out
+    assert "Only conveners can use /convene retro close." in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_the_commitments_transcript_reminds_each_owner_at_their_own_nine(tmp_path: Path) -> None:
+    script = tmp_path / "commitments.txt"
+    shutil.copy(REPO / "examples" / "commitments.txt", script)
+
+    result = convene("run", "--script", str(script), cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    lines = out.splitlines()
+    assert (
+        "bot → #general: alice commits to *Draft the discharge checklist* (commitment 1, "
+        "due Friday 27 November)." in out
+    )
+    assert (
+        "kenji commits to *Share the new rota with Bob's team* (commitment 2, due Thursday"
+        " 10 December)." in out
+    )
+    assert "bot → #general (to bob): You committed to *Read the shadowing report*" in out
+    assert "bot → #general: bob accepted *Book the room for the huddle*" in out
+    # Bob's day before, at 09:00 New York (14:00 UTC), comes before Alice's day itself.
+    reminded = [
+        (line.split(" (DM)")[0], line.split("*")[1]) for line in lines if ": Reminder: *" in line
+    ]
+    assert reminded[:2] == [
+        ("bot → bob", "Read the shadowing report"),
+        ("bot → alice", "Draft the discharge checklist"),
+    ]
+    assert (
+        "Moved: alice's *Draft the discharge checklist* (commitment 1, due Wednesday "
+        "2 December); it was due Friday 27 November." in out
+    )
+    assert "It is marked blocked: waiting for the final draft." in out
+    assert "was due Friday 27 November (1 week ago)" in out
+    assert "(commitment 1, due Wednesday 2 December) (after its due date)." in out
+    assert "Commitment reminders now come at 09:00 your new time." in out
+    assert "Commitments: 2 open (1 overdue, 1 blocked), 2 done (1 on time)" in out
+    assert "3    bob    Read the shadowing report  Friday 27 November  12 days  blocked" in out
+    assert "I understood the commitment as 'Fix the rota', but I could not read 'Fridya'" in out
+    assert "has already passed" in out
+    assert "There is no commitment 999." in out
+    assert "Commitment 2 is kenji's, so only they can mark it done." in out
+    assert "Traceback" not in out + result.stderr

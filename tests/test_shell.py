@@ -129,7 +129,7 @@ async def test_a_button_press_opens_a_form_asked_field_by_field(sqlite_url: str)
     async with terminal(sqlite_url) as t:
         said = await t.type("/demo ask")
         assert "bot → #general: Shall we begin?" in said
-        assert "bot →   [Answer] [Skip this time]" in said
+        assert "bot →   [Answer] [Skip this time]  · message 1" in said
 
         said = await t.type("alice: [Answer]")
         assert "bot → alice (form): Weekly pulse. Type /cancel to stop." in said
