@@ -74,16 +74,16 @@ def split_due(text: str) -> Said:
     "in 2 weeks". Text with neither has no due date.
     """
 
-    words = " ".join(text.split())
+    words = " " + " ".join(text.split())  # a leading space: "by Friday" alone has no what
     trailing_in = _TRAILING_IN.search(words)
     if trailing_in is not None:
         return Said(words[: trailing_in.start()].strip(), trailing_in["phrase"])
     last_by = None
-    for found in re.finditer(r"\s+(?:by|due|before)\s+", words, re.I):
+    for found in re.finditer(r"\s+(?:by|due|before)(?:\s+|$)", words, re.I):
         last_by = found
-    if last_by is not None and last_by.end() < len(words):
+    if last_by is not None:
         return Said(words[: last_by.start()].strip(), words[last_by.end() :].strip())
-    return Said(words, None)
+    return Said(words.strip(), None)
 
 
 def _number(word: str) -> int | None:
@@ -162,17 +162,27 @@ def _calendar_date(words: str, today: date) -> date | None:
     return day
 
 
-def parse_due(words: str, today: date, usage: str, *, understood: str | None = None) -> date:
-    """A due date that is today or later (the member's local date), or a refusal."""
+def parse_due(
+    words: str,
+    today: date,
+    usage: str,
+    *,
+    understood: str | None = None,
+    optional: bool = True,
+) -> date:
+    """A due date that is today or later (the member's local date), or a refusal.
 
-    day = read_day(words, today)
+    ``optional`` says whether the refusal may suggest leaving the date out.
+    """
+
+    day = read_day(words, today) if words.strip() else None
     if day is None:
         before = f"I understood the commitment as {understood!r}, but " if understood else ""
-        raise UsageError(
-            f"{before}I could not read {words!r} as a date. Say {DUE_EXAMPLE}, "
-            "or leave the date out.",
-            usage=usage,
-        )
+        what = f"I could not read {words!r} as a date" if words.strip() else "the date is missing"
+        if not before:
+            what = what[0].upper() + what[1:]
+        leave_out = ", or leave the date out" if optional else ""
+        raise UsageError(f"{before}{what}. Say {DUE_EXAMPLE}{leave_out}.", usage=usage)
     if day < today:
         raise UsageError(
             f"{day:%A} {day.day} {day:%B %Y} has already passed (today is {today:%A} "
@@ -202,16 +212,22 @@ def parse_closing(words: str, now: datetime, zone: ZoneInfo, usage: str) -> date
                 hours=amount if unit.startswith("hour") else 0,
                 minutes=amount if unit.startswith("min") else 0,
             )
-    if moment is None and within is None:
-        moment = _day_and_time(text, local_now, zone, usage)
+    if moment is None:
+        day = read_day(text, local_now.date())
+        if day is not None:  # a day alone closes at the end of its working day
+            moment = datetime.combine(day, time(17, 0)).replace(tzinfo=zone)
+        elif within is None:
+            moment = _day_and_time(text, local_now, zone, usage)
     if moment is None:
         raise UsageError(
             f"I could not read {words!r} as a closing time; say {CLOSE_EXAMPLE}.", usage=usage
         )
     if moment <= now:
         shown = moment.astimezone(zone)
+        year = f" {shown.year}" if shown.year != local_now.year else ""
         raise UsageError(
-            f"{shown:%A} {shown.day} {shown:%B %H:%M} has already passed; give a later time.",
+            f"{shown:%A} {shown.day} {shown:%B}{year} {shown:%H:%M} has already passed; "
+            "give a later time.",
             usage=usage,
         )
     if moment - now > FARTHEST_CLOSE:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from bot.commands import Args, CommandSpec, Flag, Option, Positional
+from bot.commands import MAX_COMMAND_LENGTH, Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
 from bot.errors import UsageError, UserError
 from bot.events import ButtonClicked, FormSubmitted
@@ -34,7 +34,7 @@ MOVE = "/commit move N DATE"
 DROP = "/commit drop N"
 MOVE_FORM = "commitment.move"
 BLOCK_FORM = "commitment.block"
-LONGEST_TEXT = 2 * actions.MAX_COMMITMENT
+LONGEST_TEXT = MAX_COMMAND_LENGTH  # the commitment's own limit is checked with a kinder reply
 
 
 def _number(value: str, usage: str) -> int:
@@ -150,6 +150,7 @@ async def move(context: Context, args: Args) -> None:
         words.removeprefix("to ").removeprefix("by "),
         actions.local_today(context.actor, context),
         MOVE,
+        optional=False,
     )
     await actions.move(context, number, due)
 
@@ -227,6 +228,7 @@ async def move_form(context: Context) -> None:
         str(event.values.get("due", "")),
         actions.local_today(context.actor, context),
         MOVE,
+        optional=False,
     )
     await actions.move(context, _clicked_number(context), due)
 
