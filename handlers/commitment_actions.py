@@ -257,7 +257,13 @@ async def answer_request(context: Context, number: int, accept: bool) -> None:
     if commitment.owner_id != context.actor.id:
         raise UserError(f"Commitment {number} was not asked of you, so it is not yours to answer.")
     if commitment.status != commitments_repo.PROPOSED:
-        raise UserError(f"You have already answered; commitment {number} is {commitment.status}.")
+        raise UserError(
+            {
+                commitments_repo.DROPPED: f"That request was withdrawn (commitment {number}); "
+                "there is nothing to answer.",
+                commitments_repo.DECLINED: f"You already declined commitment {number}.",
+            }.get(commitment.status, f"You already accepted commitment {number}.")
+        )
     if accept:
         await check_cap(context, context.actor, yours=True)
     commitment.status = commitments_repo.OPEN if accept else commitments_repo.DECLINED
@@ -274,9 +280,9 @@ async def answer_request(context: Context, number: int, accept: bool) -> None:
                     Target.dm(asker.platform_user_id), f"{name} {verb} {describe(commitment)}."
                 ),
             )
+    later = " I will remind you at 09:00 your time before it is due." if commitment.due_on else ""
     await context.reply(
-        f"You accepted {describe(commitment, local_today(context.actor, context))}. "
-        "I will remind you at 09:00 your time before it is due."
+        f"You accepted {describe(commitment, local_today(context.actor, context))}.{later}"
         if accept
         else f"You declined {describe(commitment)}; I have let them know."
     )

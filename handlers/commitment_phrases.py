@@ -79,7 +79,7 @@ def split_due(text: str) -> Said:
     if trailing_in is not None:
         return Said(words[: trailing_in.start()].strip(), trailing_in["phrase"])
     last_by = None
-    for found in re.finditer(r"\s+(?:by|due|before)(?:\s+|$)", words, re.I):
+    for found in re.finditer(r"\s+(?:by|due|before)(?=\s|$)", words, re.I):
         last_by = found
     if last_by is not None:
         return Said(words[: last_by.start()].strip(), words[last_by.end() :].strip())
@@ -139,6 +139,9 @@ def read_day(words: str, today: date) -> date | None:
 
 
 def _calendar_date(words: str, today: date) -> date | None:
+    first, _, rest = words.partition(" ")
+    if rest and _day(first) is not None:  # "monday 7 december", as the bot writes dates
+        return _calendar_date(rest, today)
     try:
         return date.fromisoformat(words)
     except ValueError:

@@ -20,6 +20,7 @@ from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from handlers.checkin_runs import zone_named
 from handlers.commitment_phrases import due_text
+from handlers.common import plural
 from storage.models import Commitment, Member
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import timers as timers_repo
@@ -121,7 +122,7 @@ def reminder_text(
         when = "is due today"
     else:
         weeks = late // 7
-        span = f"{weeks} week{'s' if weeks != 1 else ''}" if weeks else f"{late} days"
+        span = plural(weeks, "week") if weeks else plural(late, "day")
         when = f"was due {due_text(due, local_day)} ({span} ago)"
     blocked = f" It is marked blocked: {plain(note or '')}." if status == "blocked" else ""
     return (

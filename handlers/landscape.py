@@ -11,6 +11,7 @@ from bot.context import Context
 from bot.errors import UsageError, UserError
 from bot.markup import plain
 from bot.registry import Registry
+from handlers import checkin_runs, commitment_reminders
 from handlers.common import check_timezone, clean_name, member_reference, plural, table
 from storage.models import Member, Silo
 from storage.repositories import members as members_repo
@@ -139,9 +140,14 @@ async def member_add(context: Context, args: Args) -> None:
         member = await members_repo.add(
             context.session, wid, reference, reference, zone, context.now
         )
-    elif zone is not None:
+    elif zone is not None and zone != member.timezone:
         member.timezone = zone
         context.session.add(member)
+        # What is planned at the member's 09:00 follows them to the new zone.
+        await checkin_runs.replan_member(
+            context.session, workspace=context.workspace, member=member, now=context.now
+        )
+        await commitment_reminders.replan_owner(context.session, member, context.now)
     for silo in silos:
         await members_repo.link_silo(context.session, member, silo)
     now_in = await members_repo.silos_of(context.session, member)

@@ -325,12 +325,20 @@ async def close_job(context: JobContext) -> None:
 # -- from item to commitment ------------------------------------------------------------------
 
 
+async def _item_and_retro(context: Context, value: str) -> tuple[RetroItem, Retro]:
+    """The item a button or form names, only if it belongs to this workspace."""
+
+    item = await retros_repo.item(context.session, int(value) if value.isdigit() else 0)
+    retro = await retros_repo.get(context.session, item.retro_id) if item is not None else None
+    if item is None or retro is None or retro.workspace_id != context.workspace.id:
+        raise UserError("That item no longer exists; nothing was made.")
+    return item, retro
+
+
 async def commit_button(context: Context) -> None:
     event = context.event
     assert isinstance(event, ButtonClicked)
-    item = await retros_repo.item(context.session, int(event.value) if event.value.isdigit() else 0)
-    if item is None:
-        raise UserError("That item no longer exists.")
+    item, _ = await _item_and_retro(context, event.value)
     await context.open_form(
         Form(
             COMMIT_FORM,
@@ -365,13 +373,8 @@ async def commit_button(context: Context) -> None:
 async def commit_form_submitted(context: Context) -> None:
     event = context.event
     assert isinstance(event, FormSubmitted)
-    item = await retros_repo.item(
-        context.session, int(event.context) if event.context.isdigit() else 0
-    )
-    if item is None:
-        raise UserError("That item no longer exists; nothing was made.")
-    retro = await retros_repo.get(context.session, item.retro_id)
-    assert retro is not None and retro.id is not None
+    item, retro = await _item_and_retro(context, event.context)
+    assert retro.id is not None
     who = str(event.values.get("owner", "")).strip()
     owner: Member = (
         await actions.owner_named(context, who, "Name the owner as @name.")
