@@ -160,7 +160,9 @@ class ShellAdapter:
         for index, shown in enumerate(self._shown):
             if shown.number == number:
                 self._shown[index] = _Shown(number, message, shown.where)
-                self._print_message(f"bot ✎ {shown.where} (message {number} edited)", message, number)
+                self._print_message(
+                    f"bot ✎ {shown.where} (message {number} edited)", message, number
+                )
                 return ref
         raise PermanentDeliveryError(f"message {number} was never shown")
 
