@@ -31,10 +31,14 @@ def _overdue(rows: list[commitments_repo.Row], now: datetime) -> list[commitment
     """The rows whose due date has passed in their owner's own zone."""
 
     kept = []
+    todays: dict[str | None, str] = {}
     for row in rows:
         assert row.due_on is not None
-        today = now.astimezone(zone_named(row.owner_timezone or "UTC")).date()
-        if row.due_on < today.isoformat():
+        today = todays.get(row.owner_timezone)
+        if today is None:
+            today = now.astimezone(zone_named(row.owner_timezone or "UTC")).date().isoformat()
+            todays[row.owner_timezone] = today
+        if row.due_on < today:
             kept.append(row)
     return kept
 
@@ -78,20 +82,48 @@ async def overview(context: Context, args: Args) -> None:
         channel = await channel_id(context, args["channel"], USAGE)
         scope.append(f"#{plain(channel)}")
     where = f" ({', '.join(scope)})" if scope else ""
-    late = await overdue_rows(context, silo_id, channel)
     if args.flag("overdue"):
-        await context.reply(_overdue_text(late, where, context.now))
+        # Due before the earliest today on Earth (UTC-12): late wherever its owner is.
+        earliest = (context.now.astimezone(UTC) - timedelta(hours=12)).date().isoformat()
+        surely = await commitments_repo.count_active_due_before(
+            context.session, wid, earliest, silo_id=silo_id, channel_id=channel
+        )
+        head = await commitments_repo.active_due_between(
+            context.session,
+            wid,
+            None,
+            earliest,
+            limit=MOST_ROWS,
+            silo_id=silo_id,
+            channel_id=channel,
+        )
+        band = _overdue(
+            await commitments_repo.active_due_between(
+                context.session,
+                wid,
+                earliest,
+                latest_today(context.now).isoformat(),
+                silo_id=silo_id,
+                channel_id=channel,
+            ),
+            context.now,
+        )
+        await context.reply(_overdue_text(head + band, where, context.now, surely + len(band)))
         return
+    late = await overdue_rows(context, silo_id, channel)
     counts = await commitments_repo.status_counts_by_owner(
         context.session, wid, silo_id=silo_id, channel_id=channel
     )
     await context.reply(await _summary_text(context, counts, late, where))
 
 
-def _overdue_text(late: list[commitments_repo.Row], where: str, now: datetime) -> str:
-    if not late:
+def _overdue_text(
+    late: list[commitments_repo.Row], where: str, now: datetime, total: int | None = None
+) -> str:
+    count = len(late) if total is None else total
+    if not count:
         return f"Nothing is overdue{where}."
-    lines = [f"{plural(len(late), 'overdue commitment')}{where}, oldest first:"]
+    lines = [f"{plural(count, 'overdue commitment')}{where}, oldest first:"]
     rows = []
     for row in late[:MOST_ROWS]:
         assert row.due_on is not None
@@ -108,8 +140,8 @@ def _overdue_text(late: list[commitments_repo.Row], where: str, now: datetime) -
             ]
         )
     lines.append(table(["no.", "owner", "what", "due", "late by", "status"], rows))
-    if len(late) > MOST_ROWS:
-        lines.append(f"…and {len(late) - MOST_ROWS} more.")
+    if count > MOST_ROWS:
+        lines.append(f"…and {count - MOST_ROWS} more.")
     return "\n".join(lines)
 
 

@@ -489,7 +489,7 @@ class Commitment(SQLModel, table=True):
 
     __tablename__ = "commitments"
     __table_args__ = (
-        Index("ix_commitments_reminders", "remind_at"),
+        Index("ix_commitments_reminders", "workspace_id", "remind_at"),
         Index("ix_commitments_owner", "owner_id", "status"),
         Index("ix_commitments_workspace", "workspace_id", "status", "due_on"),
     )

@@ -273,6 +273,59 @@ async def active_due_before(
     return [Row(*row) for row in _rows(found)]
 
 
+async def count_active_due_before(
+    session: AsyncSession,
+    workspace_id: int,
+    day: str,
+    *,
+    silo_id: int | None = None,
+    channel_id: str | None = None,
+) -> int:
+    query = _filtered(
+        select_columns(func.count())
+        .select_from(commitments)
+        .where(commitments.c.status.in_(ACTIVE), commitments.c.due_on < day),
+        workspace_id,
+        silo_id,
+        channel_id,
+    )
+    found = await execute(session, query)
+    return int(found.scalar_one())
+
+
+async def active_due_between(
+    session: AsyncSession,
+    workspace_id: int,
+    since: str | None,
+    day: str,
+    *,
+    limit: int | None = None,
+    silo_id: int | None = None,
+    channel_id: str | None = None,
+) -> list[Row]:
+    query = (
+        select_columns(
+            commitments.c.id,
+            commitments.c.owner_id,
+            members.c.display_name,
+            members.c.timezone,
+            commitments.c.text,
+            commitments.c.due_on,
+            commitments.c.status,
+            commitments.c.done_on_time,
+        )
+        .join(members, members.c.id == commitments.c.owner_id)
+        .where(commitments.c.status.in_(ACTIVE), commitments.c.due_on < day)
+        .order_by(commitments.c.due_on, commitments.c.id)
+    )
+    if since is not None:
+        query = query.where(commitments.c.due_on >= since)
+    if limit is not None:
+        query = query.limit(limit)
+    found = await execute(session, _filtered(query, workspace_id, silo_id, channel_id))
+    return [Row(*row) for row in _rows(found)]
+
+
 async def owner_names(session: AsyncSession, owner_ids: Sequence[int]) -> dict[int, str]:
     if not owner_ids:
         return {}

@@ -101,7 +101,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("commitments", schema=None) as batch_op:
         batch_op.create_index("ix_commitments_owner", ["owner_id", "status"], unique=False)
-        batch_op.create_index("ix_commitments_reminders", ["remind_at"], unique=False)
+        batch_op.create_index(
+            "ix_commitments_reminders", ["workspace_id", "remind_at"], unique=False
+        )
         batch_op.create_index(
             "ix_commitments_workspace", ["workspace_id", "status", "due_on"], unique=False
         )
