@@ -53,9 +53,10 @@ async def overdue_rows(
     context: Context, silo_id: int | None, channel: str | None
 ) -> list[commitments_repo.Row]:
     assert context.workspace.id is not None
-    candidates = await commitments_repo.active_due_before(
+    candidates = await commitments_repo.active_due_between(
         context.session,
         context.workspace.id,
+        None,
         latest_today(context.now).isoformat(),
         silo_id=silo_id,
         channel_id=channel,

@@ -197,7 +197,7 @@ async def more_time_button(context: Context) -> None:
             (
                 FormField(
                     "due",
-                    "New due date (like next friday, in 2 weeks, 2026-12-15)",
+                    "New due date (next friday, 2026-12-15)",
                     max_length=60,
                 ),
             ),

@@ -187,7 +187,7 @@ def add_form(retro: Retro) -> Form:
     anonymous = " (anonymous)" if retro.anonymous else ""
     return Form(
         ADD_FORM,
-        f"Add to {retro.name}"[:60] + anonymous,
+        f"Add to {retro.name}"[: 45 - len(anonymous)] + anonymous,  # Discord: 45 at most
         (
             FormField("category", "Category", "choice", choices=tuple(retro.categories)),
             FormField("text", "Your item", "long_text", max_length=MAX_ITEM),

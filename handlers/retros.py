@@ -359,7 +359,7 @@ async def commit_button(context: Context) -> None:
                 ),
                 FormField(
                     "due",
-                    "By when? (like friday, in 2 weeks, 2026-12-15)",
+                    "By when? (friday, in 2 weeks, 2026-12-15)",
                     required=False,
                     max_length=60,
                 ),

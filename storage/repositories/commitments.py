@@ -241,38 +241,6 @@ async def status_counts_by_owner(
     }
 
 
-async def active_due_before(
-    session: AsyncSession,
-    workspace_id: int,
-    day: str,
-    *,
-    silo_id: int | None = None,
-    channel_id: str | None = None,
-) -> list[Row]:
-    """Active commitments due before a date (ISO), oldest due first, with their owners."""
-
-    query = _filtered(
-        select_columns(
-            commitments.c.id,
-            commitments.c.owner_id,
-            members.c.display_name,
-            members.c.timezone,
-            commitments.c.text,
-            commitments.c.due_on,
-            commitments.c.status,
-            commitments.c.done_on_time,
-        )
-        .join(members, members.c.id == commitments.c.owner_id)
-        .where(commitments.c.status.in_(ACTIVE), commitments.c.due_on < day)
-        .order_by(commitments.c.due_on, commitments.c.id),
-        workspace_id,
-        silo_id,
-        channel_id,
-    )
-    found = await execute(session, query)
-    return [Row(*row) for row in _rows(found)]
-
-
 async def count_active_due_before(
     session: AsyncSession,
     workspace_id: int,
@@ -303,6 +271,8 @@ async def active_due_between(
     silo_id: int | None = None,
     channel_id: str | None = None,
 ) -> list[Row]:
+    """Active commitments due in [since, day) (ISO dates), oldest due first, with owners."""
+
     query = (
         select_columns(
             commitments.c.id,
