@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,14 +16,20 @@ from sqlalchemy.engine import make_url
 
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
-from bot.wiring import OrganisationError, format_report, read_organisation, run_shell, simulate
+from bot.wiring import (
+    OrganisationError,
+    format_report,
+    read_organisation,
+    run_platforms,
+    run_shell,
+    simulate,
+)
 from storage import migrate
 from storage.engine import create_engine
 
 log = logging.getLogger("convene")
 
 NOT_YET = {
-    "slack": "the Slack adapter is not part of this version yet",
     "discord": "the Discord adapter is not part of this version yet",
 }
 
@@ -90,7 +97,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"convene: no such script file: {script}", file=sys.stderr)
             return 2
         script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
+        platforms = [a for a in settings.convene.adapters if a != "shell"]
+        if platforms and (script_lines is not None or "shell" in settings.convene.adapters):
+            print(
+                f"convene: {settings.source}: [convene] adapters: run the shell on its own, "
+                f"or {', '.join(platforms)} without it",
+                file=sys.stderr,
+            )
+            return 2
         try:
+            if platforms:
+                return asyncio.run(_run_platforms(settings))
             return asyncio.run(run_shell(settings, script_lines, sys.stdin, sys.stdout))
         except KeyboardInterrupt:
             print("\nBye. Everything is saved.", file=sys.stderr)
@@ -101,6 +118,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     parser.print_help()
     return 2
+
+
+async def _run_platforms(settings: Settings) -> int:
+    """Run until SIGINT or SIGTERM, then stop cleanly (deliveries resume on the next start)."""
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stop.set)
+    return await run_platforms(settings, stop)
 
 
 def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

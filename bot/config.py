@@ -103,6 +103,8 @@ class SlackSection:
     signing_secret: Secret = field(default_factory=lambda: Secret(""))
     mode: str = "socket"
     api_base_url: str = "https://slack.com/api/"
+    http_host: str = "0.0.0.0"
+    http_port: int = 3000
 
 
 @dataclass(frozen=True)

@@ -6,13 +6,15 @@ platform to Convene means adding its module here.
 
 from __future__ import annotations
 
+import asyncio
 from typing import TextIO
 
+from adapters.base import Adapter
 from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
 from adapters.shell import ShellAdapter, lines_from, lines_of, script_start
 from bot import __version__
 from bot.app import ConveneApp
-from bot.clock import ManualClock, OffsetClock
+from bot.clock import ManualClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.registry import Registry
 from handlers import checkins, commitments, convener, landscape, pairings, profile, retros
@@ -22,6 +24,37 @@ from handlers.pairing_simulation import OrganisationError as OrganisationError
 from handlers.pairing_simulation import format_report as format_report
 from handlers.pairing_simulation import read_organisation as read_organisation
 from handlers.pairing_simulation import simulate as simulate
+
+
+def build_adapters(settings: Settings) -> list[Adapter]:
+    """The platform adapters the config asks for (the shell runs apart, in ``run_shell``)."""
+
+    adapters: list[Adapter] = []
+    if "slack" in settings.convene.adapters:
+        from adapters.slack import SlackAdapter
+
+        adapters.append(SlackAdapter(settings.slack))
+    return adapters
+
+
+async def run_platforms(settings: Settings, stop: asyncio.Event) -> int:
+    """Run Convene on Slack (and later Discord) until ``stop`` is set."""
+
+    app = ConveneApp(
+        settings,
+        build_adapters(settings),
+        build_registry(),
+        SystemClock(),
+        bootstrap_conveners={
+            platform: frozenset(settings.convene.conveners) for platform in ("slack", "discord")
+        },
+    )
+    await app.start(background=True)
+    try:
+        await stop.wait()
+    finally:
+        await app.stop()
+    return 0
 
 
 def build_registry() -> Registry:

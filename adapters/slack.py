@@ -1,0 +1,336 @@
+"""The Slack adapter: Convene in a Slack workspace, on slack-bolt and slack_sdk.
+
+Incoming requests (slash commands, button clicks, modal submissions, Events
+API callbacks) go through one bolt ``AsyncApp``, which checks their signature;
+each is acknowledged at once and handed to Convene's dispatch after the ack,
+so Slack's 3-second limit holds whatever the work. HTTP mode serves the one
+endpoint with aiohttp (``slack_http``).
+
+Outgoing messages are Block Kit (``slack_render``) sent with ``AsyncWebClient``
+at ``[slack] api_base_url``, so that tests and proxies can point it elsewhere.
+Slack's answers become the outbox's vocabulary: ``ratelimited`` (429) is
+``RateLimited`` with its ``Retry-After``, a channel the bot is not in or a
+member who left is permanent, a 5xx or a dropped connection is transient.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import re
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.base import (
+    Capabilities,
+    ChannelMember,
+    Dispatch,
+    MessageRef,
+    PermanentDeliveryError,
+    RateLimited,
+    TransientDeliveryError,
+)
+from adapters.slack_render import blocks_for, fallback_text, modal_for
+from bot.config import SlackSection
+from bot.events import ButtonClicked, Event, SlashCommand
+from bot.messages import Form, OutgoingMessage
+
+log = logging.getLogger("convene.slack")
+
+PLATFORM = "slack"
+CAPABILITIES = Capabilities(
+    group_dm=True,
+    modals=True,
+    threads=True,
+    channel_membership=True,
+    # chat.postMessage: about one a second per channel with short bursts, and
+    # "several hundred" a minute per workspace; Retry-After rules beyond that.
+    rate_per_second=4.0,
+    burst=4,
+)
+PERMANENT_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "user_not_found",
+        "user_disabled",
+        "account_inactive",
+        "cannot_dm_bot",
+        "msg_too_long",
+        "no_text",
+        "invalid_blocks",
+        "message_not_found",
+        "cant_update_message",
+        "restricted_action",
+    }
+)
+AUTH_ERRORS = frozenset(
+    {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
+)
+_CHANNEL_LINK = re.compile(r"^<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+class SlackAdapter:
+    """One Slack workspace (one bot token), reached at ``api_base_url``."""
+
+    def __init__(self, settings: SlackSection, *, http_port: int | None = None) -> None:
+        self._settings = settings
+        self._http_port = settings.http_port if http_port is None else http_port
+        self.client = AsyncWebClient(
+            token=settings.bot_token.reveal() or None, base_url=settings.api_base_url
+        )
+        self._dispatch: Dispatch | None = None
+        self._server: Any = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._names: dict[str, ChannelMember] = {}
+        self._channels: dict[str, str] = {}
+        self.bot_user_id: str | None = None
+        self.team_id: str | None = None
+
+    @property
+    def platform(self) -> str:
+        return PLATFORM
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return CAPABILITIES
+
+    @property
+    def url(self) -> str:
+        """Where HTTP mode listens (once started)."""
+
+        assert self._server is not None, "the HTTP server has not been started"
+        return str(self._server.url)
+
+    # -- lifecycle ------------------------------------------------------------------------
+
+    async def start(self, dispatch: Dispatch) -> None:
+        from adapters.slack_http import SlackHttpServer
+
+        self._dispatch = dispatch
+        try:
+            identity = await self.client.auth_test()
+        except SlackApiError as failed:
+            raise RuntimeError(
+                f"Slack refused the bot token ({failed.response.get('error')}); "
+                "check SLACK_BOT_TOKEN"
+            ) from None
+        self.bot_user_id = identity.get("user_id")
+        self.team_id = identity.get("team_id")
+        self._server = SlackHttpServer(self, host=self._settings.http_host, port=self._http_port)
+        await self._server.start()
+        log.info("Slack adapter listening on %s for team %s", self._server.url, self.team_id)
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            await self._server.stop()
+            self._server = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()
+
+    @property
+    def signing_secret(self) -> str:
+        return self._settings.signing_secret.reveal()
+
+    def after_ack(self, event: Event) -> None:
+        """Hand an event to Convene once Slack has its acknowledgement."""
+
+        task = asyncio.get_running_loop().create_task(self._run(event))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, event: Event) -> None:
+        assert self._dispatch is not None
+        try:
+            await self._dispatch(await self._with_name(event))
+        except Exception:
+            log.exception("dispatching a Slack %s failed", type(event).__name__)
+
+    async def wait_idle(self) -> None:
+        """Wait until every event handed over so far has been dispatched (tests)."""
+
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _with_name(self, event: Event) -> Event:
+        if event.actor_name and event.actor_name != event.actor_id:
+            return event
+        person = await self._member(event.actor_id)
+        return dataclasses.replace(event, actor_name=person.display_name)
+
+    # -- people and channels --------------------------------------------------------------
+
+    async def _member(self, user_id: str) -> ChannelMember:
+        known = self._names.get(user_id)
+        if known is not None:
+            return known
+        try:
+            found = await self.client.users_info(user=user_id)
+        except SlackApiError as failed:
+            log.warning("users.info for %s failed: %s", user_id, failed.response.get("error"))
+            return ChannelMember(user_id, user_id)
+        user = found.get("user") or {}
+        profile = user.get("profile") or {}
+        person = ChannelMember(
+            platform_user_id=user_id,
+            display_name=str(
+                profile.get("display_name") or user.get("name") or user.get("real_name") or user_id
+            ),
+            timezone=user.get("tz"),
+            is_bot=bool(user.get("is_bot")) or user_id == "USLACKBOT",
+        )
+        self._names[user_id] = person
+        return person
+
+    async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
+        ids: list[str] = []
+        cursor = None
+        while True:
+            page = await self._call(
+                self.client.conversations_members, channel=channel_id, limit=1000, cursor=cursor
+            )
+            ids.extend(page.get("members") or [])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                break
+        people = [await self._member(user_id) for user_id in ids]
+        return [p for p in people if p.platform_user_id != self.bot_user_id]
+
+    async def find_channel(self, workspace_id: str, reference: str) -> str | None:
+        link = _CHANNEL_LINK.match(reference.strip())
+        if link is not None:
+            return link["id"]
+        name = reference.strip().removeprefix("#").lower()
+        if name in self._channels:
+            return self._channels[name]
+        cursor = None
+        while True:
+            page = await self._call(
+                self.client.conversations_list,
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=1000,
+                cursor=cursor,
+            )
+            for channel in page.get("channels") or []:
+                self._channels[str(channel.get("name", "")).lower()] = str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor or name in self._channels:
+                break
+        return self._channels.get(name)
+
+    async def open_dm(self, workspace_id: str, member_id: str) -> str:
+        opened = await self._call(self.client.conversations_open, users=member_id)
+        return str((opened.get("channel") or {}).get("id"))
+
+    async def open_group(self, workspace_id: str, member_ids: tuple[str, ...]) -> str:
+        opened = await self._call(self.client.conversations_open, users=",".join(member_ids))
+        return str((opened.get("channel") or {}).get("id"))
+
+    # -- sending ---------------------------------------------------------------------------
+
+    async def deliver(
+        self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
+    ) -> MessageRef:
+        target = message.target
+        text, blocks = fallback_text(message), blocks_for(message)
+        if target.kind == "dm":
+            channel = target.member_ids[0]
+        elif target.kind == "group":
+            channel = await self.open_group(workspace_id, target.member_ids)
+        else:
+            assert target.channel_id is not None
+            channel = target.channel_id
+        thread_ts = target.thread_id if target.kind == "thread" else None
+        if message.visible_to is not None and target.kind in ("channel", "thread"):
+            try:
+                sent = await self._call(
+                    self.client.chat_postEphemeral,
+                    channel=channel,
+                    user=message.visible_to,
+                    text=text,
+                    blocks=blocks,
+                    thread_ts=thread_ts,
+                )
+                return {"message_id": str(sent.get("message_ts")), "channel_id": channel}
+            except PermanentDeliveryError:
+                # Not in that channel (a command typed where the bot is not): say it in a DM.
+                channel, thread_ts = message.visible_to, None
+        sent = await self._call(
+            self.client.chat_postMessage,
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        ref: MessageRef = {
+            "message_id": str(sent.get("ts")),
+            "channel_id": str(sent.get("channel")),
+        }
+        if thread_ts:
+            ref["thread_id"] = thread_ts
+        return ref
+
+    async def edit(
+        self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
+    ) -> MessageRef:
+        await self._call(
+            self.client.chat_update,
+            channel=ref["channel_id"],
+            ts=ref["message_id"],
+            text=fallback_text(message),
+            blocks=blocks_for(message),
+        )
+        return ref
+
+    async def open_form(self, event: Event, form: Form) -> None:
+        trigger_id = event.trigger_id if isinstance(event, SlashCommand | ButtonClicked) else None
+        trigger_id = trigger_id or event.raw.get("trigger_id")
+        if not trigger_id:
+            log.warning("cannot open the form %s: the event carries no trigger_id", form.form_id)
+            return
+        origin = {"channel_id": event.place.channel_id, "thread_id": event.place.thread_id}
+        await self._call(
+            self.client.views_open, trigger_id=trigger_id, view=modal_for(form, origin=origin)
+        )
+
+    async def _call(self, method: Any, **kwargs: Any) -> Any:
+        """One Web API call, its failures translated for the outbox."""
+
+        arguments = {key: value for key, value in kwargs.items() if value is not None}
+        try:
+            return await method(**arguments)
+        except SlackApiError as failed:
+            response = failed.response
+            error = str(response.get("error", "unknown_error"))
+            if response.status_code == 429 or error == "ratelimited":
+                retry_after = float(response.headers.get("Retry-After", 1) or 1)
+                raise RateLimited(retry_after) from None
+            if error in AUTH_ERRORS:
+                log.error("Slack refused the bot's token (%s); check SLACK_BOT_TOKEN", error)
+                raise PermanentDeliveryError(f"Slack refused the token: {error}") from None
+            if error == "missing_scope":
+                needed = response.get("needed")
+                log.error(
+                    "the Slack app lacks the scope %s; reinstall it from the manifest", needed
+                )
+                raise PermanentDeliveryError(f"missing scope {needed}") from None
+            if error in PERMANENT_ERRORS:
+                raise PermanentDeliveryError(error) from None
+            if response.status_code >= 500:
+                raise TransientDeliveryError(f"Slack answered {response.status_code}") from None
+            raise PermanentDeliveryError(error) from None
+        except (TimeoutError, aiohttp.ClientError) as failed:
+            raise TransientDeliveryError(f"could not reach Slack: {failed}") from None

@@ -1,0 +1,984 @@
+"""A fake Slack Web API on loopback, for testing the Slack adapter end to end.
+
+The adapter talks to Slack through slack_sdk's ``AsyncWebClient``; pointing
+that client's ``base_url`` here lets a test exercise the real request
+encoding (JSON bodies for ``chat.*`` and ``views.*``, query strings for the
+rest, ``Authorization: Bearer`` tokens) instead of a mock of the client::
+
+    async with FakeSlack() as slack:
+        slack.add_user("U1", "ada", tz="Europe/Paris")
+        slack.add_channel("C1", "general", ["U1"])
+        client = AsyncWebClient(token=slack.bot_token, base_url=slack.base_url)
+        slack.rate_limit_next("chat.postMessage", retry_after=2)
+        ...
+        assert slack.calls("chat.postMessage")[0]["blocks"] == [...]
+
+Answers have the shapes Slack documents (``ok``, ``error``, cursors in
+``response_metadata.next_cursor``, 429 with ``Retry-After``), so the
+adapter's parsing and error handling are tested against what Slack sends,
+not against what we imagine it sends. Anything the fake does not implement
+answers ``unknown_method`` so that a test relying on it fails loudly.
+
+Time comes from the ``now`` function the fake is given (``time.monotonic``
+by default): a test can drive the optional rate limiter with a manual clock
+instead of sleeping.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import copy
+import hashlib
+import itertools
+import json
+import math
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+from aiohttp.web_request import FileField
+
+Payload = dict[str, Any]
+
+# Fields Slack accepts as JSON text inside form or query parameters; the
+# record decodes them so a test compares Python objects whichever way the
+# client chose to encode the request.
+_JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls")
+
+# All generated timestamps start here so that they look like real ones.
+_EPOCH = 1_700_000_000
+
+# What ``missing_scope`` names as ``needed`` when the test does not say.
+_NEEDED_SCOPES = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "conversations.open": "im:write",
+    "conversations.members": "channels:read",
+    "conversations.list": "channels:read",
+    "conversations.info": "channels:read",
+    "users.info": "users:read",
+    "users.list": "users:read",
+    "usergroups.list": "usergroups:read",
+    "usergroups.users.list": "usergroups:read",
+    "team.info": "team:read",
+}
+
+_DEFAULT_SCOPES = (
+    "chat:write",
+    "channels:read",
+    "groups:read",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    "users.profile:read",
+    "usergroups:read",
+    "team:read",
+    "commands",
+)
+
+ChannelKind = Literal["public", "private", "im", "mpim"]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """One request as the fake received it, whatever it answered.
+
+    ``payload`` merges query parameters, form fields and the JSON body (in
+    that order of precedence, the body last), with JSON-encoded text fields
+    such as ``blocks`` and ``view`` decoded, and without ``token``: the
+    token, from the ``Authorization`` header or the legacy ``token``
+    parameter, is in ``token``. ``at`` is the fake's clock when it arrived.
+    """
+
+    method: str
+    payload: Payload
+    token: str | None
+    at: float
+
+
+class _ApiError(Exception):
+    """A Slack error answer: ``{"ok": false, "error": error, **fields}``."""
+
+    def __init__(self, error: str, **fields: Any) -> None:
+        super().__init__(error)
+        self.error = error
+        self.fields = fields
+
+
+@dataclass(slots=True)
+class _Channel:
+    id: str
+    name: str
+    members: list[str]
+    kind: ChannelKind
+    created: int
+    user: str | None = None  # the other party of an IM
+
+
+@dataclass(slots=True)
+class _Fault:
+    """A scripted misbehaviour for the next ``remaining`` calls of a method."""
+
+    kind: Literal["error", "ratelimited", "server"]
+    remaining: int
+    error: str = ""
+    fields: Payload = field(default_factory=dict)
+    retry_after: int = 1
+    status: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    per_second: float
+    burst: int
+
+
+@dataclass(slots=True)
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class FakeSlack:
+    """An aiohttp server on 127.0.0.1 that answers a subset of the Slack Web API.
+
+    The world (users, channels, user groups) is what the test adds; the bot
+    itself is a user from the start, as it is in a real workspace, so
+    ``users.list`` and ``conversations.members`` include it.
+    """
+
+    def __init__(
+        self,
+        *,
+        require_token: bool = True,
+        now: Callable[[], float] = time.monotonic,
+        team_id: str = "T0001",
+        team_name: str = "Convene Test",
+        bot_user_id: str = "UBOT",
+        bot_id: str = "B0001",
+        app_id: str = "A0001",
+        bot_token: str = "xoxb-test",
+        scopes: Iterable[str] = _DEFAULT_SCOPES,
+    ) -> None:
+        self.require_token = require_token
+        self.team_id = team_id
+        self.team_name = team_name
+        self.bot_user_id = bot_user_id
+        self.bot_id = bot_id
+        self.app_id = app_id
+        self.bot_token = bot_token
+        self.scopes = tuple(scopes)
+        self.requests: list[Recorded] = []
+
+        self._now = now
+        self._runner: web.AppRunner | None = None
+        self._port: int | None = None
+        self._users: dict[str, Payload] = {}
+        self._channels: dict[str, _Channel] = {}
+        self._history: dict[str, list[Payload]] = {}
+        self._usergroups: dict[str, Payload] = {}
+        self._views: dict[str, Payload] = {}
+        self._home_views: dict[str, str] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._limits: dict[str, _Limit] = {}
+        self._buckets: dict[tuple[str, str], _Bucket] = {}
+        self._accepted: Counter[str] = Counter()
+        self._refused: Counter[str] = Counter()
+        self._ts_counter = itertools.count(1)
+        self._view_counter = itertools.count(1)
+        self._handlers: dict[str, Callable[[Payload], Payload]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._chat_post_message,
+            "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.update": self._chat_update,
+            "conversations.open": self._conversations_open,
+            "conversations.members": self._conversations_members,
+            "conversations.list": self._conversations_list,
+            "conversations.info": self._conversations_info,
+            "users.info": self._users_info,
+            "users.list": self._users_list,
+            "views.open": self._views_open,
+            "views.publish": self._views_publish,
+            "usergroups.list": self._usergroups_list,
+            "usergroups.users.list": self._usergroups_users_list,
+            "team.info": self._team_info,
+        }
+        self.add_user(bot_user_id, "convene", real_name="Convene", is_bot=True)
+
+    # -- lifecycle -------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Listen on an ephemeral port so parallel test runs never collide."""
+
+        if self._runner is not None:
+            return
+        app = web.Application()
+        app.router.add_route("*", "/api/{method}", self._serve)
+        # A short shutdown timeout: our handlers never wait, so stop() need not.
+        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        self._runner = runner
+        self._port = int(runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is None:
+            return
+        await self._runner.cleanup()
+        self._runner = None
+        self._port = None
+
+    async def __aenter__(self) -> FakeSlack:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._port is None:
+            raise RuntimeError("the fake Slack has not been started")
+        return self._port
+
+    @property
+    def base_url(self) -> str:
+        """What to pass as ``AsyncWebClient(base_url=...)``."""
+
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    # -- the world -------------------------------------------------------------
+
+    def add_user(
+        self,
+        user_id: str,
+        name: str,
+        *,
+        real_name: str | None = None,
+        display_name: str | None = None,
+        tz: str = "Europe/London",
+        is_bot: bool = False,
+        deleted: bool = False,
+        profile_fields: Mapping[str, str | Mapping[str, Any]] | None = None,
+    ) -> None:
+        """Add (or replace) a workspace member.
+
+        ``profile_fields`` maps custom profile field ids to a value, or to
+        Slack's full ``{"value": ..., "alt": ...}`` form. ``display_name``
+        defaults to ``name``; pass ``""`` to test the fallback to
+        ``real_name`` that real profiles often need.
+        """
+
+        zone = ZoneInfo(tz)  # an unknown zone fails here, not in the adapter
+        local = datetime.now(UTC).astimezone(zone)
+        offset = local.utcoffset()
+        real = name if real_name is None else real_name
+        display = name if display_name is None else display_name
+        fields = {
+            key: ({"value": value, "alt": ""} if isinstance(value, str) else dict(value))
+            for key, value in (profile_fields or {}).items()
+        }
+        profile: Payload = {
+            "real_name": real,
+            "real_name_normalized": real,
+            "display_name": display,
+            "display_name_normalized": display,
+            "fields": fields,
+            "status_text": "",
+            "status_emoji": "",
+            "team": self.team_id,
+        }
+        if is_bot and user_id == self.bot_user_id:
+            profile["bot_id"] = self.bot_id
+            profile["api_app_id"] = self.app_id
+        self._users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name,
+            "deleted": deleted,
+            "real_name": real,
+            "tz": tz,
+            "tz_label": local.tzname() or tz,
+            "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
+            "is_admin": False,
+            "is_owner": False,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "updated": _EPOCH,
+            "profile": profile,
+        }
+
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        members: Iterable[str],
+        *,
+        is_private: bool = False,
+        bot_is_member: bool = True,
+    ) -> None:
+        """Add (or replace) a channel with an empty history.
+
+        The bot joins by default because most tests want to post; pass
+        ``bot_is_member=False`` to get Slack's ``not_in_channel`` (or
+        ``channel_not_found`` for a private channel) on posting.
+        """
+
+        member_list = list(dict.fromkeys(members))
+        if bot_is_member and self.bot_user_id not in member_list:
+            member_list.append(self.bot_user_id)
+        if not bot_is_member and self.bot_user_id in member_list:
+            member_list.remove(self.bot_user_id)
+        self._channels[channel_id] = _Channel(
+            id=channel_id,
+            name=name,
+            members=member_list,
+            kind="private" if is_private else "public",
+            created=_EPOCH - 86_400,
+        )
+        self._history[channel_id] = []
+
+    def add_usergroup(
+        self, usergroup_id: str, handle: str, name: str, users: Iterable[str]
+    ) -> None:
+        """Add (or replace) a user group (a ``@handle`` that mentions several people)."""
+
+        self._usergroups[usergroup_id] = {
+            "id": usergroup_id,
+            "team_id": self.team_id,
+            "is_usergroup": True,
+            "is_subteam": True,
+            "name": name,
+            "description": "",
+            "handle": handle,
+            "is_external": False,
+            "date_create": _EPOCH - 86_400,
+            "date_update": _EPOCH - 86_400,
+            "date_delete": 0,
+            "auto_type": None,
+            "created_by": self.bot_user_id,
+            "updated_by": self.bot_user_id,
+            "deleted_by": None,
+            "prefs": {"channels": [], "groups": []},
+            "users": list(dict.fromkeys(users)),
+        }
+
+    def history(self, channel_id: str) -> list[Payload]:
+        """The messages the bot posted in a channel (as updated), oldest first."""
+
+        return copy.deepcopy(self._history.get(channel_id, []))
+
+    def view(self, view_id: str) -> Payload:
+        """A view opened or published through the fake, as it answered it."""
+
+        return copy.deepcopy(self._views[view_id])
+
+    # -- reading the record ----------------------------------------------------
+
+    def calls(self, method: str) -> list[Payload]:
+        """The payloads of every request for ``method``, in arrival order."""
+
+        return [r.payload for r in self.requests if r.method == method]
+
+    def accepted(self, method: str) -> int:
+        """How many ``method`` calls were answered ``ok: true``."""
+
+        return self._accepted[method]
+
+    def refused(self, method: str) -> int:
+        """How many ``method`` calls were answered 429, by the limiter or a script."""
+
+        return self._refused[method]
+
+    # -- misbehaving -----------------------------------------------------------
+
+    def fail_next(self, method: str, error: str, times: int = 1, **fields: Any) -> None:
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``.
+
+        ``fields`` are added to the answer (``missing_scope`` gets Slack's
+        ``needed`` and ``provided`` unless given). Faults queue per method in
+        the order they were scripted.
+        """
+
+        self._check_method(method)
+        if error == "missing_scope":
+            fields.setdefault("needed", _NEEDED_SCOPES.get(method, "chat:write"))
+            fields.setdefault("provided", ",".join(self.scopes))
+        self._script(method, _Fault("error", _times(times), error=error, fields=fields))
+
+    def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """Answer the next ``times`` calls with HTTP 429, ``Retry-After`` and ``ratelimited``."""
+
+        self._check_method(method)
+        self._script(method, _Fault("ratelimited", _times(times), retry_after=retry_after))
+
+    def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
+        """Answer the next ``times`` calls with an HTML error page, as Slack's edge does."""
+
+        self._check_method(method)
+        self._script(method, _Fault("server", _times(times), status=status))
+
+    def limit(self, method: str, per_second: float, burst: int = 1) -> None:
+        """Enforce a token bucket per (method, channel), answering 429 when it is empty.
+
+        Slack allows about one ``chat.postMessage`` per second per channel
+        with short bursts; a benchmark uses this to see how the adapter paces
+        itself. Calls without a channel share one bucket. Setting a limit
+        again starts its buckets full.
+        """
+
+        self._check_method(method)
+        if per_second <= 0 or burst < 1:
+            raise ValueError("a limit needs per_second > 0 and burst >= 1")
+        self._limits[method] = _Limit(per_second, burst)
+        for key in [key for key in self._buckets if key[0] == method]:
+            del self._buckets[key]
+
+    def _check_method(self, method: str) -> None:
+        # A typo would otherwise script a fault that never fires.
+        if method not in self._handlers:
+            raise ValueError(f"the fake Slack does not implement {method!r}")
+
+    def _script(self, method: str, fault: _Fault) -> None:
+        self._faults.setdefault(method, deque()).append(fault)
+
+    def _next_fault(self, method: str) -> _Fault | None:
+        queue = self._faults.get(method)
+        if not queue:
+            return None
+        fault = queue[0]
+        fault.remaining -= 1
+        if fault.remaining <= 0:
+            queue.popleft()
+        return fault
+
+    def _take_token(self, method: str, payload: Payload) -> int | None:
+        """Take a token from the bucket; return the Retry-After seconds if there was none."""
+
+        rule = self._limits.get(method)
+        if rule is None:
+            return None
+        key = (method, self._bucket_key(payload))
+        now = self._now()
+        bucket = self._buckets.setdefault(key, _Bucket(float(rule.burst), now))
+        elapsed = max(0.0, now - bucket.updated)
+        bucket.tokens = min(float(rule.burst), bucket.tokens + elapsed * rule.per_second)
+        bucket.updated = now
+        if bucket.tokens >= 1.0 - 1e-9:
+            bucket.tokens = max(0.0, bucket.tokens - 1.0)
+            return None
+        # Slack's Retry-After is whole seconds; never tell a client to retry at once.
+        return max(1, math.ceil((1.0 - bucket.tokens) / rule.per_second))
+
+    def _bucket_key(self, payload: Payload) -> str:
+        channel = _text(payload, "channel") or ""
+        if channel[:1] in ("U", "W"):
+            return _im_id(channel)
+        return channel
+
+    # -- serving ---------------------------------------------------------------
+
+    async def _serve(self, request: web.Request) -> web.StreamResponse:
+        method = request.match_info["method"]
+        at = self._now()
+        payload, bad_body = await _read_payload(request)
+        header = request.headers.get("Authorization", "")
+        token: str | None = (
+            header[len("Bearer ") :].strip() if header.startswith("Bearer ") else None
+        )
+        body_token = payload.pop("token", None)
+        if token is None and isinstance(body_token, str):
+            token = body_token
+        self.requests.append(Recorded(method=method, payload=payload, token=token, at=at))
+
+        handler = self._handlers.get(method)
+        if handler is None:
+            return self._error("unknown_method", req_method=method)
+        if self.require_token and token is None:
+            return self._error("not_authed")
+        if self.require_token and token != self.bot_token:
+            return self._error("invalid_auth")
+        if bad_body is not None:
+            return self._error(bad_body)
+
+        fault = self._next_fault(method)
+        if fault is not None:
+            if fault.kind == "ratelimited":
+                return self._rate_limited(method, fault.retry_after)
+            if fault.kind == "server":
+                return web.Response(
+                    status=fault.status,
+                    text=f"<html><body><h1>{fault.status} Server Error</h1></body></html>",
+                    content_type="text/html",
+                )
+            return self._error(fault.error, **fault.fields)
+
+        retry_after = self._take_token(method, payload)
+        if retry_after is not None:
+            return self._rate_limited(method, retry_after)
+
+        try:
+            body = handler(payload)
+        except _ApiError as error:
+            return self._error(error.error, **error.fields)
+        self._accepted[method] += 1
+        return web.json_response({"ok": True, **body}, headers=self._headers())
+
+    def _headers(self) -> dict[str, str]:
+        return {"X-OAuth-Scopes": ",".join(self.scopes)}
+
+    def _error(self, error: str, **fields: Any) -> web.Response:
+        # Slack answers API errors with HTTP 200 and ok: false.
+        return web.json_response({"ok": False, "error": error, **fields}, headers=self._headers())
+
+    def _rate_limited(self, method: str, retry_after: int) -> web.Response:
+        self._refused[method] += 1
+        headers = {**self._headers(), "Retry-After": str(retry_after)}
+        return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
+
+    # -- methods ---------------------------------------------------------------
+
+    def _auth_test(self, payload: Payload) -> Payload:
+        return {
+            "url": f"https://{self._domain()}.slack.com/",
+            "team": self.team_name,
+            "user": self._users[self.bot_user_id]["name"],
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, payload: Payload) -> Payload:
+        channel = self._postable_channel(payload)
+        if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
+            raise _ApiError("no_text")
+        ts = self._next_ts()
+        message: Payload = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "team": self.team_id,
+            "text": _text(payload, "text") or "",
+            "ts": ts,
+        }
+        for key in ("blocks", "attachments", "metadata"):
+            if payload.get(key) is not None:
+                message[key] = copy.deepcopy(payload[key])
+        thread_ts = _text(payload, "thread_ts")
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self._history.setdefault(channel.id, []).append(message)
+        return {"channel": channel.id, "ts": ts, "message": copy.deepcopy(message)}
+
+    def _chat_post_ephemeral(self, payload: Payload) -> Payload:
+        channel = self._postable_channel(payload)
+        user = _required(payload, "user")
+        if channel.kind in ("public", "private") and user not in channel.members:
+            raise _ApiError("user_not_in_channel")
+        if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
+            raise _ApiError("no_text")
+        return {"message_ts": self._next_ts()}
+
+    def _chat_update(self, payload: Payload) -> Payload:
+        channel = self._channels.get(_text(payload, "channel") or "")
+        if channel is None:
+            raise _ApiError("channel_not_found")
+        ts = _required(payload, "ts")
+        message = next((m for m in self._history.get(channel.id, []) if m["ts"] == ts), None)
+        if message is None:
+            raise _ApiError("message_not_found")
+        if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
+            raise _ApiError("no_text")
+        for key in ("text", "blocks", "attachments", "metadata"):
+            if key in payload:
+                message[key] = copy.deepcopy(payload[key])
+        message["edited"] = {"user": self.bot_user_id, "ts": self._next_ts()}
+        return {
+            "channel": channel.id,
+            "ts": ts,
+            "text": message.get("text", ""),
+            "message": copy.deepcopy(message),
+        }
+
+    def _conversations_open(self, payload: Payload) -> Payload:
+        existing = _text(payload, "channel")
+        if existing:
+            if existing not in self._channels:
+                raise _ApiError("channel_not_found")
+            return {"no_op": True, "already_open": True, "channel": {"id": existing}}
+        users = [u.strip() for u in (_text(payload, "users") or "").split(",") if u.strip()]
+        users = [u for u in dict.fromkeys(users) if u != self.bot_user_id]
+        if not users:
+            raise _ApiError("users_list_not_supplied")
+        if len(users) > 8:
+            raise _ApiError("too_many_users")
+        for user in users:
+            known = self._users.get(user)
+            if known is not None and known["deleted"]:
+                raise _ApiError("user_disabled")
+        if len(users) == 1:
+            channel_id = _im_id(users[0])
+            already = channel_id in self._channels
+            self._open_im(users[0])
+        else:
+            channel_id = _mpim_id(users)
+            already = channel_id in self._channels
+            if not already:
+                names = [self._users.get(u, {}).get("name", u.lower()) for u in users]
+                self._channels[channel_id] = _Channel(
+                    id=channel_id,
+                    name=f"mpdm-{'--'.join(names)}-1",
+                    members=[*users, self.bot_user_id],
+                    kind="mpim",
+                    created=_EPOCH,
+                )
+                self._history[channel_id] = []
+        answer: Payload = {"channel": {"id": channel_id}}
+        if already:
+            answer = {"no_op": True, "already_open": True, **answer}
+        return answer
+
+    def _conversations_members(self, payload: Payload) -> Payload:
+        channel = self._visible_channel(payload)
+        return _page(list(channel.members), payload, "members", default_limit=100)
+
+    def _conversations_list(self, payload: Payload) -> Payload:
+        types = {t.strip() for t in (_text(payload, "types") or "public_channel").split(",")}
+        kinds = {
+            kind
+            for kind, type_name in (
+                ("public", "public_channel"),
+                ("private", "private_channel"),
+                ("im", "im"),
+                ("mpim", "mpim"),
+            )
+            if type_name in types
+        }
+        channels = [
+            self._channel_object(c)
+            for c in self._channels.values()
+            if c.kind in kinds and (c.kind == "public" or self.bot_user_id in c.members)
+        ]
+        return _page(channels, payload, "channels", default_limit=100)
+
+    def _conversations_info(self, payload: Payload) -> Payload:
+        return {"channel": self._channel_object(self._visible_channel(payload))}
+
+    def _users_info(self, payload: Payload) -> Payload:
+        user = self._users.get(_text(payload, "user") or "")
+        if user is None:
+            raise _ApiError("user_not_found")
+        return {"user": copy.deepcopy(user)}
+
+    def _users_list(self, payload: Payload) -> Payload:
+        users = [copy.deepcopy(u) for u in self._users.values()]
+        answer = _page(users, payload, "members", default_limit=0)
+        answer["cache_ts"] = _EPOCH
+        return answer
+
+    def _views_open(self, payload: Payload) -> Payload:
+        _required(payload, "trigger_id")
+        view = self._store_view(_view_of(payload))
+        return {"view": copy.deepcopy(view)}
+
+    def _views_publish(self, payload: Payload) -> Payload:
+        user_id = _required(payload, "user_id")
+        requested = _view_of(payload)
+        if requested.get("type") != "home":
+            raise _ApiError(
+                "invalid_arguments",
+                response_metadata={
+                    "messages": ["[ERROR] views.publish only accepts views of type home"]
+                },
+            )
+        view = self._store_view(requested, view_id=self._home_views.get(user_id))
+        self._home_views[user_id] = view["id"]
+        return {"view": copy.deepcopy(view)}
+
+    def _usergroups_list(self, payload: Payload) -> Payload:
+        include_users = _flag(payload, "include_users")
+        groups = []
+        for group in self._usergroups.values():
+            shown = copy.deepcopy(group)
+            shown["user_count"] = len(group["users"])
+            if not include_users:
+                del shown["users"]
+            groups.append(shown)
+        return {"usergroups": groups}
+
+    def _usergroups_users_list(self, payload: Payload) -> Payload:
+        group = self._usergroups.get(_text(payload, "usergroup") or "")
+        if group is None:
+            raise _ApiError("no_such_subteam")
+        return {"users": list(group["users"])}
+
+    def _team_info(self, payload: Payload) -> Payload:
+        return {
+            "team": {
+                "id": self.team_id,
+                "name": self.team_name,
+                "domain": self._domain(),
+                "email_domain": "",
+                "icon": {"image_default": True},
+                "is_verified": False,
+            }
+        }
+
+    # -- method helpers --------------------------------------------------------
+
+    def _domain(self) -> str:
+        return "-".join(self.team_name.lower().split())
+
+    def _next_ts(self) -> str:
+        # 100 µs apart: unique, increasing, and in Slack's "seconds.micros" form.
+        micros = next(self._ts_counter) * 100
+        return f"{_EPOCH + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _open_im(self, user: str) -> _Channel:
+        channel_id = _im_id(user)
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            channel = _Channel(
+                id=channel_id,
+                name=channel_id,
+                members=[user, self.bot_user_id],
+                kind="im",
+                created=_EPOCH,
+                user=user,
+            )
+            self._channels[channel_id] = channel
+            self._history[channel_id] = []
+        return channel
+
+    def _postable_channel(self, payload: Payload) -> _Channel:
+        """The channel a ``chat.*`` call addresses, as Slack resolves it."""
+
+        raw = _text(payload, "channel") or ""
+        if raw[:1] in ("U", "W"):  # posting to a user id goes to the DM with them
+            user = self._users.get(raw)
+            if user is not None and user["deleted"]:
+                raise _ApiError("user_disabled")
+            return self._open_im(raw)
+        if raw.startswith("#"):
+            channel = next((c for c in self._channels.values() if c.name == raw[1:]), None)
+        else:
+            channel = self._channels.get(raw)
+        if channel is None:
+            raise _ApiError("channel_not_found")
+        if self.bot_user_id not in channel.members:
+            # A private channel the bot is not in is invisible to it.
+            raise _ApiError("channel_not_found" if channel.kind == "private" else "not_in_channel")
+        return channel
+
+    def _visible_channel(self, payload: Payload) -> _Channel:
+        channel = self._channels.get(_text(payload, "channel") or "")
+        if channel is None:
+            raise _ApiError("channel_not_found")
+        if channel.kind != "public" and self.bot_user_id not in channel.members:
+            raise _ApiError("channel_not_found")
+        return channel
+
+    def _channel_object(self, channel: _Channel) -> Payload:
+        if channel.kind == "im":
+            return {
+                "id": channel.id,
+                "created": channel.created,
+                "is_im": True,
+                "is_org_shared": False,
+                "user": channel.user,
+                "is_user_deleted": bool(
+                    self._users.get(channel.user or "", {}).get("deleted", False)
+                ),
+                "priority": 0,
+            }
+        topic = {"value": "", "creator": "", "last_set": 0}
+        return {
+            "id": channel.id,
+            "name": channel.name,
+            "name_normalized": channel.name,
+            "created": channel.created,
+            "creator": self.bot_user_id,
+            "is_channel": channel.kind == "public",
+            "is_group": channel.kind == "private",
+            "is_im": False,
+            "is_mpim": channel.kind == "mpim",
+            "is_private": channel.kind != "public",
+            "is_archived": False,
+            "is_general": False,
+            "is_shared": False,
+            "is_org_shared": False,
+            "is_ext_shared": False,
+            "is_member": self.bot_user_id in channel.members,
+            "context_team_id": self.team_id,
+            "num_members": len(channel.members),
+            "topic": dict(topic),
+            "purpose": dict(topic),
+        }
+
+    def _store_view(self, requested: Payload, view_id: str | None = None) -> Payload:
+        number = next(self._view_counter)  # also makes the hash change on every update
+        if view_id is None:
+            view_id = f"V{number:08d}"
+        view: Payload = {
+            "id": view_id,
+            "team_id": self.team_id,
+            "type": requested.get("type", "modal"),
+            "blocks": [],
+            "private_metadata": "",
+            "callback_id": "",
+            "external_id": "",
+            "state": {"values": {}},
+            "hash": f"{_EPOCH + number}.{hashlib.sha1(view_id.encode()).hexdigest()[:8]}",
+            "clear_on_close": False,
+            "notify_on_close": False,
+            "root_view_id": view_id,
+            "previous_view_id": None,
+            "app_id": self.app_id,
+            "app_installed_team_id": self.team_id,
+            "bot_id": self.bot_id,
+        }
+        view.update(copy.deepcopy(requested))
+        view["id"] = view_id
+        self._views[view_id] = view
+        return view
+
+
+# -- request decoding and small helpers ----------------------------------------
+
+
+async def _read_payload(request: web.Request) -> tuple[Payload, str | None]:
+    """Merge query, form and JSON body; return the payload and a body error, if any."""
+
+    payload: Payload = dict(request.query)
+    error: str | None = None
+    if request.body_exists:
+        if request.content_type == "application/json":
+            try:
+                body = await request.json()
+            except ValueError:
+                body = None
+            if isinstance(body, dict):
+                payload.update(body)
+            else:
+                error = "invalid_json"
+        else:
+            form = await request.post()
+            for key, value in form.items():
+                payload[key] = _form_value(value)
+    for key in _JSON_FIELDS:
+        text = payload.get(key)
+        if isinstance(text, str):
+            # Undecodable text is kept as sent: Slack would reject it, the test may want to see it.
+            with contextlib.suppress(ValueError):
+                payload[key] = json.loads(text)
+    return payload, error
+
+
+def _form_value(value: str | bytes | bytearray | FileField) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes | bytearray):
+        return value.decode("utf-8", errors="replace")
+    return {"filename": value.filename, "content_type": value.content_type}
+
+
+def _text(payload: Payload, key: str) -> str | None:
+    value = payload.get(key)
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+def _flag(payload: Payload, key: str) -> bool:
+    # slack_sdk sends booleans in query strings as "1"/"0", in JSON as true/false.
+    return payload.get(key) in (True, 1, "1", "true")
+
+
+def _required(payload: Payload, key: str) -> str:
+    value = _text(payload, key)
+    if not value:
+        raise _ApiError(
+            "invalid_arguments",
+            response_metadata={"messages": [f"[ERROR] missing required field: {key}"]},
+        )
+    return value
+
+
+def _view_of(payload: Payload) -> Payload:
+    view = payload.get("view")
+    if not isinstance(view, dict):
+        raise _ApiError(
+            "invalid_arguments",
+            response_metadata={"messages": ["[ERROR] missing required field: view"]},
+        )
+    return view
+
+
+def _times(times: int) -> int:
+    if times < 1:
+        raise ValueError("times must be at least 1")
+    return times
+
+
+def _im_id(user_id: str) -> str:
+    return f"D{user_id}"
+
+
+def _mpim_id(users: Iterable[str]) -> str:
+    # Derived from the set of people so the same group always gets the same id.
+    digest = hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()
+    return f"G{digest[:10].upper()}"
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> int:
+    try:
+        kind, _, number = base64.b64decode(cursor, validate=True).decode().partition(":")
+        offset = int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise _ApiError("invalid_cursor") from None
+    if kind != "offset" or offset < 0:
+        raise _ApiError("invalid_cursor")
+    return offset
+
+
+def _page(items: list[Any], payload: Payload, key: str, *, default_limit: int) -> Payload:
+    """One page of ``items`` the way Slack's cursor pagination hands it out.
+
+    ``default_limit`` 0 means everything at once (``users.list`` without a
+    limit); Slack caps a page at 1000.
+    """
+
+    try:
+        limit = int(payload.get("limit") or 0)
+    except (TypeError, ValueError):
+        limit = 0
+    if limit <= 0:
+        limit = default_limit or max(1, len(items))
+    limit = min(limit, 1000)
+    cursor = _text(payload, "cursor")
+    start = _decode_cursor(cursor) if cursor else 0
+    page = items[start : start + limit]
+    end = start + len(page)
+    next_cursor = _encode_cursor(end) if end < len(items) else ""
+    return {key: page, "response_metadata": {"next_cursor": next_cursor}}

@@ -1,0 +1,267 @@
+"""Convene on the Slack adapter in HTTP mode, against the fake Slack on loopback.
+
+Requests go in as Slack sends them, signed with the signing secret, to the
+adapter's real endpoint; what Convene sends out is read from the fake's
+record of Web API calls::
+
+    async with slack_convene(sqlite_url) as rig:
+        answer = await rig.command("U1", "/convene", "silo add Radiotherapy")
+        assert answer.status == 200
+        assert "Added the silo" in rig.fake.calls("chat.postEphemeral")[-1]["text"]
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+
+from adapters.slack import SlackAdapter
+from bot.app import ConveneApp
+from bot.clock import ManualClock
+from bot.config import ConveneSection, Secret, Settings, SlackSection
+from bot.wiring import build_registry
+from tests.support.fake_slack import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+DEFAULT_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+_triggers = itertools.count(1)
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    status: int
+    body: str
+
+
+def signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SlackRig:
+    app: ConveneApp
+    adapter: SlackAdapter
+    fake: FakeSlack
+    clock: ManualClock
+    http: aiohttp.ClientSession
+
+    async def post(
+        self,
+        body: str,
+        content_type: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        secret: str = SIGNING_SECRET,
+        timestamp: str | None = None,
+    ) -> Answer:
+        """One signed request to the adapter's endpoint, then Convene's work after the ack."""
+
+        stamp = timestamp or str(int(time.time()))
+        sent = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(body, stamp, secret),
+            **(headers or {}),
+        }
+        async with self.http.post(self.adapter.url, data=body.encode(), headers=sent) as response:
+            answer = Answer(response.status, await response.text())
+        await self.settle()
+        return answer
+
+    async def settle(self) -> None:
+        await self.adapter.wait_idle()
+        await self.app.settle()
+
+    async def command(
+        self,
+        user: str,
+        command: str,
+        text: str,
+        *,
+        channel: str = "C1",
+        secret: str = SIGNING_SECRET,
+        timestamp: str | None = None,
+    ) -> Answer:
+        form = {
+            "token": "legacy",
+            "team_id": self.fake.team_id,
+            "team_domain": "convene",
+            "channel_id": channel,
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": self.fake.app_id,
+            "response_url": "http://127.0.0.1:9/response",
+            "trigger_id": f"trigger.{next(_triggers)}",
+        }
+        return await self.post(
+            urlencode(form),
+            "application/x-www-form-urlencoded",
+            secret=secret,
+            timestamp=timestamp,
+        )
+
+    async def interact(self, payload: dict[str, Any]) -> Answer:
+        return await self.post(
+            urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
+        )
+
+    async def click(self, user: str, message: dict[str, Any], label: str) -> Answer:
+        """Press the button labelled ``label`` on a message the fake recorded."""
+
+        for block in message.get("blocks") or []:
+            for element in block.get("elements") or []:
+                if element.get("type") == "button" and element["text"]["text"] == label:
+                    channel = str(message.get("channel", "C1"))
+                    return await self.interact(
+                        {
+                            "type": "block_actions",
+                            "team": {"id": self.fake.team_id, "domain": "convene"},
+                            "user": {"id": user, "username": user.lower(), "team_id": "T0001"},
+                            "api_app_id": self.fake.app_id,
+                            "trigger_id": f"trigger.{next(_triggers)}",
+                            "container": {
+                                "type": "message",
+                                "message_ts": message.get("ts"),
+                                "channel_id": channel,
+                            },
+                            "channel": {"id": channel},
+                            "message": {
+                                "ts": message.get("ts"),
+                                "thread_ts": message.get("thread_ts"),
+                            },
+                            "actions": [
+                                {
+                                    "type": "button",
+                                    "action_id": element["action_id"],
+                                    "block_id": "b",
+                                    "value": element.get("value", ""),
+                                    "action_ts": str(time.time()),
+                                }
+                            ],
+                        }
+                    )
+        raise LookupError(f"no button labelled {label!r} on that message")
+
+    async def submit(self, user: str, view: dict[str, Any], values: dict[str, str]) -> Answer:
+        """Submit a modal the fake recorded (``views.open``), with values by field name."""
+
+        state: dict[str, Any] = {}
+        for block in view.get("blocks") or []:
+            if block.get("type") != "input":
+                continue
+            name = block["block_id"]
+            element = block["element"]
+            if element["type"] == "static_select":
+                state[name] = {
+                    "value": {
+                        "type": "static_select",
+                        "selected_option": {"value": values.get(name, "")},
+                    }
+                }
+            else:
+                state[name] = {"value": {"type": "plain_text_input", "value": values.get(name)}}
+        return await self.interact(
+            {
+                "type": "view_submission",
+                "team": {"id": self.fake.team_id, "domain": "convene"},
+                "user": {"id": user, "username": user.lower(), "team_id": self.fake.team_id},
+                "api_app_id": self.fake.app_id,
+                "trigger_id": f"trigger.{next(_triggers)}",
+                "view": {
+                    **view,
+                    "id": f"V{next(_triggers)}",
+                    "hash": "h",
+                    "state": {"values": state},
+                },
+            }
+        )
+
+    async def event(
+        self, event: dict[str, Any], *, event_id: str, retry: int | None = None
+    ) -> Answer:
+        body = {
+            "token": "legacy",
+            "team_id": self.fake.team_id,
+            "api_app_id": self.fake.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(time.time()),
+        }
+        headers = {}
+        if retry is not None:
+            headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
+        return await self.post(json.dumps(body), "application/json", headers=headers)
+
+    def posted(self, text: str) -> list[dict[str, Any]]:
+        """Messages posted (not ephemeral) whose text holds ``text``, as recorded."""
+
+        return [m for m in self.fake.calls("chat.postMessage") if text in str(m.get("text", ""))]
+
+    def told(self, user: str) -> list[str]:
+        """What was said to one member only: ephemeral replies and DMs."""
+
+        said = [
+            str(m.get("text", ""))
+            for m in self.fake.calls("chat.postEphemeral")
+            if m.get("user") == user
+        ]
+        said += [
+            str(m.get("text", ""))
+            for m in self.fake.calls("chat.postMessage")
+            if m.get("channel") in (user, f"D{user}")
+        ]
+        return said
+
+
+@asynccontextmanager
+async def slack_convene(
+    database_url: str, *, start: datetime = DEFAULT_START, conveners: tuple[str, ...] = ("U1",)
+) -> AsyncIterator[SlackRig]:
+    """Convene in HTTP mode with the fake's world: alice (U1, London, a convener), bob
+    (U2, New York) and kenji (U3, Tokyo), all in #general (C1)."""
+
+    async with FakeSlack() as fake:
+        fake.add_user("U1", "alice", tz="Europe/London")
+        fake.add_user("U2", "bob", tz="America/New_York")
+        fake.add_user("U3", "kenji", tz="Asia/Tokyo")
+        fake.add_channel("C1", "general", ["U1", "U2", "U3"])
+        settings = Settings(
+            convene=ConveneSection(
+                database_url=database_url,
+                conveners=list(conveners),
+                instance_id="test",
+                adapters=["slack"],
+            ),
+            slack=SlackSection(
+                bot_token=Secret(fake.bot_token),
+                signing_secret=Secret(SIGNING_SECRET),
+                mode="http",
+                api_base_url=fake.base_url,
+                http_host="127.0.0.1",
+            ),
+        )
+        adapter = SlackAdapter(settings.slack, http_port=0)
+        clock = ManualClock(start)
+        app = ConveneApp(settings, [adapter], build_registry(), clock)
+        await app.start(background=False)
+        try:
+            async with aiohttp.ClientSession() as http:
+                yield SlackRig(app, adapter, fake, clock, http)
+        finally:
+            await app.stop()

@@ -1,0 +1,157 @@
+"""Convene in Slack (HTTP mode), against a fake Slack on loopback.
+
+Requests arrive signed at the adapter's real endpoint; what Convene says is
+read from the Block Kit payloads the fake Slack Web API recorded.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from sqlalchemy import func
+from sqlmodel import select
+
+from storage.models import ProcessedEvent, Silo
+from tests.support.slack_rig import slack_convene
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    # slack_sdk takes a proxy from HTTP(S)_PROXY and ignores NO_PROXY.
+    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+async def test_a_convener_adds_a_silo_with_a_slash_command_and_alone_sees_the_answer(
+    database_url: str,
+) -> None:
+    async with slack_convene(database_url) as rig:
+        answer = await rig.command("U1", "/convene", 'silo add "Public Health" --kind organisation')
+
+        assert answer.status == 200
+        ephemeral = rig.fake.calls("chat.postEphemeral")
+        assert len(ephemeral) == 1
+        assert ephemeral[0]["user"] == "U1" and ephemeral[0]["channel"] == "C1"
+        assert "Added the silo Public Health (organisation)" in ephemeral[0]["text"]
+        section = ephemeral[0]["blocks"][0]
+        assert section["type"] == "section" and section["text"]["type"] == "mrkdwn"
+        async with rig.app.sessions() as session:
+            silos = (await session.exec(select(Silo))).all()
+        assert [s.name for s in silos] == ["Public Health"]
+
+
+async def test_a_forged_signature_is_refused_with_401_and_nothing_is_stored_or_logged(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    async with slack_convene(database_url) as rig:
+        forged = await rig.command("U1", "/convene", "silo add SECRET-SILO", secret="wrong")
+        stale = await rig.command("U1", "/convene", "silo add SECRET-SILO", timestamp="1000000000")
+
+        assert (forged.status, stale.status) == (401, 401)
+        assert rig.fake.calls("chat.postEphemeral") == []
+        async with rig.app.sessions() as session:
+            assert (await session.exec(select(func.count()).select_from(Silo))).one() == 0
+            processed = (await session.exec(select(func.count()).select_from(ProcessedEvent))).one()
+            assert processed == 0
+    assert "SECRET-SILO" not in caplog.text
+
+
+async def test_an_event_delivered_four_times_by_slacks_retries_acts_once(database_url: str) -> None:
+    async with slack_convene(database_url) as rig:
+        message = {
+            "type": "message",
+            "channel": "DU2",
+            "channel_type": "im",
+            "user": "U2",
+            "text": "hello",
+            "ts": "1700000000.000200",
+        }
+        answers = [await rig.event(message, event_id="Ev0001")]
+        for retry in (1, 2, 3):
+            answers.append(await rig.event(message, event_id="Ev0001", retry=retry))
+
+        assert [a.status for a in answers] == [200, 200, 200, 200]
+        assert len(rig.told("U2")) == 1
+        async with rig.app.sessions() as session:
+            ids = (await session.exec(select(ProcessedEvent.event_id))).all()
+        assert ids.count("event:Ev0001") == 1
+
+
+async def test_the_bot_ignores_its_own_messages_and_other_bots(database_url: str) -> None:
+    async with slack_convene(database_url) as rig:
+        own = {
+            "type": "message",
+            "channel": "DU2",
+            "channel_type": "im",
+            "user": "UBOT",
+            "text": "hi",
+            "ts": "1.1",
+        }
+        other_bot = {
+            "type": "message",
+            "channel": "DU2",
+            "channel_type": "im",
+            "bot_id": "B9",
+            "subtype": "bot_message",
+            "text": "hi",
+            "ts": "1.2",
+        }
+        await rig.event(own, event_id="Ev1")
+        await rig.event(other_bot, event_id="Ev2")
+
+        assert rig.fake.calls("chat.postMessage") == []
+
+
+async def test_a_retro_runs_in_a_slack_thread_with_a_modal_for_items(database_url: str) -> None:
+    async with slack_convene(database_url) as rig:
+        await rig.command("U1", "/convene", 'retro open "Quarter 4" --format start-stop-continue')
+        root = rig.posted("*Retro: Quarter 4*")
+        assert len(root) == 1 and root[0]["channel"] == "C1"
+        buttons = root[0]["blocks"][-1]
+        assert buttons["type"] == "actions"
+        assert [e["text"]["text"] for e in buttons["elements"]] == ["Add item"]
+        root_ts = rig.fake.history("C1")[0]["ts"]
+
+        await rig.click("U2", {**root[0], "ts": root_ts}, "Add item")
+        opened = rig.fake.calls("views.open")
+        assert len(opened) == 1
+        view = opened[0]["view"]
+        assert view["type"] == "modal" and view["callback_id"] == "retro.add"
+        assert [b["block_id"] for b in view["blocks"]] == ["category", "text"]
+        options = [o["value"] for o in view["blocks"][0]["element"]["options"]]
+        assert options == ["Start", "Stop", "Continue"]
+
+        await rig.submit("U2", view, {"category": "Stop", "text": "Long <!channel> email chains"})
+        items = rig.posted("*Stop*")
+        assert len(items) == 1
+        assert items[0]["thread_ts"] == root_ts
+        # The member's own text cannot ping the channel: Slack's & < > are escaped.
+        assert "Long &lt;!channel&gt; email chains" in items[0]["text"]
+        assert "<!channel>" not in items[0]["text"]
+
+        # A reply in the thread, as Slack sends it, adds an item too.
+        await rig.event(
+            {
+                "type": "message",
+                "channel": "C1",
+                "channel_type": "channel",
+                "user": "U3",
+                "text": "start: weekly cross-team huddles",
+                "ts": "1800000000.000001",
+                "thread_ts": root_ts,
+            },
+            event_id="Ev-thread-1",
+        )
+        assert len(rig.posted("*Start*: weekly cross-team huddles")) == 1
+
+
+async def test_a_command_in_a_channel_the_bot_is_not_in_is_answered_in_a_dm(
+    database_url: str,
+) -> None:
+    async with slack_convene(database_url) as rig:
+        rig.fake.fail_next("chat.postEphemeral", "not_in_channel")
+        await rig.command("U1", "/convene", "silo add Radiography", channel="C9")
+
+        assert any("Added the silo Radiography" in said for said in rig.told("U1"))
