@@ -35,6 +35,11 @@ class Capabilities:
     """False where the platform has no membership of channels (the shell: everyone
     in its workspace is in every channel), so "everyone in the channel" means
     every member Convene knows in the workspace."""
+    silo_sources: frozenset[str] = frozenset()
+    """Where the platform keeps groups of people a convener may import as silos:
+    "usergroups" and "field" (a profile field) on Slack, "roles" on Discord."""
+    home_tab: bool = False
+    """True where members have a home view of their own (Slack's App Home)."""
     rate_per_second: float | None = None
     burst: int = 1
 
@@ -118,4 +123,10 @@ class Adapter(Protocol):
 
     async def open_form(self, event: Event, form: Form) -> None:
         """Show a form to the member who caused ``event`` (a modal, or field by field)."""
+        ...
+
+    async def silo_groups(
+        self, workspace_id: str, source: str, detail: str | None
+    ) -> dict[str, list[ChannelMember]]:
+        """The people of each group from one of ``capabilities.silo_sources``, by group name."""
         ...

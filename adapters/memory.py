@@ -75,6 +75,8 @@ class MemoryAdapter:
     channel_members: dict[str, list[ChannelMember]] = field(default_factory=dict)
     failures: deque[Exception] = field(default_factory=deque)
     channels: set[str] = field(default_factory=lambda: {"general", "random"})
+    groups: dict[str, dict[str, list[ChannelMember]]] = field(default_factory=dict)
+    """What ``silo_groups`` answers, by source ("usergroups", "roles", ...)."""
     clock: Clock | None = None
     _dispatch: Dispatch | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
@@ -128,6 +130,11 @@ class MemoryAdapter:
 
     async def open_form(self, event: Event, form: Form) -> None:
         self.forms_opened.append((event, form))
+
+    async def silo_groups(
+        self, workspace_id: str, source: str, detail: str | None
+    ) -> dict[str, list[ChannelMember]]:
+        return dict(self.groups.get(source if detail is None else f"{source}:{detail}", {}))
 
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         name = reference.removeprefix("#")

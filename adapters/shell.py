@@ -181,6 +181,11 @@ class ShellAdapter:
 
         return [ChannelMember(name, name) for name in self._people]
 
+    async def silo_groups(
+        self, workspace_id: str, source: str, detail: str | None
+    ) -> dict[str, list[ChannelMember]]:
+        return {}  # the shell has no groups of its own: silos are added by hand
+
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         """Channels exist once someone has spoken in them (and #general always)."""
 
@@ -214,6 +219,8 @@ class ShellAdapter:
         target = message.target
         if target.kind == "dm":
             return f"{target.member_ids[0]} (DM)"
+        if target.kind == "home":
+            return f"{target.member_ids[0]} (home)"
         if target.kind == "group":
             return "group " + "+".join(target.member_ids)
         base = f"#{target.channel_id}"
@@ -226,8 +233,8 @@ class ShellAdapter:
     @staticmethod
     def _channel_id(message: OutgoingMessage) -> str:
         target = message.target
-        if target.kind == "dm":
-            return f"dm:{target.member_ids[0]}"
+        if target.kind in ("dm", "home"):
+            return f"{target.kind}:{target.member_ids[0]}"
         if target.kind == "group":
             return "group:" + "+".join(target.member_ids)
         return target.channel_id or ""

@@ -28,6 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.base import (
     Capabilities,
     ChannelMember,
+    DeliveryError,
     Dispatch,
     MessageRef,
     PermanentDeliveryError,
@@ -36,6 +37,7 @@ from adapters.base import (
 )
 from adapters.slack_render import blocks_for, fallback_text, modal_for
 from bot.config import SlackSection
+from bot.errors import UserError
 from bot.events import ButtonClicked, Event, SlashCommand
 from bot.messages import Form, OutgoingMessage
 
@@ -47,6 +49,8 @@ CAPABILITIES = Capabilities(
     modals=True,
     threads=True,
     channel_membership=True,
+    home_tab=True,
+    silo_sources=frozenset({"usergroups"}),
     # chat.postMessage: about one a second per channel with short bursts, and
     # "several hundred" a minute per workspace; Retry-After rules beyond that.
     rate_per_second=4.0,
@@ -72,6 +76,8 @@ PERMANENT_ERRORS = frozenset(
 AUTH_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
+NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "user_not_in_channel"})
+"""Where an ephemeral reply cannot go, a DM to the member can."""
 _CHANNEL_LINK = re.compile(r"^<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>$")
 
 
@@ -101,11 +107,18 @@ class SlackAdapter:
         return CAPABILITIES
 
     @property
+    def api_base_url(self) -> str:
+        return self._settings.api_base_url
+
+    @property
     def url(self) -> str:
         """Where HTTP mode listens (once started)."""
 
-        assert self._server is not None, "the HTTP server has not been started"
-        return str(self._server.url)
+        from adapters.slack_http import SlackHttpServer
+
+        if not isinstance(self._server, SlackHttpServer):
+            raise RuntimeError("only HTTP mode has an endpoint, once started")
+        return self._server.url
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -122,6 +135,13 @@ class SlackAdapter:
             ) from None
         self.bot_user_id = identity.get("user_id")
         self.team_id = identity.get("team_id")
+        if self._settings.mode == "socket":
+            from adapters.slack_socket import SlackSocketConnection
+
+            self._server = SlackSocketConnection(self, app_token=self._settings.app_token.reveal())
+            await self._server.start()
+            log.info("Slack adapter connected over Socket Mode for team %s", self.team_id)
+            return
         self._server = SlackHttpServer(self, host=self._settings.http_host, port=self._http_port)
         await self._server.start()
         log.info("Slack adapter listening on %s for team %s", self._server.url, self.team_id)
@@ -163,10 +183,12 @@ class SlackAdapter:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
     async def _with_name(self, event: Event) -> Event:
-        if event.actor_name and event.actor_name != event.actor_id:
-            return event
+        """The event with the actor's display name and time zone, as Slack knows them."""
+
         person = await self._member(event.actor_id)
-        return dataclasses.replace(event, actor_name=person.display_name)
+        return dataclasses.replace(
+            event, actor_name=person.display_name, actor_timezone=person.timezone
+        )
 
     # -- people and channels --------------------------------------------------------------
 
@@ -223,11 +245,30 @@ class SlackAdapter:
                 cursor=cursor,
             )
             for channel in page.get("channels") or []:
-                self._channels[str(channel.get("name", "")).lower()] = str(channel["id"])
+                if channel.get("is_member", True):  # a channel the bot is not in is no use
+                    self._channels[str(channel.get("name", "")).lower()] = str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor or name in self._channels:
                 break
         return self._channels.get(name)
+
+    async def silo_groups(
+        self, workspace_id: str, source: str, detail: str | None
+    ) -> dict[str, list[ChannelMember]]:
+        """Slack's user groups (@radiology), each with its people."""
+
+        if source != "usergroups":
+            return {}
+        listed = await self._call(self.client.usergroups_list, include_users=True)
+        groups: dict[str, list[ChannelMember]] = {}
+        for group in listed.get("usergroups") or []:
+            if group.get("date_delete"):
+                continue
+            people = [await self._member(str(user)) for user in group.get("users") or []]
+            groups[str(group.get("name") or group.get("handle"))] = [
+                p for p in people if not p.is_bot
+            ]
+        return groups
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         opened = await self._call(self.client.conversations_open, users=member_id)
@@ -244,6 +285,8 @@ class SlackAdapter:
     ) -> MessageRef:
         target = message.target
         text, blocks = fallback_text(message), blocks_for(message)
+        if target.kind == "home":
+            return await self._publish_home(target.member_ids[0], message)
         if target.kind == "dm":
             channel = target.member_ids[0]
         elif target.kind == "group":
@@ -263,7 +306,9 @@ class SlackAdapter:
                     thread_ts=thread_ts,
                 )
                 return {"message_id": str(sent.get("message_ts")), "channel_id": channel}
-            except PermanentDeliveryError:
+            except PermanentDeliveryError as refused:
+                if str(refused) not in NOT_THERE:
+                    raise
                 # Not in that channel (a command typed where the bot is not): say it in a DM.
                 channel, thread_ts = message.visible_to, None
         sent = await self._call(
@@ -283,9 +328,18 @@ class SlackAdapter:
             ref["thread_id"] = thread_ts
         return ref
 
+    async def _publish_home(self, user_id: str, message: OutgoingMessage) -> MessageRef:
+        """A member's App Home, replaced as a whole (views.publish keeps no history)."""
+
+        view = {"type": "home", "blocks": blocks_for(message)}
+        await self._call(self.client.views_publish, user_id=user_id, view=view)
+        return {"message_id": f"home:{user_id}", "channel_id": f"home:{user_id}"}
+
     async def edit(
         self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
     ) -> MessageRef:
+        if message.target.kind == "home":
+            return await self._publish_home(message.target.member_ids[0], message)
         await self._call(
             self.client.chat_update,
             channel=ref["channel_id"],
@@ -302,9 +356,16 @@ class SlackAdapter:
             log.warning("cannot open the form %s: the event carries no trigger_id", form.form_id)
             return
         origin = {"channel_id": event.place.channel_id, "thread_id": event.place.thread_id}
-        await self._call(
-            self.client.views_open, trigger_id=trigger_id, view=modal_for(form, origin=origin)
-        )
+        try:
+            await self._call(
+                self.client.views_open, trigger_id=trigger_id, view=modal_for(form, origin=origin)
+            )
+        except DeliveryError as refused:
+            log.warning("Slack would not open the form %s: %s", form.form_id, refused)
+            raise UserError(
+                "Slack would not open the form just now (it allows 3 seconds after a click); "
+                "please press the button again."
+            ) from None
 
     async def _call(self, method: Any, **kwargs: Any) -> Any:
         """One Web API call, its failures translated for the outbox."""

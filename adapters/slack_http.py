@@ -19,6 +19,7 @@ from slack_bolt.app.async_app import AsyncApp
 from adapters.slack_inbound import (
     action_event,
     command_event,
+    home_opened_event,
     member_joined_event,
     message_event,
     view_event,
@@ -76,6 +77,13 @@ def build_bolt_app(adapter: SlackAdapter) -> AsyncApp:
     async def on_member_joined(ack: Any, body: dict[str, Any]) -> None:
         await ack()
         event = member_joined_event(body)
+        if event is not None:
+            adapter.after_ack(event)
+
+    @app.event("app_home_opened")
+    async def on_home_opened(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        event = home_opened_event(body)
         if event is not None:
             adapter.after_ack(event)
 

@@ -18,6 +18,7 @@ from bot.events import (
     ButtonClicked,
     Event,
     FormSubmitted,
+    HomeOpened,
     MemberJoined,
     MessagePosted,
     Place,
@@ -168,6 +169,24 @@ def member_joined_event(body: dict[str, Any]) -> MemberJoined | None:
         actor_id=str(user),
         actor_name=str(user),
         place=Place(PlaceKind.CHANNEL, channel),
+        event_id=f"event:{body.get('event_id', '')}",
+        raw=body,
+    )
+
+
+def home_opened_event(body: dict[str, Any]) -> HomeOpened | None:
+    """The member opened the App Home's "Home" tab (not its "Messages" tab)."""
+
+    event = body.get("event") or {}
+    user = event.get("user")
+    if not user or event.get("tab", "home") != "home":
+        return None
+    return HomeOpened(
+        platform=PLATFORM,
+        workspace_id=str(body.get("team_id") or ""),
+        actor_id=str(user),
+        actor_name=str(user),
+        place=Place(PlaceKind.DM, str(event.get("channel") or f"D{user}")),
         event_id=f"event:{body.get('event_id', '')}",
         raw=body,
     )

@@ -19,6 +19,7 @@ from storage.models import Member, Schedule, Workspace
 FormOpener = Callable[[Event, Form], Awaitable[None]]
 ChannelFinder = Callable[[str, str], Awaitable[str | None]]
 ChannelLister = Callable[[str, str], Awaitable[list[ChannelMember]]]
+SiloGrouper = Callable[[str, str, str | None], Awaitable[dict[str, list[ChannelMember]]]]
 
 
 @dataclass
@@ -40,6 +41,7 @@ class Context:
     open_form_on_platform: FormOpener
     find_channel_on_platform: ChannelFinder
     list_channel_on_platform: ChannelLister
+    silo_groups_on_platform: SiloGrouper | None = None
     _replies: int = field(default=0)
 
     @property
@@ -96,6 +98,16 @@ class Context:
         """Who is in a channel, as the platform says (a read, nothing sent)."""
 
         return await self.list_channel_on_platform(self.event.workspace_id, channel_id)
+
+    async def silo_groups(self, source: str, detail: str | None) -> dict[str, list[ChannelMember]]:
+        """The platform's own groups of people (user groups, a profile field, roles), by name.
+
+        Only for a source in ``capabilities.silo_sources``; a read, nothing sent.
+        """
+
+        if self.silo_groups_on_platform is None:
+            return {}
+        return await self.silo_groups_on_platform(self.event.workspace_id, source, detail)
 
 
 @dataclass

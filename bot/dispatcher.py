@@ -15,6 +15,7 @@ import logging
 import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
@@ -145,7 +146,8 @@ class Dispatcher:
                     return route.handler
             if event.place.kind is PlaceKind.DM:
                 return _introduce_in_dm
-        return None
+            return None
+        return self._registry.events.get(type(event))
 
     async def _run_command(self, context: Context) -> None:
         event = context.event
@@ -181,7 +183,12 @@ class Dispatcher:
         workspace = await self._workspace(session, event)
         assert workspace.id is not None
         actor, created = await members_repo.get_or_create(
-            session, workspace.id, event.actor_id, event.actor_name or event.actor_id, now
+            session,
+            workspace.id,
+            event.actor_id,
+            event.actor_name or event.actor_id,
+            now,
+            _known_zone(event.actor_timezone),
         )
         # Named in the config: a convener from first sight, or whenever the
         # workspace has none (so nobody can lock the conveners out).
@@ -229,6 +236,7 @@ class Dispatcher:
             open_form_on_platform=self._open_form,
             find_channel_on_platform=adapter.find_channel,
             list_channel_on_platform=adapter.list_channel_members,
+            silo_groups_on_platform=adapter.silo_groups,
         )
 
     async def _open_form(self, event: Event, form: Form) -> None:
@@ -287,3 +295,15 @@ async def _introduce_in_dm(context: Context) -> None:
     await context.reply(
         "Hello! I'm Convene. Type /convene help to see what I can do for you.", private=False
     )
+
+
+def _known_zone(name: str | None) -> str | None:
+    """A time zone the platform gave, if this machine knows it (else none rather than a bad one)."""
+
+    if not name:
+        return None
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+    return name

@@ -45,6 +45,8 @@ class Event:
     place: Place
     event_id: str
     raw: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    actor_timezone: str | None = None
+    """The actor's time zone where the platform tells it (Slack does; Discord does not)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -80,6 +82,11 @@ class FormSubmitted(Event):
 class ReactionAdded(Event):
     emoji: str
     message_ref: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HomeOpened(Event):
+    """A member opened the bot's home (Slack's App Home tab): a moment to show their summary."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

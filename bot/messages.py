@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-TargetKind = Literal["dm", "channel", "thread", "group"]
+TargetKind = Literal["dm", "channel", "thread", "group", "home"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +19,8 @@ class Target:
       whose delivered reference becomes the thread's root.
     - ``group``: several members together (a group DM, a private thread or one
       DM each, by the adapter's capabilities).
+    - ``home``: ``member_ids`` holds one member whose home view (Slack's App Home)
+      this message replaces as a whole.
     """
 
     kind: TargetKind
@@ -44,6 +46,10 @@ class Target:
         return Target(kind="thread", channel_id=channel_id, thread_id=thread_id, root_key=root_key)
 
     @staticmethod
+    def home(member_id: str) -> Target:
+        return Target(kind="home", member_ids=(member_id,))
+
+    @staticmethod
     def group(member_ids: tuple[str, ...]) -> Target:
         if len(member_ids) < 2:
             raise ValueError("a group needs at least two members")
@@ -56,8 +62,8 @@ class Target:
         before the replies under it.
         """
 
-        if self.kind == "dm":
-            return f"dm:{self.member_ids[0]}"
+        if self.kind in ("dm", "home"):
+            return f"{self.kind}:{self.member_ids[0]}"
         if self.kind == "group":
             return "group:" + ",".join(self.member_ids)
         return f"channel:{self.channel_id}"

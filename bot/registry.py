@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from bot.commands import CommandSpec, CommandTable
 from bot.context import Context, JobContext
-from bot.events import MessagePosted
+from bot.events import Event, MessagePosted
 
 Handler = Callable[[Context], Awaitable[None]]
 JobHandler = Callable[[JobContext], Awaitable[None]]
@@ -29,6 +29,7 @@ class Registry:
     forms: dict[str, Handler] = field(default_factory=dict)
     messages: list[MessageRoute] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
+    events: dict[type[Event], Handler] = field(default_factory=dict)
 
     def command(self, spec: CommandSpec) -> None:
         self.commands.add(spec)
@@ -45,6 +46,13 @@ class Registry:
 
     def message(self, wants: MessageFilter, handler: Handler) -> None:
         self.messages.append(MessageRoute(wants, handler))
+
+    def event(self, kind: type[Event], handler: Handler) -> None:
+        """A handler for one kind of event that is not a command, click, form or message."""
+
+        if kind in self.events:
+            raise ValueError(f"event {kind.__name__} registered twice")
+        self.events[kind] = handler
 
     def job(self, name: str, handler: JobHandler) -> None:
         if name in self.jobs:

@@ -17,7 +17,16 @@ from bot.app import ConveneApp
 from bot.clock import ManualClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.registry import Registry
-from handlers import checkins, commitments, convener, landscape, pairings, profile, retros
+from handlers import (
+    checkins,
+    commitments,
+    convener,
+    home,
+    landscape,
+    pairings,
+    profile,
+    retros,
+)
 
 # ``convene simulate`` (bot/cli.py) reaches the pairing simulation through here.
 from handlers.pairing_simulation import OrganisationError as OrganisationError
@@ -49,8 +58,8 @@ async def run_platforms(settings: Settings, stop: asyncio.Event) -> int:
             platform: frozenset(settings.convene.conveners) for platform in ("slack", "discord")
         },
     )
-    await app.start(background=True)
     try:
+        await app.start(background=True)
         await stop.wait()
     finally:
         await app.stop()
@@ -59,7 +68,16 @@ async def run_platforms(settings: Settings, stop: asyncio.Event) -> int:
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (convener, landscape, profile, pairings, checkins, retros, commitments):
+    for module in (
+        convener,
+        landscape,
+        profile,
+        pairings,
+        checkins,
+        retros,
+        commitments,
+        home,
+    ):
         module.register(registry)
     return registry
 

@@ -48,7 +48,7 @@ from handlers.checkin_templates import (
 from handlers.common import check_timezone, clean_name, plural
 from handlers.convener import make_help
 from handlers.landscape import workspace_id
-from handlers.pairing_programmes import channel_id
+from handlers.pairing_programmes import channel_id, channel_shown
 from storage.models import Checkin, CheckinMember, CheckinRun, Schedule
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import schedules as schedules_repo
@@ -147,7 +147,7 @@ async def create(context: Context, args: Args) -> None:
             name=name,
             name_key=name.casefold(),
             channel_id=channel,
-            channel_name=channel,
+            channel_name=channel_shown(args["channel"], channel),
             template=template.name,
             questions=[dict(q) for q in template.questions],
             weekdays=slot.days_text(),
@@ -169,12 +169,13 @@ async def create(context: Context, args: Args) -> None:
     await _open_today(context, checkin)
     first = next_ask(checkin, checkin_runs.zone_named(zone), now)
     who_text = (
-        f"everyone in #{channel} (members can opt out with /checkin leave)"
+        f"everyone in #{checkin.channel_name} (members can opt out with /checkin leave)"
         if who == "channel"
         else "members who type /checkin join"
     )
     await context.reply(
-        f'Created the check-in "{plain(name)}" in #{channel}: {slot.describe()} in each '
+        f'Created the check-in "{plain(name)}" in #{checkin.channel_name}: '
+        f"{slot.describe()} in each "
         f"member's own time zone ({zone} for anyone who has not set one), asking {who_text}. "
         f"Template {template.name}: {template.summary}. "
         f"{_reminder_text(remind)} Answers close at {_close_words(closes)}. "
@@ -695,12 +696,18 @@ async def _skip_targets(context: Context, name: str | None) -> list[Checkin]:
 
 
 async def mine(context: Context, args: Args) -> None:
+    lines = await status_lines(context)
+    await context.reply(
+        "\n".join(["Your check-ins:", *lines]) if lines else "There are no check-ins here yet."
+    )
+
+
+async def status_lines(context: Context) -> list[str]:
+    """One line per check-in: whether the actor takes part, when next, their streak."""
+
     assert context.actor.id is not None
     every = await checkins_repo.of_workspace(context.session, workspace_id(context))
-    if not every:
-        await context.reply("There are no check-ins here yet.")
-        return
-    lines = ["Your check-ins:"]
+    lines = []
     for checkin in every:
         assert checkin.id is not None
         row = await checkins_repo.choice(context.session, checkin.id, context.actor.id)
@@ -722,7 +729,7 @@ async def mine(context: Context, args: Args) -> None:
         lines.append(
             f'- "{plain(checkin.name)}" (#{checkin.channel_name}): {state}; streak {streak}.'
         )
-    await context.reply("\n".join(lines))
+    return lines
 
 
 # -- wiring -----------------------------------------------------------------------------------

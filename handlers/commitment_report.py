@@ -17,7 +17,7 @@ from bot.markup import plain
 from handlers.checkin_runs import zone_named
 from handlers.commitment_phrases import due_text
 from handlers.common import plural, table
-from handlers.pairing_programmes import channel_id
+from handlers.pairing_programmes import channel_id, channel_shown
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import members as members_repo
 from storage.repositories import silos as silos_repo
@@ -81,7 +81,7 @@ async def overview(context: Context, args: Args) -> None:
     channel = None
     if args.get("channel"):
         channel = await channel_id(context, args["channel"], USAGE)
-        scope.append(f"#{plain(channel)}")
+        scope.append(f"#{plain(channel_shown(args['channel'], channel))}")
     where = f" ({', '.join(scope)})" if scope else ""
     if args.flag("overdue"):
         # Due before the earliest today on Earth (UTC-12): late wherever its owner is.

@@ -85,7 +85,7 @@ async def commit_for(context: Context, args: Args) -> None:
     )
 
 
-def _line(commitment: Commitment, today: date) -> str:
+def commitment_line(commitment: Commitment, today: date) -> str:
     due = (
         f"due {due_text(date.fromisoformat(commitment.due_on), today)}"
         if commitment.due_on
@@ -117,7 +117,7 @@ async def list_mine(context: Context, args: Args) -> None:
         )
         return
     lines = [f"Your commitments ({len(mine)}):"] if mine else ["You have no open commitments."]
-    lines += [_line(c, today) for c in mine]
+    lines += [commitment_line(c, today) for c in mine]
     if asked:
         names = await commitments_repo.owner_names(context.session, [c.owner_id for c in asked])
         lines.append("Waiting for others to accept:")

@@ -34,9 +34,16 @@ def clean_name(value: str, what: str, usage: str) -> str:
 
 
 def member_reference(value: str) -> str:
-    """What a command names a member by: their platform id or name, without a leading @."""
+    """What a command names a member by: their platform id or name, without a leading @.
 
-    return value[1:] if value.startswith("@") and len(value) > 1 else value
+    A platform's own mention (Slack's ``<@U123>`` or ``<@U123|kenji>``, Discord's
+    ``<@123>``) gives the id.
+    """
+
+    text = value.strip()
+    if text.startswith("<@") and text.endswith(">"):
+        return text[2:-1].lstrip("!").split("|", 1)[0] or text
+    return text[1:] if text.startswith("@") and len(text) > 1 else text
 
 
 @lru_cache(maxsize=1)

@@ -6,13 +6,21 @@
 
 from __future__ import annotations
 
+from adapters.base import ChannelMember
 from bot.commands import Args, CommandSpec, Option, Positional
 from bot.context import Context
 from bot.errors import UsageError, UserError
-from bot.markup import plain
+from bot.markup import has_control_characters, plain
 from bot.registry import Registry
 from handlers import checkin_runs, commitment_reminders
-from handlers.common import check_timezone, clean_name, member_reference, plural, table
+from handlers.common import (
+    MAX_NAME_LENGTH,
+    check_timezone,
+    clean_name,
+    member_reference,
+    plural,
+    table,
+)
 from storage.models import Member, Silo
 from storage.repositories import members as members_repo
 from storage.repositories import silos as silos_repo
@@ -21,6 +29,14 @@ SILO_KINDS_HINT = "team, organisation, profession, site, or any one word"
 GROUP = "Landscape (conveners)"
 
 SILO_ADD = "/convene silo add NAME [--kind KIND]"
+SILO_IMPORT = (
+    "/convene silo import usergroups|roles|field [FIELD NAME] [--prefix team-] [--kind KIND]"
+)
+IMPORT_SOURCES = {
+    "usergroups": "user groups",
+    "roles": "roles",
+    "field": "a profile field",
+}
 SILO_REMOVE = "/convene silo remove NAME"
 SILO_RENAME = "/convene silo rename NAME NEW-NAME"
 SILO_KIND = "/convene silo kind NAME KIND"
@@ -84,6 +100,72 @@ async def silo_add(context: Context, args: Args) -> None:
         )
     await silos_repo.add(context.session, workspace_id(context), name, kind, context.now)
     await context.reply(f"Added the silo {name} ({kind}).")
+
+
+async def silo_import(context: Context, args: Args) -> None:
+    """Silos from the platform's own groups: Slack user groups or a profile field, Discord
+    roles. Existing silos keep their kind; people are linked, never unlinked."""
+
+    source = args["source"].strip().lower()
+    detail = (args.get("field") or "").strip() or None
+    if source not in IMPORT_SOURCES:
+        raise UsageError(
+            f"I can import from {', '.join(IMPORT_SOURCES)}, not {source!r}.", usage=SILO_IMPORT
+        )
+    available = context.capabilities.silo_sources
+    if source not in available:
+        here = ", ".join(sorted(available)) if available else "nothing"
+        raise UserError(
+            f"This platform has no {IMPORT_SOURCES[source]} to import (here: {here}). "
+            'Add silos by hand with /convene silo add "Public Health".',
+            usage=SILO_IMPORT,
+        )
+    if source == "field" and detail is None:
+        raise UsageError(
+            "Name the profile field, like: /convene silo import field Department", usage=SILO_IMPORT
+        )
+    kind = check_kind(
+        args.get("kind") or ("department" if source == "field" else "team"), SILO_IMPORT
+    )
+    prefix = (args.get("prefix") or "").strip().casefold()
+    found = await context.silo_groups(source, detail)
+    groups: dict[str, list[ChannelMember]] = {}
+    for name, group in found.items():
+        if prefix and not name.casefold().startswith(prefix):
+            continue
+        shown = " ".join(name[len(prefix) :].split()) if prefix else " ".join(name.split())
+        if shown and not has_control_characters(shown) and len(shown) <= MAX_NAME_LENGTH:
+            groups[shown] = group
+    if not groups:
+        wanted = f" starting {args['prefix']!r}" if prefix else ""
+        raise UserError(
+            f"I found no {IMPORT_SOURCES[source]}{wanted} to import.", usage=SILO_IMPORT
+        )
+    wid = workspace_id(context)
+    people = {p.platform_user_id: p for members in groups.values() for p in members}
+    known = await members_repo.ensure_many(
+        context.session,
+        wid,
+        [
+            members_repo.Seen(p.platform_user_id, p.display_name, p.timezone)
+            for p in people.values()
+        ],
+        context.now,
+    )
+    lines, new_silos, links = [], 0, 0
+    for name, members in sorted(groups.items()):
+        silo = await silos_repo.find(context.session, wid, name)
+        if silo is None:
+            silo = await silos_repo.add(context.session, wid, name, kind, context.now)
+            new_silos += 1
+        for person in members:
+            if await members_repo.link_silo(context.session, known[person.platform_user_id], silo):
+                links += 1
+        lines.append(f"{silo.name} ({plural(len(members), 'member')})")
+    await context.reply(
+        f"Imported {plural(len(groups), 'silo')} from {IMPORT_SOURCES[source]} "
+        f"({new_silos} new): {', '.join(lines)}. {plural(links, 'new link')} of a member to a silo."
+    )
 
 
 async def silo_remove(context: Context, args: Args) -> None:
@@ -268,6 +350,23 @@ def register(registry: Registry) -> None:
             SILO_ADD,
             '/convene silo add "Public Health" --kind organisation',
             (Positional("name"), Option("kind", "KIND")),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "silo", "import"),
+            silo_import,
+            "Make silos from the platform's user groups, roles or a profile field.",
+            SILO_IMPORT,
+            "/convene silo import usergroups",
+            (
+                Positional("source"),
+                Positional("field", required=False, rest=True),
+                Option("prefix", "TEXT"),
+                Option("kind", "KIND"),
+            ),
             True,
             GROUP,
         )

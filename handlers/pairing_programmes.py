@@ -10,6 +10,17 @@ from storage.models import Programme
 from storage.repositories import pairings as pairings_repo
 
 
+def channel_shown(reference: str, found_id: str) -> str:
+    """How to name a channel in messages: the name typed ("#general", or the name in a
+    platform link like ``<#C1|general>``), else its id."""
+
+    text = reference.strip()
+    if text.startswith("<#"):
+        _, bar, name = text.rstrip(">").partition("|")
+        return name if bar and name else found_id
+    return text.removeprefix("#") or found_id
+
+
 async def channel_id(context: Context, reference: str, usage: str) -> str:
     if not reference.startswith("#") and not reference.startswith("<#"):
         raise UsageError(f"Name the channel with a #, like #{reference}.", usage=usage)

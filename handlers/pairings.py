@@ -23,7 +23,7 @@ from handlers.common import check_timezone, member_reference
 from handlers.convener import make_help
 from handlers.landscape import find_member, workspace_id
 from handlers.pairing_phrases import parse_duration, parse_schedule
-from handlers.pairing_programmes import channel_id, programme_meant, programmes_meant
+from handlers.pairing_programmes import channel_id, channel_shown, programme_meant, programmes_meant
 from handlers.pairing_rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, week_index
 from storage.models import PairingGroupMember, Participant, Programme
 from storage.repositories import pairings as pairings_repo
@@ -71,8 +71,8 @@ async def start(context: Context, args: Args) -> None:
     )
     if await pairings_repo.programme_in(context.session, wid, channel) is not None:
         raise UserError(
-            f"#{channel} already has introductions; change them with /convene pairing settings "
-            f"#{channel}."
+            f"{plain(args['channel'])} already has introductions; change them with "
+            f"/convene pairing settings {plain(args['channel'])}."
         )
     trigger_for(slot.cron(), zone)  # proven valid before anything is written
     now = context.now
@@ -92,7 +92,7 @@ async def start(context: Context, args: Args) -> None:
         Programme(
             workspace_id=wid,
             channel_id=channel,
-            channel_name=channel,
+            channel_name=channel_shown(args["channel"], channel),
             group_size=size,
             mix_kinds=",".join(sorted(kinds)) if kinds else "",
             every_weeks=slot.every_weeks,
@@ -113,7 +113,8 @@ async def start(context: Context, args: Args) -> None:
     context.session.add(followup_schedule)
     first = next_round(programme, now)
     await context.reply(
-        f"Introductions are starting in #{channel}: {slot.describe()} ({zone}), "
+        f"Introductions are starting in #{programme.channel_name}: "
+        f"{slot.describe()} ({zone}), "
         f"{_groups_of(size)} mixing {_mixing(programme)}. "
         f"First round: {_when(first, zone)}. Join with /pairing join; "
         "tell others what you work on with /pairing about.",

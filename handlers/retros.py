@@ -29,7 +29,7 @@ from handlers.checkin_runs import zone_named
 from handlers.commitment_phrases import DUE_EXAMPLE, due_text, parse_closing, parse_due
 from handlers.commitment_reminders import status_buttons
 from handlers.common import clean_name, plural, table
-from handlers.pairing_programmes import channel_id
+from handlers.pairing_programmes import channel_id, channel_shown
 from handlers.retro_formats import FORMATS, RetroFormat, custom_format, format_named
 from storage.models import Commitment, Member, Retro, RetroItem
 from storage.repositories import commitments as commitments_repo
@@ -112,8 +112,10 @@ async def open_command(context: Context, args: Args) -> None:
     name = clean_name(args["name"], "retro name", OPEN)
     if args.get("channel"):
         channel = await channel_id(context, args["channel"], OPEN)
+        shown = channel_shown(args["channel"], channel)
     elif context.event.place.kind is PlaceKind.CHANNEL:
         channel = context.event.place.channel_id
+        shown = context.event.place.channel_name or channel
     else:
         raise UsageError("Open a retro in its channel, or name the channel: #team.", usage=OPEN)
     shape = _format(args)
@@ -137,7 +139,7 @@ async def open_command(context: Context, args: Args) -> None:
             name=name,
             name_key=name.casefold(),
             channel_id=channel,
-            channel_name=channel,
+            channel_name=shown,
             format=shape.name,
             categories=list(shape.categories),
             anonymous=args.flag("anonymous"),
@@ -168,7 +170,7 @@ async def open_command(context: Context, args: Args) -> None:
     if previous:
         await _review(context, retro, previous[0])
     if context.event.place.channel_id != channel:
-        await context.reply(f'Opened the retro "{plain(name)}" in #{plain(channel)}.')
+        await context.reply(f'Opened the retro "{plain(name)}" in #{plain(shown)}.')
 
 
 def _root_text(retro: Retro, shape: RetroFormat, zone_name: str) -> str:

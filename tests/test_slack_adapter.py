@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-from storage.models import ProcessedEvent, Silo
+from storage.models import Member, ProcessedEvent, Silo
 from tests.support.slack_rig import slack_convene
 
 
@@ -155,3 +155,55 @@ async def test_a_command_in_a_channel_the_bot_is_not_in_is_answered_in_a_dm(
         await rig.command("U1", "/convene", "silo add Radiography", channel="C9")
 
         assert any("Added the silo Radiography" in said for said in rig.told("U1"))
+
+
+async def test_opening_the_app_home_shows_a_members_commitments_and_check_ins(
+    database_url: str,
+) -> None:
+    async with slack_convene(database_url) as rig:
+        await rig.command("U2", "/commit", "Book the room for the huddle by Friday")
+        await rig.event(
+            {"type": "app_home_opened", "user": "U2", "channel": "DU2", "tab": "home"},
+            event_id="Ev-home-1",
+        )
+
+        published = rig.fake.calls("views.publish")
+        assert len(published) == 1
+        assert published[0]["user_id"] == "U2"
+        view = published[0]["view"]
+        assert view["type"] == "home"
+        text = "\n".join(b["text"]["text"] for b in view["blocks"] if b["type"] == "section")
+        assert "*Your commitments*" in text
+        assert "Book the room for the huddle" in text and "due Friday 4 December" in text
+        assert "*Check-ins*" in text and "*Introductions*" in text
+
+
+async def test_a_member_first_seen_in_slack_gets_their_name_and_time_zone_from_slack(
+    database_url: str,
+) -> None:
+    async with slack_convene(database_url) as rig:
+        await rig.command("U3", "/convene", "me")
+
+        async with rig.app.sessions() as session:
+            kenji = (
+                await session.exec(select(Member).where(Member.platform_user_id == "U3"))
+            ).one()
+        assert (kenji.display_name, kenji.timezone) == ("kenji", "Asia/Tokyo")
+
+
+async def test_a_convener_imports_slack_user_groups_as_silos(database_url: str) -> None:
+    async with slack_convene(database_url) as rig:
+        rig.fake.add_usergroup("S1", "radiology", "Radiology", ["U1", "U3"])
+        rig.fake.add_usergroup("S2", "public-health", "Public Health", ["U2"])
+
+        await rig.command("U1", "/convene", "silo import usergroups")
+
+        said = rig.told("U1")[-1]
+        assert "Imported 2 silos from user groups (2 new)" in said
+        assert "Public Health (1 member), Radiology (2 members)" in said
+        async with rig.app.sessions() as session:
+            silos = {s.name: s.kind for s in (await session.exec(select(Silo))).all()}
+        assert silos == {"Radiology": "team", "Public Health": "team"}
+
+        await rig.command("U1", "/convene", "silo import roles")
+        assert "This platform has no roles to import (here: usergroups)" in rig.told("U1")[-1]

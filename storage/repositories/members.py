@@ -26,10 +26,12 @@ async def get_or_create(
     platform_user_id: str,
     display_name: str,
     now: datetime,
+    timezone: str | None = None,
 ) -> tuple[Member, bool]:
     """The member with this platform id, created on first sight (then True).
 
-    A read alone when the member exists (every event but their first).
+    A read alone when the member exists (every event but their first), unless
+    the platform now tells a time zone the member never had.
     """
 
     query = select(Member).where(
@@ -37,6 +39,10 @@ async def get_or_create(
     )
     existing = (await session.exec(query)).first()
     if existing is not None:
+        if existing.timezone is None and timezone is not None:
+            existing.timezone = timezone
+            session.add(existing)
+            await session.flush()
         return existing, False
     bind = session.get_bind()
     table = table_of(Member)
@@ -52,6 +58,7 @@ async def get_or_create(
             workspace_id=workspace_id,
             platform_user_id=platform_user_id,
             display_name=display_name,
+            timezone=timezone,
             is_convener=False,
             created_at=now,
         ),

@@ -22,10 +22,20 @@ answers ``unknown_method`` so that a test relying on it fails loudly.
 Time comes from the ``now`` function the fake is given (``time.monotonic``
 by default): a test can drive the optional rate limiter with a manual clock
 instead of sleeping.
+
+Socket Mode is here too: ``apps.connections.open`` (with the app-level
+``xapp-`` token as Bearer) hands out a one-use ``ws://`` URL on the same
+port, whose WebSocket says ``hello`` and then carries the envelopes a test
+pushes; the client's acknowledgements are recorded and can be awaited::
+
+    envelope_id = await slack.socket_send("slash_commands", {"command": "/convene", ...})
+    ack = await slack.socket_ack(envelope_id)  # fails after a bounded wait
+    await slack.socket_disconnect()  # "refresh_requested": returns once reconnected
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import contextlib
@@ -35,6 +45,7 @@ import itertools
 import json
 import math
 import time
+import uuid
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -43,7 +54,7 @@ from types import TracebackType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 from aiohttp.web_request import FileField
 
 Payload = dict[str, Any]
@@ -87,6 +98,15 @@ _DEFAULT_SCOPES = (
 
 ChannelKind = Literal["public", "private", "im", "mpim"]
 
+# Methods that take the app-level token (xapp-...) rather than the bot's.
+_APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+
+# The envelope types Slack sends over a Socket Mode connection (besides hello and disconnect).
+SocketEnvelopeType = Literal["slash_commands", "interactive", "events_api"]
+_ENVELOPE_TYPES = ("slash_commands", "interactive", "events_api")
+# Interactions whose acknowledgement may carry a response (errors, options, a new view).
+_INTERACTIONS_WITH_RESPONSE = frozenset({"view_submission", "block_suggestion"})
+
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
@@ -102,6 +122,19 @@ class Recorded:
     method: str
     payload: Payload
     token: str | None
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class SocketAck:
+    """A Socket Mode acknowledgement as the client sent it.
+
+    ``payload`` is the response it carried (a slash command's answer, a view
+    submission's errors), or None for a bare acknowledgement.
+    """
+
+    envelope_id: str
+    payload: Payload | None
     at: float
 
 
@@ -167,6 +200,7 @@ class FakeSlack:
         bot_id: str = "B0001",
         app_id: str = "A0001",
         bot_token: str = "xoxb-test",
+        app_token: str = "xapp-test",
         scopes: Iterable[str] = _DEFAULT_SCOPES,
     ) -> None:
         self.require_token = require_token
@@ -176,8 +210,13 @@ class FakeSlack:
         self.bot_id = bot_id
         self.app_id = app_id
         self.bot_token = bot_token
+        self.app_token = app_token
         self.scopes = tuple(scopes)
         self.requests: list[Recorded] = []
+        # Socket Mode: what was pushed, and the envelope ids acknowledged, in order.
+        self.socket_sent: list[Payload] = []
+        self.socket_acked: list[str] = []
+        self.socket_connects = 0
 
         self._now = now
         self._runner: web.AppRunner | None = None
@@ -195,7 +234,12 @@ class FakeSlack:
         self._refused: Counter[str] = Counter()
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
+        self._tickets: set[str] = set()
+        self._sockets: list[web.WebSocketResponse] = []
+        self._acks: dict[str, SocketAck] = {}
+        self._socket_changed = asyncio.Condition()
         self._handlers: dict[str, Callable[[Payload], Payload]] = {
+            "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
@@ -223,7 +267,9 @@ class FakeSlack:
             return
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._serve)
-        # A short shutdown timeout: our handlers never wait, so stop() need not.
+        app.router.add_get("/link/", self._serve_socket)
+        # A short shutdown timeout: our handlers never wait (stop() closes the WebSockets
+        # first), so stop() need not.
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
         await runner.setup()
         site = web.TCPSite(runner, "127.0.0.1", 0)
@@ -234,6 +280,8 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner is None:
             return
+        for socket in list(self._sockets):
+            await socket.close(code=1001, message=b"server shutting down")
         await self._runner.cleanup()
         self._runner = None
         self._port = None
@@ -491,6 +539,156 @@ class FakeSlack:
             return _im_id(channel)
         return channel
 
+    # -- Socket Mode -----------------------------------------------------------
+
+    @property
+    def socket_connections(self) -> int:
+        """How many Socket Mode WebSockets are open now."""
+
+        return sum(1 for socket in self._sockets if not socket.closed)
+
+    async def socket_send(
+        self,
+        envelope_type: SocketEnvelopeType,
+        payload: Payload,
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+        accepts_response_payload: bool | None = None,
+        within: float = 5.0,
+    ) -> str:
+        """Push one envelope to the newest open connection; return its ``envelope_id``.
+
+        ``payload`` is what Slack puts in the envelope: a slash command's
+        fields, an interaction's payload object, an Events API callback.
+        ``retry_attempt`` and ``retry_reason`` only go with ``events_api``, as
+        Slack sends them. Waits (at most ``within`` seconds) for a connection.
+        """
+
+        if envelope_type not in _ENVELOPE_TYPES:
+            raise ValueError(f"Socket Mode has no envelope type {envelope_type!r}")
+        if accepts_response_payload is None:
+            accepts_response_payload = envelope_type == "slash_commands" or (
+                envelope_type == "interactive"
+                and payload.get("type") in _INTERACTIONS_WITH_RESPONSE
+            )
+        envelope: Payload = {
+            "envelope_id": str(uuid.uuid4()),
+            "type": envelope_type,
+            "accepts_response_payload": accepts_response_payload,
+            "payload": copy.deepcopy(payload),
+        }
+        if envelope_type == "events_api":
+            envelope["retry_attempt"] = retry_attempt
+            envelope["retry_reason"] = retry_reason
+        socket = await self._open_socket(within)
+        self.socket_sent.append(envelope)
+        await socket.send_json(envelope)
+        return str(envelope["envelope_id"])
+
+    async def socket_ack(self, envelope_id: str, *, within: float = 5.0) -> SocketAck:
+        """Wait (at most ``within`` seconds) for the client to acknowledge an envelope."""
+
+        try:
+            async with asyncio.timeout(within), self._socket_changed:
+                await self._socket_changed.wait_for(lambda: envelope_id in self._acks)
+        except TimeoutError:
+            raise TimeoutError(
+                f"envelope {envelope_id} was not acknowledged within {within:g} s"
+            ) from None
+        return self._acks[envelope_id]
+
+    async def socket_disconnect(
+        self, reason: str = "refresh_requested", *, within: float = 5.0
+    ) -> None:
+        """Ask the client to reconnect, as Slack does every few hours; return once it has.
+
+        The client is expected to call ``apps.connections.open`` again and
+        open a new WebSocket; this waits for that one and for the old one to
+        close.
+        """
+
+        old = [socket for socket in self._sockets if not socket.closed]
+        if not old:
+            raise RuntimeError("no Socket Mode connection to disconnect")
+        connects = self.socket_connects
+        message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "applink-fake"}}
+        for socket in old:
+            await socket.send_json(message)
+        try:
+            async with asyncio.timeout(within), self._socket_changed:
+                await self._socket_changed.wait_for(
+                    lambda: self.socket_connects > connects and all(s.closed for s in old)
+                )
+        except TimeoutError:
+            raise TimeoutError(f"the client did not reconnect within {within:g} s") from None
+
+    async def _open_socket(self, within: float) -> web.WebSocketResponse:
+        def newest() -> web.WebSocketResponse | None:
+            return next((s for s in reversed(self._sockets) if not s.closed), None)
+
+        try:
+            async with asyncio.timeout(within), self._socket_changed:
+                await self._socket_changed.wait_for(lambda: newest() is not None)
+        except TimeoutError:
+            raise TimeoutError(f"no Socket Mode connection within {within:g} s") from None
+        socket = newest()
+        assert socket is not None
+        return socket
+
+    async def _serve_socket(self, request: web.Request) -> web.StreamResponse:
+        ticket = request.query.get("ticket", "")
+        if ticket not in self._tickets:
+            # Each URL from apps.connections.open is good for one connection.
+            return web.Response(status=401, text="invalid or used ticket")
+        self._tickets.discard(ticket)
+        # autoping: the client's pings ("sdk-ping-pong:<time>") get their pong, as from Slack.
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self._sockets.append(socket)
+        self.socket_connects += 1
+        await socket.send_json(
+            {
+                "type": "hello",
+                "num_connections": self.socket_connections,
+                "debug_info": {
+                    "host": "applink-fake",
+                    "build_number": 1,
+                    "approximate_connection_time": 18060,
+                },
+                "connection_info": {"app_id": self.app_id},
+            }
+        )
+        await self._socket_notify()
+        try:
+            async for message in socket:
+                if message.type == WSMsgType.TEXT:
+                    await self._socket_received(message.data)
+        finally:
+            self._sockets.remove(socket)
+            await self._socket_notify()
+        return socket
+
+    async def _socket_received(self, text: str) -> None:
+        try:
+            answer = json.loads(text)
+        except ValueError:
+            return
+        if not isinstance(answer, dict) or not isinstance(answer.get("envelope_id"), str):
+            return
+        envelope_id = answer["envelope_id"]
+        payload = answer.get("payload")
+        self.socket_acked.append(envelope_id)
+        self._acks.setdefault(
+            envelope_id,
+            SocketAck(envelope_id, payload if isinstance(payload, dict) else None, self._now()),
+        )
+        await self._socket_notify()
+
+    async def _socket_notify(self) -> None:
+        async with self._socket_changed:
+            self._socket_changed.notify_all()
+
     # -- serving ---------------------------------------------------------------
 
     async def _serve(self, request: web.Request) -> web.StreamResponse:
@@ -511,7 +709,12 @@ class FakeSlack:
             return self._error("unknown_method", req_method=method)
         if self.require_token and token is None:
             return self._error("not_authed")
-        if self.require_token and token != self.bot_token:
+        if self.require_token and method in _APP_TOKEN_METHODS:
+            if not (token or "").startswith("xapp-"):
+                return self._error("not_allowed_token_type")
+            if token != self.app_token:
+                return self._error("invalid_auth")
+        elif self.require_token and token != self.bot_token:
             return self._error("invalid_auth")
         if bad_body is not None:
             return self._error(bad_body)
@@ -552,6 +755,11 @@ class FakeSlack:
         return web.json_response({"ok": False, "error": "ratelimited"}, status=429, headers=headers)
 
     # -- methods ---------------------------------------------------------------
+
+    def _apps_connections_open(self, payload: Payload) -> Payload:
+        ticket = uuid.uuid4().hex
+        self._tickets.add(ticket)
+        return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.app_id}"}
 
     def _auth_test(self, payload: Payload) -> Payload:
         return {

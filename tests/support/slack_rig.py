@@ -1,8 +1,11 @@
-"""Convene on the Slack adapter in HTTP mode, against the fake Slack on loopback.
+"""Convene on the Slack adapter, against the fake Slack on loopback.
 
-Requests go in as Slack sends them, signed with the signing secret, to the
-adapter's real endpoint; what Convene sends out is read from the fake's
-record of Web API calls::
+In HTTP mode (the default) requests go in as Slack sends them, signed with
+the signing secret, to the adapter's real endpoint. In Socket Mode
+(``mode="socket"``) the same payloads go down the fake's WebSocket as
+envelopes, and each call returns once the adapter has acknowledged the
+envelope and Convene has done its work. Either way, what Convene sends out
+is read from the fake's record of Web API calls::
 
     async with slack_convene(sqlite_url) as rig:
         answer = await rig.command("U1", "/convene", "silo add Radiotherapy")
@@ -19,7 +22,7 @@ import json
 import time
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -31,7 +34,7 @@ from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Secret, Settings, SlackSection
 from bot.wiring import build_registry
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import FakeSlack, SocketEnvelopeType
 
 SIGNING_SECRET = "test-signing-secret"
 DEFAULT_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -40,6 +43,8 @@ _triggers = itertools.count(1)
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """The HTTP answer, or in Socket Mode 200 and the acknowledgement's payload as JSON."""
+
     status: int
     body: str
 
@@ -56,6 +61,26 @@ class SlackRig:
     fake: FakeSlack
     clock: ManualClock
     http: aiohttp.ClientSession
+    mode: str = "http"
+    envelopes: list[str] = field(default_factory=list)
+
+    async def through_socket(
+        self,
+        envelope_type: SocketEnvelopeType,
+        payload: dict[str, Any],
+        *,
+        retry_attempt: int = 0,
+        retry_reason: str = "",
+    ) -> Answer:
+        """One envelope down the Socket Mode connection, then Convene's work after the ack."""
+
+        envelope_id = await self.fake.socket_send(
+            envelope_type, payload, retry_attempt=retry_attempt, retry_reason=retry_reason
+        )
+        self.envelopes.append(envelope_id)
+        ack = await self.fake.socket_ack(envelope_id)
+        await self.settle()
+        return Answer(200, "" if ack.payload is None else json.dumps(ack.payload))
 
     async def post(
         self,
@@ -108,6 +133,10 @@ class SlackRig:
             "response_url": "http://127.0.0.1:9/response",
             "trigger_id": f"trigger.{next(_triggers)}",
         }
+        if self.mode == "socket":
+            if secret != SIGNING_SECRET or timestamp is not None:
+                raise ValueError("Socket Mode envelopes carry no signature or timestamp")
+            return await self.through_socket("slash_commands", form)
         return await self.post(
             urlencode(form),
             "application/x-www-form-urlencoded",
@@ -116,6 +145,8 @@ class SlackRig:
         )
 
     async def interact(self, payload: dict[str, Any]) -> Answer:
+        if self.mode == "socket":
+            return await self.through_socket("interactive", payload)
         return await self.post(
             urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded"
         )
@@ -203,6 +234,13 @@ class SlackRig:
             "event_id": event_id,
             "event_time": int(time.time()),
         }
+        if self.mode == "socket":
+            return await self.through_socket(
+                "events_api",
+                body,
+                retry_attempt=retry or 0,
+                retry_reason="timeout" if retry else "",
+            )
         headers = {}
         if retry is not None:
             headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
@@ -228,13 +266,45 @@ class SlackRig:
         ]
         return said
 
+    def message(self, conversation: str, text: str) -> dict[str, Any]:
+        """The bot's latest message in a conversation whose text (as last updated) holds
+        ``text``, with the ``channel`` and ``ts`` Slack sends with a click on it.
+
+        A user id stands for the DM with that member (``D`` + the id in the fake).
+        """
+
+        channel = f"D{conversation}" if conversation[:1] in ("U", "W") else conversation
+        found = [m for m in self.fake.history(channel) if text in str(m.get("text", ""))]
+        if not found:
+            raise LookupError(f"no message holding {text!r} in {channel}")
+        return {**found[-1], "channel": channel}
+
+    async def advance_to(self, when: datetime) -> None:
+        """Move the clock to ``when``, firing each schedule and timer at its own time."""
+
+        await self.app.advance_clock_to(when)
+        await self.settle()
+
 
 @asynccontextmanager
 async def slack_convene(
-    database_url: str, *, start: datetime = DEFAULT_START, conveners: tuple[str, ...] = ("U1",)
+    database_url: str,
+    *,
+    start: datetime = DEFAULT_START,
+    conveners: tuple[str, ...] = ("U1",),
+    mode: str = "http",
+    app_token: str | None = None,
 ) -> AsyncIterator[SlackRig]:
-    """Convene in HTTP mode with the fake's world: alice (U1, London, a convener), bob
-    (U2, New York) and kenji (U3, Tokyo), all in #general (C1)."""
+    """Convene with the fake's world: alice (U1, London, a convener), bob (U2, New York)
+    and kenji (U3, Tokyo), all in #general (C1).
+
+    ``mode`` is "http" (a signed endpoint) or "socket" (Socket Mode, with the
+    fake's app token unless ``app_token`` says otherwise, and no signing
+    secret, which Socket Mode does not need).
+    """
+
+    if mode not in ("http", "socket"):
+        raise ValueError(f"mode must be 'http' or 'socket', not {mode!r}")
 
     async with FakeSlack() as fake:
         fake.add_user("U1", "alice", tz="Europe/London")
@@ -250,8 +320,9 @@ async def slack_convene(
             ),
             slack=SlackSection(
                 bot_token=Secret(fake.bot_token),
-                signing_secret=Secret(SIGNING_SECRET),
-                mode="http",
+                app_token=Secret(fake.app_token if app_token is None else app_token),
+                signing_secret=Secret(SIGNING_SECRET if mode == "http" else ""),
+                mode=mode,
                 api_base_url=fake.base_url,
                 http_host="127.0.0.1",
             ),
@@ -259,9 +330,9 @@ async def slack_convene(
         adapter = SlackAdapter(settings.slack, http_port=0)
         clock = ManualClock(start)
         app = ConveneApp(settings, [adapter], build_registry(), clock)
-        await app.start(background=False)
         try:
+            await app.start(background=False)
             async with aiohttp.ClientSession() as http:
-                yield SlackRig(app, adapter, fake, clock, http)
+                yield SlackRig(app, adapter, fake, clock, http, mode=mode)
         finally:
             await app.stop()
