@@ -87,6 +87,18 @@ def build_bolt_app(adapter: SlackAdapter) -> AsyncApp:
         if event is not None:
             adapter.after_ack(event)
 
+    @app.event("app_uninstalled")
+    @app.event("tokens_revoked")
+    async def on_uninstalled(ack: Any, body: dict[str, Any]) -> None:
+        await ack()
+        log.error(
+            "Slack says Convene was removed from workspace %s (%s): its token no longer "
+            "works, so messages to it will fail until the app is installed again and "
+            "SLACK_BOT_TOKEN is updated",
+            body.get("team_id"),
+            (body.get("event") or {}).get("type"),
+        )
+
     @app.event(_ANY)
     async def on_other_event(ack: Any) -> None:
         await ack()

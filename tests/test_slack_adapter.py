@@ -207,3 +207,21 @@ async def test_a_convener_imports_slack_user_groups_as_silos(database_url: str) 
 
         await rig.command("U1", "/convene", "silo import roles")
         assert "This platform has no roles to import (here: usergroups)" in rig.told("U1")[-1]
+
+
+async def test_an_uninstalled_app_is_logged_clearly_and_nothing_crashes(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    async with slack_convene(database_url) as rig:
+        answer = await rig.event({"type": "app_uninstalled"}, event_id="Ev-uninstalled")
+        revoked = await rig.event(
+            {"type": "tokens_revoked", "tokens": {"bot": ["UBOT"]}}, event_id="Ev-revoked"
+        )
+
+        assert (answer.status, revoked.status) == (200, 200)
+        assert (
+            "Slack says Convene was removed from workspace T0001 (app_uninstalled)" in caplog.text
+        )
+        assert "(tokens_revoked)" in caplog.text
+        assert rig.fake.bot_token not in caplog.text

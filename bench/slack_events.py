@@ -1,0 +1,932 @@
+"""Slack events benchmark: signed requests into HTTP mode, and a DM fan-out against 429s.
+
+Run from the repository root::
+
+    python -m bench.slack_events                 # the full run, about 3 to 4 minutes
+    python -m bench.slack_events --requests 2000 --open-requests 1500 --fanout 400
+    python -m bench.slack_events --skip-fanout   # only (a)
+    python -m bench.slack_events --profile       # (a) with cProfile on the server (slower)
+
+It reports, against the targets of the Slack events issue:
+
+(a) signed slash commands and Events API messages posted to the real HTTP-mode
+    endpoint (``SlackAdapter(http_port=0)``: aiohttp, bolt's ``AsyncApp``
+    checking each signature, every listener acking and then handing the event
+    to ``ConveneApp.dispatch``) by a load generator in a separate process on
+    loopback. Requests a second and p50/p99 time to the ack (target: at least
+    1,500 a second with p99 under 50 ms), and for every request the time
+    until its event is recorded in the database (its ``processed_events`` row
+    and its reply queued in the outbox, committed together), checked by
+    counting the rows at the end. Two loads: a closed loop (a fixed number of
+    connections, each sending its next request when the last is acked: the
+    most the endpoint acks), and an open loop at a fixed 1,500 requests a
+    second (latency counted from each request's due time, so a slow server
+    cannot hide its queue).
+(b) 2,000 DMs to 2,000 members queued through the outbox in one transaction
+    (as a check-in does) and sent by the app's own deliverer, through the
+    Slack adapter, to the fake Slack enforcing a token bucket on
+    ``chat.postMessage`` (target: at least 95 % of its rate, none lost, none
+    sent twice), with the 429s it answered.
+
+Both run the real ``ConveneApp`` (every handler, ``SystemClock``, a fresh
+SQLite file in WAL mode, scheduler and deliverer running as in production)
+against the fake Slack Web API (``tests/support/fake_slack.py``) on loopback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import cProfile
+import dataclasses
+import hashlib
+import hmac
+import io
+import json
+import logging
+import multiprocessing
+import os
+import platform
+import pstats
+import re
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import aiohttp
+import slack_bolt.version
+import sqlalchemy
+from sqlalchemy import func, select
+
+from adapters.base import Capabilities
+from adapters.slack import CAPABILITIES, SlackAdapter
+from bot.app import ConveneApp
+from bot.clock import SystemClock
+from bot.config import ConveneSection, Secret, Settings, SlackSection
+from bot.events import Event
+from bot.messages import OutgoingMessage, Target
+from bot.outbox import Outbox
+from bot.wiring import build_registry
+from storage.engine import create_engine, session_factory
+from storage.models import OutboxMessage, ProcessedEvent
+from storage.repositories.core import execute, table_of
+from tests.support.fake_slack import FakeSlack, Payload
+
+SIGNING_SECRET = "bench-signing-secret"
+CHANNEL = "C0001"
+CHANNEL_NAME = "general"
+PROXY_VARIABLES = (
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "ALL_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "all_proxy",
+)
+
+ACK_RATE_TARGET = 1_500.0
+ACK_P99_TARGET_MS = 50.0
+SHARE_TARGET = 95.0
+
+# What the load sends, in turn: half slash commands (cheap reads that still record
+# the event and queue an ephemeral reply), half DMs to the bot (Events API).
+KINDS = ("/convene me", "message", "/checkin status", "message")
+
+
+def user_id(n: int) -> str:
+    return f"U{n:05d}"
+
+
+def dm_channel(user: str) -> str:
+    return f"D{user}"
+
+
+# -- the load generator (its own process) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """What the generator sends: ``count`` requests, round robin over users and ``KINDS``."""
+
+    label: str
+    url: str
+    count: int
+    users: int
+    connections: int
+    rate: float | None  # None: closed loop; else requests a second, open loop
+    team_id: str
+    app_id: str
+    kinds: tuple[str, ...] = KINDS
+
+
+@dataclass
+class LoadResult:
+    label: str
+    event_ids: list[str]
+    kinds: list[int]
+    sent: list[float]  # time.monotonic() (system-wide): when each was sent, or due (open loop)
+    latencies: list[float]  # seconds to the whole answer
+    statuses: Counter[int]
+    started: float
+    finished: float
+    build_seconds: float
+
+
+@dataclass(frozen=True)
+class SignedRequest:
+    event_id: str
+    kind: int
+    body: bytes
+    headers: dict[str, str]
+
+
+def _sign(body: str, stamp: str) -> str:
+    base = f"v0:{stamp}:{body}".encode()
+    return "v0=" + hmac.new(SIGNING_SECRET.encode(), base, hashlib.sha256).hexdigest()
+
+
+def build_requests(plan: LoadPlan) -> list[SignedRequest]:
+    """Every request signed in advance, as Slack would send it (timestamps now)."""
+
+    stamp = str(int(time.time()))
+    built = []
+    for n in range(plan.count):
+        user = user_id(n % plan.users)
+        kind = n % len(plan.kinds)
+        what = plan.kinds[kind]
+        if what == "message":
+            event_id = f"Ev{plan.label}{n:07d}"
+            ts = f"{1_700_000_000 + n}.{n % 1_000_000:06d}"
+            body = json.dumps(
+                {
+                    "token": "legacy",
+                    "team_id": plan.team_id,
+                    "api_app_id": plan.app_id,
+                    "event": {
+                        "type": "message",
+                        "channel": dm_channel(user),
+                        "channel_type": "im",
+                        "user": user,
+                        "text": "hello",
+                        "ts": ts,
+                        "event_ts": ts,
+                    },
+                    "type": "event_callback",
+                    "event_id": event_id,
+                    "event_time": int(stamp),
+                }
+            )
+            content_type, recorded_as = "application/json", f"event:{event_id}"
+        else:
+            command, _, text = what.partition(" ")
+            trigger = f"{plan.label}.{n:07d}.bench"
+            body = urlencode(
+                {
+                    "token": "legacy",
+                    "team_id": plan.team_id,
+                    "team_domain": "bench",
+                    "channel_id": CHANNEL,
+                    "channel_name": CHANNEL_NAME,
+                    "user_id": user,
+                    "user_name": user.lower(),
+                    "command": command,
+                    "text": text,
+                    "api_app_id": plan.app_id,
+                    "response_url": "http://127.0.0.1:9/response",
+                    "trigger_id": trigger,
+                }
+            )
+            content_type, recorded_as = "application/x-www-form-urlencoded", f"command:{trigger}"
+        headers = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": _sign(body, stamp),
+        }
+        built.append(SignedRequest(recorded_as, kind, body.encode(), headers))
+    return built
+
+
+async def run_load(plan: LoadPlan) -> LoadResult:
+    began = time.perf_counter()
+    requests = build_requests(plan)
+    build_seconds = time.perf_counter() - began
+    count = len(requests)
+    sent = [0.0] * count
+    latencies = [0.0] * count
+    statuses: Counter[int] = Counter()
+    connector = aiohttp.TCPConnector(limit=plan.connections)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(connector=connector, timeout=timeout) as http:
+
+        async def one(index: int, due: float | None) -> None:
+            request = requests[index]
+            start = time.monotonic() if due is None else due
+            try:
+                async with http.post(plan.url, data=request.body, headers=request.headers) as got:
+                    await got.read()
+                    status = got.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            latencies[index] = time.monotonic() - start
+            sent[index] = start
+            statuses[status] += 1
+
+        # A few requests first, so connections are open before the clock starts.
+        started = time.monotonic()
+        if plan.rate is None:
+            queue = iter(range(count))
+
+            async def worker() -> None:
+                for index in queue:
+                    await one(index, None)
+
+            await asyncio.gather(*(worker() for _ in range(plan.connections)))
+        else:
+            interval = 1.0 / plan.rate
+            started = time.monotonic() + 0.05
+            tasks = []
+            for index in range(count):
+                due = started + index * interval
+                delay = due - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                tasks.append(asyncio.create_task(one(index, due)))
+            await asyncio.gather(*tasks)
+        finished = time.monotonic()
+    return LoadResult(
+        label=plan.label,
+        event_ids=[r.event_id for r in requests],
+        kinds=[r.kind for r in requests],
+        sent=sent,
+        latencies=latencies,
+        statuses=statuses,
+        started=started,
+        finished=finished,
+        build_seconds=build_seconds,
+    )
+
+
+def generator_main(connection: Connection) -> None:
+    """The load generator's process: one plan in, one result out, until told to stop."""
+
+    while True:
+        plan = connection.recv()
+        if plan is None:
+            return
+        connection.send(asyncio.run(run_load(plan)))
+
+
+class LoadGenerator:
+    """The generator process, kept for every load of the run (it starts in about a second)."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._ours, theirs = context.Pipe()
+        self._process = context.Process(
+            target=generator_main, args=(theirs,), name="slack-load", daemon=True
+        )
+        self._process.start()
+
+    async def run(self, plan: LoadPlan) -> LoadResult:
+        self._ours.send(plan)
+        result: LoadResult = await asyncio.to_thread(self._ours.recv)
+        return result
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._ours.send(None)
+        self._process.join(10)
+        if self._process.is_alive():
+            self._process.terminate()
+
+
+# -- the server (this process) ------------------------------------------------------------------
+
+
+class RecordingApp(ConveneApp):
+    """ConveneApp, noting when each event's dispatch (its transaction) has finished."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.finished_at: dict[str, float] = {}
+        self.dispatching = True
+
+    async def dispatch(self, event: Event) -> None:
+        if self.dispatching:
+            await super().dispatch(event)
+        self.finished_at[event.event_id] = time.monotonic()
+
+
+class PacedSlackAdapter(SlackAdapter):
+    """The Slack adapter with its outbox rate and burst set for a benchmark."""
+
+    def __init__(self, settings: SlackSection, capabilities: Capabilities) -> None:
+        super().__init__(settings, http_port=0)
+        self._capabilities = capabilities
+
+    @property
+    def capabilities(self) -> Capabilities:
+        return self._capabilities
+
+
+class WorkspaceLimitedSlack(FakeSlack):
+    """The fake Slack with one ``chat.postMessage`` bucket for the whole workspace.
+
+    ``FakeSlack.limit`` keeps a bucket per channel (Slack's one message a
+    second per channel), which 2,000 DMs to 2,000 members never touch twice;
+    Slack's other rule, "several hundred a minute" per workspace, is one
+    bucket for every channel. Each post the fake accepts is noted with its time.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.posted: list[tuple[float, str, str]] = []
+
+    def _bucket_key(self, payload: Payload) -> str:
+        return "workspace"
+
+    def _chat_post_message(self, payload: Payload) -> Payload:
+        answer = super()._chat_post_message(payload)
+        self.posted.append((self._now(), str(answer["channel"]), str(payload.get("text", ""))))
+        return answer
+
+
+def slack_settings(fake: FakeSlack, database_url: str) -> Settings:
+    return Settings(
+        convene=ConveneSection(
+            database_url=database_url,
+            conveners=[user_id(0)],
+            instance_id="bench",
+            adapters=["slack"],
+        ),
+        slack=SlackSection(
+            bot_token=Secret(fake.bot_token),
+            app_token=Secret(fake.app_token),
+            signing_secret=Secret(SIGNING_SECRET),
+            mode="http",
+            api_base_url=fake.base_url,
+            http_host="127.0.0.1",
+        ),
+    )
+
+
+_EVENT = re.compile(r"event \S+ \([^)]*\)|event \S+|for \S+ failed")
+
+
+class LogTally(logging.Handler):
+    """Counts warnings and errors by their first line instead of printing them."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: Counter[str] = Counter()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        first = _EVENT.sub("…", record.getMessage().split("\n", 1)[0])
+        if record.exc_info and record.exc_info[1] is not None:
+            error = record.exc_info[1]
+            first += f" [{type(error).__name__}: {str(error).splitlines()[0][:100]}]"
+        self.lines[f"{record.name} {record.levelname}: {first[:200]}"] += 1
+
+
+class Profiler:
+    """cProfile around the server's side of a load, when asked for."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.reports: dict[str, str] = {}
+
+    @contextmanager
+    def around(self, label: str) -> Iterator[None]:
+        if not self.enabled:
+            yield
+            return
+        profile = cProfile.Profile()
+        profile.enable()
+        try:
+            yield
+        finally:
+            profile.disable()
+            out = io.StringIO()
+            stats = pstats.Stats(profile, stream=out)
+            stats.sort_stats("tottime").print_stats(25)
+            stats.sort_stats("cumulative").print_stats(40)
+            self.reports[label] = out.getvalue()
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return 0.0
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
+
+
+@dataclass
+class LoadReport:
+    name: str
+    plan: LoadPlan
+    result: LoadResult
+    acked: int
+    recorded_rows: int
+    replies_queued: int
+    dispatched: int
+    record_latencies: list[float]
+    all_recorded_seconds: float  # from the first request sent to the last event recorded
+    wait_seconds: float  # from the last ack to the last event recorded
+
+    @property
+    def count(self) -> int:
+        return len(self.result.event_ids)
+
+    @property
+    def ack_seconds(self) -> float:
+        return self.result.finished - self.result.started
+
+    @property
+    def ack_rate(self) -> float:
+        return self.acked / self.ack_seconds
+
+    @property
+    def record_rate(self) -> float:
+        return self.recorded_rows / self.all_recorded_seconds
+
+    def latency_ms(self, share: float, kind: str | None = None) -> float:
+        values = [
+            latency
+            for latency, k in zip(self.result.latencies, self.result.kinds, strict=True)
+            if kind is None or self.plan.kinds[k] == kind
+        ]
+        return 1000 * percentile(values, share)
+
+
+async def recorded_counts(app: ConveneApp, event_ids: Sequence[str]) -> tuple[int, int]:
+    """(events in ``processed_events``, replies in the outbox) among ``event_ids``."""
+
+    wanted = set(event_ids)
+    events, outbox = table_of(ProcessedEvent), table_of(OutboxMessage)
+    async with app.sessions() as session:
+        found = await execute(
+            session, select(events.c.event_id).where(events.c.platform == "slack")
+        )
+        recorded = sum(1 for (event_id,) in found if event_id in wanted)
+        keys = await execute(
+            session,
+            select(outbox.c.idempotency_key).where(outbox.c.idempotency_key.like("event:slack:%")),
+        )
+        replied = {str(key).removeprefix("event:slack:").rsplit(":reply:", 1)[0] for (key,) in keys}
+    return recorded, len(replied & wanted)
+
+
+async def one_load(
+    name: str,
+    app: RecordingApp,
+    adapter: SlackAdapter,
+    generator: LoadGenerator,
+    plan: LoadPlan,
+    prof: Profiler,
+    deadline_seconds: float,
+) -> LoadReport:
+    with prof.around(name):
+        result = await generator.run(plan)
+        waited_from = time.monotonic()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(adapter.wait_idle(), deadline_seconds)
+    waited = time.monotonic() - waited_from
+    recorded, replies = await recorded_counts(app, result.event_ids)
+    finished = [app.finished_at.get(event_id) for event_id in result.event_ids]
+    record_latencies = [
+        done - sent for done, sent in zip(finished, result.sent, strict=True) if done is not None
+    ]
+    last = max((done for done in finished if done is not None), default=result.finished)
+    return LoadReport(
+        name=name,
+        plan=plan,
+        result=result,
+        acked=result.statuses.get(200, 0),
+        recorded_rows=recorded,
+        replies_queued=replies,
+        dispatched=len(record_latencies),
+        record_latencies=record_latencies,
+        all_recorded_seconds=last - result.started,
+        wait_seconds=waited,
+    )
+
+
+@dataclass
+class EndpointReport:
+    warmup: LoadReport | None = None
+    loads: list[LoadReport] = field(default_factory=list)
+    reference: LoadReport | None = None
+    replies_sent: int = 0
+    outbox_left: int = 0
+
+
+async def endpoint_benchmark(
+    directory: Path, args: argparse.Namespace, prof: Profiler
+) -> EndpointReport:
+    report = EndpointReport()
+    generator = LoadGenerator()
+    try:
+        async with FakeSlack() as fake:
+            for n in range(args.users):
+                fake.add_user(user_id(n), f"member{n}", tz="Europe/London")
+            fake.add_channel(CHANNEL, CHANNEL_NAME, [user_id(n) for n in range(args.users)])
+            settings = slack_settings(fake, f"sqlite+aiosqlite:///{directory / 'events.db'}")
+            adapter = SlackAdapter(settings.slack, http_port=0)
+            app = RecordingApp(settings, [adapter], build_registry(), SystemClock())
+            await app.start(background=True)
+            try:
+
+                def plan(label: str, count: int, connections: int, rate: float | None) -> LoadPlan:
+                    return LoadPlan(
+                        label=label,
+                        url=adapter.url,
+                        count=count,
+                        users=args.users,
+                        connections=connections,
+                        rate=rate,
+                        team_id=fake.team_id,
+                        app_id=fake.app_id,
+                    )
+
+                # Every member once (not timed): their member row, their name in the adapter.
+                warm = dataclasses.replace(plan("W", args.users, 8, None), kinds=("/convene me",))
+                report.warmup = await one_load(
+                    "warm-up", app, adapter, generator, warm, Profiler(False), 120
+                )
+                report.loads.append(
+                    await one_load(
+                        f"closed loop, {args.connections} connections",
+                        app,
+                        adapter,
+                        generator,
+                        plan("C", args.requests, args.connections, None),
+                        prof,
+                        args.deadline,
+                    )
+                )
+                report.loads.append(
+                    await one_load(
+                        f"open loop at {args.open_rate:,.0f}/s",
+                        app,
+                        adapter,
+                        generator,
+                        plan("O", args.open_requests, args.open_connections, args.open_rate),
+                        prof,
+                        args.deadline,
+                    )
+                )
+                report.replies_sent = fake.accepted("chat.postEphemeral") + fake.accepted(
+                    "chat.postMessage"
+                )
+                if args.reference:
+                    # For reference: the endpoint alone, each event handed over and dropped.
+                    app.dispatching = False
+                    report.reference = await one_load(
+                        f"closed loop, {args.connections} connections, no dispatch (reference)",
+                        app,
+                        adapter,
+                        generator,
+                        plan("R", args.requests, args.connections, None),
+                        Profiler(False),
+                        args.deadline,
+                    )
+            finally:
+                await app.stop()
+            report.outbox_left = await unsent(settings.convene.database_url)
+    finally:
+        generator.close()
+    return report
+
+
+async def unsent(database_url: str) -> int:
+    engine = create_engine(database_url)
+    try:
+        outbox = table_of(OutboxMessage)
+        async with session_factory(engine)() as session:
+            found = await execute(
+                session,
+                select(func.count())
+                .select_from(outbox)
+                .where(outbox.c.status.in_(("pending", "sending"))),
+            )
+            return int(found.scalar_one())
+    finally:
+        await engine.dispose()
+
+
+# -- (b) the fan-out ----------------------------------------------------------------------------
+
+
+@dataclass
+class FanoutReport:
+    rate: float
+    burst: int
+    adapter_rate: float
+    adapter_burst: int
+    queued: int
+    queue_seconds: float
+    delivered: int
+    lost: int
+    duplicated: int
+    refused: int
+    first_to_last: float
+    queued_to_last: float
+    busiest_second: int
+    outbox_sent: int
+    outbox_dead: int
+    timed_out: bool
+
+    @property
+    def delivered_rate(self) -> float:
+        return (self.delivered - 1) / self.first_to_last if self.first_to_last > 0 else 0.0
+
+    @property
+    def share(self) -> float:
+        return 100.0 * self.delivered_rate / self.rate
+
+    @property
+    def end_to_end_share(self) -> float:
+        rate = self.delivered / self.queued_to_last if self.queued_to_last > 0 else 0.0
+        return 100.0 * rate / self.rate
+
+
+def busiest_window(times: Sequence[float], seconds: float = 1.0) -> int:
+    import bisect
+
+    stamps = sorted(times)
+    return max(
+        (bisect.bisect_right(stamps, s + seconds - 1e-9) - i for i, s in enumerate(stamps)),
+        default=0,
+    )
+
+
+async def fanout_benchmark(directory: Path, args: argparse.Namespace) -> FanoutReport:
+    count, rate, burst = args.fanout, args.fanout_rate, args.fanout_burst
+    adapter_rate = args.adapter_rate or rate
+    adapter_burst = args.adapter_burst or burst
+    fake = WorkspaceLimitedSlack()
+    async with fake:
+        members = [f"W{n:05d}" for n in range(count)]
+        for member in members:
+            fake.add_user(member, member.lower())
+        fake.limit("chat.postMessage", per_second=rate, burst=burst)
+        settings = slack_settings(fake, f"sqlite+aiosqlite:///{directory / 'fanout.db'}")
+        capabilities = dataclasses.replace(
+            CAPABILITIES, rate_per_second=adapter_rate, burst=adapter_burst
+        )
+        adapter = PacedSlackAdapter(settings.slack, capabilities)
+        clock = SystemClock()
+        app = ConveneApp(settings, [adapter], build_registry(), clock)
+        await app.start(background=True)
+        timed_out = False
+        try:
+            items = [
+                (
+                    f"bench:fanout:{member}",
+                    OutgoingMessage(
+                        target=Target.dm(member),
+                        text=f"Time for this week's check-in, {member} (bench:fanout:{member})",
+                    ),
+                )
+                for member in members
+            ]
+            began = time.perf_counter()
+            async with app.sessions.begin() as session:
+                await Outbox(session, "slack", fake.team_id, clock).send_many(items)
+            queued_at = time.monotonic()
+            queue_seconds = time.perf_counter() - began
+            app.deliverers["slack"].wake()
+            deadline = queued_at + 2 * count / rate + 60
+            while len(fake.posted) < count:
+                if time.monotonic() > deadline:
+                    timed_out = True
+                    break
+                await asyncio.sleep(0.1)
+            # A little longer, so that a late second send of anything would be seen.
+            await asyncio.sleep(1.0)
+        finally:
+            await app.stop()
+        outbox = table_of(OutboxMessage)
+        engine = create_engine(settings.convene.database_url)
+        try:
+            async with session_factory(engine)() as session:
+                found = await execute(
+                    session,
+                    select(outbox.c.status, func.count().label("n")).group_by(outbox.c.status),
+                )
+                statuses = {str(row["status"]): int(row["n"]) for row in found.mappings()}
+        finally:
+            await engine.dispose()
+    posted = fake.posted
+    seen = Counter((channel, text) for _, channel, text in posted)
+    wanted = {
+        (dm_channel(member), message.text)
+        for member, (_, message) in zip(members, items, strict=True)
+    }
+    times = [at for at, _, _ in posted]
+    return FanoutReport(
+        rate=rate,
+        burst=burst,
+        adapter_rate=adapter_rate,
+        adapter_burst=adapter_burst,
+        queued=count,
+        queue_seconds=queue_seconds,
+        delivered=len(posted),
+        lost=len(wanted - set(seen)),
+        duplicated=sum(n - 1 for n in seen.values()),
+        refused=fake.refused("chat.postMessage"),
+        first_to_last=(max(times) - min(times)) if times else 0.0,
+        queued_to_last=(max(times) - queued_at) if times else 0.0,
+        busiest_second=busiest_window(times),
+        outbox_sent=statuses.get("sent", 0),
+        outbox_dead=statuses.get("dead", 0),
+        timed_out=timed_out,
+    )
+
+
+# -- printing -----------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "MISS"
+
+
+def print_endpoint(report: EndpointReport) -> bool:
+    ok = True
+    print("(a) signed requests into the HTTP-mode endpoint, one server process, SQLite")
+    if report.warmup is not None:
+        w = report.warmup
+        print(
+            f"    warm-up (not timed): {w.count} members' first /convene me, "
+            f"{w.recorded_rows} recorded"
+        )
+    for load in report.loads:
+        plan, result = load.plan, load.result
+        statuses = ", ".join(f"{code}: {n:,}" for code, n in sorted(load.result.statuses.items()))
+        rate_ok = load.ack_rate >= ACK_RATE_TARGET
+        p99_ok = load.latency_ms(0.99) < ACK_P99_TARGET_MS
+        all_recorded = load.recorded_rows == load.count and load.replies_queued == load.count
+        print(f"  {load.name}: {load.count:,} requests ({', '.join(plan.kinds)} in turn)")
+        print(
+            f"    acked {load.acked:,} in {load.ack_seconds:.2f} s = {load.ack_rate:,.0f}/s "
+            f"(answers {statuses})   target >= {ACK_RATE_TARGET:,.0f}/s   {verdict(rate_ok)}"
+        )
+        print(
+            f"    time to the ack: p50 {load.latency_ms(0.5):.1f} ms, "
+            f"p99 {load.latency_ms(0.99):.1f} ms, max {load.latency_ms(1.0):.1f} ms   "
+            f"target p99 < {ACK_P99_TARGET_MS:g} ms   {verdict(p99_ok)}"
+        )
+        for kind in dict.fromkeys(plan.kinds):
+            print(
+                f"      {kind:<16} p50 {load.latency_ms(0.5, kind):6.1f} ms, "
+                f"p99 {load.latency_ms(0.99, kind):6.1f} ms"
+            )
+        print(
+            f"    recorded: {load.recorded_rows:,} of {load.count:,} events in processed_events, "
+            f"{load.replies_queued:,} replies queued; all done {load.all_recorded_seconds:.1f} s "
+            f"after the first request = {load.record_rate:,.0f} events recorded/s "
+            f"({load.wait_seconds:.1f} s after the last ack)   {verdict(all_recorded)}"
+        )
+        if load.record_latencies:
+            print(
+                f"    request sent -> event recorded: p50 "
+                f"{1000 * percentile(load.record_latencies, 0.5):,.0f} ms, "
+                f"p99 {1000 * percentile(load.record_latencies, 0.99):,.0f} ms, "
+                f"max {1000 * max(load.record_latencies):,.0f} ms"
+            )
+        print(f"    (generator signed its requests in {result.build_seconds:.2f} s beforehand)")
+        ok = ok and rate_ok and p99_ok and all_recorded
+    if report.reference is not None:
+        ref = report.reference
+        print(
+            f"  {ref.name}: acked {ref.acked:,} of {ref.count:,} in {ref.ack_seconds:.2f} s = "
+            f"{ref.ack_rate:,.0f}/s; time to the ack p50 {ref.latency_ms(0.5):.1f} ms, "
+            f"p99 {ref.latency_ms(0.99):.1f} ms "
+            f"(commands p50 {ref.latency_ms(0.5, '/convene me'):.1f} ms, "
+            f"messages p50 {ref.latency_ms(0.5, 'message'):.1f} ms)"
+        )
+    print(
+        f"  replies: {report.replies_sent:,} sent by the deliverer meanwhile (at the adapter's "
+        f"{CAPABILITIES.rate_per_second:g}/s), {report.outbox_left:,} still queued at the end"
+    )
+    return ok
+
+
+def print_fanout(report: FanoutReport) -> bool:
+    share_ok = report.share >= SHARE_TARGET and not report.timed_out
+    exact_ok = report.lost == 0 and report.duplicated == 0
+    print(
+        f"(b) {report.queued:,} DMs to {report.queued:,} members, fake Slack limit "
+        f"chat.postMessage R = {report.rate:g}/s, burst {report.burst} (one bucket for the "
+        f"workspace); adapter paced at {report.adapter_rate:g}/s, burst {report.adapter_burst}"
+    )
+    print(
+        f"    queued in one transaction in {report.queue_seconds:.2f} s; "
+        f"{'TIMED OUT; ' if report.timed_out else ''}delivered {report.delivered:,} in "
+        f"{report.first_to_last:.2f} s (first to last accepted) = "
+        f"{report.delivered_rate:.2f}/s = {report.share:.1f} % of R   "
+        f"target >= {SHARE_TARGET:g} %   {verdict(share_ok)}"
+    )
+    print(
+        f"    from the commit to the last accepted: {report.queued_to_last:.2f} s "
+        f"({report.end_to_end_share:.1f} % of R); busiest 1 s window {report.busiest_second} "
+        f"(the fake allows R + burst = {report.rate + report.burst:g}); "
+        f"429s answered: {report.refused}"
+    )
+    print(
+        f"    lost {report.lost}, sent twice {report.duplicated}   target 0 and 0   "
+        f"{verdict(exact_ok)}; outbox: {report.outbox_sent:,} sent, {report.outbox_dead} dead"
+    )
+    return share_ok and exact_ok
+
+
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+async def main_async(args: argparse.Namespace, prof: Profiler) -> bool:
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="convene-bench-") as tmp:
+        directory = Path(tmp)
+        if not args.skip_endpoint:
+            endpoint = await endpoint_benchmark(directory, args, prof)
+            ok = print_endpoint(endpoint) and ok
+        if not args.skip_fanout:
+            fanout = await fanout_benchmark(directory, args)
+            ok = print_fanout(fanout) and ok
+    return ok
+
+
+def main(argv: list[str] | None = None) -> None:
+    for name in PROXY_VARIABLES:  # slack_sdk reads these and ignores NO_PROXY
+        os.environ.pop(name, None)
+    parser = argparse.ArgumentParser(description="Slack HTTP-mode and fan-out benchmark.")
+    parser.add_argument("--users", type=int, default=200, help="members sending the load")
+    parser.add_argument("--requests", type=int, default=6_000, help="closed-loop requests")
+    parser.add_argument("--connections", type=int, default=32, help="closed-loop connections")
+    parser.add_argument("--open-requests", type=int, default=6_000)
+    parser.add_argument("--open-rate", type=float, default=ACK_RATE_TARGET)
+    parser.add_argument(
+        "--open-connections", type=int, default=256, help="open loop: most connections at once"
+    )
+    parser.add_argument(
+        "--deadline", type=float, default=120.0, help="seconds to wait for the events' work"
+    )
+    parser.add_argument("--fanout", type=int, default=2_000, help="DMs in the fan-out")
+    parser.add_argument("--fanout-rate", type=float, default=20.0, help="R of the fake's limit")
+    parser.add_argument("--fanout-burst", type=int, default=4, help="burst of the fake's limit")
+    parser.add_argument("--adapter-rate", type=float, default=0.0, help="default: R")
+    parser.add_argument("--adapter-burst", type=int, default=0, help="default: the fake's")
+    parser.add_argument(
+        "--no-reference",
+        dest="reference",
+        action="store_false",
+        help="skip (a)'s reference load with dispatch turned off",
+    )
+    parser.add_argument("--skip-endpoint", action="store_true")
+    parser.add_argument("--skip-fanout", action="store_true")
+    parser.add_argument("--profile", action="store_true", help="cProfile the server during (a)")
+    args = parser.parse_args(argv)
+
+    print(
+        "Slack events benchmark: HTTP mode (aiohttp + slack-bolt) and outbox fan-out, "
+        "SQLite (WAL, NORMAL), fake Slack on loopback"
+    )
+    print(
+        f"Python {platform.python_version()}; SQLAlchemy {sqlalchemy.__version__}, "
+        f"slack-bolt {slack_bolt.version.__version__}, aiohttp {aiohttp.__version__}; "
+        f"{os.cpu_count()} CPUs; load average {loadavg()}\n"
+    )
+    tally = LogTally()
+    convene_log = logging.getLogger("convene")
+    convene_log.addHandler(tally)
+    convene_log.propagate = False
+    for noisy in ("slack_bolt", "slack_sdk", "aiohttp"):
+        logging.getLogger(noisy).addHandler(tally)
+        logging.getLogger(noisy).propagate = False
+    prof = Profiler(args.profile)
+    ok = asyncio.run(main_async(args, prof))
+    print(f"\nload average at the end {loadavg()}")
+    if tally.lines:
+        print("warnings and errors logged during the run:")
+        for line, count in tally.lines.most_common(20):
+            print(f"    {count:>6} x {line}")
+    for label, text in prof.reports.items():
+        print(f"\n--- profile: {label} ---")
+        print(text)
+    raise SystemExit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
