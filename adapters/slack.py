@@ -56,6 +56,9 @@ CAPABILITIES = Capabilities(
     rate_per_second=4.0,
     burst=4,
 )
+WORKERS = 2
+"""Events dispatched at once: the database, not Slack, is the limit."""
+DRAIN_SECONDS = 5.0
 PERMANENT_ERRORS = frozenset(
     {
         "not_in_channel",
@@ -93,6 +96,7 @@ class SlackAdapter:
         self._dispatch: Dispatch | None = None
         self._server: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._queue: asyncio.Queue[Event] | None = None
         self._names: dict[str, ChannelMember] = {}
         self._channels: dict[str, str] = {}
         self.bot_user_id: str | None = None
@@ -150,6 +154,11 @@ class SlackAdapter:
         if self._server is not None:
             await self._server.stop()
             self._server = None
+        if self._queue is not None:
+            try:  # events Slack already has an ack for: finish them if it is quick
+                await asyncio.wait_for(self._queue.join(), timeout=DRAIN_SECONDS)
+            except TimeoutError:
+                log.warning("stopping with %d Slack events not handled", self._queue.qsize())
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:
@@ -163,11 +172,34 @@ class SlackAdapter:
         return self._settings.signing_secret.reveal()
 
     def after_ack(self, event: Event) -> None:
-        """Hand an event to Convene once Slack has its acknowledgement."""
+        """Hand an event to Convene once Slack has its acknowledgement.
 
-        task = asyncio.get_running_loop().create_task(self._run(event))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        A few workers take events from a queue: a task for each event made
+        thousands compete for the database under a burst, stalled the loop
+        that answers Slack, and timed some out (measured in bench.slack_events).
+        """
+
+        if self._queue is None:
+            self._start_workers()
+        assert self._queue is not None
+        self._queue.put_nowait(event)
+
+    def _start_workers(self) -> None:
+        self._queue = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        for _ in range(WORKERS):
+            task = loop.create_task(self._work())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _work(self) -> None:
+        assert self._queue is not None
+        while True:
+            event = await self._queue.get()
+            try:
+                await self._run(event)
+            finally:
+                self._queue.task_done()
 
     async def _run(self, event: Event) -> None:
         assert self._dispatch is not None
@@ -177,10 +209,10 @@ class SlackAdapter:
             log.exception("dispatching a Slack %s failed", type(event).__name__)
 
     async def wait_idle(self) -> None:
-        """Wait until every event handed over so far has been dispatched (tests)."""
+        """Wait until every event handed over so far has been dispatched."""
 
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        if self._queue is not None:
+            await self._queue.join()
 
     async def _with_name(self, event: Event) -> Event:
         """The event with the actor's display name and time zone, as Slack knows them."""
