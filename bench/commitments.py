@@ -84,28 +84,13 @@ from sqlalchemy import Select, func, insert, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.memory import MemoryAdapter
-from bench.checkins import LogTally, Profiler, build_app, timed, verdict
+from bench.checkins import ZONES, LogTally, Profiler, build_app, timed, verdict
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from handlers.commitment_reminders import REMIND_JOB, SWEEP_LIMIT, next_reminder, wake_at
 from storage.models import Commitment, Member, MemberSilo, OutboxMessage, Silo, Timer, Workspace
 from storage.repositories.core import execute, table_of
 
-# Twelve zones around the globe, as in bench.checkins (UTC+13 to UTC-10 in December).
-ZONES = (
-    "Pacific/Auckland",
-    "Australia/Sydney",
-    "Asia/Tokyo",
-    "Asia/Kolkata",
-    "Asia/Dubai",
-    "Africa/Nairobi",
-    "Europe/Berlin",
-    "Europe/London",
-    "America/Sao_Paulo",
-    "America/New_York",
-    "America/Los_Angeles",
-    "Pacific/Honolulu",
-)
 ONE_ZONE = "Europe/London"
 # Just after Honolulu's 09:00 on Monday 30 November: the day that follows holds
 # one 09:00 of every zone, from Auckland's (20:00 UTC) to Honolulu's (19:00 UTC).

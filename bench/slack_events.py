@@ -52,24 +52,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import cProfile
 import dataclasses
 import gc
 import hashlib
 import hmac
-import io
 import json
 import logging
 import multiprocessing
 import os
 import platform
-import pstats
-import re
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -83,6 +78,7 @@ from sqlalchemy import func, select
 
 from adapters.base import Capabilities
 from adapters.slack import CAPABILITIES, SlackAdapter
+from bench.checkins import LogTally, Profiler
 from bot.app import ConveneApp
 from bot.clock import SystemClock
 from bot.config import ConveneSection, Secret, Settings, SlackSection
@@ -401,49 +397,6 @@ def slack_settings(fake: FakeSlack, database_url: str) -> Settings:
             http_host="127.0.0.1",
         ),
     )
-
-
-_EVENT = re.compile(r"event \S+ \([^)]*\)|event \S+|for \S+ failed")
-
-
-class LogTally(logging.Handler):
-    """Counts warnings and errors by their first line instead of printing them."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.lines: Counter[str] = Counter()
-
-    def emit(self, record: logging.LogRecord) -> None:
-        first = _EVENT.sub("…", record.getMessage().split("\n", 1)[0])
-        if record.exc_info and record.exc_info[1] is not None:
-            error = record.exc_info[1]
-            first += f" [{type(error).__name__}: {str(error).splitlines()[0][:100]}]"
-        self.lines[f"{record.name} {record.levelname}: {first[:200]}"] += 1
-
-
-class Profiler:
-    """cProfile around the server's side of a load, when asked for."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.reports: dict[str, str] = {}
-
-    @contextmanager
-    def around(self, label: str) -> Iterator[None]:
-        if not self.enabled:
-            yield
-            return
-        profile = cProfile.Profile()
-        profile.enable()
-        try:
-            yield
-        finally:
-            profile.disable()
-            out = io.StringIO()
-            stats = pstats.Stats(profile, stream=out)
-            stats.sort_stats("tottime").print_stats(25)
-            stats.sort_stats("cumulative").print_stats(40)
-            self.reports[label] = out.getvalue()
 
 
 class StallWatch:
