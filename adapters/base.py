@@ -42,6 +42,11 @@ class Capabilities:
     """True where members have a home view of their own (Slack's App Home)."""
     rate_per_second: float | None = None
     burst: int = 1
+    per_target_rate: float | None = None
+    """Sends a second to any one target (a channel, a member's DMs), where the
+    platform limits that as well as the overall rate; ``None``: no such limit.
+    Replies only one member sees are not counted (Slack paces those by method)."""
+    per_target_burst: int = 1
 
 
 @dataclass(frozen=True, slots=True)

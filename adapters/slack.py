@@ -35,7 +35,9 @@ from adapters.base import (
     RateLimited,
     TransientDeliveryError,
 )
+from adapters.slack_limits import MethodPace
 from adapters.slack_render import blocks_for, fallback_text, modal_for
+from bot.clock import Clock, SystemClock
 from bot.config import SlackSection
 from bot.errors import UserError
 from bot.events import ButtonClicked, Event, SlashCommand
@@ -50,11 +52,14 @@ CAPABILITIES = Capabilities(
     threads=True,
     channel_membership=True,
     home_tab=True,
-    silo_sources=frozenset({"usergroups"}),
+    silo_sources=frozenset({"usergroups", "field"}),
     # chat.postMessage: about one a second per channel with short bursts, and
     # "several hundred" a minute per workspace; Retry-After rules beyond that.
+    # The other methods a delivery calls are paced by tier in slack_limits.
     rate_per_second=4.0,
     burst=4,
+    per_target_rate=1.0,
+    per_target_burst=3,
 )
 WORKERS = 2
 """Events dispatched at once: the database, not Slack, is the limit."""
@@ -79,6 +84,10 @@ PERMANENT_ERRORS = frozenset(
 AUTH_ERRORS = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
 )
+READ_TRIES = 4
+"""A read Slack answers 429 is asked again after Retry-After, up to this many times."""
+PROFILE_READS_AT_ONCE = 8
+"""users.profile.get calls in flight at once when importing a profile field."""
 NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "user_not_in_channel"})
 """Where an ephemeral reply cannot go, a DM to the member can."""
 _CHANNEL_LINK = re.compile(r"^<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>$")
@@ -87,8 +96,12 @@ _CHANNEL_LINK = re.compile(r"^<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>$")
 class SlackAdapter:
     """One Slack workspace (one bot token), reached at ``api_base_url``."""
 
-    def __init__(self, settings: SlackSection, *, http_port: int | None = None) -> None:
+    def __init__(
+        self, settings: SlackSection, *, http_port: int | None = None, clock: Clock | None = None
+    ) -> None:
         self._settings = settings
+        self._clock = clock or SystemClock()
+        self._pace = MethodPace(self._clock)
         self._http_port = settings.http_port if http_port is None else http_port
         self.client = AsyncWebClient(
             token=settings.bot_token.reveal() or None, base_url=settings.api_base_url
@@ -229,11 +242,16 @@ class SlackAdapter:
         if known is not None:
             return known
         try:
-            found = await self.client.users_info(user=user_id)
-        except SlackApiError as failed:
-            log.warning("users.info for %s failed: %s", user_id, failed.response.get("error"))
+            found = await self._read(self.client.users_info, user=user_id)
+        except DeliveryError as failed:
+            log.warning("users.info for %s failed: %s", user_id, failed)
             return ChannelMember(user_id, user_id)
-        user = found.get("user") or {}
+        return self._remember(found.get("user") or {"id": user_id})
+
+    def _remember(self, user: dict[str, Any]) -> ChannelMember:
+        """A Slack user object as a member, kept for the next event they cause."""
+
+        user_id = str(user["id"])
         profile = user.get("profile") or {}
         person = ChannelMember(
             platform_user_id=user_id,
@@ -246,11 +264,28 @@ class SlackAdapter:
         self._names[user_id] = person
         return person
 
+    async def _workspace_people(self) -> list[ChannelMember]:
+        """Everyone active in the workspace who is a person (users.list, paged)."""
+
+        people: list[ChannelMember] = []
+        cursor = None
+        while True:
+            page = await self._read(self.client.users_list, limit=200, cursor=cursor)
+            for user in page.get("members") or []:
+                if user.get("deleted"):
+                    continue
+                person = self._remember(user)
+                if not person.is_bot and person.platform_user_id != self.bot_user_id:
+                    people.append(person)
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return people
+
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
         ids: list[str] = []
         cursor = None
         while True:
-            page = await self._call(
+            page = await self._read(
                 self.client.conversations_members, channel=channel_id, limit=1000, cursor=cursor
             )
             ids.extend(page.get("members") or [])
@@ -269,7 +304,7 @@ class SlackAdapter:
             return self._channels[name]
         cursor = None
         while True:
-            page = await self._call(
+            page = await self._read(
                 self.client.conversations_list,
                 types="public_channel,private_channel",
                 exclude_archived=True,
@@ -287,11 +322,13 @@ class SlackAdapter:
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None
     ) -> dict[str, list[ChannelMember]]:
-        """Slack's user groups (@radiology), each with its people."""
+        """Slack's user groups (@radiology) or a profile field's values, with their people."""
 
+        if source == "field" and detail:
+            return await self._profile_field_groups(detail)
         if source != "usergroups":
             return {}
-        listed = await self._call(self.client.usergroups_list, include_users=True)
+        listed = await self._read(self.client.usergroups_list, include_users=True)
         groups: dict[str, list[ChannelMember]] = {}
         for group in listed.get("usergroups") or []:
             if group.get("date_delete"):
@@ -300,6 +337,60 @@ class SlackAdapter:
             groups[str(group.get("name") or group.get("handle"))] = [
                 p for p in people if not p.is_bot
             ]
+        return groups
+
+    async def _profile_field_groups(self, label: str) -> dict[str, list[ChannelMember]]:
+        """Everyone grouped by their value of the custom profile field called ``label``.
+
+        Slack lists the fields in team.profile.get but gives a person's values
+        only one person at a time (users.profile.get), so this reads each
+        profile, a few at once; it runs before the import's write, never inside it.
+        """
+
+        listed = await self._read(self.client.team_profile_get)
+        fields = (listed.get("profile") or {}).get("fields") or []
+        wanted = " ".join(label.split()).casefold()
+        chosen = next(
+            (f for f in fields if " ".join(str(f.get("label", "")).split()).casefold() == wanted),
+            None,
+        )
+        if chosen is None:
+            labels = sorted(str(f["label"]) for f in fields if f.get("label"))
+            raise UserError(
+                f"Slack's profiles here have no field called {label!r}. "
+                + (
+                    f"The fields are: {', '.join(labels)}. Type one of those, like: "
+                    f"/convene silo import field {labels[0]}"
+                    if labels
+                    else "This workspace has no custom profile fields: a Slack admin adds "
+                    "them under Customize workspace, Profile."
+                )
+            )
+        field_id = str(chosen["id"])
+        people = await self._workspace_people()
+        limit = asyncio.Semaphore(PROFILE_READS_AT_ONCE)
+
+        async def value_of(person: ChannelMember) -> str:
+            async with limit:
+                try:
+                    found = await self._read(
+                        self.client.users_profile_get, user=person.platform_user_id
+                    )
+                except DeliveryError as failed:
+                    log.warning(
+                        "users.profile.get for %s failed: %s", person.platform_user_id, failed
+                    )
+                    return ""
+            values = (found.get("profile") or {}).get("fields") or {}
+            return " ".join(str((values.get(field_id) or {}).get("value") or "").split())
+
+        values = await asyncio.gather(*(value_of(person) for person in people))
+        groups: dict[str, list[ChannelMember]] = {}
+        spelled: dict[str, str] = {}  # "radiology" -> "Radiology", as first seen
+        for person, value in zip(people, values, strict=True):
+            if value:
+                name = spelled.setdefault(value.casefold(), value)
+                groups.setdefault(name, []).append(person)
         return groups
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
@@ -399,10 +490,31 @@ class SlackAdapter:
                 "please press the button again."
             ) from None
 
-    async def _call(self, method: Any, **kwargs: Any) -> Any:
-        """One Web API call, its failures translated for the outbox."""
+    async def _read(self, method: Any, **kwargs: Any) -> Any:
+        """A call made while handling an event: on a 429, wait as Slack asks and try again.
 
+        (Sends go through ``_call`` alone: the outbox honours their 429s, so
+        nothing waits twice. slack_sdk's own rate-limit retry handler is not used.)
+        """
+
+        for attempt in range(1, READ_TRIES + 1):
+            try:
+                return await self._call(method, **kwargs)
+            except RateLimited as limited:
+                if attempt == READ_TRIES:
+                    raise
+                log.info(
+                    "Slack asked us to wait %g s before %s", limited.retry_after, method.__name__
+                )
+                await self._clock.sleep(limited.retry_after)
+        raise AssertionError("unreachable")
+
+    async def _call(self, method: Any, **kwargs: Any) -> Any:
+        """One Web API call, paced by its method's tier, its failures translated for the outbox."""
+
+        name = str(method.__name__).replace("_", ".")
         arguments = {key: value for key, value in kwargs.items() if value is not None}
+        await self._pace.before(name)
         try:
             return await method(**arguments)
         except SlackApiError as failed:
@@ -410,6 +522,7 @@ class SlackAdapter:
             error = str(response.get("error", "unknown_error"))
             if response.status_code == 429 or error == "ratelimited":
                 retry_after = float(response.headers.get("Retry-After", 1) or 1)
+                self._pace.pause(name, retry_after)
                 raise RateLimited(retry_after) from None
             if error in AUTH_ERRORS:
                 log.error("Slack refused the bot's token (%s); check SLACK_BOT_TOKEN", error)

@@ -25,7 +25,7 @@ from adapters.base import (
 )
 from bot.clock import Clock
 from bot.messages import OutgoingMessage, Target
-from bot.ratelimit import TokenBucket
+from bot.ratelimit import Lanes, TokenBucket
 from bot.waiting import wake_or_timeout
 from storage.repositories import outbox as outbox_repo
 
@@ -38,6 +38,7 @@ class _Outcome(enum.Enum):
     PAUSED = "the platform said 429: every target waits"
     LEASE_RUNNING_OUT = "too late in the batch's lease to send safely"
     NOT_RECORDED = "sent, but the database would not take the record yet"
+    DEFERRED = "its target had its share of sends for now: it waits, the others go on"
 
 
 class Deliverer:
@@ -73,6 +74,12 @@ class Deliverer:
         self._bucket = (
             TokenBucket(clock, caps.rate_per_second, caps.burst) if caps.rate_per_second else None
         )
+        self._lanes = (
+            Lanes(clock, caps.per_target_rate, caps.per_target_burst)
+            if caps.per_target_rate
+            else None
+        )
+        self._lane_wait: float | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unrecorded: dict[int, tuple[datetime, dict[str, Any]]] = {}
@@ -161,21 +168,32 @@ class Deliverer:
             # sending one that late could deliver it twice.
             deadline = now + self._lease / 2
             failed_targets: set[str] = set()
-            async with outbox_repo.SentRecorder(self._engine) as record_sent:
-                for index, item in enumerate(batch):
-                    if item.target_key in failed_targets:
-                        await self._hand_back([item.id])
-                        continue
-                    outcome = await self._deliver_one(item, deadline, record_sent)
-                    if outcome is _Outcome.RETRY:
-                        failed_targets.add(item.target_key)
-                    elif outcome is not _Outcome.DONE:
-                        # A 429 paused the whole platform, the lease is running
-                        # out, or the database would not take the record: hand
-                        # back the rest of the batch.
-                        tried = index if outcome is _Outcome.LEASE_RUNNING_OUT else index + 1
-                        await self._hand_back([m.id for m in batch[tried:]])
-                        return tried
+            waiting: list[int] = []  # passed over for their target's pace
+            self._lane_wait = None
+            try:
+                async with outbox_repo.SentRecorder(self._engine) as record_sent:
+                    for index, item in enumerate(batch):
+                        if item.target_key in failed_targets:
+                            waiting.append(item.id)
+                            continue
+                        outcome = await self._deliver_one(item, deadline, record_sent)
+                        if outcome in (_Outcome.RETRY, _Outcome.DEFERRED):
+                            failed_targets.add(item.target_key)
+                            if outcome is _Outcome.DEFERRED:
+                                waiting.append(item.id)
+                        elif outcome is not _Outcome.DONE:
+                            # A 429 paused the whole platform, the lease is running
+                            # out, or the database would not take the record: hand
+                            # back the rest of the batch.
+                            tried = index if outcome is _Outcome.LEASE_RUNNING_OUT else index + 1
+                            waiting.extend(m.id for m in batch[tried:])
+                            return tried
+            finally:
+                await self._hand_back(waiting)
+            if len(waiting) == len(batch) and self._lane_wait is not None:
+                # Every target here is waiting for its pace: sleep until the
+                # first may go rather than claim the same rows again at once.
+                await self._clock.sleep(self._lane_wait)
             return len(batch)
 
     async def _record_unrecorded(self) -> bool:
@@ -222,10 +240,18 @@ class Deliverer:
             if resolved is None:
                 return _Outcome.RETRY
             message = resolved
+        lane = item.target_key if message.visible_to is None else None
+        if self._lanes is not None and lane is not None:
+            wait = self._lanes.wait_time(lane)
+            if wait > 0:
+                self._lane_wait = wait if self._lane_wait is None else min(self._lane_wait, wait)
+                return _Outcome.DEFERRED
         if self._bucket is not None:
             await self._bucket.acquire()
         if self._clock.now() >= deadline:
             return _Outcome.LEASE_RUNNING_OUT
+        if self._lanes is not None and lane is not None:
+            self._lanes.try_acquire(lane)
         try:
             ref = await self._send(item, message)
         except RateLimited as limited:

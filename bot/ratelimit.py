@@ -70,3 +70,54 @@ class TokenBucket:
             self._paused_until = until
         self._tokens = 0.0
         self._updated = until
+
+    def try_acquire(self) -> bool:
+        """Take a token if one is there now, without waiting."""
+
+        if self.wait_time() > 0:
+            return False
+        self._tokens -= 1.0
+        return True
+
+    def is_idle(self) -> bool:
+        """Full again and not paused: forgetting it changes nothing."""
+
+        return self.wait_time() == 0 and self._tokens >= self._capacity
+
+
+class Lanes:
+    """A token bucket for each target (a Slack channel), made when first used.
+
+    Platforms limit some sends per channel as well as overall: Slack's
+    ``chat.postMessage`` allows about one a second in a channel, with short
+    bursts. The deliverer asks a lane before sending and, when it is not ready,
+    passes over that target for now instead of sleeping, so one busy channel
+    does not hold up the direct messages queued behind it.
+    """
+
+    def __init__(self, clock: Clock, rate: float, burst: int, *, keep: int = 10_000) -> None:
+        self._clock = clock
+        self._rate = rate
+        self._burst = burst
+        self._keep = keep
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def _bucket(self, key: str) -> TokenBucket:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self._keep:
+                self._buckets = {k: b for k, b in self._buckets.items() if not b.is_idle()}
+            bucket = self._buckets[key] = TokenBucket(self._clock, self._rate, self._burst)
+        return bucket
+
+    def wait_time(self, key: str) -> float:
+        """Seconds until ``key`` may have its next send (0: now)."""
+
+        bucket = self._buckets.get(key)
+        return 0.0 if bucket is None else bucket.wait_time()
+
+    def try_acquire(self, key: str) -> bool:
+        return self._bucket(key).try_acquire()
+
+    def __len__(self) -> int:
+        return len(self._buckets)

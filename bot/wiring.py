@@ -14,7 +14,7 @@ from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
 from adapters.shell import ShellAdapter, lines_from, lines_of, script_start
 from bot import __version__
 from bot.app import ConveneApp
-from bot.clock import ManualClock, OffsetClock, SystemClock
+from bot.clock import Clock, ManualClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.registry import Registry
 from handlers import (
@@ -35,25 +35,26 @@ from handlers.pairing_simulation import read_organisation as read_organisation
 from handlers.pairing_simulation import simulate as simulate
 
 
-def build_adapters(settings: Settings) -> list[Adapter]:
+def build_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
     """The platform adapters the config asks for (the shell runs apart, in ``run_shell``)."""
 
     adapters: list[Adapter] = []
     if "slack" in settings.convene.adapters:
         from adapters.slack import SlackAdapter
 
-        adapters.append(SlackAdapter(settings.slack))
+        adapters.append(SlackAdapter(settings.slack, clock=clock))
     return adapters
 
 
 async def run_platforms(settings: Settings, stop: asyncio.Event) -> int:
     """Run Convene on Slack (and later Discord) until ``stop`` is set."""
 
+    clock = SystemClock()
     app = ConveneApp(
         settings,
-        build_adapters(settings),
+        build_adapters(settings, clock),
         build_registry(),
-        SystemClock(),
+        clock,
         bootstrap_conveners={
             platform: frozenset(settings.convene.conveners) for platform in ("slack", "discord")
         },

@@ -203,6 +203,39 @@ async def test_a_platform_that_says_slow_down_then_fails_then_recovers_gets_ever
     assert await counts(sessions) == {"pending": 0, "sending": 0, "sent": len(items), "dead": 0}
 
 
+async def test_a_busy_channel_gets_one_message_a_second_after_a_short_burst_and_dms_do_not_wait(
+    sessions: async_sessionmaker[AsyncSession], clock: ManualClock, platform: FakePlatform
+) -> None:
+    """Slack's chat.postMessage: about one a second in a channel, with short bursts."""
+
+    channel = [
+        (f"retro:{n}", OutgoingMessage(target=Target.channel("retro"), text=f"item {n}"))
+        for n in range(8)
+    ]
+    dms = [to_member(name, f"dm:{name}") for name in ("alice", "bob", "carol")]
+    await queue(sessions, clock, channel + dms)  # the DMs are queued behind the channel's
+
+    async with HttpPlatformAdapter(
+        platform.url, platform=PLATFORM, rate_per_second=RATE, per_target_rate=1, per_target_burst=3
+    ) as paced:
+        deliverer = Deliverer(sessions, paced, clock, worker="w1")
+        await deliver_everything([deliverer], sessions, clock)
+
+    assert_each_delivered_once(platform, channel + dms)
+    assert keys_by_target(platform.delivered) == queued_keys_by_target(channel + dms)
+    in_channel = [r.at for r in platform.delivered if r.idempotency_key.startswith("retro:")]
+    dm_times = [r.at for r in platform.delivered if r.idempotency_key.startswith("dm:")]
+    # The burst of three, then one a second: never more than 3 + W in any W seconds.
+    for i, start in enumerate(in_channel):
+        for end in in_channel[i + 1 :]:
+            window = (end - start).total_seconds()
+            assert in_channel.index(end) - i + 1 <= 3 + window + 1e-9
+    assert in_channel[-1] - in_channel[0] >= timedelta(seconds=5)
+    # The DMs went as soon as the overall rate allowed, not after the channel's queue.
+    assert max(dm_times) < in_channel[3]
+    assert_spaced(platform.received, at_least=timedelta(seconds=1 / RATE))
+
+
 async def test_a_slow_down_answer_pauses_every_target_not_just_the_one_that_got_it(
     sessions: async_sessionmaker[AsyncSession],
     clock: ManualClock,

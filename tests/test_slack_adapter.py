@@ -206,7 +206,62 @@ async def test_a_convener_imports_slack_user_groups_as_silos(database_url: str) 
         assert silos == {"Radiology": "team", "Public Health": "team"}
 
         await rig.command("U1", "/convene", "silo import roles")
-        assert "This platform has no roles to import (here: usergroups)" in rig.told("U1")[-1]
+        assert (
+            "This platform has no roles to import (here: field, usergroups)" in rig.told("U1")[-1]
+        )
+
+
+async def test_a_convener_imports_departments_from_a_slack_profile_field(
+    database_url: str,
+) -> None:
+    async with slack_convene(database_url) as rig:
+        rig.fake.add_profile_field("Xf01", "Department")
+        rig.fake.add_profile_field("Xf02", "Pronouns")
+        for user_id, name, department in (
+            ("U1", "alice", "Radiology"),
+            ("U2", "bob", "Public Health"),
+            ("U3", "kenji", "  radiology "),  # typed differently by hand: the same silo
+        ):
+            rig.fake.add_user(user_id, name, profile_fields={"Xf01": department})
+        rig.fake.add_user("U4", "dana", profile_fields={"Xf02": "she/her"})  # no department
+        rig.fake.add_user("U5", "gone", deleted=True, profile_fields={"Xf01": "Radiology"})
+        rig.fake.add_user("U6", "helper", is_bot=True, profile_fields={"Xf01": "Radiology"})
+        rig.fake.rate_limit_next("users.profile.get", retry_after=2)
+
+        await rig.command("U1", "/convene", "silo import field department")
+
+        said = rig.told("U1")[-1]
+        assert "Imported 2 silos from a profile field (2 new)" in said
+        assert "Public Health (1 member), Radiology (2 members)" in said
+        async with rig.app.sessions() as session:
+            silos = {s.name: s.kind for s in (await session.exec(select(Silo))).all()}
+            members = {
+                m.platform_user_id: m.display_name for m in (await session.exec(select(Member)))
+            }
+        assert silos == {"Radiology": "department", "Public Health": "department"}
+        # The deleted account and the bot were never made members.
+        assert "U5" not in members and "U6" not in members
+        # The first read was answered 429: waited out (Retry-After) and asked again, once.
+        reads = [c["user"] for c in rig.fake.calls("users.profile.get")]
+        assert sorted(reads) == ["U1", "U1", "U2", "U3", "U4"]
+
+
+async def test_a_profile_field_slack_does_not_have_gets_the_fields_it_does_have(
+    database_url: str,
+) -> None:
+    async with slack_convene(database_url) as rig:
+        rig.fake.add_profile_field("Xf01", "Department")
+        rig.fake.add_profile_field("Xf02", "Profession")
+
+        await rig.command("U1", "/convene", "silo import field Team")
+
+        said = rig.told("U1")[-1]
+        assert "no field called 'Team'" in said
+        assert "The fields are: Department, Profession" in said
+        assert "/convene silo import field Department" in said
+        async with rig.app.sessions() as session:
+            assert (await session.exec(select(Silo))).all() == []
+        assert rig.fake.calls("users.profile.get") == []
 
 
 async def test_an_uninstalled_app_is_logged_clearly_and_nothing_crashes(

@@ -46,6 +46,7 @@ def test_the_manifest_asks_only_for_the_scopes_the_features_use() -> None:
         "groups:read",
         "users:read",
         "usergroups:read",
+        "users.profile:read",
     }
     assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest()["settings"]["interactivity"]["is_enabled"] is True

@@ -79,6 +79,8 @@ _NEEDED_SCOPES = {
     "users.info": "users:read",
     "users.list": "users:read",
     "usergroups.list": "usergroups:read",
+    "users.profile.get": "users.profile:read",
+    "team.profile.get": "users.profile:read",
     "usergroups.users.list": "usergroups:read",
     "team.info": "team:read",
 }
@@ -255,7 +257,10 @@ class FakeSlack:
             "usergroups.list": self._usergroups_list,
             "usergroups.users.list": self._usergroups_users_list,
             "team.info": self._team_info,
+            "team.profile.get": self._team_profile_get,
+            "users.profile.get": self._users_profile_get,
         }
+        self._profile_fields: list[Payload] = []
         self.add_user(bot_user_id, "convene", real_name="Convene", is_bot=True)
 
     # -- lifecycle -------------------------------------------------------------
@@ -400,6 +405,24 @@ class FakeSlack:
             created=_EPOCH - 86_400,
         )
         self._history[channel_id] = []
+
+    def add_profile_field(self, field_id: str, label: str, *, hint: str = "") -> None:
+        """Add a custom profile field (``Xf01…``) that ``add_user(profile_fields=)`` fills."""
+
+        self._profile_fields.append(
+            {
+                "id": field_id,
+                "ordering": len(self._profile_fields),
+                "field_name": None,
+                "label": label,
+                "hint": hint,
+                "type": "text",
+                "possible_values": None,
+                "options": None,
+                "is_hidden": False,
+                "section_id": "S1",
+            }
+        )
 
     def add_usergroup(
         self, usergroup_id: str, handle: str, name: str, users: Iterable[str]
@@ -896,7 +919,11 @@ class FakeSlack:
         return {"user": copy.deepcopy(user)}
 
     def _users_list(self, payload: Payload) -> Payload:
+        # Like Slack, users.list leaves custom profile fields out: only
+        # users.profile.get gives a person's values.
         users = [copy.deepcopy(u) for u in self._users.values()]
+        for user in users:
+            user["profile"].pop("fields", None)
         answer = _page(users, payload, "members", default_limit=0)
         answer["cache_ts"] = _EPOCH
         return answer
@@ -948,6 +975,20 @@ class FakeSlack:
                 "is_verified": False,
             }
         }
+
+    def _team_profile_get(self, payload: Payload) -> Payload:
+        return {
+            "profile": {
+                "fields": copy.deepcopy(self._profile_fields),
+                "sections": [{"id": "S1", "section_type": "custom", "label": "About me"}],
+            }
+        }
+
+    def _users_profile_get(self, payload: Payload) -> Payload:
+        user = self._users.get(_text(payload, "user") or "")
+        if user is None:
+            raise _ApiError("user_not_found")
+        return {"profile": copy.deepcopy(user["profile"])}
 
     # -- method helpers --------------------------------------------------------
 

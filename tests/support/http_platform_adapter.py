@@ -38,12 +38,18 @@ class HttpPlatformAdapter:
         platform: str = "fake",
         rate_per_second: float | None = None,
         burst: int = 1,
+        per_target_rate: float | None = None,
+        per_target_burst: int = 1,
         timeout: float = 5.0,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._platform = platform
         self._capabilities = Capabilities(
-            group_dm=True, rate_per_second=rate_per_second, burst=burst
+            group_dm=True,
+            rate_per_second=rate_per_second,
+            burst=burst,
+            per_target_rate=per_target_rate,
+            per_target_burst=per_target_burst,
         )
         # trust_env=False: never route loopback traffic through a proxy from the environment.
         self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)

@@ -327,8 +327,8 @@ async def slack_convene(
                 http_host="127.0.0.1",
             ),
         )
-        adapter = SlackAdapter(settings.slack, http_port=0)
         clock = ManualClock(start)
+        adapter = SlackAdapter(settings.slack, http_port=0, clock=clock)
         app = ConveneApp(settings, [adapter], build_registry(), clock)
         try:
             await app.start(background=False)
