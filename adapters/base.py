@@ -47,6 +47,12 @@ class Capabilities:
     platform limits that as well as the overall rate; ``None``: no such limit.
     Replies only one member sees are not counted (Slack paces those by method)."""
     per_target_burst: int = 1
+    member_timezones: bool = True
+    reads_channel_messages: bool = True
+    """False where Convene cannot read what members type in channels and threads
+    (Discord without the Message Content intent): buttons are the only way in."""
+    """False where the platform does not tell a member's time zone (Discord): Convene
+    asks each member once instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +81,14 @@ class TransientDeliveryError(DeliveryError):
 
 class PermanentDeliveryError(DeliveryError):
     """The platform will never accept this one (bot not in channel, member gone)."""
+
+
+class MemberUnreachable(PermanentDeliveryError):
+    """A member's DMs are closed to the bot: the member is marked so conveners can see."""
+
+    def __init__(self, member_id: str, reason: str) -> None:
+        super().__init__(reason)
+        self.member_id = member_id
 
 
 class Adapter(Protocol):

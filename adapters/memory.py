@@ -34,7 +34,12 @@ from bot.messages import Form, OutgoingMessage
 
 SLACK_LIKE = Capabilities(group_dm=True, modals=True, threads=True)
 DISCORD_LIKE = Capabilities(
-    group_dm=False, modals=True, threads=True, private_threads=True, max_form_fields=5
+    group_dm=False,
+    modals=True,
+    threads=True,
+    private_threads=True,
+    max_form_fields=5,
+    member_timezones=False,
 )
 
 

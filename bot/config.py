@@ -112,6 +112,8 @@ class DiscordSection:
     token: Secret = field(default_factory=lambda: Secret(""))
     api_base_url: str = "https://discord.com/api/v10"
     gateway_url: str = "wss://gateway.discord.gg/"
+    sharded: bool = False
+    read_channel_messages: bool = False
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from adapters.base import (
     Adapter,
+    MemberUnreachable,
     PermanentDeliveryError,
     RateLimited,
 )
@@ -27,6 +28,7 @@ from bot.clock import Clock
 from bot.messages import OutgoingMessage, Target
 from bot.ratelimit import Lanes, TokenBucket
 from bot.waiting import wake_or_timeout
+from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
 
 log = logging.getLogger("convene.outbox")
@@ -80,6 +82,7 @@ class Deliverer:
             else None
         )
         self._lane_wait: float | None = None
+        self._dms_closed: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._unrecorded: dict[int, tuple[datetime, dict[str, Any]]] = {}
@@ -96,6 +99,7 @@ class Deliverer:
 
         async with self._sessions.begin() as session:
             count = await outbox_repo.reclaim_own(session, self.worker)
+            self._dms_closed = await members_repo.with_dms_closed(session, self.platform)
         if count:
             log.info("resuming %d message(s) that were in flight at the last stop", count)
         return count
@@ -267,6 +271,10 @@ class Deliverer:
                     count_attempt=False,
                 )
             return _Outcome.PAUSED
+        except MemberUnreachable as closed:
+            await self._give_up(item, f"refused by {self.platform}: {closed}")
+            await self._note_dms(item.workspace_external_id, closed.member_id, closed=True)
+            return _Outcome.DONE
         except PermanentDeliveryError as refused:
             await self._give_up(item, f"refused by {self.platform}: {refused}")
             return _Outcome.DONE
@@ -304,7 +312,31 @@ class Deliverer:
             )
             self._unrecorded[item.id] = (sent_at, ref)
             return _Outcome.NOT_RECORDED
+        if message.target.kind == "dm":
+            await self._note_dms(item.workspace_external_id, message.target.member_ids[0], False)
         return _Outcome.DONE
+
+    async def _note_dms(self, workspace: str, member_id: str, closed: bool) -> None:
+        """Mark a member whose DMs are closed, or clear the mark when one gets through."""
+
+        key = (workspace, member_id)
+        if closed == (key in self._dms_closed):
+            return
+        try:
+            async with self._sessions.begin() as session:
+                at = self._clock.now() if closed else None
+                await members_repo.set_dms_closed(session, self.platform, workspace, member_id, at)
+        except Exception as refused:
+            log.warning("could not note %s's DMs as %s: %s", member_id, closed, refused)
+            return
+        if closed:
+            log.info(
+                "%s has closed their DMs to the bot; conveners see it in /convene members",
+                member_id,
+            )
+            self._dms_closed.add(key)
+        else:
+            self._dms_closed.discard(key)
 
     async def _send(
         self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage

@@ -117,6 +117,8 @@ class Dispatcher:
                         return
                     context = await self._context(session, event)
                     await route(context)
+                    for then in self._registry.after:
+                        await then(context)
                     await context.outbox.flush()
                 return
             except OperationalError as busy:

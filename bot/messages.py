@@ -17,8 +17,9 @@ class Target:
     - ``thread``: ``channel_id`` plus either ``thread_id`` (a platform thread
       already known) or ``root_key``, the idempotency key of an outbox message
       whose delivered reference becomes the thread's root.
-    - ``group``: several members together (a group DM, a private thread or one
-      DM each, by the adapter's capabilities).
+    - ``group``: several members together (a group DM, or a private thread of
+      ``channel_id`` with one DM each to fall back on, by the adapter's
+      capabilities).
     - ``home``: ``member_ids`` holds one member whose home view (Slack's App Home)
       this message replaces as a whole.
     """
@@ -50,10 +51,13 @@ class Target:
         return Target(kind="home", member_ids=(member_id,))
 
     @staticmethod
-    def group(member_ids: tuple[str, ...]) -> Target:
+    def group(member_ids: tuple[str, ...], *, channel_id: str | None = None) -> Target:
+        """Several members together; ``channel_id`` is where a private thread for them
+        opens, on a platform that has those instead of group DMs."""
+
         if len(member_ids) < 2:
             raise ValueError("a group needs at least two members")
-        return Target(kind="group", member_ids=tuple(sorted(member_ids)))
+        return Target(kind="group", channel_id=channel_id, member_ids=tuple(sorted(member_ids)))
 
     def ordering_key(self) -> str:
         """Messages with the same key are delivered in the order they were queued.

@@ -30,6 +30,7 @@ class Registry:
     messages: list[MessageRoute] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     events: dict[type[Event], Handler] = field(default_factory=dict)
+    after: list[Handler] = field(default_factory=list)
 
     def command(self, spec: CommandSpec) -> None:
         self.commands.add(spec)
@@ -53,6 +54,11 @@ class Registry:
         if kind in self.events:
             raise ValueError(f"event {kind.__name__} registered twice")
         self.events[kind] = handler
+
+    def afterwards(self, handler: Handler) -> None:
+        """A handler run after every routed event, in the same transaction."""
+
+        self.after.append(handler)
 
     def job(self, name: str, handler: JobHandler) -> None:
         if name in self.jobs:

@@ -35,7 +35,7 @@ from handlers.pairing_simulation import read_organisation as read_organisation
 from handlers.pairing_simulation import simulate as simulate
 
 
-def build_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
+def build_adapters(settings: Settings, clock: Clock, registry: Registry) -> list[Adapter]:
     """The platform adapters the config asks for (the shell runs apart, in ``run_shell``)."""
 
     adapters: list[Adapter] = []
@@ -43,28 +43,46 @@ def build_adapters(settings: Settings, clock: Clock) -> list[Adapter]:
         from adapters.slack import SlackAdapter
 
         adapters.append(SlackAdapter(settings.slack, clock=clock))
+    if "discord" in settings.convene.adapters:
+        from adapters.discord import DiscordAdapter
+
+        adapters.append(
+            DiscordAdapter(settings.discord, commands=registry.commands.commands, clock=clock)
+        )
     return adapters
 
 
 async def run_platforms(settings: Settings, stop: asyncio.Event) -> int:
-    """Run Convene on Slack (and later Discord) until ``stop`` is set."""
+    """Run Convene on Slack and Discord, as the config asks, until ``stop`` is set."""
 
     clock = SystemClock()
+    registry = build_registry()
     app = ConveneApp(
         settings,
-        build_adapters(settings, clock),
-        build_registry(),
+        build_adapters(settings, clock, registry),
+        registry,
         clock,
         bootstrap_conveners={
             platform: frozenset(settings.convene.conveners) for platform in ("slack", "discord")
         },
     )
+    connect_suggestions(app)
     try:
         await app.start(background=True)
         await stop.wait()
     finally:
         await app.stop()
     return 0
+
+
+def connect_suggestions(app: ConveneApp) -> None:
+    """Give adapters that autocomplete (Discord) their read of the store."""
+
+    from bot.suggestions import Suggestions
+
+    for adapter in app.adapters.values():
+        if hasattr(adapter, "suggest"):
+            adapter.suggest = Suggestions(app.sessions, adapter.platform)
 
 
 def build_registry() -> Registry:

@@ -295,14 +295,23 @@ async def members_list(context: Context, args: Args) -> None:
             m.member.display_name,
             ", ".join(s.name for s in m.silos) or "-",
             m.member.timezone or "-",
-            "convener" if m.member.is_convener else "member",
+            ("convener" if m.member.is_convener else "member")
+            + (", DMs closed" if m.member.dms_closed_at is not None else ""),
         ]
         for m in found
     ]
     scope = f" in {silo.name}" if silo else ""
+    closed = [m.member.display_name for m in found if m.member.dms_closed_at is not None]
+    unreachable = (
+        f"\n{plural(len(closed), 'member')} cannot be reached by DM (they closed their DMs "
+        f"to Convene): {', '.join(closed)}. Ask them to allow DMs from this server's members."
+        if closed
+        else ""
+    )
     await context.reply(
         f"{plural(len(found), 'member')}{scope}:\n"
         + table(["name", "silos", "time zone", "role"], rows)
+        + unreachable
     )
 
 

@@ -319,6 +319,12 @@ async def _introduce(
     if capabilities.group_dm:
         await outbox.send(key, OutgoingMessage(Target.group(ids), text))
         return
+    if capabilities.private_threads:
+        # A private thread of the programme's channel, inviting exactly the group
+        # (the adapter falls back to one DM each where it cannot open one).
+        target = Target.group(ids, channel_id=programme.channel_id)
+        await outbox.send(key, OutgoingMessage(target, text))
+        return
     for member_id in ids:
         await outbox.send(f"{key}:dm:{member_id}", OutgoingMessage(Target.dm(member_id), text))
 

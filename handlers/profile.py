@@ -5,7 +5,9 @@ from __future__ import annotations
 from bot.commands import Args, CommandSpec, Positional
 from bot.context import Context
 from bot.errors import UsageError
+from bot.events import ButtonClicked, FormSubmitted, MessagePosted, SlashCommand
 from bot.markup import plain
+from bot.messages import Button, OutgoingMessage, Target
 from bot.registry import Registry
 from handlers import checkin_runs, commitment_reminders
 from handlers.common import check_timezone
@@ -16,6 +18,19 @@ GROUP = "About you"
 ME = "/convene me"
 ME_SILO = "/convene me silo add|remove SILO"
 ME_TZ = "/convene me tz ZONE"
+ASK_ZONES = (
+    "Europe/London",
+    "Europe/Paris",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Asia/Kolkata",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+    "UTC",
+)
+"""The zones offered to a member whose platform does not say theirs."""
 
 
 async def me_show(context: Context, args: Args) -> None:
@@ -45,7 +60,42 @@ async def me_silo(context: Context, args: Args) -> None:
 
 
 async def me_tz(context: Context, args: Args) -> None:
-    zone = check_timezone(args["zone"], ME_TZ)
+    await _set_zone(context, check_timezone(args["zone"], ME_TZ))
+
+
+async def zone_chosen(context: Context) -> None:
+    """A zone picked from the ones offered when Convene first met the member."""
+
+    event = context.event
+    assert isinstance(event, ButtonClicked)
+    await _set_zone(context, check_timezone(event.value, ME_TZ))
+
+
+async def ask_timezone_once(context: Context) -> None:
+    """Where the platform keeps members' time zones to itself (Discord), ask each member once.
+
+    Runs after every command, click, form and message, in its transaction; the
+    outbox key makes it once per member, ever. Until they answer, their
+    check-ins and reminders use the check-in's or the workspace's zone.
+    """
+
+    if context.capabilities.member_timezones or context.actor.timezone is not None:
+        return
+    if not isinstance(context.event, SlashCommand | ButtonClicked | FormSubmitted | MessagePosted):
+        return
+    await context.outbox.send(
+        f"member:{context.actor.id}:ask-timezone",
+        OutgoingMessage(
+            Target.dm(context.actor.platform_user_id),
+            "Welcome to Convene! Which time zone are you in? Check-ins and reminders come at "
+            "your own local time. Choose yours below, or if it is not there type "
+            "/convene me tz with its name, like: /convene me tz Asia/Singapore",
+            buttons=tuple(Button(zone.replace("_", " "), "me.tz", zone) for zone in ASK_ZONES),
+        ),
+    )
+
+
+async def _set_zone(context: Context, zone: str) -> None:
     context.actor.timezone = zone
     context.session.add(context.actor)
     moved = await checkin_runs.replan_member(
@@ -59,6 +109,8 @@ async def me_tz(context: Context, args: Args) -> None:
 
 
 def register(registry: Registry) -> None:
+    registry.button("me.tz", zone_chosen)
+    registry.afterwards(ask_timezone_once)
     registry.command(
         CommandSpec(
             path=("convene", "me"),

@@ -163,7 +163,7 @@ async def open_command(context: Context, args: Args) -> None:
         retro_items.root_key(retro.id),
         OutgoingMessage(
             Target.channel(channel),
-            _root_text(retro, shape, zone_name),
+            _root_text(retro, shape, zone_name, context.capabilities.reads_channel_messages),
             (Button("Add item", "retro.add", str(retro.id), style="primary"),),
         ),
     )
@@ -173,12 +173,14 @@ async def open_command(context: Context, args: Args) -> None:
         await context.reply(f'Opened the retro "{plain(name)}" in #{plain(shown)}.')
 
 
-def _root_text(retro: Retro, shape: RetroFormat, zone_name: str) -> str:
+def _root_text(retro: Retro, shape: RetroFormat, zone_name: str, replies: bool = True) -> str:
     headings = ", ".join(retro.categories)
     how = (
         "Items are anonymous: add yours with the Add item button (a reply in the thread would "
         "show your name)."
         if retro.anonymous
+        else "Add items with the Add item button."
+        if not replies
         else f"Add items with the button, or reply in this thread like "
         f"`{retro.categories[0].lower()}: your item`."
     )

@@ -44,6 +44,9 @@ class Member(SQLModel, table=True):
     timezone: str | None = Field(default=None, max_length=64)
     is_convener: bool = Field(default=False)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    dms_closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When a DM to the member was last refused because they closed their DMs to
+    the bot (Discord); cleared when one gets through. Conveners see who."""
 
 
 class Silo(SQLModel, table=True):

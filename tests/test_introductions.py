@@ -78,10 +78,24 @@ async def test_members_who_joined_are_introduced_across_silos_at_the_round(
         assert summary[-1].text.startswith("Round 1 of introductions in #general: 4 people in 2")
 
 
-async def test_without_group_dms_each_member_gets_the_introduction_in_a_dm(
+async def test_without_group_dms_the_group_meets_in_a_private_thread_of_the_programme_channel(
     sqlite_url: str,
 ) -> None:
     async with running(sqlite_url, start=THURSDAY, capabilities=DISCORD_LIKE) as convene:
+        await set_up(convene)
+        await join(convene, "alice", "bob")
+        groups = intros(await advance(convene, FIRST_ROUND))
+    [group] = groups
+    assert group.message.target.kind == "group"
+    assert group.message.target.channel_id == "general"
+    assert group.message.target.member_ids == ("alice", "bob")
+
+
+async def test_without_group_dms_or_private_threads_each_member_gets_the_introduction_in_a_dm(
+    sqlite_url: str,
+) -> None:
+    neither = Capabilities(group_dm=False, private_threads=False)
+    async with running(sqlite_url, start=THURSDAY, capabilities=neither) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob")
         groups = intros(await advance(convene, FIRST_ROUND))

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Member, MemberSilo, Silo
+from storage.models import Member, MemberSilo, Silo, Workspace
 from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
 
 
@@ -274,3 +274,39 @@ async def of_workspace(session: AsyncSession, workspace_id: int) -> Sequence[Mem
         select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.id))
     )
     return found.all()
+
+
+async def set_dms_closed(
+    session: AsyncSession,
+    platform: str,
+    workspace_external_id: str,
+    platform_user_id: str,
+    at: datetime | None,
+) -> None:
+    """Note (``at``) or clear (None) that a member's DMs are closed to the bot."""
+
+    workspace = (
+        select(Workspace.id)
+        .where(Workspace.platform == platform, Workspace.external_id == workspace_external_id)
+        .scalar_subquery()
+    )
+    await execute(
+        session,
+        update(table_of(Member))
+        .where(
+            table_of(Member).c.workspace_id == workspace,
+            table_of(Member).c.platform_user_id == platform_user_id,
+        )
+        .values(dms_closed_at=at),
+    )
+
+
+async def with_dms_closed(session: AsyncSession, platform: str) -> set[tuple[str, str]]:
+    """(workspace, member) platform ids of everyone whose DMs were last found closed."""
+
+    found = await session.exec(
+        select(Workspace.external_id, Member.platform_user_id)
+        .join(Workspace, col(Workspace.id) == col(Member.workspace_id))
+        .where(Workspace.platform == platform, col(Member.dms_closed_at).is_not(None))
+    )
+    return {(str(w), str(m)) for w, m in found.all()}

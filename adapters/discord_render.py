@@ -1,0 +1,237 @@
+"""Rendering Convene's neutral messages and forms for Discord.
+
+Text is Convene's markup. ``*bold*`` becomes Discord's ``**bold**``, mentions
+become ``<@id>``, and in every literal span ``<`` and the ``@everyone`` and
+``@here`` words are escaped, so text a member typed can neither look like a
+mention nor ping anyone. Pinging is settled apart from the text: each
+message carries ``allowed_mentions`` that parse nothing and name only the
+members Convene itself mentioned.
+
+Discord's limits are kept here, where they are Discord's business alone:
+2,000 characters a message (longer text goes as several messages, the
+buttons under the last), 80 characters a button label, five buttons a row and
+five rows, 100 characters a ``custom_id``, 45 characters a modal title or an
+input's label, five inputs a modal (the core pages longer forms, from
+``Capabilities.max_form_fields``), 25 options a select.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from bot import markup
+from bot.messages import Button, Form, FormField, OutgoingMessage
+
+MESSAGE_LIMIT = 2000
+BUTTON_LABEL_LIMIT = 80
+BUTTONS_PER_ROW = 5
+ROWS_PER_MESSAGE = 5
+CUSTOM_ID_LIMIT = 100
+MODAL_TITLE_LIMIT = 45
+INPUT_LABEL_LIMIT = 45
+INPUTS_PER_MODAL = 5
+SELECT_OPTIONS_LIMIT = 25
+TEXT_INPUT_LIMIT = 4000
+SEPARATOR = "|"
+"""Between the parts of a ``custom_id``: workspace, action (or form) and value."""
+REPEAT = "#"
+"""Discord wants each ``custom_id`` unique within a message: a repeat gets ``#N``."""
+
+# Component and style numbers from Discord's API.
+ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
+PRIMARY, SECONDARY, DANGER = 1, 2, 4
+SHORT, PARAGRAPH = 1, 2
+
+_BOLD = re.compile(r"(?<![*\\])\*([^*\n]+)\*(?!\*)")
+_PING_WORDS = re.compile(r"@(everyone|here)", re.IGNORECASE)
+
+
+def escape(text: str) -> str:
+    """A literal span made inert: no mention pill, no ``@everyone``."""
+
+    text = text.replace("\\", "\\\\").replace("<", "\\<")
+    return _PING_WORDS.sub(lambda m: "@\u200b" + m.group(1), text)
+
+
+Words = Callable[[str], str]
+"""Convene's command words as typed here (``CommandSet.as_typed_here``)."""
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def content(text: str, words: Words = _same) -> str:
+    """Neutral markup as Discord Markdown: escaped literal text, real mentions."""
+
+    def literal(span: str) -> str:
+        return _BOLD.sub(r"**\1**", escape(words(span)))
+
+    return markup.render(text, escape=literal, render_mention=lambda user: f"<@{user}>")
+
+
+def allowed_mentions(text: str) -> dict[str, Any]:
+    """Ping only the members Convene mentioned: never @everyone, roles or typed ids."""
+
+    users = markup.mentioned_ids(text)[:100]  # Discord takes at most 100 ids
+    return {"parse": [], "users": users} if users else {"parse": []}
+
+
+def chunks(text: str, words: Words = _same) -> list[str]:
+    """The rendered text in pieces Discord accepts, split at line ends where it can."""
+
+    rendered = content(text, words) or "\u200b"
+    pieces: list[str] = []
+    while len(rendered) > MESSAGE_LIMIT:
+        cut = rendered.rfind("\n", 0, MESSAGE_LIMIT)
+        cut = cut if cut > 0 else MESSAGE_LIMIT
+        pieces.append(rendered[:cut])
+        rendered = rendered[cut:].lstrip("\n")
+    pieces.append(rendered)
+    return pieces
+
+
+def custom_id(workspace_id: str, action_id: str, value: str) -> str:
+    """``W|action|value``: the workspace rides along so a click in a DM knows its server."""
+
+    made = SEPARATOR.join((workspace_id, action_id, value))
+    if len(made) > CUSTOM_ID_LIMIT:
+        raise ValueError(f"the button id {made!r} is longer than Discord's {CUSTOM_ID_LIMIT}")
+    return made
+
+
+def parse_custom_id(made: str) -> tuple[str, str, str]:
+    """``(workspace, action or form id, value or context)`` from a ``custom_id``."""
+
+    parts = made.split(SEPARATOR, 2)
+    if len(parts) != 3:
+        return "", made, ""
+    workspace, action, value = parts
+    return workspace, action.split(REPEAT, 1)[0], value
+
+
+def _button(workspace_id: str, button: Button, seen: dict[str, int]) -> dict[str, Any]:
+    count = seen.get(button.action_id, 0)
+    seen[button.action_id] = count + 1
+    action = button.action_id + (f"{REPEAT}{count}" if count else "")
+    style = {"primary": PRIMARY, "danger": DANGER}.get(button.style or "", SECONDARY)
+    return {
+        "type": BUTTON,
+        "style": style,
+        "label": button.label[:BUTTON_LABEL_LIMIT],
+        "custom_id": custom_id(workspace_id, action, button.value),
+    }
+
+
+def components(workspace_id: str, buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
+    """Buttons in rows of five (at most 25; Convene never sends more).
+
+    More than five buttons that share one action are a choice among values
+    (the time zones offered to a new member): they become one select menu.
+    """
+
+    if len(buttons) > BUTTONS_PER_ROW and len({b.action_id for b in buttons}) == 1:
+        return [
+            {
+                "type": ACTION_ROW,
+                "components": [
+                    {
+                        "type": STRING_SELECT,
+                        "custom_id": custom_id(workspace_id, buttons[0].action_id, ""),
+                        "placeholder": "Choose one",
+                        "min_values": 1,
+                        "max_values": 1,
+                        "options": [
+                            {"label": b.label[:100], "value": b.value[:100]}
+                            for b in buttons[:SELECT_OPTIONS_LIMIT]
+                        ],
+                    }
+                ],
+            }
+        ]
+    seen: dict[str, int] = {}
+    made = [_button(workspace_id, b, seen) for b in buttons[: BUTTONS_PER_ROW * ROWS_PER_MESSAGE]]
+    return [
+        {"type": ACTION_ROW, "components": made[start : start + BUTTONS_PER_ROW]}
+        for start in range(0, len(made), BUTTONS_PER_ROW)
+    ]
+
+
+def message_payloads(
+    workspace_id: str, message: OutgoingMessage, words: Words = _same
+) -> list[dict[str, Any]]:
+    """The JSON bodies to send, in order: the buttons ride on the last."""
+
+    mentions = allowed_mentions(message.text)
+    bodies: list[dict[str, Any]] = [
+        {"content": piece, "allowed_mentions": mentions} for piece in chunks(message.text, words)
+    ]
+    bodies[-1]["components"] = components(workspace_id, message.buttons)
+    return bodies
+
+
+def _input(field: FormField) -> dict[str, Any]:
+    label = field.label if len(field.label) <= INPUT_LABEL_LIMIT else field.label[:44] + "…"
+    if field.kind == "choice":
+        inner: dict[str, Any] = {
+            "type": STRING_SELECT,
+            "custom_id": field.name,
+            "required": field.required,
+            "min_values": 1 if field.required else 0,
+            "max_values": 1,
+            "options": [
+                {"label": choice[:100], "value": choice[:100], "default": choice == field.initial}
+                for choice in field.choices[:SELECT_OPTIONS_LIMIT]
+            ],
+        }
+    else:
+        inner = {
+            "type": TEXT_INPUT,
+            "custom_id": field.name,
+            "style": PARAGRAPH if field.kind == "long_text" else SHORT,
+            "required": field.required,
+            "max_length": min(field.max_length, TEXT_INPUT_LIMIT),
+        }
+        if field.initial:
+            inner["value"] = field.initial[:TEXT_INPUT_LIMIT]
+    described: dict[str, Any] = {"type": LABEL, "label": label, "component": inner}
+    if len(field.label) > INPUT_LABEL_LIMIT:
+        described["description"] = field.label[:100]  # the whole question, up to 100
+    return described
+
+
+def modal_payload(workspace_id: str, form: Form) -> dict[str, Any]:
+    """The modal: at most five inputs (the core pages a longer form)."""
+
+    if len(form.fields) > INPUTS_PER_MODAL:
+        raise ValueError(f"Discord shows at most {INPUTS_PER_MODAL} inputs in a modal")
+    title = form.title if len(form.title) <= MODAL_TITLE_LIMIT else form.title[:44] + "…"
+    return {
+        "custom_id": custom_id(workspace_id, form.form_id, form.context),
+        "title": title,
+        "components": [_input(field) for field in form.fields],
+    }
+
+
+def submitted_values(components_: list[dict[str, Any]]) -> dict[str, str]:
+    """What a member typed or chose in a modal, by input name.
+
+    Discord sends labels (type 18) around each input now, and action rows
+    (type 1) for older modals; both are read.
+    """
+
+    values: dict[str, str] = {}
+    for outer in components_:
+        inner = outer.get("components") or ([outer["component"]] if "component" in outer else [])
+        for item in inner:
+            name = str(item.get("custom_id", ""))
+            if not name:
+                continue
+            if "values" in item:
+                chosen = item.get("values") or []
+                values[name] = str(chosen[0]) if chosen else ""
+            else:
+                values[name] = str(item.get("value") or "")
+    return values
