@@ -63,6 +63,14 @@ class ChannelMember:
     is_bot: bool = False
 
 
+class PlatformUnavailable(RuntimeError):
+    """An adapter could not start: a refused token, an address that does not answer.
+
+    Said in one line to whoever started Convene, without a traceback: it is
+    about their set-up, not a fault in Convene.
+    """
+
+
 class DeliveryError(Exception):
     """A message could not be delivered this time."""
 

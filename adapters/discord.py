@@ -49,6 +49,7 @@ from adapters.base import (
     MemberUnreachable,
     MessageRef,
     PermanentDeliveryError,
+    PlatformUnavailable,
     RateLimited,
     TransientDeliveryError,
 )
@@ -214,7 +215,14 @@ class DiscordAdapter:
             await client.login(self._settings.token.reveal())
         except discord.LoginFailure:
             await client.close()
-            raise RuntimeError("Discord refused the bot token; check DISCORD_TOKEN") from None
+            raise PlatformUnavailable(
+                "Discord refused the bot token; check DISCORD_TOKEN"
+            ) from None
+        except (aiohttp.ClientError, OSError) as failed:
+            await client.close()
+            raise PlatformUnavailable(
+                f"could not reach Discord at {self._settings.api_base_url} ({failed})"
+            ) from None
         self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
         done, _ = await asyncio.wait(
@@ -225,7 +233,7 @@ class DiscordAdapter:
             failure = self._runner.exception()
             await client.close()
             if isinstance(failure, discord.PrivilegedIntentsRequired):
-                raise RuntimeError(
+                raise PlatformUnavailable(
                     "Discord refused the Server Members intent: switch it on for the bot in the "
                     "Developer Portal (Bot, Privileged Gateway Intents)"
                     + (
@@ -234,10 +242,12 @@ class DiscordAdapter:
                         else ""
                     )
                 ) from None
-            raise RuntimeError(f"the Discord gateway closed before READY: {failure}") from None
+            raise PlatformUnavailable(
+                f"the Discord gateway closed before READY: {failure}"
+            ) from None
         if not done:
             await client.close()
-            raise RuntimeError(f"Discord did not say READY within {READY_TIMEOUT:g} s")
+            raise PlatformUnavailable(f"Discord did not say READY within {READY_TIMEOUT:g} s")
         log.info("Discord adapter connected as %s to %d server(s)", client.user, len(client.guilds))
 
     async def stop(self) -> None:

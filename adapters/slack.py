@@ -32,6 +32,7 @@ from adapters.base import (
     Dispatch,
     MessageRef,
     PermanentDeliveryError,
+    PlatformUnavailable,
     RateLimited,
     TransientDeliveryError,
 )
@@ -146,7 +147,7 @@ class SlackAdapter:
         try:
             identity = await self.client.auth_test()
         except SlackApiError as failed:
-            raise RuntimeError(
+            raise PlatformUnavailable(
                 f"Slack refused the bot token ({failed.response.get('error')}); "
                 "check SLACK_BOT_TOKEN"
             ) from None

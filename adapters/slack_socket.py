@@ -37,6 +37,7 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.base import PlatformUnavailable
 from adapters.slack_http import build_bolt_app
 
 if TYPE_CHECKING:
@@ -98,10 +99,10 @@ class SlackSocketConnection:
         return session is not None and not session.closed
 
     async def start(self) -> None:
-        """Open the connection; return once Slack has said hello, or raise RuntimeError."""
+        """Open the connection; return once Slack has said hello, or raise PlatformUnavailable."""
 
         if not self._app_token:
-            raise RuntimeError("Socket Mode needs an app-level token; set SLACK_APP_TOKEN")
+            raise PlatformUnavailable("Socket Mode needs an app-level token; set SLACK_APP_TOKEN")
         base_url = self._adapter.api_base_url
         self._hello = asyncio.Event()
         handler = _AckingHandler(
@@ -121,12 +122,12 @@ class SlackSocketConnection:
                 client.wss_uri = await client.issue_new_wss_url()
             except SlackApiError as failed:
                 error = failed.response.get("error")
-                raise RuntimeError(
+                raise PlatformUnavailable(
                     f"Slack refused the app-level token ({error}); check SLACK_APP_TOKEN: "
                     "Socket Mode needs an xapp- token with the connections:write scope"
                 ) from None
             except (TimeoutError, aiohttp.ClientError) as failed:
-                raise RuntimeError(
+                raise PlatformUnavailable(
                     f"could not reach Slack at {base_url} to open Socket Mode: {failed}"
                 ) from None
             try:
@@ -134,7 +135,7 @@ class SlackSocketConnection:
                     await client.connect()  # type: ignore[no-untyped-call]
                     await self._hello.wait()
             except TimeoutError:
-                raise RuntimeError(
+                raise PlatformUnavailable(
                     f"Slack's Socket Mode WebSocket did not open within {CONNECT_TIMEOUT:g} s"
                 ) from None
         except BaseException:

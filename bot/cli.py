@@ -14,6 +14,7 @@ from typing import TextIO
 
 from sqlalchemy.engine import make_url
 
+from adapters.base import PlatformUnavailable
 from bot import __version__
 from bot.config import ConfigError, Settings, load_settings
 from bot.wiring import (
@@ -29,9 +30,8 @@ from storage.engine import create_engine
 
 log = logging.getLogger("convene")
 
-NOT_YET = {
-    "discord": "the Discord adapter is not part of this version yet",
-}
+NOT_YET: dict[str, str] = {}
+"""Adapters named in the config that this version does not have yet, and why."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -112,6 +112,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         except KeyboardInterrupt:
             print("\nBye. Everything is saved.", file=sys.stderr)
             return 0
+        except PlatformUnavailable as refused:
+            log.error("Convene could not start: %s", refused)
+            print(f"convene: stopped by an error: {refused}", file=sys.stderr)
+            return 1
         except Exception as failure:
             log.exception("Convene stopped because of an error")
             print(f"convene: stopped by an error: {failure}", file=sys.stderr)

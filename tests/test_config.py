@@ -171,10 +171,20 @@ def test_a_password_in_the_database_url_is_not_printed(tmp_path: Path) -> None:
     assert "***" in checked.stdout
 
 
-def test_an_adapter_that_is_not_in_this_version_is_refused_in_one_line(tmp_path: Path) -> None:
-    result = convene("run", cwd=tmp_path, env={"CONVENE_ADAPTERS": "discord", "DISCORD_TOKEN": "t"})
-    assert result.returncode == 2
-    assert "the Discord adapter is not part of this version yet" in result.stderr
+def test_discord_that_cannot_be_reached_stops_convene_run_in_one_line(tmp_path: Path) -> None:
+    result = convene(
+        "run",
+        cwd=tmp_path,
+        env={
+            "CONVENE_ADAPTERS": "discord",
+            "DISCORD_TOKEN": "t",
+            # Nothing listens on port 9 of this machine: no request leaves it.
+            "CONVENE_DISCORD_API_BASE_URL": "http://127.0.0.1:9/api/v10",
+            "CONVENE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/c.db",
+        },
+    )
+    assert result.returncode == 1
+    assert "convene: stopped by an error:" in result.stderr
     assert "Traceback" not in result.stderr
 
 
