@@ -167,6 +167,7 @@ class DiscordAdapter:
         self._dm_workspace: dict[str, str] = {}
         self._threads: set[str] = set()
         self._group_threads: dict[tuple[str, ...], str] = {}
+        self._names: dict[tuple[str, str], str] = {}
         self.synced: dict[str, bool] = {}
         """For each server, whether the last start had to send its commands."""
 
@@ -334,6 +335,8 @@ class DiscordAdapter:
             return
         dm_workspace = self._dm_workspace.get(str(interaction.user.id)) or self._first_server()
         event = interaction_event(interaction, self.commands, dm_workspace)
+        if event is not None:
+            self._names[(event.workspace_id, event.actor_id)] = event.actor_name
         pending = self._interactions.open(
             Pending(
                 interaction_id=str(interaction.id),
@@ -513,8 +516,13 @@ class DiscordAdapter:
                     pending.original_used = True
                     ref["message_id"] = "@original"
                 else:
+                    # wait=true: Discord answers with the message (else 204, no id).
                     sent = await self._call(
-                        self.client.http.request(self._webhook("POST", pending.token), json=body)
+                        self.client.http.request(
+                            self._webhook("POST", pending.token),
+                            json=body,
+                            params={"wait": "true"},
+                        )
                     )
                     ref["message_id"] = str(sent["id"])
         return ref
@@ -648,7 +656,7 @@ class DiscordAdapter:
     async def _private_thread(
         self, workspace_id: str, channel_id: str, members: tuple[str, ...]
     ) -> str:
-        names = [self._name_in(workspace_id, m) for m in members]
+        names = [await self._name_in(workspace_id, m) for m in members]
         title = ("Introduction: " + ", ".join(names))[:100]
         created = await self._rest(
             Route("POST", "/channels/{channel_id}/threads", channel_id=channel_id),
@@ -700,10 +708,25 @@ class DiscordAdapter:
             log.debug("thread %s not started from its message: %s", thread_id, refused)
         self._threads.add(thread_id)
 
-    def _name_in(self, workspace_id: str, member_id: str) -> str:
+    async def _name_in(self, workspace_id: str, member_id: str) -> str:
+        """A member's name in a server (members are not cached: asked once, then kept)."""
+
+        key = (workspace_id, member_id)
+        known = self._names.get(key)
+        if known is not None:
+            return known
         guild = self.client.get_guild(int(workspace_id)) if workspace_id.isdigit() else None
-        member = guild.get_member(int(member_id)) if guild and member_id.isdigit() else None
-        return display_name(member) if member is not None else member_id
+        name = member_id
+        if guild is not None and member_id.isdigit():
+            member = guild.get_member(int(member_id))
+            if member is None:
+                await self._pace.acquire()
+                with contextlib.suppress(discord.HTTPException):
+                    member = await guild.fetch_member(int(member_id))
+            if member is not None:
+                name = display_name(member)
+        self._names[key] = name
+        return name
 
     async def edit(
         self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
@@ -777,7 +800,7 @@ class DiscordAdapter:
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         text = reference.strip()
         if text.startswith("<#") and text.endswith(">"):
-            return text[2:-1]
+            return text[2:-1].split("|", 1)[0]
         if text.isdigit():
             return text
         guild = self._guild(workspace_id)

@@ -85,8 +85,6 @@ PARAM_DESCRIPTIONS = {
     "scale": "Answered on a scale of 1 to 5",
     "overdue": "Only the overdue ones",
 }
-USER_PARAMS = {"member", "who"}
-"""Parameters that name a member wherever they appear."""
 USER_NAMES_IN = {("convene", "member"), ("convene", "convener")}
 """Commands whose ``name`` is a member's."""
 AUTOCOMPLETE = {"zone": "zone", "tz": "zone", "silo": "silo", "n": "commitment"}
@@ -136,7 +134,11 @@ def _option_type(spec: CommandSpec, param: Positional | Option | Flag) -> int:
         return BOOLEAN
     if param.name == "channel":
         return CHANNEL
-    if param.name in USER_PARAMS or (param.name == "name" and spec.path[:2] in USER_NAMES_IN):
+    if (
+        param.name == "member"
+        or (param.name == "who" and spec.path[0] == "commit")
+        or (param.name == "name" and spec.path[:2] in USER_NAMES_IN)
+    ):
         return USER
     return STRING
 
@@ -306,12 +308,30 @@ def _quoted(value: str) -> str:
     return '"' + value.replace('"', '"\'"\'"') + '"'
 
 
-def _as_text(kind: int, value: Any) -> str:
-    if kind == USER:
-        return f"<@{value}>"
-    if kind == CHANNEL:
-        return f"<#{value}>"
-    return str(value)
+def _as_text(kind: int, value: Any, names: Mapping[str, str]) -> str:
+    """A user or channel as a platform link with its name (``<#id|general>``), as the
+    core reads Slack's; other values as they are."""
+
+    if kind not in (USER, CHANNEL):
+        return str(value)
+    name = names.get(str(value), "").replace(">", "").replace("|", "")
+    shown = f"{value}|{name}" if name else str(value)
+    return f"<@{shown}>" if kind == USER else f"<#{shown}>"
+
+
+def resolved_names(data: Mapping[str, Any]) -> dict[str, str]:
+    """The names Discord sent with a command for the users and channels in its options."""
+
+    resolved = data.get("resolved") or {}
+    names: dict[str, str] = {}
+    for user_id, user in (resolved.get("users") or {}).items():
+        names[str(user_id)] = str(user.get("global_name") or user.get("username") or "")
+    for user_id, member in (resolved.get("members") or {}).items():
+        if member.get("nick"):
+            names[str(user_id)] = str(member["nick"])
+    for channel_id, channel in (resolved.get("channels") or {}).items():
+        names[str(channel_id)] = str(channel.get("name") or "")
+    return names
 
 
 def invoked(data: Mapping[str, Any]) -> tuple[list[str], dict[str, tuple[int, Any]], str | None]:
@@ -327,8 +347,15 @@ def invoked(data: Mapping[str, Any]) -> tuple[list[str], dict[str, tuple[int, An
     return names, given, focused
 
 
-def command_text(spec: CommandSpec, given: Mapping[str, tuple[int, Any]]) -> str:
-    """The words after the command's root, as a member would have typed them."""
+def command_text(
+    spec: CommandSpec,
+    given: Mapping[str, tuple[int, Any]],
+    names: Mapping[str, str] | None = None,
+) -> str:
+    """The words after the command's root, as a member would have typed them.
+
+    ``names`` are the users' and channels' names Discord resolved (``resolved_names``).
+    """
 
     words = list(spec.path[1:])
     for param in spec.params:
@@ -339,7 +366,7 @@ def command_text(spec: CommandSpec, given: Mapping[str, tuple[int, Any]]) -> str
             if value is True:
                 words.append(f"--{param.name}")
             continue
-        text = _as_text(kind, value)
+        text = _as_text(kind, value, names or {})
         if not text.strip():
             continue
         shown = text if spec.free_text or kind in (USER, CHANNEL) else _quoted(text)

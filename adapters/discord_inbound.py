@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from adapters.discord_commands import CommandSet, command_text, invoked
+from adapters.discord_commands import CommandSet, command_text, invoked, resolved_names
 from adapters.discord_render import parse_custom_id, submitted_values
 from bot.events import (
     ButtonClicked,
@@ -89,7 +89,7 @@ def interaction_event(
         return SlashCommand(
             workspace_id=workspace,
             command=spec.path[0],
-            text=command_text(spec, given),
+            text=command_text(spec, given, resolved_names(data)),
             **common,
         )
     if interaction.type is discord.InteractionType.component:

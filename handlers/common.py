@@ -46,6 +46,15 @@ def member_reference(value: str) -> str:
     return text[1:] if text.startswith("@") and len(text) > 1 else text
 
 
+def mention_name(value: str) -> str | None:
+    """The name inside a platform mention that carries one (``<@U123|kenji>``), if any."""
+
+    text = value.strip()
+    if text.startswith("<@") and text.endswith(">") and "|" in text:
+        return text[2:-1].split("|", 1)[1].strip() or None
+    return None
+
+
 @lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
     return {zone.lower(): zone for zone in zoneinfo.available_timezones()}

@@ -18,6 +18,7 @@ from handlers.common import (
     check_timezone,
     clean_name,
     member_reference,
+    mention_name,
     plural,
     table,
 )
@@ -212,7 +213,8 @@ async def silos_list(context: Context, args: Args) -> None:
 
 
 async def member_add(context: Context, args: Args) -> None:
-    reference = member_reference(clean_name(args["name"], "member name", MEMBER_ADD))
+    typed = clean_name(args["name"], "member name", MEMBER_ADD)
+    reference = member_reference(typed)
     zone = check_timezone(args["tz"], MEMBER_ADD) if args.get("tz") else None
     silos = [await find_silo(context, name, MEMBER_ADD) for name in _silo_names(args)]
     wid = workspace_id(context)
@@ -220,7 +222,7 @@ async def member_add(context: Context, args: Args) -> None:
     created = member is None
     if member is None:
         member = await members_repo.add(
-            context.session, wid, reference, reference, zone, context.now
+            context.session, wid, reference, mention_name(typed) or reference, zone, context.now
         )
     elif zone is not None and zone != member.timezone:
         member.timezone = zone

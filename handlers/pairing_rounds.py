@@ -169,12 +169,14 @@ async def run_round(
     summary = RoundSummary(number, len(eligible), len(result.groups), new_bridges, result.note)
     await outbox.send(
         f"pairing:{programme.id}:round:{number}:summary",
-        OutgoingMessage(Target.channel(programme.channel_id), _summary_text(programme, summary)),
+        OutgoingMessage(
+            Target.channel(programme.channel_id), _summary_text(programme, summary, capabilities)
+        ),
     )
     return summary
 
 
-def _summary_text(programme: Programme, summary: RoundSummary) -> str:
+def _summary_text(programme: Programme, summary: RoundSummary, capabilities: Capabilities) -> str:
     if summary.groups == 0:
         return (
             f"Round {summary.number} of introductions in #{programme.channel_name}: "
@@ -190,8 +192,16 @@ def _summary_text(programme: Programme, summary: RoundSummary) -> str:
     return (
         f"Round {summary.number} of introductions in #{programme.channel_name}: "
         f"{summary.participants} people in {summary.groups} "
-        f"group{'s' if summary.groups != 1 else ''}{bridges}. Check your DMs!"
+        f"group{'s' if summary.groups != 1 else ''}{bridges}. {_where_groups_meet(capabilities)}"
     )
+
+
+def _where_groups_meet(capabilities: Capabilities) -> str:
+    """Where members find their group, as ``_send_group`` sends it."""
+
+    if capabilities.group_dm or not capabilities.private_threads:
+        return "Check your DMs!"
+    return "Each group has a private thread in this channel: look for yours in the threads list!"
 
 
 async def _people(

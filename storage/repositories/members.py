@@ -39,8 +39,15 @@ async def get_or_create(
     )
     existing = (await session.exec(query)).first()
     if existing is not None:
+        changed = False
         if existing.timezone is None and timezone is not None:
             existing.timezone = timezone
+            changed = True
+        if existing.display_name == platform_user_id and display_name != platform_user_id:
+            # Added by id (a convener named them before Convene met them): now their name.
+            existing.display_name = display_name[:80]
+            changed = True
+        if changed:
             session.add(existing)
             await session.flush()
         return existing, False
