@@ -166,7 +166,8 @@ class DiscordAdapter:
         self._dm_channels: dict[str, str] = {}
         self._dm_workspace: dict[str, str] = {}
         self._threads: set[str] = set()
-        self._group_threads: dict[tuple[str, ...], str] = {}
+        self._group_threads: dict[str, str] = {}
+        """The private thread made for a group message, by its outbox key (a retry reuses it)."""
         self._names: dict[tuple[str, str], str] = {}
         self.synced: dict[str, bool] = {}
         """For each server, whether the last start had to send its commands."""
@@ -365,10 +366,36 @@ class DiscordAdapter:
     async def _on_message(self, message: discord.Message) -> None:
         if message.author.bot:
             return
-        workspace = self._dm_workspace.get(str(message.author.id)) or self._first_server()
+        workspace = None
+        if message.guild is None:
+            workspace = await self._server_of(str(message.author.id))
         event = message_event(message, workspace)
         if event is not None:
             self._hand_over(event, None)
+
+    async def _server_of(self, user_id: str) -> str | None:
+        """The server a member's DM belongs to: where Convene last wrote to them from, else
+        the first server the bot shares with them (asked of Discord once, then kept)."""
+
+        known = self._dm_workspace.get(user_id)
+        if known is not None:
+            return known
+        for guild in self.client.guilds:
+            if guild.get_member(int(user_id)) is not None:
+                found: str | None = str(guild.id)
+                break
+            try:
+                await self._pace.acquire()
+                await guild.fetch_member(int(user_id))
+            except discord.HTTPException:
+                continue
+            found = str(guild.id)
+            break
+        else:
+            found = None
+        if found is not None:
+            self._dm_workspace[user_id] = found
+        return found
 
     def _first_server(self) -> str | None:
         guilds = self._client.guilds if self._client is not None else []
@@ -597,7 +624,7 @@ class DiscordAdapter:
         if target.kind == "dm":
             return await self._to_member(workspace_id, target.member_ids[0], message)
         if target.kind == "group":
-            return await self._to_group(workspace_id, message)
+            return await self._to_group(workspace_id, message, idempotency_key)
         assert target.channel_id is not None
         if target.kind == "thread":
             assert target.thread_id is not None
@@ -620,17 +647,17 @@ class DiscordAdapter:
                 ) from None
             raise
 
-    async def _to_group(self, workspace_id: str, message: OutgoingMessage) -> MessageRef:
+    async def _to_group(self, workspace_id: str, message: OutgoingMessage, key: str) -> MessageRef:
         """A private thread of ``channel_id`` inviting exactly the group; else one DM each."""
 
         target = message.target
         members = target.member_ids
         if target.channel_id is not None:
             try:
-                thread = self._group_threads.get(members)
+                thread = self._group_threads.get(key)
                 if thread is None:
                     thread = await self._private_thread(workspace_id, target.channel_id, members)
-                    self._group_threads[members] = thread
+                    self._group_threads[key] = thread
                 ref = await self._post(thread, message, workspace_id)
                 return {**ref, "thread_id": thread}
             except PermanentDeliveryError as refused:

@@ -77,7 +77,10 @@ class Suggestions:
                 me = await members_repo.by_platform_id(session, found.id, member)
                 if me is None or me.id is None:
                     return []
-                mine = await commitments_repo.of_owner(session, me.id)
+                # Requests not yet accepted are not theirs to mark done or move.
+                mine = await commitments_repo.of_owner(
+                    session, me.id, (commitments_repo.OPEN, commitments_repo.BLOCKED)
+                )
                 shown = [
                     (f"{c.id} · {c.text}"[:100], str(c.id))
                     for c in mine

@@ -15,7 +15,8 @@ Each call returns once Convene has answered the interaction and done its work
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +25,9 @@ from typing import Any
 from adapters.discord import DiscordAdapter
 from bot.app import ConveneApp
 from bot.clock import ManualClock
+from bot.commands import CommandSpec
 from bot.config import ConveneSection, DiscordSection, Secret, Settings
+from bot.events import Event
 from bot.wiring import build_registry, connect_suggestions
 from tests.support.fake_discord import (
     FakeDiscord,
@@ -39,8 +42,40 @@ GENERAL = 900_000_000_000_000_101
 ALICE = 900_000_000_000_001_001
 BOB = 900_000_000_000_001_002
 KENJI = 900_000_000_000_001_003
+GUILD_2 = 900_000_000_000_000_002
+"""A second server (``second_guild=True``): alice (no nickname there) and dana."""
+GENERAL_2 = 900_000_000_000_000_201
+DANA = 900_000_000_000_001_004
 DEFAULT_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 Payload = dict[str, Any]
+
+
+class Handled:
+    """The events Convene has finished dispatching, by event id, for a test to wait on."""
+
+    def __init__(self) -> None:
+        self._done: dict[str, asyncio.Event] = {}
+
+    def _of(self, event_id: str) -> asyncio.Event:
+        return self._done.setdefault(event_id, asyncio.Event())
+
+    def note(self, event_id: str) -> None:
+        self._of(event_id).set()
+
+    async def wait_for(self, event_id: str) -> None:
+        await self._of(event_id).wait()
+
+
+class _NotingApp(ConveneApp):
+    """Convene, noting each event once it has been dispatched (handled or refused)."""
+
+    handled: Handled
+
+    async def dispatch(self, event: Event) -> None:
+        try:
+            await super().dispatch(event)
+        finally:
+            self.handled.note(event.event_id)
 
 
 @dataclass
@@ -51,6 +86,13 @@ class DiscordRig:
     clock: ManualClock
     tokens: dict[str, int] = field(default_factory=dict)
     """Each interaction's token, and the member whose interaction it was."""
+    dispatched: dict[int, float] = field(default_factory=dict)
+    """Each interaction's id, and when (``time.monotonic``, the fake's clock) it was sent."""
+    handled: Handled = field(default_factory=Handled)
+    prompt: bool = False
+    """Deliver what an interaction queued as soon as it is handled, as the background
+    deliverer does in production, so a reply can be the interaction's answer itself.
+    Off (the default), nothing is delivered until Discord has had its deferral."""
 
     async def settle(self) -> None:
         await self.adapter.wait_idle()
@@ -59,12 +101,40 @@ class DiscordRig:
     async def interact(self, payload: Payload) -> None:
         """One interaction down the gateway; returns once it is answered and handled."""
 
-        self.tokens[str(payload["token"])] = int(
-            (payload.get("member") or {}).get("user", payload.get("user", {}))["id"]
-        )
+        who: Payload = (payload.get("member") or {}).get("user") or payload.get("user") or {}
+        self.tokens[str(payload["token"])] = int(who["id"])
+        self.dispatched[int(payload["id"])] = time.monotonic()
         await self.fake.gateway_dispatch("INTERACTION_CREATE", payload)
+        if self.prompt:
+            await self._deliver_once_handled(int(payload["id"]))
         await self.fake.wait_for_callback(int(payload["id"]), within=5.0)
         await self.settle()
+
+    async def _deliver_once_handled(self, interaction: int, within: float = 5.0) -> None:
+        """Deliver as soon as Convene has handled the interaction, unless Discord has
+        its answer first (an autocompletion, a form, something Convene does not know)."""
+
+        handled = asyncio.create_task(self.handled.wait_for(f"interaction:{interaction}"))
+        answered = asyncio.create_task(self.fake.wait_for_callback(interaction, within=within))
+        try:
+            await asyncio.wait(
+                {handled, answered}, timeout=within, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            for task in (handled, answered):
+                task.cancel()
+            await asyncio.gather(handled, answered, return_exceptions=True)
+        if handled.done() and not handled.cancelled():
+            await self.settle()
+
+    def answer_delays(self) -> dict[int, float]:
+        """For each interaction sent so far, seconds from its dispatch to its first callback."""
+
+        delays: dict[int, float] = {}
+        for interaction, sent in self.dispatched.items():
+            answers = self.fake.callbacks(interaction)
+            delays[interaction] = answers[0].at - sent if answers else float("inf")
+        return delays
 
     async def slash(
         self,
@@ -72,25 +142,64 @@ class DiscordRig:
         *names: str,
         channel: int = GENERAL,
         guild: int | None = GUILD,
+        options: Mapping[str, str | int | bool] | None = None,
         **values: str | int | bool,
     ) -> Payload:
-        """Run ``/names…`` with options by name (``new_name="X"``; ``-`` is ``_`` here)."""
+        """Run ``/names…`` with options by name (``new_name="X"``; ``-`` is ``_`` here).
 
-        types = _option_types(self.adapter.commands.payload, names)
-        given = []
-        for name, value in values.items():
-            named = name if name in types else name.replace("_", "-")
-            if named not in types:
-                raise LookupError(f"/{' '.join(names)} has no option {name!r}")
-            given.append(option(named, value, kind=types[named]))
-        inner: list[Payload]
-        if len(names) == 3:
-            inner = [subcommand_group(names[1], subcommand(names[2], *given))]
-        else:
-            inner = [subcommand(names[1], *given)]
+        ``options`` gives options whose names the keywords here take
+        (``options={"channel": str(GENERAL)}``).
+        """
+
+        inner = self._options(names, {**(options or {}), **values})
         payload = self.fake.slash_command_payload(guild, channel, user, names[0], inner)
         await self.interact(payload)
         return payload
+
+    def _options(
+        self, names: tuple[str, ...], values: Mapping[str, str | int | bool]
+    ) -> list[Payload]:
+        types = _option_types(self.adapter.commands.payload, names)
+        given = []
+        for name, value in values.items():
+            named = self._named(types, names, name)
+            given.append(option(named, value, kind=types[named]))
+        if len(names) == 3:
+            return [subcommand_group(names[1], subcommand(names[2], *given))]
+        return [subcommand(names[1], *given)]
+
+    @staticmethod
+    def _named(types: Mapping[str, int], names: tuple[str, ...], name: str) -> str:
+        named = name if name in types else name.replace("_", "-")
+        if named not in types:
+            raise LookupError(f"/{' '.join(names)} has no option {name!r}")
+        return named
+
+    async def autocomplete(
+        self,
+        user: int,
+        *names: str,
+        focused: str,
+        channel: int = GENERAL,
+        guild: int | None = GUILD,
+        **values: str | int | bool,
+    ) -> list[Payload]:
+        """Type into option ``focused`` of ``/names…`` (its text among ``values``); the choices.
+
+        Returns the ``choices`` of the type 8 callback Convene answered with.
+        """
+
+        values = {focused: "", **values}
+        inner = self._options(names, values)
+        types = _option_types(self.adapter.commands.payload, names)
+        payload = self.fake.autocomplete_payload(
+            guild, channel, user, names[0], inner, self._named(types, names, focused)
+        )
+        await self.interact(payload)
+        answers = self.fake.callbacks(int(payload["id"]))
+        if not answers or answers[0].type != 8:
+            raise AssertionError(f"autocompletion was answered with {answers!r}, not type 8")
+        return list((answers[0].data or {}).get("choices") or [])
 
     def _component(self, message: Payload, label: str) -> Payload:
         for row in message.get("components") or []:
@@ -108,11 +217,16 @@ class DiscordRig:
         item = self._component(message, label)
         channel = int(message["channel_id"])
         in_guild = self.fake.channel_payload(channel).get("guild_id")
-        guild = GUILD if in_guild else None
+        guild = int(in_guild) if in_guild else None
         if "chosen" in item:
             payload = self.fake.component_payload(
-                guild, channel, user, item["custom_id"], component_type=3,
-                values=[item["chosen"]], message=message,
+                guild,
+                channel,
+                user,
+                item["custom_id"],
+                component_type=3,
+                values=[item["chosen"]],
+                message=message,
             )
         else:
             payload = self.fake.button_payload(
@@ -129,13 +243,12 @@ class DiscordRig:
                 return dict(callback.data or {})
         raise LookupError("that interaction was not answered with a form")
 
-    async def submit(
-        self, user: int, interaction: Payload, values: Mapping[str, str]
-    ) -> Payload:
+    async def submit(self, user: int, interaction: Payload, values: Mapping[str, str]) -> Payload:
         """Fill in the form an interaction opened, by input name."""
 
         shown = self.modal(interaction)
-        guild = GUILD if interaction.get("guild_id") else None
+        in_guild = interaction.get("guild_id")
+        guild = int(in_guild) if in_guild else None
         payload = self.fake.modal_submit_payload(
             guild,
             int(interaction["channel_id"]),
@@ -147,6 +260,27 @@ class DiscordRig:
         )
         await self.interact(payload)
         return payload
+
+    async def dm_text(self, user: int, text: str, *, within: float = 5.0) -> Payload:
+        """The member types ``text`` in their DM with the bot (one the bot has opened).
+
+        Returns once Convene has handled the message and delivered what it queued.
+        """
+
+        dm = self.fake.dm_channel_of(user)
+        if dm is None:
+            raise LookupError(f"the bot never opened a DM with {user}")
+        typed = self.fake.add_message(dm, user, text)
+        await self.fake.gateway_dispatch("MESSAGE_CREATE", typed)
+        try:
+            async with asyncio.timeout(within):
+                await self.handled.wait_for(f"message:{typed['id']}")
+        except TimeoutError:
+            raise TimeoutError(
+                f"Convene did not handle the DM {text!r} within {within:g} s"
+            ) from None
+        await self.settle()
+        return typed
 
     # -- what was said ----------------------------------------------------------------
 
@@ -169,6 +303,11 @@ class DiscordRig:
                 said.append((record.at, user, str(body["content"])))
         said.sort(key=lambda item: item[0])
         return [(user, text) for _, user, text in said]
+
+    def replies(self, user: int) -> list[str]:
+        """Answers to a member's interactions that only they saw, oldest first (no DMs)."""
+
+        return [text for who, text in self._private() if who == user]
 
     def told(self, user: int) -> list[str]:
         """What was said to one member only: private replies, then their DMs."""
@@ -208,6 +347,37 @@ def _option_types(payload: list[Payload], names: tuple[str, ...]) -> dict[str, i
     return {str(o["name"]): int(o["type"]) for o in level}
 
 
+def _standard_world(fake: FakeDiscord, *, second_guild: bool) -> None:
+    fake.add_guild(GUILD, "Hospital network")
+    for user, name in ((ALICE, "alice"), (BOB, "bob"), (KENJI, "kenji"), (DANA, "dana")):
+        fake.add_user(user, name, global_name=name.title())
+    for user in (ALICE, BOB, KENJI):
+        fake.add_member(GUILD, user, nick="Alice R" if user == ALICE else None)
+    fake.add_channel(GUILD, GENERAL, "general")
+    if second_guild:
+        fake.add_guild(GUILD_2, "Care homes")
+        fake.add_member(GUILD_2, ALICE)
+        fake.add_member(GUILD_2, DANA)
+        fake.add_channel(GUILD_2, GENERAL_2, "general")
+
+
+@asynccontextmanager
+async def discord_world(
+    *, second_guild: bool = False, world: Callable[[FakeDiscord], None] | None = None
+) -> AsyncIterator[FakeDiscord]:
+    """The fake Discord with the standard world (and ``world``'s additions), running.
+
+    Pass it to ``discord_convene(..., fake=...)`` to start Convene against it,
+    more than once to restart Convene on the same Discord.
+    """
+
+    async with FakeDiscord() as fake:
+        _standard_world(fake, second_guild=second_guild)
+        if world is not None:
+            world(fake)
+        yield fake
+
+
 @asynccontextmanager
 async def discord_convene(
     database_url: str,
@@ -215,45 +385,78 @@ async def discord_convene(
     start: datetime = DEFAULT_START,
     conveners: tuple[int, ...] = (ALICE,),
     read_channel_messages: bool = False,
+    fake: FakeDiscord | None = None,
+    second_guild: bool = False,
+    world: Callable[[FakeDiscord], None] | None = None,
+    commands: Iterable[CommandSpec] | None = None,
+    prompt: bool = False,
 ) -> AsyncIterator[DiscordRig]:
     """Convene in one server with alice (a convener, nickname "Alice R"), bob and kenji,
-    all in #general."""
+    all in #general.
 
-    async with FakeDiscord() as fake:
-        fake.add_guild(GUILD, "Hospital network")
-        for user, name in ((ALICE, "alice"), (BOB, "bob"), (KENJI, "kenji")):
-            fake.add_user(user, name, global_name=name.title())
-            fake.add_member(GUILD, user, nick="Alice R" if user == ALICE else None)
-        fake.add_channel(GUILD, GENERAL, "general")
-        settings = Settings(
-            convene=ConveneSection(
-                database_url=database_url,
-                conveners=[str(c) for c in conveners],
-                instance_id="test",
-                adapters=["discord"],
-            ),
-            discord=DiscordSection(
-                token=Secret(fake.token),
-                api_base_url=fake.base_url,
-                gateway_url=fake.gateway_url,
-                read_channel_messages=read_channel_messages,
-            ),
-        )
-        clock = ManualClock(start)
-        registry = build_registry()
-        adapter = DiscordAdapter(
-            settings.discord,
-            commands=registry.commands.commands,
-            clock=clock,
-            guild_ready_timeout=0.05,
-        )
-        app = ConveneApp(settings, [adapter], registry, clock)
-        connect_suggestions(app)
-        with fake.patch_discord():
-            try:
-                await app.start(background=False)
-                yield DiscordRig(app, adapter, fake, clock)
-            finally:
-                await app.stop()
-                await asyncio.sleep(0)
+    ``second_guild`` adds a second server (``GUILD_2``: alice and dana, in
+    ``GENERAL_2``); ``world`` adds more (roles, members) before Convene starts.
+    With ``fake`` (from ``discord_world``) Convene runs against that Discord,
+    which outlives it: a second ``discord_convene`` on the same database and
+    fake is a restart. ``commands`` replaces the command table sent to Discord.
+    ``prompt`` delivers replies while Discord waits for an answer (``DiscordRig.prompt``).
+    """
 
+    if fake is None:
+        async with (
+            discord_world(second_guild=second_guild, world=world) as made,
+            _running(database_url, made, start, conveners, read_channel_messages, commands) as rig,
+        ):
+            rig.prompt = prompt
+            yield rig
+        return
+    if world is not None:
+        world(fake)
+    async with _running(
+        database_url, fake, start, conveners, read_channel_messages, commands
+    ) as rig:
+        rig.prompt = prompt
+        yield rig
+
+
+@asynccontextmanager
+async def _running(
+    database_url: str,
+    fake: FakeDiscord,
+    start: datetime,
+    conveners: tuple[int, ...],
+    read_channel_messages: bool,
+    commands: Iterable[CommandSpec] | None,
+) -> AsyncIterator[DiscordRig]:
+    settings = Settings(
+        convene=ConveneSection(
+            database_url=database_url,
+            conveners=[str(c) for c in conveners],
+            instance_id="test",
+            adapters=["discord"],
+        ),
+        discord=DiscordSection(
+            token=Secret(fake.token),
+            api_base_url=fake.base_url,
+            gateway_url=fake.gateway_url,
+            read_channel_messages=read_channel_messages,
+        ),
+    )
+    clock = ManualClock(start)
+    registry = build_registry()
+    adapter = DiscordAdapter(
+        settings.discord,
+        commands=registry.commands.commands if commands is None else commands,
+        clock=clock,
+        guild_ready_timeout=0.05,
+    )
+    app = _NotingApp(settings, [adapter], registry, clock)
+    app.handled = Handled()
+    connect_suggestions(app)
+    with fake.patch_discord():
+        try:
+            await app.start(background=False)
+            yield DiscordRig(app, adapter, fake, clock, handled=app.handled)
+        finally:
+            await app.stop()
+            await asyncio.sleep(0)
