@@ -85,7 +85,7 @@ from bot.config import ConveneSection, Secret, Settings, SlackSection
 from bot.events import Event
 from bot.messages import OutgoingMessage, Target
 from bot.outbox import Outbox
-from bot.wiring import build_registry
+from bot.wiring import build_registry, freeze_start_up
 from storage.engine import create_engine, session_factory
 from storage.models import HandlerFailure, OutboxMessage, ProcessedEvent
 from storage.repositories.core import execute, table_of
@@ -613,6 +613,7 @@ async def endpoint_benchmark(
             adapter = SlackAdapter(settings.slack, http_port=0)
             app = RecordingApp(settings, [adapter], build_registry(), SystemClock())
             await app.start(background=True)
+            freeze_start_up()  # as run_platforms does
             try:
 
                 def plan(label: str, count: int, connections: int, rate: float | None) -> LoadPlan:
