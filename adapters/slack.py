@@ -65,6 +65,11 @@ CAPABILITIES = Capabilities(
 WORKERS = 2
 """Events dispatched at once: the database, not Slack, is the limit."""
 DRAIN_SECONDS = 5.0
+ACKS_FIRST_STEP = 0.002
+ACKS_FIRST_MOST = 0.5
+"""While requests are being acknowledged, a worker waits (in steps, at most this long
+for each event) before doing an event's work: under a burst the loop is saturated,
+and Slack's 3 s matter more than how soon an acknowledged event is recorded."""
 PERMANENT_ERRORS = frozenset(
     {
         "not_in_channel",
@@ -115,6 +120,8 @@ class SlackAdapter:
         self._channels: dict[str, str] = {}
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
+        self.acks_in_flight = 0
+        """Requests the HTTP endpoint is answering right now."""
 
     @property
     def platform(self) -> str:
@@ -210,6 +217,10 @@ class SlackAdapter:
         assert self._queue is not None
         while True:
             event = await self._queue.get()
+            waited = 0.0
+            while self.acks_in_flight and waited < ACKS_FIRST_MOST:
+                await asyncio.sleep(ACKS_FIRST_STEP)  # real time: it is the loop's load
+                waited += ACKS_FIRST_STEP
             try:
                 await self._run(event)
             finally:

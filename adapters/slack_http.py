@@ -113,6 +113,7 @@ class SlackHttpServer:
     """The endpoint Slack posts to, on ``host:port`` (port 0 picks a free one)."""
 
     def __init__(self, adapter: SlackAdapter, *, host: str, port: int) -> None:
+        self._adapter = adapter
         self._bolt = build_bolt_app(adapter)
         self._host = host
         self._port = port
@@ -120,8 +121,12 @@ class SlackHttpServer:
         self.url = ""
 
     async def _handle(self, request: web.Request) -> web.Response:
-        answer = await self._bolt.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(answer)
+        self._adapter.acks_in_flight += 1
+        try:
+            answer = await self._bolt.async_dispatch(await to_bolt_request(request))
+            return await to_aiohttp_response(answer)
+        finally:
+            self._adapter.acks_in_flight -= 1
 
     async def start(self) -> None:
         app = web.Application()

@@ -31,7 +31,6 @@ import pytest
 
 import adapters.discord as discord_adapter
 from tests.support.discord_rig import ALICE, BOB, GENERAL, GUILD, KENJI, DiscordRig, discord_convene
-from tests.support.fake_discord import option, subcommand, subcommand_group
 
 Payload = dict[str, Any]
 
@@ -66,25 +65,10 @@ def at(day: int, hour: int, minute: int = 0, *, month: int = 11) -> datetime:
 async def slash_naming_channel(
     rig: DiscordRig, user: int, *names: str, channel: int, **values: str | int | bool
 ) -> Payload:
-    """Run ``/names…`` in #general with a channel option (``rig.slash`` takes ``channel`` as
-    where the command is run, so it cannot pass the option of that name)."""
+    """Run ``/names…`` in #general with a channel option (``rig.slash``'s own ``channel``
+    keyword is where the command is run)."""
 
-    level: list[Payload] = rig.adapter.commands.payload
-    for name in names:
-        level = next(o for o in level if o["name"] == name).get("options") or []
-    types = {str(o["name"]): int(o["type"]) for o in level}
-    given = [option("channel", channel, kind=types["channel"])]
-    for name, value in values.items():
-        named = name if name in types else name.replace("_", "-")
-        given.append(option(named, value, kind=types[named]))
-    inner = (
-        [subcommand_group(names[1], subcommand(names[2], *given))]
-        if len(names) == 3
-        else [subcommand(names[1], *given)]
-    )
-    payload = rig.fake.slash_command_payload(GUILD, GENERAL, user, names[0], inner)
-    await rig.interact(payload)
-    return payload
+    return await rig.slash(user, *names, options={"channel": channel}, **values)
 
 
 def add_dan(rig: DiscordRig) -> None:
