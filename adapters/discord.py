@@ -53,7 +53,7 @@ from adapters.base import (
     RateLimited,
     TransientDeliveryError,
 )
-from adapters.discord_commands import CommandSet, build_commands, invoked
+from adapters.discord_commands import CommandSet, build_commands, fingerprint, invoked
 from adapters.discord_inbound import display_name, interaction_event, message_event
 from adapters.discord_interactions import (
     ACK_WINDOW,
@@ -285,8 +285,6 @@ class DiscordAdapter:
 
     async def _sync_commands(self, guild_id: int) -> None:
         """Send the commands to one server, only when they differ from what it has."""
-
-        from adapters.discord_commands import fingerprint
 
         http = self.client.http
         app = self.client.application_id

@@ -32,7 +32,7 @@ KEEP = 5_000
 """Interactions remembered at most (the oldest are forgotten first)."""
 
 # Interaction and callback types from Discord's API.
-APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 2, 3, 4, 5
+MODAL_SUBMIT = 5
 REPLY, DEFER_REPLY, DEFER_UPDATE, CHOICES, MODAL = 4, 5, 6, 8, 9
 EPHEMERAL = 1 << 6
 

@@ -30,9 +30,6 @@ from storage.engine import create_engine
 
 log = logging.getLogger("convene")
 
-NOT_YET: dict[str, str] = {}
-"""Adapters named in the config that this version does not have yet, and why."""
-
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -84,14 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return asyncio.run(_db_upgrade(settings))
     if args.command == "run":
-        for adapter in settings.convene.adapters:
-            if adapter in NOT_YET:
-                print(
-                    f"convene: {settings.source}: [convene] adapters: {NOT_YET[adapter]}; "
-                    'use adapters = ["shell"]',
-                    file=sys.stderr,
-                )
-                return 2
         script = Path(args.script) if args.script else None
         if script is not None and not script.is_file():
             print(f"convene: no such script file: {script}", file=sys.stderr)
