@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from adapters.base import (
+from bot.adapter import (
     Capabilities,
     ChannelMember,
     Dispatch,

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
-from adapters.base import (
+from bot import markup
+from bot.adapter import (
     Capabilities,
     ChannelMember,
     Dispatch,
     MessageRef,
     PermanentDeliveryError,
 )
-from bot import markup
 from bot.events import (
     ButtonClicked,
     Event,

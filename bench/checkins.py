@@ -62,14 +62,14 @@ from zoneinfo import ZoneInfo
 import sqlalchemy
 from sqlalchemy import func, select
 
-from adapters.base import ChannelMember
 from adapters.memory import MemoryAdapter
+from bot.adapter import ChannelMember
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Settings
 from bot.messages import Form
 from bot.wiring import build_registry
-from handlers.checkin_answers import FORM_ID
+from handlers.checkins.answers import FORM_ID
 from storage.models import CheckinPrompt, CheckinRun
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.core import execute, table_of

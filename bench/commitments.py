@@ -87,7 +87,7 @@ from adapters.memory import MemoryAdapter
 from bench.checkins import ZONES, LogTally, Profiler, build_app, timed, verdict
 from bot.app import ConveneApp
 from bot.clock import ManualClock
-from handlers.commitment_reminders import REMIND_JOB, SWEEP_LIMIT, next_reminder, wake_at
+from handlers.commitments.reminders import REMIND_JOB, SWEEP_LIMIT, next_reminder, wake_at
 from storage.models import Commitment, Member, MemberSilo, OutboxMessage, Silo, Timer, Workspace
 from storage.repositories.core import execute, table_of
 

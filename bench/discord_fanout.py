@@ -36,7 +36,7 @@ from pathlib import Path
 
 import discord
 
-from adapters.discord import GLOBAL_RATE, DiscordAdapter
+from adapters.discord.adapter import GLOBAL_RATE, DiscordAdapter
 from bot.app import ConveneApp
 from bot.clock import SystemClock
 from bot.config import ConveneSection, DiscordSection, Secret, Settings

@@ -51,7 +51,7 @@ import numpy as np
 import numpy.typing as npt
 import rustworkx as rx
 
-from handlers.matching import (
+from handlers.introductions.matching import (
     Member,
     PairScorer,
     Programme,

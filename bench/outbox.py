@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import Adapter, Capabilities, ChannelMember, Dispatch, MessageRef
+from bot.adapter import Adapter, Capabilities, ChannelMember, Dispatch, MessageRef
 from bot.clock import SystemClock
 from bot.deliverer import Deliverer
 from bot.events import Event

@@ -76,9 +76,9 @@ import slack_bolt.version
 import sqlalchemy
 from sqlalchemy import func, select
 
-from adapters.base import Capabilities
-from adapters.slack import CAPABILITIES, SlackAdapter
+from adapters.slack.adapter import CAPABILITIES, SlackAdapter
 from bench.checkins import LogTally, Profiler
+from bot.adapter import Capabilities
 from bot.app import ConveneApp
 from bot.clock import SystemClock
 from bot.config import ConveneSection, Secret, Settings, SlackSection

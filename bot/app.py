@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import Adapter
+from bot.adapter import Adapter
 from bot.clock import Clock, ManualClock, OffsetClock
 from bot.config import Settings
 from bot.context import JobContext

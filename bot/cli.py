@@ -14,8 +14,8 @@ from typing import TextIO
 
 from sqlalchemy.engine import make_url
 
-from adapters.base import PlatformUnavailable
 from bot import __version__
+from bot.adapter import PlatformUnavailable
 from bot.config import ConfigError, Settings, load_settings
 from bot.wiring import (
     OrganisationError,

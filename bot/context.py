@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import Capabilities, ChannelMember
+from bot.adapter import Capabilities, ChannelMember
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Event, PlaceKind

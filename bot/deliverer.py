@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import (
+from bot.adapter import (
     Adapter,
     MemberUnreachable,
     PermanentDeliveryError,

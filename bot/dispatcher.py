@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import Adapter
+from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.commands import CommandSpec, parse_args, split_plain, split_words
 from bot.config import Settings

@@ -10,30 +10,21 @@ import asyncio
 import gc
 from typing import TextIO
 
-from adapters.base import Adapter
 from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
 from adapters.shell import ShellAdapter, lines_from, lines_of, script_start
 from bot import __version__
+from bot.adapter import Adapter
 from bot.app import ConveneApp
 from bot.clock import Clock, ManualClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.registry import Registry
-from handlers import (
-    checkins,
-    commitments,
-    convener,
-    home,
-    landscape,
-    pairings,
-    profile,
-    retros,
-)
+from handlers import checkins, commitments, introductions, landscape, profile, retros
 
 # ``convene simulate`` (bot/cli.py) reaches the pairing simulation through here.
-from handlers.pairing_simulation import OrganisationError as OrganisationError
-from handlers.pairing_simulation import format_report as format_report
-from handlers.pairing_simulation import read_organisation as read_organisation
-from handlers.pairing_simulation import simulate as simulate
+from handlers.introductions.simulation import OrganisationError as OrganisationError
+from handlers.introductions.simulation import format_report as format_report
+from handlers.introductions.simulation import read_organisation as read_organisation
+from handlers.introductions.simulation import simulate as simulate
 
 
 def build_adapters(settings: Settings, clock: Clock, registry: Registry) -> list[Adapter]:
@@ -41,11 +32,11 @@ def build_adapters(settings: Settings, clock: Clock, registry: Registry) -> list
 
     adapters: list[Adapter] = []
     if "slack" in settings.convene.adapters:
-        from adapters.slack import SlackAdapter
+        from adapters.slack.adapter import SlackAdapter
 
         adapters.append(SlackAdapter(settings.slack, clock=clock))
     if "discord" in settings.convene.adapters:
-        from adapters.discord import DiscordAdapter
+        from adapters.discord.adapter import DiscordAdapter
 
         adapters.append(
             DiscordAdapter(settings.discord, commands=registry.commands.commands, clock=clock)
@@ -103,16 +94,7 @@ def connect_suggestions(app: ConveneApp) -> None:
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (
-        convener,
-        landscape,
-        profile,
-        pairings,
-        checkins,
-        retros,
-        commitments,
-        home,
-    ):
+    for module in (profile, landscape, introductions, checkins, retros, commitments):
         module.register(registry)
     return registry
 

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from adapters.base import ChannelMember
 from adapters.memory import Delivered
+from bot.adapter import ChannelMember
 from storage.models import CheckinPrompt, Member
 from tests.support.harness import Harness, running
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from adapters.base import ChannelMember
+from bot.adapter import ChannelMember
 from tests.support.harness import running
 
 SUNDAY = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)

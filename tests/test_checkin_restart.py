@@ -41,8 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import ChannelMember, MessageRef, TransientDeliveryError
 from adapters.memory import Delivered, MemoryAdapter
+from bot.adapter import ChannelMember, MessageRef, TransientDeliveryError
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Settings
@@ -51,8 +51,8 @@ from bot.events import ButtonClicked
 from bot.messages import OutgoingMessage, Target
 from bot.outbox import Outbox
 from bot.wiring import build_registry
-from handlers.checkin_answers import FORM_ID
-from handlers.checkin_runs import OPEN_JOB
+from handlers.checkins.answers import FORM_ID
+from handlers.checkins.runs import OPEN_JOB
 from storage.engine import session_factory
 from storage.models import CheckinPrompt, CheckinRun, Schedule, ScheduleRun, Timer
 from storage.repositories import outbox as outbox_repo

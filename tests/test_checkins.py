@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.base import ChannelMember
 from adapters.memory import DISCORD_LIKE, Delivered
+from bot.adapter import ChannelMember
 from bot.messages import Form
 from bot.outbox import Outbox
-from handlers import checkin_runs
+from handlers.checkins import runs as checkin_runs
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import workspaces as workspaces_repo
 from tests.support.harness import Harness, running

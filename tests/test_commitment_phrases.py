@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import UsageError
-from handlers.commitment_phrases import (
+from handlers.commitments.phrases import (
     CLOSE_EXAMPLE,
     DUE_EXAMPLE,
     Said,

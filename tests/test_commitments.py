@@ -23,7 +23,7 @@ from adapters.memory import Delivered
 from bot.config import CommitmentsSection
 from bot.events import Place
 from bot.messages import Form
-from handlers.commitment_reminders import REMIND_JOB
+from handlers.commitments.reminders import REMIND_JOB
 from storage.models import Commitment, Member, Timer
 from storage.repositories import commitments as commitments_repo
 from storage.repositories.core import execute

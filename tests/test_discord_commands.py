@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from adapters.discord_commands import (
+from adapters.discord.commands import (
     BOOLEAN,
     CHANNEL,
     STRING,
@@ -20,7 +20,7 @@ from adapters.discord_commands import (
 )
 from bot.commands import parse_args, split_plain, split_words
 from bot.wiring import build_registry
-from handlers.common import member_reference
+from handlers.shared.text import member_reference
 
 COMMANDS = build_commands(build_registry().commands.commands)
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.discord_render import (
+from adapters.discord.render import (
     allowed_mentions,
     content,
     custom_id,

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-import adapters.discord as discord_adapter
+import adapters.discord.adapter as discord_adapter
 from tests.support.discord_rig import ALICE, BOB, GENERAL, GUILD, KENJI, DiscordRig, discord_convene
 
 Payload = dict[str, Any]

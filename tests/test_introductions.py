@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.base import Capabilities
 from adapters.memory import DISCORD_LIKE, SLACK_LIKE, Delivered
+from bot.adapter import Capabilities
 from bot.events import ButtonClicked
 from storage.repositories import pairings as pairings_repo
 from tests.support.harness import Harness, running

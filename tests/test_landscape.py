@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.base import Capabilities
 from adapters.memory import DISCORD_LIKE, SLACK_LIKE
+from bot.adapter import Capabilities
 from tests.support.harness import running
 
 PLATFORMS = pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from handlers.matching import (
+from handlers.introductions.matching import (
     Member,
     Programme,
     RoundInput,

@@ -22,16 +22,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.base import Adapter, ChannelMember, PermanentDeliveryError, TransientDeliveryError
 from adapters.memory import Delivered, MemoryAdapter
 from adapters.shell import ShellAdapter
+from bot.adapter import Adapter, ChannelMember, PermanentDeliveryError, TransientDeliveryError
 from bot.clock import ManualClock
 from bot.deliverer import Deliverer
 from bot.events import ButtonClicked
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
-from handlers.checkin_answers import FORM_ID
-from handlers.checkin_runs import answer_key
+from handlers.checkins.answers import FORM_ID
+from handlers.checkins.runs import answer_key
 from storage.engine import session_factory
 from storage.models import Member
 from storage.repositories import outbox as outbox_repo

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from adapters.slack_limits import MethodPace
+from adapters.slack.limits import MethodPace
 from bot.clock import ManualClock
 from bot.ratelimit import Lanes, TokenBucket
 

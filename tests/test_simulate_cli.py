@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from handlers.pairing_simulation import parse_organisation, simulate
+from handlers.introductions.simulation import parse_organisation, simulate
 from tests.support.cli import REPO, convene
 
 EXAMPLE = str(REPO / "examples" / "org.csv")

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from bot.config import Secret, SlackSection
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_rig import SlackRig, slack_convene

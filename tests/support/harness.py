@@ -14,8 +14,8 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from adapters.base import Capabilities
 from adapters.memory import SLACK_LIKE, Delivered, MemoryAdapter
+from bot.adapter import Capabilities
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import CommitmentsSection, ConveneSection, RetrosSection, Settings

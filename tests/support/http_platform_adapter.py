@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from adapters.base import (
+from bot.adapter import (
     Capabilities,
     ChannelMember,
     Dispatch,

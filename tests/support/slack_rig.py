@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import aiohttp
 
-from adapters.slack import SlackAdapter
+from adapters.slack.adapter import SlackAdapter
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Secret, Settings, SlackSection

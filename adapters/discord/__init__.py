@@ -1,0 +1,1 @@
+"""Discord: the client and sending (``adapter``), commands, interactions, rendering."""

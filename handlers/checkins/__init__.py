@@ -1,0 +1,20 @@
+"""Check-ins: questions at each member's local time, answers gathered in one thread."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from bot.registry import Registry
+
+
+def register(registry: Registry) -> None:
+    """Declare this job's commands, buttons, forms and jobs.
+
+    Imported here, not at the top, so that importing one module of the job
+    (a phrase parser, a report) does not load the whole job.
+    """
+
+    from handlers.checkins.commands import register as register_commands
+
+    register_commands(registry)

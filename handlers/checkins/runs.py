@@ -1,0 +1,513 @@
+"""A check-in run's life: opened once, each member asked at their own time, closed.
+
+Times are each member's own. A run for a date opens when that date's ask
+time first arrives anywhere on Earth (UTC+14, ``EARLIEST_ZONE``), from the
+check-in's recurring schedule. Opening plans one prompt per member, with the
+moments to ask, remind and close read in that member's time zone, and adds a
+one-off timer for each distinct moment. Each timer ``advance``s the run: it
+asks whoever is due, reminds whoever has not answered (once), and closes what
+is over. Every message has a key built from the run and the member, so a
+replayed timer, a restart or a second instance sends nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.adapter import ChannelMember
+from bot.context import Context, JobContext
+from bot.markup import plain
+from bot.messages import Button, OutgoingMessage, Target
+from bot.outbox import Outbox
+from handlers.checkins.templates import SCALE_HIGH, SCALE_LOW, is_scale
+from storage.models import Checkin, CheckinMember, CheckinRun, Member, Workspace
+from storage.repositories import checkins as checkins_repo
+from storage.repositories import members as members_repo
+from storage.repositories import timers as timers_repo
+
+log = logging.getLogger("convene.checkins")
+
+OPEN_JOB = "checkin.open"
+TICK_JOB = "checkin.tick"
+EARLIEST_ZONE = "Pacific/Kiritimati"
+"""UTC+14 all year: the first place where any date's 09:00 arrives."""
+MANUAL_RUN_LEAST_OPEN = timedelta(hours=3)
+OPEN_GRACE_MINUTES = 26 * 60
+"""A run's opening missed while Convene was down still happens this late: the
+day's ask reaches the last time zones 26 hours after the first, and members
+whose day is not over are still asked (late, but once)."""
+
+ChannelLister = Callable[[str], Awaitable[list[ChannelMember]]]
+
+
+# -- keys ---------------------------------------------------------------------------------
+
+
+def root_key(run_id: int) -> str:
+    return f"checkin-run:{run_id}:root"
+
+
+def answer_key(run_id: int, member_id: int) -> str:
+    return f"checkin-run:{run_id}:answer:{member_id}"
+
+
+def thread_of(checkin: Checkin, run_id: int) -> Target:
+    return Target.thread(checkin.channel_id, root_key=root_key(run_id))
+
+
+# -- time ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def zone_named(name: str) -> ZoneInfo:
+    """A time zone by name, kept: ``ZoneInfo`` itself keeps only the last 8 used,
+    and a run across 12 zones would read a zone file for every member."""
+
+    return ZoneInfo(name)
+
+
+def zone_of(checkin: Checkin, member_timezone: str | None) -> ZoneInfo:
+    try:
+        return zone_named(member_timezone or checkin.timezone)
+    except (ValueError, KeyError):
+        return zone_named(checkin.timezone)
+
+
+def local_moment(day: date, minutes: int, zone: ZoneInfo) -> datetime:
+    """``minutes`` after midnight of ``day`` on the wall clock of ``zone``, in UTC."""
+
+    wall = datetime.combine(day, time()) + timedelta(minutes=minutes)
+    return wall.replace(tzinfo=zone).astimezone(UTC)
+
+
+def ask_minute(checkin: Checkin) -> int:
+    return checkin.hour * 60 + checkin.minute
+
+
+def runs_on(checkin: Checkin, day: date) -> bool:
+    """Whether the check-in has a run on this local date (its days, every N weeks)."""
+
+    if str(day.weekday()) not in checkin.weekdays.split(","):
+        return False
+    anchor = checkin.anchor_at.astimezone(zone_named(checkin.timezone)).date()
+    weeks = (day - timedelta(days=day.weekday())) - (anchor - timedelta(days=anchor.weekday()))
+    return (weeks.days // 7) % checkin.every_weeks == 0
+
+
+def next_ask(checkin: Checkin, zone: ZoneInfo, after: datetime) -> datetime | None:
+    """A member's next ask time after ``after`` (UTC), or None for a paused check-in."""
+
+    if checkin.status != checkins_repo.ACTIVE:
+        return None
+    today = after.astimezone(zone).date()
+    for offset in range(7 * checkin.every_weeks + 2):
+        day = today + timedelta(days=offset)
+        if runs_on(checkin, day):
+            moment = local_moment(day, ask_minute(checkin), zone)
+            if moment > after:
+                return moment
+    return None
+
+
+def day_text(day: date) -> str:
+    return f"{day:%A} {day.day} {day:%B}"
+
+
+def when_text(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{day_text(local.date())} at {local:%H:%M}"
+
+
+def close_words(close_at: datetime, zone: ZoneInfo) -> str:
+    """When a member's prompt closes, in their words: "the end of your day" or "17:00 your time"."""
+
+    local = close_at.astimezone(zone)
+    if local.hour == 0 and local.minute == 0:
+        return "the end of your day"
+    return f"{local:%H:%M} your time"
+
+
+def next_text(checkin: Checkin, zone: ZoneInfo, after: datetime) -> str:
+    upcoming = next_ask(checkin, zone, after)
+    if upcoming is None:
+        return "There is no next one planned while the check-in is paused."
+    return f"The next one is on {when_text(upcoming, zone)}."
+
+
+# -- opening a run --------------------------------------------------------------------------
+
+
+async def audience(
+    session: AsyncSession,
+    *,
+    workspace: Workspace,
+    checkin: Checkin,
+    now: datetime,
+    list_channel: ChannelLister,
+    channel_membership: bool = True,
+) -> list[Member]:
+    """Who a run asks: the channel's people (less those who left) or those who joined.
+
+    Where the platform has no channel membership (the shell), the channel's
+    people are every member of the workspace.
+    """
+
+    assert checkin.id is not None and workspace.id is not None
+    if checkin.audience == "joined":
+        return list(await checkins_repo.joined_members(session, checkin.id))
+    if channel_membership:
+        listed = [m for m in await list_channel(checkin.channel_id) if not m.is_bot]
+        known = await members_repo.ensure_many(
+            session,
+            workspace.id,
+            [members_repo.Seen(m.platform_user_id, m.display_name, m.timezone) for m in listed],
+            now,
+        )
+        people = list(known.values())
+    else:
+        people = list(await members_repo.of_workspace(session, workspace.id))
+    choices = await checkins_repo.choices(session, checkin.id)
+    return [
+        member
+        for member in people
+        if member.id is not None and not _has_left(choices.get(member.id))
+    ]
+
+
+def _has_left(row: CheckinMember | None) -> bool:
+    return row is not None and row.choice == checkins_repo.LEFT
+
+
+async def audience_here(context: Context | JobContext, checkin: Checkin) -> list[Member]:
+    """``audience`` with what a command's or a job's context knows."""
+
+    return await audience(
+        context.session,
+        workspace=context.workspace,
+        checkin=checkin,
+        now=context.now,
+        list_channel=context.channel_members,
+        channel_membership=context.capabilities.channel_membership,
+    )
+
+
+def plan(
+    checkin: Checkin, run: CheckinRun, member: Member, now: datetime
+) -> checkins_repo.NewPrompt:
+    """When to ask, remind and close for one member in one run."""
+
+    assert member.id is not None
+    zone = zone_of(checkin, member.timezone)
+    delay = timedelta(minutes=checkin.remind_after_minutes)
+    if run.manual:
+        due = now
+        close = max(
+            local_moment(now.astimezone(zone).date(), checkin.closes_minute, zone),
+            now + delay + MANUAL_RUN_LEAST_OPEN,
+        )
+    else:
+        day = date.fromisoformat(run.run_date)
+        due = max(local_moment(day, ask_minute(checkin), zone), now)
+        close = local_moment(day, checkin.closes_minute, zone)
+    remind = due + delay if checkin.remind_after_minutes and due + delay < close else None
+    return checkins_repo.NewPrompt(member.id, due, remind, close)
+
+
+def current_run_day(checkin: Checkin, now: datetime) -> date | None:
+    """The run date whose opening slot has passed and whose asks may still be ahead.
+
+    A check-in created (or resumed) after its day's run opened somewhere on
+    Earth still owes that run to the members whose 09:00 has not come yet.
+    """
+
+    today = now.astimezone(zone_named(EARLIEST_ZONE)).date()
+    for day in (today, today - timedelta(days=1)):
+        opening = local_moment(day, ask_minute(checkin), zone_named(EARLIEST_ZONE))
+        if runs_on(checkin, day) and opening <= now:
+            return day
+    return None
+
+
+async def open_run(
+    session: AsyncSession,
+    *,
+    workspace: Workspace,
+    checkin: Checkin,
+    day: date,
+    members: Sequence[Member],
+    now: datetime,
+    outbox: Outbox,
+    manual: bool = False,
+) -> CheckinRun:
+    """Open the run for ``day`` (once: an existing run is returned as it is)."""
+
+    assert checkin.id is not None
+    existing = await checkins_repo.run_on(session, checkin.id, day.isoformat())
+    if existing is not None:
+        return existing
+    run = await checkins_repo.add_run(
+        session,
+        CheckinRun(
+            checkin_id=checkin.id,
+            run_date=day.isoformat(),
+            questions=list(checkin.questions),
+            manual=manual,
+            opened_at=now,
+        ),
+    )
+    await add_members(
+        session, workspace=workspace, checkin=checkin, run=run, members=members, now=now
+    )
+    await advance(session, checkin=checkin, run=run, now=now, outbox=outbox)
+    return run
+
+
+async def add_members(
+    session: AsyncSession,
+    *,
+    workspace: Workspace,
+    checkin: Checkin,
+    run: CheckinRun,
+    members: Sequence[Member],
+    now: datetime,
+) -> int:
+    """Plan prompts for members (skipping any whose day is already over); returns how many."""
+
+    assert run.id is not None and workspace.id is not None
+    planned = [plan(checkin, run, m, now) for m in members]
+    planned = [item for item in planned if item.close_at > now]
+    await checkins_repo.add_prompts(session, run.id, planned)
+    moments = {item.due_at for item in planned} | {item.close_at for item in planned}
+    moments |= {item.remind_at for item in planned if item.remind_at is not None}
+    await timers_repo.add_many(
+        session,
+        workspace_id=workspace.id,
+        job=TICK_JOB,
+        subject_id=run.id,
+        items=[
+            timers_repo.NewTimer(f"checkin-run:{run.id}:at:{m.isoformat()}", m)
+            for m in sorted(moments)
+        ],
+    )
+    return len(planned)
+
+
+async def replan_member(
+    session: AsyncSession, *, workspace: Workspace, member: Member, now: datetime
+) -> int:
+    """A member changed time zone: move their prompts not yet asked to their new 09:00.
+
+    Returns how many prompts moved. Prompts already asked keep their close.
+    """
+
+    assert member.id is not None and workspace.id is not None
+    moved = 0
+    for item in await checkins_repo.prompts_of_member(session, member.id, (checkins_repo.PENDING,)):
+        if item.run.status != checkins_repo.OPEN or item.run.manual:
+            continue
+        fresh = plan(item.checkin, item.run, member, now)
+        item.prompt.due_at = fresh.due_at
+        item.prompt.remind_at = fresh.remind_at
+        item.prompt.close_at = fresh.close_at
+        await checkins_repo.save_prompt(session, item.prompt)
+        await timers_repo.add_many(
+            session,
+            workspace_id=workspace.id,
+            job=TICK_JOB,
+            subject_id=item.run.id,
+            items=[
+                timers_repo.NewTimer(f"checkin-run:{item.run.id}:at:{m.isoformat()}", m)
+                for m in (fresh.due_at, fresh.remind_at, fresh.close_at)
+                if m is not None
+            ],
+        )
+        moved += 1
+    return moved
+
+
+# -- advancing a run ------------------------------------------------------------------------
+
+
+def questions_text(questions: Sequence[dict[str, object]]) -> str:
+    lines = []
+    for number, question in enumerate(questions, start=1):
+        hint = f" ({SCALE_LOW} to {SCALE_HIGH})" if is_scale(question) else ""
+        lines.append(f"{number}. {question['text']}{hint}")
+    return "\n".join(lines)
+
+
+def answer_buttons(run_id: int) -> tuple[Button, ...]:
+    return (
+        Button("Answer", "checkin.answer", str(run_id), "primary"),
+        Button("Skip this time", "checkin.skip", str(run_id)),
+    )
+
+
+def _skipping(row: CheckinMember | None, run_date: str) -> str | None:
+    """Why a member is not asked this run: "until" (a holiday), "next", or None."""
+
+    if row is None:
+        return None
+    if row.skip_until is not None and row.skip_until >= run_date:
+        return "until"
+    if row.skip_next:
+        return "next"
+    return None
+
+
+async def advance(
+    session: AsyncSession, *, checkin: Checkin, run: CheckinRun, now: datetime, outbox: Outbox
+) -> None:
+    """Ask who is due, remind who has waited, close what is over (all idempotent)."""
+
+    assert run.id is not None and checkin.id is not None
+    if run.status != checkins_repo.OPEN:
+        return
+    run_day = date.fromisoformat(run.run_date)
+    due = await checkins_repo.prompts_due(session, run.id, now)
+    if due:
+        choices = await checkins_repo.choices(session, checkin.id)
+        expired, skipped, asked = [], [], []
+        for item in due:
+            row = choices.get(item.member_id)
+            if item.close_at <= now:
+                expired.append(item)
+            elif (why := _skipping(row, run.run_date)) is not None:
+                skipped.append(item)
+                if why == "next" and row is not None:
+                    row.skip_next = False
+                    await checkins_repo.save_choice(session, row)
+            else:
+                asked.append(item)
+        await checkins_repo.set_status(
+            session, run.id, [i.member_id for i in expired], checkins_repo.EXPIRED
+        )
+        await checkins_repo.set_status(
+            session, run.id, [i.member_id for i in skipped], checkins_repo.SKIPPED
+        )
+        await checkins_repo.set_status(
+            session, run.id, [i.member_id for i in asked], checkins_repo.ASKED, asked_at=now
+        )
+        if asked:
+            await outbox.send(
+                root_key(run.id),
+                OutgoingMessage(Target.channel(checkin.channel_id), _root_text(checkin, run)),
+            )
+            await outbox.send_many(
+                (
+                    f"checkin-run:{run.id}:ask:{item.member_id}",
+                    OutgoingMessage(
+                        Target.dm(item.platform_user_id),
+                        _ask_text(
+                            checkin,
+                            run,
+                            run_day,
+                            close_words(item.close_at, zone_of(checkin, item.timezone)),
+                        ),
+                        answer_buttons(run.id),
+                    ),
+                )
+                for item in asked
+            )
+    remind = await checkins_repo.prompts_to_remind(session, run.id, now)
+    if remind:
+        await checkins_repo.mark_reminded(session, run.id, [i.member_id for i in remind], now)
+        await outbox.send_many(
+            (
+                f"checkin-run:{run.id}:remind:{item.member_id}",
+                OutgoingMessage(
+                    Target.dm(item.platform_user_id),
+                    f"A gentle reminder: *{plain(checkin.name)}* for {day_text(run_day)} is "
+                    f"still open until "
+                    f"{close_words(item.close_at, zone_of(checkin, item.timezone))}. "
+                    "This is the only reminder.",
+                    answer_buttons(run.id),
+                ),
+            )
+            for item in remind
+        )
+    over = await checkins_repo.prompts_past_close(session, run.id, now)
+    await checkins_repo.set_status(
+        session, run.id, [i.member_id for i in over], checkins_repo.MISSED
+    )
+    await _close_if_over(session, checkin=checkin, run=run, now=now, outbox=outbox)
+
+
+async def _close_if_over(
+    session: AsyncSession, *, checkin: Checkin, run: CheckinRun, now: datetime, outbox: Outbox
+) -> None:
+    assert run.id is not None
+    latest = await checkins_repo.latest_close(session, run.id)
+    if latest is not None and latest > now:
+        return
+    run.status = checkins_repo.CLOSED
+    run.closed_at = now
+    session.add(run)
+    counts = await checkins_repo.status_counts(session, run.id)
+    asked = sum(counts.get(s, 0) for s in (checkins_repo.ANSWERED, checkins_repo.MISSED))
+    answered = counts.get(checkins_repo.ANSWERED, 0)
+    if asked:
+        rate = f" ({round(100 * answered / asked)}%)"
+        await outbox.send(
+            f"checkin-run:{run.id}:closed",
+            OutgoingMessage(
+                thread_of(checkin, run.id),
+                f"This check-in is closed: {answered} of {asked} answered{rate}. Thank you!",
+            ),
+        )
+    log.info("check-in run %s closed: %d of %d answered", run.id, answered, asked)
+
+
+def _root_text(checkin: Checkin, run: CheckinRun) -> str:
+    day = date.fromisoformat(run.run_date)
+    return (
+        f"*{plain(checkin.name)}* for {day_text(day)}: answers arrive in this thread as "
+        f"people reply.\n{questions_text(run.questions)}"
+    )
+
+
+def _ask_text(checkin: Checkin, run: CheckinRun, day: date, until: str) -> str:
+    return (
+        f"Time for *{plain(checkin.name)}* (#{checkin.channel_name}), {day_text(day)}:\n"
+        f"{questions_text(run.questions)}\n"
+        f"Press Answer, or reply here with one answer a message. Open until {until}."
+    )
+
+
+# -- schedule and timer jobs ----------------------------------------------------------------
+
+
+async def open_job(context: JobContext) -> None:
+    checkin = await checkins_repo.get(context.session, context.subject_id or 0)
+    if checkin is None or checkin.status != checkins_repo.ACTIVE:
+        return
+    day = context.slot.astimezone(zone_named(EARLIEST_ZONE)).date()
+    if not runs_on(checkin, day):
+        return
+    members = await audience_here(context, checkin)
+    run = await open_run(
+        context.session,
+        workspace=context.workspace,
+        checkin=checkin,
+        day=day,
+        members=members,
+        now=context.now,
+        outbox=context.outbox,
+    )
+    log.info("check-in %s opened run %s for %s: %d members", checkin.id, run.id, day, len(members))
+
+
+async def tick_job(context: JobContext) -> None:
+    run = await checkins_repo.run(context.session, context.subject_id or 0)
+    if run is None:
+        return
+    checkin = await checkins_repo.get(context.session, run.checkin_id)
+    if checkin is None:
+        return
+    await advance(context.session, checkin=checkin, run=run, now=context.now, outbox=context.outbox)

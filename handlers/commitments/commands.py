@@ -1,0 +1,346 @@
+"""Commitments: what members type (``/commit …``), the buttons on reminders and requests,
+and the convener's overview (``/convene commitments``).
+
+The changes themselves live in ``commitment_actions``; reminders in
+``commitment_reminders``; the overview in ``commitment_report``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from bot.commands import MAX_COMMAND_LENGTH, Args, CommandSpec, Flag, Option, Positional
+from bot.context import Context
+from bot.errors import UsageError, UserError
+from bot.events import ButtonClicked, FormSubmitted
+from bot.markup import plain
+from bot.messages import Form, FormField
+from bot.registry import Registry
+from handlers.commitments import actions
+from handlers.commitments import report as commitment_report
+from handlers.commitments.phrases import DUE_EXAMPLE, due_text, parse_due, split_due
+from handlers.commitments.reminders import REMIND_JOB, remind_job
+from handlers.profile.convener import make_help
+from storage.models import Commitment
+from storage.repositories import commitments as commitments_repo
+
+GROUP = "Commitments"
+COMMIT = "/commit WHAT YOU WILL DO [by DATE] [--private]"
+COMMIT_FOR = "/commit for @NAME WHAT THEY WILL DO [by DATE] [--private]"
+LIST = "/commit list"
+DONE = "/commit done N"
+UPDATE = "/commit update N blocked: WHY | /commit update N unblocked | /commit update N NOTE"
+MOVE = "/commit move N DATE"
+DROP = "/commit drop N"
+MOVE_FORM = "commitment.move"
+BLOCK_FORM = "commitment.block"
+LONGEST_TEXT = MAX_COMMAND_LENGTH  # the commitment's own limit is checked with a kinder reply
+
+
+def _number(value: str, usage: str) -> int:
+    text = value.strip().lstrip("#")
+    if not text.isdigit() or len(text) > 12:
+        raise UsageError(
+            f"{plain(value)!r} is not a commitment number; use the number /commit list shows.",
+            usage=usage,
+        )
+    return int(text)
+
+
+def _due(context: Context, words: str | None, usage: str, what: str) -> date | None:
+    if words is None:
+        return None
+    return parse_due(words, actions.local_today(context.actor, context), usage, understood=what)
+
+
+# -- members' commands ------------------------------------------------------------------------
+
+
+async def commit(context: Context, args: Args) -> None:
+    said = split_due(args["what"])
+    text = actions.clean_text(said.what)
+    due = _due(context, said.due_words, COMMIT, text)
+    await actions.make(
+        context,
+        owner=context.actor,
+        text=text,
+        due=due,
+        private=args.flag("private"),
+        made_in=actions.made_here(context),
+    )
+
+
+async def commit_for(context: Context, args: Args) -> None:
+    owner = await actions.owner_named(context, args["who"], COMMIT_FOR)
+    said = split_due(args.get("what") or "")
+    text = actions.clean_text(said.what)
+    due = _due(context, said.due_words, COMMIT_FOR, text)
+    await actions.make(
+        context,
+        owner=owner,
+        text=text,
+        due=due,
+        private=args.flag("private"),
+        made_in=actions.made_here(context),
+    )
+
+
+def commitment_line(commitment: Commitment, today: date) -> str:
+    due = (
+        f"due {due_text(date.fromisoformat(commitment.due_on), today)}"
+        if commitment.due_on
+        else "no due date"
+    )
+    late = (
+        " (overdue)"
+        if commitment.due_on
+        and commitment.due_on < today.isoformat()
+        and commitment.status in commitments_repo.ACTIVE
+        else ""
+    )
+    state = ""
+    if commitment.status == commitments_repo.BLOCKED:
+        state = f" · blocked: {plain(commitment.note or '')}"
+    elif commitment.status == commitments_repo.PROPOSED:
+        state = " · waiting for your answer"
+    return f"{commitment.id} · {plain(commitment.text)} · {due}{late}{state}"
+
+
+async def list_mine(context: Context, args: Args) -> None:
+    member_id = context.actor.id or 0
+    today = actions.local_today(context.actor, context)
+    mine = await commitments_repo.of_owner(context.session, member_id)
+    asked = await commitments_repo.asked_by(context.session, member_id)
+    if not mine and not asked:
+        await context.reply(
+            "You have no open commitments. Make one with /commit Draft the checklist by Friday."
+        )
+        return
+    lines = [f"Your commitments ({len(mine)}):"] if mine else ["You have no open commitments."]
+    lines += [commitment_line(c, today) for c in mine]
+    if asked:
+        names = await commitments_repo.owner_names(context.session, [c.owner_id for c in asked])
+        lines.append("Waiting for others to accept:")
+        lines += [
+            f"{c.id} · {plain(c.text)} · asked of {plain(names.get(c.owner_id, '?'))}"
+            for c in asked
+        ]
+    lines.append("Change one with /commit done N, /commit move N DATE, /commit drop N.")
+    await context.reply("\n".join(lines))
+
+
+async def done(context: Context, args: Args) -> None:
+    await actions.finish(context, _number(args["n"], DONE))
+
+
+async def update(context: Context, args: Args) -> None:
+    number = _number(args["n"], UPDATE)
+    words = args.get("words")
+    if not words:
+        raise UsageError("Say what changed, like: blocked: waiting for IT.", usage=UPDATE)
+    await actions.update(context, number, words)
+
+
+async def move(context: Context, args: Args) -> None:
+    number = _number(args["n"], MOVE)
+    words = args.get("when")
+    if not words:
+        raise UsageError(f"Say the new date: {DUE_EXAMPLE}.", usage=MOVE)
+    due = parse_due(
+        words.removeprefix("to ").removeprefix("by "),
+        actions.local_today(context.actor, context),
+        MOVE,
+        optional=False,
+    )
+    await actions.move(context, number, due)
+
+
+async def drop(context: Context, args: Args) -> None:
+    await actions.drop(context, _number(args["n"], DROP))
+
+
+# -- buttons and forms ----------------------------------------------------------------------
+
+
+def _clicked_number(context: Context) -> int:
+    event = context.event
+    assert isinstance(event, ButtonClicked | FormSubmitted)
+    value = event.value if isinstance(event, ButtonClicked) else event.context
+    if not value.isdigit():
+        raise UserError("That button belongs to something that no longer exists.")
+    return int(value)
+
+
+async def done_button(context: Context) -> None:
+    await actions.finish(context, _clicked_number(context))
+
+
+async def drop_button(context: Context) -> None:
+    await actions.drop(context, _clicked_number(context))
+
+
+async def accept_button(context: Context) -> None:
+    await actions.answer_request(context, _clicked_number(context), accept=True)
+
+
+async def decline_button(context: Context) -> None:
+    await actions.answer_request(context, _clicked_number(context), accept=False)
+
+
+async def more_time_button(context: Context) -> None:
+    number = _clicked_number(context)
+    commitment = await actions.owned(context, number, "move it")
+    await context.open_form(
+        Form(
+            MOVE_FORM,
+            "Need more time",
+            (
+                FormField(
+                    "due",
+                    "New due date (next friday, 2026-12-15)",
+                    max_length=60,
+                ),
+            ),
+            context=str(commitment.id),
+            submit_label="Move it",
+        )
+    )
+
+
+async def blocked_button(context: Context) -> None:
+    number = _clicked_number(context)
+    commitment = await actions.owned(context, number, "update it")
+    await context.open_form(
+        Form(
+            BLOCK_FORM,
+            "Blocked",
+            (FormField("why", "What is in the way?", "long_text", max_length=actions.MAX_NOTE),),
+            context=str(commitment.id),
+            submit_label="Mark blocked",
+        )
+    )
+
+
+async def move_form(context: Context) -> None:
+    event = context.event
+    assert isinstance(event, FormSubmitted)
+    due = parse_due(
+        str(event.values.get("due", "")),
+        actions.local_today(context.actor, context),
+        MOVE,
+        optional=False,
+    )
+    await actions.move(context, _clicked_number(context), due)
+
+
+async def block_form(context: Context) -> None:
+    event = context.event
+    assert isinstance(event, FormSubmitted)
+    await actions.block(context, _clicked_number(context), str(event.values.get("why", "")))
+
+
+def register(registry: Registry) -> None:
+    add = registry.command
+    what = Positional("what", rest=True, max_length=LONGEST_TEXT)
+    add(make_help(registry, "commit", GROUP))
+    add(
+        CommandSpec(
+            ("commit",),
+            commit,
+            "Commit to something, with a due date in plain words.",
+            COMMIT,
+            "/commit Draft the discharge checklist by Friday",
+            (what, Flag("private")),
+            group=GROUP,
+            free_text=True,
+        )
+    )
+    add(
+        CommandSpec(
+            ("commit", "for"),
+            commit_for,
+            "Ask someone to commit to something (they accept or decline).",
+            COMMIT_FOR,
+            "/commit for @bob Book the room by tomorrow",
+            (
+                Positional("who"),
+                Positional("what", required=False, rest=True, max_length=LONGEST_TEXT),
+                Flag("private"),
+            ),
+            group=GROUP,
+            free_text=True,
+        )
+    )
+    add(
+        CommandSpec(
+            ("commit", "list"), list_mine, "Your open commitments.", LIST, LIST, (), group=GROUP
+        )
+    )
+    number = Positional("n")
+    add(
+        CommandSpec(
+            ("commit", "done"),
+            done,
+            "Mark a commitment done.",
+            DONE,
+            "/commit done 12",
+            (number,),
+            group=GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("commit", "update"),
+            update,
+            "Say a commitment is blocked (and why), moving again, or how it is going.",
+            UPDATE,
+            "/commit update 12 blocked: waiting for IT",
+            (number, Positional("words", required=False, rest=True, max_length=LONGEST_TEXT)),
+            group=GROUP,
+            free_text=True,
+        )
+    )
+    add(
+        CommandSpec(
+            ("commit", "move"),
+            move,
+            "Give a commitment a new due date.",
+            MOVE,
+            "/commit move 12 next friday",
+            (number, Positional("when", required=False, rest=True)),
+            group=GROUP,
+            free_text=True,
+        )
+    )
+    add(
+        CommandSpec(
+            ("commit", "drop"),
+            drop,
+            "Let go of a commitment.",
+            DROP,
+            "/commit drop 12",
+            (number,),
+            group=GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "commitments"),
+            commitment_report.overview,
+            "Open, overdue and done commitments, by owner and silo.",
+            commitment_report.USAGE,
+            "/convene commitments --overdue --silo Radiotherapy",
+            (Flag("overdue"), Option("silo", "NAME"), Option("channel", "#CHANNEL")),
+            True,
+            commitment_report.GROUP,
+        )
+    )
+    registry.button("commitment.done", done_button)
+    registry.button("commitment.drop", drop_button)
+    registry.button("commitment.more_time", more_time_button)
+    registry.button("commitment.blocked", blocked_button)
+    registry.button("commitment.accept", accept_button)
+    registry.button("commitment.decline", decline_button)
+    registry.form(MOVE_FORM, move_form)
+    registry.form(BLOCK_FORM, block_form)
+    registry.job(REMIND_JOB, remind_job)

@@ -1,0 +1,720 @@
+"""Introductions across silos: what conveners and members type, and the follow-up buttons.
+
+Conveners run programmes with ``/convene pairing …``; members opt in and
+shape their own part with ``/pairing …``. Rounds and follow-ups themselves
+live in ``pairing_rounds``; the statistics in ``pairing_stats``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands import Args, CommandSpec, Option, Positional
+from bot.context import Context
+from bot.errors import UsageError, UserError
+from bot.events import ButtonClicked, FormSubmitted
+from bot.markup import has_control_characters, plain
+from bot.messages import Button, Form, FormField
+from bot.registry import Registry
+from bot.scheduler import next_fire_after, trigger_for
+from handlers.introductions import rounds as pairing_rounds
+from handlers.introductions import stats as pairing_stats
+from handlers.introductions.phrases import parse_duration, parse_schedule
+from handlers.introductions.programmes import (
+    channel_id,
+    channel_shown,
+    programme_meant,
+    programmes_meant,
+)
+from handlers.introductions.rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, week_index
+from handlers.landscape.commands import find_member, workspace_id
+from handlers.profile.convener import make_help
+from handlers.shared.text import check_timezone, member_reference
+from storage.models import PairingGroupMember, Participant, Programme
+from storage.repositories import pairings as pairings_repo
+from storage.repositories import schedules as schedules_repo
+from storage.repositories import silos as silos_repo
+
+CONVENER = "Introductions (conveners)"
+MEMBER = "Introductions"
+MAX_ABOUT = 280
+MAX_STARTER = 300
+MAX_LEARNING = 2000
+
+START = (
+    "/convene pairing start #CHANNEL every [N weeks on] DAY HH:MM "
+    "[--size 2|3|4] [--mix KINDS] [--tz ZONE]"
+)
+PAUSE = "/convene pairing pause [#CHANNEL]"
+RESUME = "/convene pairing resume [#CHANNEL]"
+ROUND_NOW = "/convene pairing round now [#CHANNEL]"
+STATUS = "/convene pairing status [#CHANNEL]"
+SETTINGS = (
+    "/convene pairing settings [#CHANNEL] [--size N] [--mix KINDS|all] "
+    "[--followup-days N] [--ban-rounds N]"
+)
+STARTERS = "/convene pairing starters [list|add TEXT|remove N] [--in #CHANNEL]"
+JOIN = "/pairing join [#CHANNEL]"
+LEAVE = "/pairing leave [#CHANNEL]"
+MEMBER_PAUSE = "/pairing pause LENGTH [#CHANNEL]"
+ABOUT = "/pairing about TEXT"
+AVOID = "/pairing avoid @MEMBER"
+UNAVOID = "/pairing unavoid @MEMBER"
+
+
+# -- conveners ---------------------------------------------------------------------------
+
+
+async def start(context: Context, args: Args) -> None:
+    wid = workspace_id(context)
+    channel = await channel_id(context, args["channel"], START)
+    slot = parse_schedule(args["when"], START)
+    size = _size(args.get("size") or "2", START)
+    kinds = await _kinds(context, args.get("mix"), START)
+    zone = (
+        check_timezone(args["tz"], START) if args.get("tz") else (context.actor.timezone or "UTC")
+    )
+    if await pairings_repo.programme_in(context.session, wid, channel) is not None:
+        raise UserError(
+            f"{plain(args['channel'])} already has introductions; change them with "
+            f"/convene pairing settings {plain(args['channel'])}."
+        )
+    trigger_for(slot.cron(), zone)  # proven valid before anything is written
+    now = context.now
+    round_schedule = await schedules_repo.create(
+        context.session, workspace_id=wid, job=ROUND_JOB, cron=slot.cron(), timezone=zone, now=now
+    )
+    followup_schedule = await schedules_repo.create(
+        context.session,
+        workspace_id=wid,
+        job=FOLLOWUP_JOB,
+        cron=f"{slot.minute} {slot.hour} * * *",
+        timezone=zone,
+        now=now,
+    )
+    programme = await pairings_repo.add_programme(
+        context.session,
+        Programme(
+            workspace_id=wid,
+            channel_id=channel,
+            channel_name=channel_shown(args["channel"], channel),
+            group_size=size,
+            mix_kinds=",".join(sorted(kinds)) if kinds else "",
+            every_weeks=slot.every_weeks,
+            weekday=slot.weekday,
+            hour=slot.hour,
+            minute=slot.minute,
+            timezone=zone,
+            anchor_at=now,
+            starters=list(DEFAULT_STARTERS),
+            schedule_id=round_schedule.id,
+            followup_schedule_id=followup_schedule.id,
+            created_at=now,
+        ),
+    )
+    round_schedule.subject_id = programme.id
+    followup_schedule.subject_id = programme.id
+    context.session.add(round_schedule)
+    context.session.add(followup_schedule)
+    first = next_round(programme, now)
+    await context.reply(
+        f"Introductions are starting in #{programme.channel_name}: "
+        f"{slot.describe()} ({zone}), "
+        f"{_groups_of(size)} mixing {_mixing(programme)}. "
+        f"First round: {_when(first, zone)}. Join with /pairing join; "
+        "tell others what you work on with /pairing about.",
+        private=False,
+    )
+
+
+def _size(value: str, usage: str) -> int:
+    if value not in ("2", "3", "4"):
+        raise UsageError(
+            f"--size {plain(value)}: groups are 2, 3 or 4 people (2 is an introduction in pairs).",
+            usage=usage,
+        )
+    return int(value)
+
+
+async def _kinds(context: Context, value: str | None, usage: str) -> frozenset[str]:
+    if value is None or value.strip().lower() in ("", "all", "every"):
+        return frozenset()
+    kinds = frozenset(k.strip().lower() for k in value.split(",") if k.strip())
+    known = {
+        s.silo.kind
+        for s in await silos_repo.list_with_counts(context.session, workspace_id(context))
+    }
+    unknown = sorted(kinds - known)
+    if unknown:
+        have = ", ".join(sorted(known)) or "none yet (add silos with /convene silo add)"
+        raise UsageError(
+            f"No silo is of kind {', '.join(unknown)}. Kinds so far: {have}; or say --mix all.",
+            usage=usage,
+        )
+    return kinds
+
+
+def _groups_of(size: int) -> str:
+    return "in pairs" if size == 2 else f"in groups of {size}"
+
+
+def _mixing(programme: Programme) -> str:
+    if not programme.mix_kinds:
+        return "every kind of silo"
+    return " and ".join(programme.mix_kinds.split(","))
+
+
+def _when(moment: datetime | None, zone: str) -> str:
+    if moment is None:
+        return "not scheduled"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M %Z").replace(" 0", " ")
+
+
+def next_round(programme: Programme, after: datetime) -> datetime | None:
+    """The next slot on which a round will really run (every N weeks)."""
+
+    trigger = trigger_for(
+        f"{programme.minute} {programme.hour} * * {(programme.weekday + 1) % 7}",
+        programme.timezone,
+    )
+    moment: datetime | None = after
+    for _ in range(14):
+        assert moment is not None
+        moment = next_fire_after(trigger, moment)
+        if moment is None or week_index(programme, moment) % programme.every_weeks == 0:
+            return moment
+    return moment
+
+
+async def pause(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("channel"), PAUSE)
+    programme.status = pairings_repo.PAUSED
+    context.session.add(programme)
+    await context.reply(
+        f"Introductions in #{programme.channel_name} are paused; no rounds until "
+        f"/convene pairing resume #{programme.channel_name}."
+    )
+
+
+async def resume(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("channel"), RESUME)
+    programme.status = pairings_repo.ACTIVE
+    context.session.add(programme)
+    first = next_round(programme, context.now)
+    await context.reply(
+        f"Introductions in #{programme.channel_name} are back on; next round "
+        f"{_when(first, programme.timezone)}."
+    )
+
+
+async def round_now(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("channel"), ROUND_NOW)
+    summary = await pairing_rounds.run_round(
+        context.session,
+        workspace=context.workspace,
+        programme=programme,
+        slot=context.now,
+        outbox=context.outbox,
+        capabilities=context.capabilities,
+    )
+    await context.reply(
+        f"Round {summary.number} is out: {summary.participants} taking part, "
+        f"{summary.groups} group(s), {summary.new_bridges} new bridge(s)."
+    )
+
+
+async def status(context: Context, args: Args) -> None:
+    every = await programmes_meant(context, args.get("channel"), STATUS)
+    if not every:
+        await context.reply(
+            "No introductions yet. Start some with /convene pairing start #general every 2 weeks "
+            "on Monday 10:00"
+        )
+        return
+    lines = []
+    for programme in every:
+        assert programme.id is not None
+        joined = await pairings_repo.participants(context.session, programme.id)
+        active = sum(1 for p, _ in joined if _taking_part(p))
+        resting = sum(
+            1 for p, _ in joined if p.status != pairings_repo.LEFT and not _taking_part(p)
+        )
+        rounds = await pairings_repo.round_count(context.session, programme.id)
+        state = "paused" if programme.status == pairings_repo.PAUSED else "running"
+        upcoming = (
+            "none while paused"
+            if state == "paused"
+            else _when(next_round(programme, context.now), programme.timezone)
+        )
+        lines.append(
+            f"#{programme.channel_name}: {state}, {rounds} round(s) so far; {active} taking part, "
+            f"{resting} paused; next round {upcoming}."
+        )
+    await context.reply("\n".join(lines))
+
+
+def _taking_part(participant: Participant) -> bool:
+    return participant.status == pairings_repo.ACTIVE and participant.paused_until is None
+
+
+async def settings(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("channel"), SETTINGS)
+    changed = []
+    if args.get("size"):
+        programme.group_size = _size(args["size"], SETTINGS)
+        changed.append("size")
+    if args.get("mix") is not None:
+        programme.mix_kinds = ",".join(sorted(await _kinds(context, args.get("mix"), SETTINGS)))
+        changed.append("mix")
+    for option, low, high in (("followup-days", 1, 14), ("ban-rounds", 0, 52)):
+        value = args.get(option)
+        if value is None:
+            continue
+        if not value.isdigit() or not low <= int(value) <= high:
+            raise UsageError(f"--{option} takes a number from {low} to {high}.", usage=SETTINGS)
+        setattr(programme, option.replace("-", "_"), int(value))
+        changed.append(option)
+    context.session.add(programme)
+    every = "every week" if programme.every_weeks == 1 else f"every {programme.every_weeks} weeks"
+    day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
+        programme.weekday
+    ]
+    head = "Updated. " if changed else ""
+    await context.reply(
+        f"{head}#{programme.channel_name}: {every} on {day} at "
+        f"{programme.hour:02d}:{programme.minute:02d} ({programme.timezone}); "
+        f"{_groups_of(programme.group_size)}; mixing {_mixing(programme)}; follow-up after "
+        f"{programme.followup_days} day(s); no repeat within {programme.ban_rounds} round(s)."
+    )
+
+
+async def starters(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("in"), STARTERS)
+    action = (args.get("action") or "list").lower()
+    items = list(programme.starters)
+    if action == "add":
+        text = args.get("text")
+        if not text or has_control_characters(text):
+            raise UsageError("Say the conversation starter in plain words.", usage=STARTERS)
+        if len(text) > MAX_STARTER:
+            raise UsageError(f"Keep a starter to {MAX_STARTER} characters.", usage=STARTERS)
+        items.append(text)
+        programme.starters = items
+        context.session.add(programme)
+        await context.reply(f"Added starter {len(items)}: {plain(text)}")
+        return
+    if action == "remove":
+        number = args.get("text") or ""
+        if not number.isdigit() or not 1 <= int(number) <= len(items):
+            raise UsageError(f"Say which starter by its number, 1 to {len(items)}.", usage=STARTERS)
+        if len(items) == 1:
+            raise UserError("That is the last starter; add another before removing it.")
+        removed = items.pop(int(number) - 1)
+        programme.starters = items
+        context.session.add(programme)
+        await context.reply(f"Removed starter {number}: {plain(removed)}")
+        return
+    if action != "list":
+        raise UsageError(f"Say list, add or remove, not {plain(action)!r}.", usage=STARTERS)
+    lines = [f"Conversation starters for #{programme.channel_name}, used in turn:"]
+    lines.extend(f"{i}. {plain(s)}" for i, s in enumerate(items, 1))
+    await context.reply("\n".join(lines))
+
+
+# -- members -----------------------------------------------------------------------------
+
+
+async def join(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("channel"), JOIN)
+    assert programme.id is not None and context.actor.id is not None
+    participant = await pairings_repo.participant(context.session, programme.id, context.actor.id)
+    if participant is not None and _taking_part(participant):
+        await context.reply(f"You are already in the introductions in #{programme.channel_name}.")
+        return
+    if participant is None:
+        participant = Participant(
+            programme_id=programme.id, member_id=context.actor.id, joined_at=context.now
+        )
+    participant.status = pairings_repo.ACTIVE
+    participant.paused_until = None
+    await pairings_repo.save(context.session, participant)
+    upcoming = _when(next_round(programme, context.now), programme.timezone)
+    hint = "" if participant.about else " Tell your future matches what you do: /pairing about …"
+    await context.reply(
+        f"You're in the introductions in #{programme.channel_name}. Next round: {upcoming}.{hint}"
+    )
+
+
+async def leave(context: Context, args: Args) -> None:
+    programme = await programme_meant(context, args.get("channel"), LEAVE)
+    participant = await _mine(context, programme)
+    participant.status = pairings_repo.LEFT
+    participant.paused_until = None
+    await pairings_repo.save(context.session, participant)
+    await context.reply(
+        f"You have left the introductions in #{programme.channel_name}. "
+        "Come back any time with /pairing join."
+    )
+
+
+async def member_pause(context: Context, args: Args) -> None:
+    length = parse_duration(args["length"], MEMBER_PAUSE)
+    programme = await programme_meant(context, args.get("channel"), MEMBER_PAUSE)
+    participant = await _mine(context, programme)
+    until = context.now + length
+    participant.paused_until = until
+    await pairings_repo.save(context.session, participant)
+    zone = context.actor.timezone or "UTC"
+    await context.reply(
+        f"Paused until {_when(until, zone)}. You will be back in the introductions "
+        f"in #{programme.channel_name} by yourself then (or sooner with /pairing join)."
+    )
+
+
+async def _mine(context: Context, programme: Programme) -> Participant:
+    assert programme.id is not None and context.actor.id is not None
+    participant = await pairings_repo.participant(context.session, programme.id, context.actor.id)
+    if participant is None or participant.status == pairings_repo.LEFT:
+        raise UserError(
+            f"You are not in the introductions in #{programme.channel_name}; "
+            "join them with /pairing join."
+        )
+    return participant
+
+
+async def about(context: Context, args: Args) -> None:
+    text = " ".join(args["text"].split())
+    if len(text) > MAX_ABOUT:
+        raise UsageError(
+            f"That is {len(text):,} characters; keep your line to {MAX_ABOUT}.", usage=ABOUT
+        )
+    assert context.actor.id is not None
+    mine = await pairings_repo.memberships(context.session, context.actor.id)
+    if not mine:
+        raise UserError("Join the introductions first (/pairing join), then add your line.")
+    for participant, _ in mine:
+        participant.about = text
+        context.session.add(participant)
+    await context.reply(f'Your introductions will say: "{plain(text)}"')
+
+
+async def avoid(context: Context, args: Args) -> None:
+    other = await find_member(context, args["member"], AVOID)
+    if other.id == context.actor.id:
+        raise UsageError("You cannot avoid yourself.", usage=AVOID)
+    assert context.actor.id is not None and other.id is not None
+    added = await pairings_repo.avoid(context.session, context.actor.id, other.id, context.now)
+    text = (
+        f"Noted, privately: you will never be grouped with {other.display_name}."
+        if added
+        else f"You already avoid {other.display_name}."
+    )
+    await context.reply(text + f" Undo with /pairing unavoid @{member_reference(args['member'])}.")
+
+
+async def unavoid(context: Context, args: Args) -> None:
+    other = await find_member(context, args["member"], UNAVOID)
+    assert context.actor.id is not None and other.id is not None
+    removed = await pairings_repo.unavoid(context.session, context.actor.id, other.id)
+    await context.reply(
+        f"You may be grouped with {other.display_name} again."
+        if removed
+        else f"You were not avoiding {other.display_name}."
+    )
+
+
+# -- follow-up buttons and the learning form ------------------------------------------------
+
+
+OUTCOMES = {"pairing.met": "met", "pairing.notyet": "not_yet", "pairing.wont": "wont"}
+
+
+async def _my_place(context: Context, group_ref: str) -> PairingGroupMember | None:
+    """The actor's place in the group a button or form names (None if not theirs)."""
+
+    assert context.actor.id is not None
+    group_id = int(group_ref) if group_ref.isdigit() else 0
+    return await pairings_repo.group_member(context.session, group_id, context.actor.id)
+
+
+async def followup_answer(context: Context) -> None:
+    event = context.event
+    assert isinstance(event, ButtonClicked)
+    group_id = event.value
+    place = await _my_place(context, group_id)
+    if place is None:
+        await context.reply("That follow-up belongs to someone else's introduction.")
+        return
+    outcome = OUTCOMES[event.action_id]
+    place.outcome = outcome
+    place.answered_at = context.now
+    context.session.add(place)
+    if outcome == "met":
+        await context.open_form(
+            Form(
+                form_id="pairing.learning",
+                title="What did you take away?",
+                fields=(
+                    FormField(
+                        "learning",
+                        "What did you learn or take away?",
+                        kind="long_text",
+                        required=False,
+                        max_length=MAX_LEARNING,
+                    ),
+                    FormField(
+                        "quotable",
+                        "May conveners quote it, with your name?",
+                        kind="choice",
+                        choices=("yes", "no"),
+                    ),
+                ),
+                context=group_id,
+            )
+        )
+        await context.reply("Wonderful, thank you for meeting!", private=False)
+    elif outcome == "not_yet":
+        await context.reply(
+            "No rush. Press the button when you have met.",
+            [Button("We met", "pairing.met", group_id, "primary")],
+            private=False,
+        )
+    else:
+        await context.reply(
+            "Thanks for letting me know; there will be new people next round.", private=False
+        )
+
+
+async def learning_submitted(context: Context) -> None:
+    event = context.event
+    assert isinstance(event, FormSubmitted)
+    place = await _my_place(context, event.context)
+    if place is None:
+        await context.reply("That form belongs to someone else's introduction; nothing was saved.")
+        return
+    learning = (event.values.get("learning") or "").strip()
+    if len(learning) > MAX_LEARNING:
+        raise UsageError(f"Keep it to {MAX_LEARNING:,} characters; nothing was saved.")
+    if has_control_characters(learning.replace("\n", " ")):
+        raise UsageError("Write it as plain text; nothing was saved.")
+    place.learning = learning or None
+    place.learning_quotable = (event.values.get("quotable") or "no").lower() == "yes"
+    context.session.add(place)
+    note = (
+        " Conveners may quote it with your name."
+        if place.learning_quotable
+        else (" Conveners will see it, and will not quote it.")
+    )
+    await context.reply(("Thank you, saved." + note) if learning else "Thanks!", private=False)
+
+
+# -- registration --------------------------------------------------------------------------
+
+
+def register(registry: Registry) -> None:
+    add = registry.command
+    channel = Positional("channel", required=False)
+    add(
+        CommandSpec(
+            ("convene", "pairing", "start"),
+            start,
+            "Start introductions in a channel.",
+            START,
+            "/convene pairing start #general every 2 weeks on Monday 10:00 --size 2 "
+            "--mix team,organisation",
+            (
+                Positional("channel"),
+                Positional("when", rest=True),
+                Option("size", "N"),
+                Option("mix", "KINDS"),
+                Option("tz", "ZONE"),
+            ),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "pause"),
+            pause,
+            "Pause a programme's rounds.",
+            PAUSE,
+            "/convene pairing pause #general",
+            (channel,),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "resume"),
+            resume,
+            "Resume a paused programme.",
+            RESUME,
+            "/convene pairing resume #general",
+            (channel,),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "round", "now"),
+            round_now,
+            "Run a round at once.",
+            ROUND_NOW,
+            "/convene pairing round now #general",
+            (channel,),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "status"),
+            status,
+            "See programmes and who takes part.",
+            STATUS,
+            "/convene pairing status",
+            (channel,),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "settings"),
+            settings,
+            "See or change a programme's settings.",
+            SETTINGS,
+            "/convene pairing settings #general --size 3",
+            (
+                channel,
+                Option("size", "N"),
+                Option("mix", "KINDS"),
+                Option("followup-days", "N"),
+                Option("ban-rounds", "N"),
+            ),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "starters"),
+            starters,
+            "List, add or remove conversation starters.",
+            STARTERS,
+            '/convene pairing starters add "What surprised you this month?"',
+            (
+                Positional("action", required=False),
+                Positional("text", required=False, rest=True, max_length=MAX_STARTER + 50),
+                Option("in", "#CHANNEL"),
+            ),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "stats"),
+            pairing_stats.stats,
+            "Rounds, meetings and the silos connected so far.",
+            pairing_stats.STATS,
+            "/convene pairing stats #general",
+            (channel,),
+            True,
+            CONVENER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "pairing", "stories"),
+            pairing_stats.stories,
+            "What members learned from their introductions.",
+            pairing_stats.STORIES,
+            "/convene pairing stories",
+            (channel,),
+            True,
+            CONVENER,
+        )
+    )
+    add(make_help(registry, "pairing", MEMBER))
+    add(
+        CommandSpec(
+            ("pairing", "join"),
+            join,
+            "Join the introductions (never automatic).",
+            JOIN,
+            "/pairing join",
+            (channel,),
+            False,
+            MEMBER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("pairing", "leave"),
+            leave,
+            "Leave the introductions.",
+            LEAVE,
+            "/pairing leave",
+            (channel,),
+            False,
+            MEMBER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("pairing", "pause"),
+            member_pause,
+            "Take a break; you come back by yourself.",
+            MEMBER_PAUSE,
+            "/pairing pause 3w",
+            (Positional("length"), channel),
+            False,
+            MEMBER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("pairing", "about"),
+            about,
+            "A line about you, shown in your introductions.",
+            ABOUT,
+            "/pairing about I work on discharge planning and want to learn about data",
+            (Positional("text", rest=True, max_length=2000),),
+            False,
+            MEMBER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("pairing", "avoid"),
+            avoid,
+            "Never be grouped with someone (private).",
+            AVOID,
+            "/pairing avoid @bob",
+            (Positional("member"),),
+            False,
+            MEMBER,
+        )
+    )
+    add(
+        CommandSpec(
+            ("pairing", "unavoid"),
+            unavoid,
+            "Undo an avoid.",
+            UNAVOID,
+            "/pairing unavoid @bob",
+            (Positional("member"),),
+            False,
+            MEMBER,
+        )
+    )
+    for action_id in OUTCOMES:
+        registry.button(action_id, followup_answer)
+    registry.form("pairing.learning", learning_submitted)
+    registry.job(pairing_rounds.ROUND_JOB, pairing_rounds.round_job)
+    registry.job(pairing_rounds.FOLLOWUP_JOB, pairing_rounds.followup_job)

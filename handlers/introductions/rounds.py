@@ -1,0 +1,443 @@
+"""Running a round of introductions, and the follow-ups a few days later.
+
+A round gathers who takes part from storage, asks the pure matching engine
+(``handlers.matching``) for groups, records them and the silo pairs they
+bridge, and queues one introduction per group: a group DM where the platform
+has them, otherwise one DM to each member (chosen by capability). Everything
+happens in the slot's (or command's) one transaction, and every message has
+an idempotency key built from the round and group, so a replayed slot sends
+nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.adapter import Capabilities
+from bot.context import JobContext
+from bot.markup import mention, plain
+from bot.messages import Button, OutgoingMessage, Target
+from bot.outbox import Outbox
+from handlers.introductions import matching
+from handlers.introductions.times import describe_window, shared_windows, utc_offset_minutes
+from storage.models import (
+    Member,
+    PairingRound,
+    Participant,
+    Programme,
+    Silo,
+    Workspace,
+)
+from storage.repositories import members as members_repo
+from storage.repositories import pairings as pairings_repo
+
+log = logging.getLogger("convene.pairings")
+
+ROUND_JOB = "pairing.round"
+FOLLOWUP_JOB = "pairing.followups"
+HISTORY_ROUNDS = 12
+IGNORED_FOLLOWUPS_BEFORE_PAUSE = 3
+
+DEFAULT_STARTERS = (
+    "What is one thing your part of the organisation does that the other would find surprising?",
+    "What problem are you each working on that someone outside your team could help with?",
+    "What does a good week look like in your job, and what gets in the way?",
+    "What is something you learned recently that changed how you work?",
+    "Which decision made elsewhere in the organisation affects your work most?",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RoundSummary:
+    number: int
+    participants: int
+    groups: int
+    new_bridges: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    member: Member
+    silos: tuple[Silo, ...]
+    about: str | None
+
+
+async def run_round(
+    session: AsyncSession,
+    *,
+    workspace: Workspace,
+    programme: Programme,
+    slot: datetime,
+    outbox: Outbox,
+    capabilities: Capabilities,
+) -> RoundSummary:
+    assert workspace.id is not None and programme.id is not None
+    number = await pairings_repo.round_count(session, programme.id) + 1
+    people = await _people(session, workspace.id, programme)
+    joined = await pairings_repo.participants(session, programme.id)
+    await _wake_the_rested(joined, programme, slot, outbox, number)
+    await _pause_the_silent(session, joined, programme, outbox, number)
+    eligible = [
+        p.member_id
+        for p, _ in joined
+        if p.status == pairings_repo.ACTIVE and p.paused_until is None
+    ]
+    silo_kinds = {
+        silo.id: silo.kind for person in people.values() for silo in person.silos if silo.id
+    }
+    past = await pairings_repo.rounds(session, programme.id)
+    history_rows = await pairings_repo.groups_of_rounds(
+        session, [r.id for r in past[-HISTORY_ROUNDS:] if r.id is not None]
+    )
+    result = matching.match_round(
+        matching.RoundInput(
+            members=tuple(
+                matching.Member(
+                    id=member_id,
+                    silos=frozenset(s.id for s in people[member_id].silos if s.id is not None),
+                    utc_offset_minutes=utc_offset_minutes(people[member_id].member.timezone, slot),
+                )
+                for member_id in eligible
+            ),
+            silo_kinds=silo_kinds,
+            programme=matching.Programme(
+                group_size=programme.group_size,
+                mix_kinds=frozenset(programme.mix_kinds.split(","))
+                if programme.mix_kinds
+                else None,
+                ban_rounds=programme.ban_rounds,
+                seed=programme.id * 1_000_003 + number,
+            ),
+            exclusions=frozenset(await pairings_repo.avoidances_among(session, eligible)),
+            history=_history(past[-HISTORY_ROUNDS:], history_rows),
+            connections=await pairings_repo.connection_counts(session, workspace.id),
+        )
+    )
+    pairing_round = await pairings_repo.add_round(
+        session,
+        PairingRound(
+            programme_id=programme.id, number=number, slot_at=slot, participants=len(eligible)
+        ),
+    )
+    assert pairing_round.id is not None
+    new_bridges = 0
+    for index, group in enumerate(result.groups):
+        starter = _starter(programme, number, index)
+        members = [people[m] for m in group.members]
+        row = await pairings_repo.add_group(
+            session,
+            round_id=pairing_round.id,
+            workspace_id=workspace.id,
+            member_ids=group.members,
+            starter=starter,
+            reasons={
+                "new_bridges": [list(pair) for pair in group.new_bridges],
+                "known_bridges": [list(b.silos) for b in group.known_bridges],
+                "met_before": [list(m.members) for m in group.met_before],
+            },
+            bridges=_silo_pairs(members),
+        )
+        new_bridges += len(group.new_bridges)
+        await _introduce(
+            outbox, capabilities, programme, number, row.id or 0, members, group, starter, slot
+        )
+    why_not = (
+        "you were the only one taking part, so there was nobody to meet"
+        if len(eligible) < 2
+        else "everyone left was someone you asked not to meet"
+    )
+    for member_id in result.unplaced:
+        await outbox.send(
+            f"pairing:{programme.id}:round:{number}:unplaced:{member_id}",
+            OutgoingMessage(
+                Target.dm(people[member_id].member.platform_user_id),
+                f"No introduction for you this round in #{programme.channel_name}: {why_not}. "
+                "You will be in the next one.",
+            ),
+        )
+    programme.next_starter = (programme.next_starter + len(result.groups)) % max(
+        1, len(programme.starters or DEFAULT_STARTERS)
+    )
+    session.add(programme)
+    summary = RoundSummary(number, len(eligible), len(result.groups), new_bridges, result.note)
+    await outbox.send(
+        f"pairing:{programme.id}:round:{number}:summary",
+        OutgoingMessage(
+            Target.channel(programme.channel_id), _summary_text(programme, summary, capabilities)
+        ),
+    )
+    return summary
+
+
+def _summary_text(programme: Programme, summary: RoundSummary, capabilities: Capabilities) -> str:
+    if summary.groups == 0:
+        return (
+            f"Round {summary.number} of introductions in #{programme.channel_name}: "
+            f"{summary.participants} taking part, not enough for a group. "
+            "Join with /pairing join and invite a colleague from another team."
+        )
+    bridges = (
+        f" and {summary.new_bridges} new bridge{'s' if summary.new_bridges != 1 else ''} "
+        "between silos"
+        if summary.new_bridges
+        else ""
+    )
+    return (
+        f"Round {summary.number} of introductions in #{programme.channel_name}: "
+        f"{summary.participants} people in {summary.groups} "
+        f"group{'s' if summary.groups != 1 else ''}{bridges}. {_where_groups_meet(capabilities)}"
+    )
+
+
+def _where_groups_meet(capabilities: Capabilities) -> str:
+    """Where members find their group, as ``_send_group`` sends it."""
+
+    if capabilities.group_dm or not capabilities.private_threads:
+        return "Check your DMs!"
+    return "Each group has a private thread in this channel: look for yours in the threads list!"
+
+
+async def _people(
+    session: AsyncSession, workspace_id: int, programme: Programme
+) -> dict[int, Person]:
+    assert programme.id is not None
+    about = {
+        p.member_id: p.about for p, _ in await pairings_repo.participants(session, programme.id)
+    }
+    return {
+        row.member.id: Person(row.member, row.silos, about.get(row.member.id))
+        for row in await members_repo.list_with_silos(session, workspace_id)
+        if row.member.id is not None
+    }
+
+
+def _history(
+    past: Sequence[PairingRound], rows: Sequence[pairings_repo.GroupRow]
+) -> tuple[tuple[matching.MemberGroup, ...], ...]:
+    by_round: dict[int, list[matching.MemberGroup]] = {r.id or 0: [] for r in past}
+    for row in rows:
+        by_round.setdefault(row.pairing_round.id or 0, []).append(
+            tuple(m.member_id for m in row.members)
+        )
+    return tuple(tuple(by_round[r.id or 0]) for r in past)
+
+
+def _silo_pairs(members: Sequence[Person]) -> set[tuple[int, int]]:
+    pairs: set[tuple[int, int]] = set()
+    for i, first in enumerate(members):
+        for second in members[i + 1 :]:
+            for a in first.silos:
+                for b in second.silos:
+                    if a.id is not None and b.id is not None and a.id != b.id:
+                        pairs.add((min(a.id, b.id), max(a.id, b.id)))
+    return pairs
+
+
+def _starter(programme: Programme, number: int, index: int) -> str:
+    starters = programme.starters or list(DEFAULT_STARTERS)
+    return starters[(programme.next_starter + index) % len(starters)]
+
+
+async def _wake_the_rested(
+    joined: Sequence[tuple[Participant, Member]],
+    programme: Programme,
+    now: datetime,
+    outbox: Outbox,
+    number: int,
+) -> None:
+    for participant, member in joined:
+        if participant.paused_until is not None and participant.paused_until <= now:
+            participant.paused_until = None
+            await outbox.send(
+                f"pairing:{programme.id}:round:{number}:resumed:{member.id}",
+                OutgoingMessage(
+                    Target.dm(member.platform_user_id),
+                    f"Welcome back: your pause is over, and you are in this round's "
+                    f"introductions in #{programme.channel_name}.",
+                ),
+            )
+
+
+async def _pause_the_silent(
+    session: AsyncSession,
+    joined: Sequence[tuple[Participant, Member]],
+    programme: Programme,
+    outbox: Outbox,
+    number: int,
+) -> None:
+    assert programme.id is not None
+    active = [p.member_id for p, _ in joined if p.status == pairings_repo.ACTIVE]
+    streaks = await pairings_repo.unanswered_streaks(session, programme.id, active)
+    for participant, member in joined:
+        if streaks.get(participant.member_id, 0) < IGNORED_FOLLOWUPS_BEFORE_PAUSE:
+            continue
+        if participant.status != pairings_repo.ACTIVE:
+            continue
+        participant.status = pairings_repo.PAUSED
+        session.add(participant)
+        await outbox.send(
+            f"pairing:{programme.id}:round:{number}:auto-paused:{member.id}",
+            OutgoingMessage(
+                Target.dm(member.platform_user_id),
+                "You have not answered your last three introduction follow-ups, so I have "
+                f"paused your introductions in #{programme.channel_name} for now. Whenever "
+                "you want to meet people again, type /pairing join.",
+            ),
+        )
+
+
+async def _introduce(
+    outbox: Outbox,
+    capabilities: Capabilities,
+    programme: Programme,
+    number: int,
+    group_id: int,
+    members: Sequence[Person],
+    group: matching.Group,
+    starter: str,
+    slot: datetime,
+) -> None:
+    silos_by_id = {s.id: s for person in members for s in person.silos}
+    lines = [f"*Introductions, round {number} of #{programme.channel_name}*", "Meet each other:"]
+    for person in members:
+        silos = ", ".join(f"{s.name} ({s.kind})" for s in person.silos) or "no silo given"
+        zone = person.member.timezone or "time zone not set"
+        about = f' "{plain(person.about)}"' if person.about else ""
+        lines.append(f"- {mention(person.member.platform_user_id)}: {silos}; {zone}.{about}")
+    lines.append("Why you: " + _why(group, silos_by_id))
+    lines.append(f"To start: {starter}")
+    zones = [p.member.timezone for p in members]
+    windows = shared_windows(zones, slot)
+    if windows:
+        lines.append("Times inside everyone's working hours:")
+        lines.extend(f"- {describe_window(w, zones)}" for w in windows)
+    else:
+        lines.append(
+            "Your working hours do not overlap this week: agree a time at either end of the "
+            "day, or trade voice notes."
+        )
+    text = "\n".join(lines)
+    ids = tuple(p.member.platform_user_id for p in members)
+    key = f"pairing:{programme.id}:round:{number}:group:{group_id}"
+    if capabilities.group_dm:
+        await outbox.send(key, OutgoingMessage(Target.group(ids), text))
+        return
+    if capabilities.private_threads:
+        # A private thread of the programme's channel, inviting exactly the group
+        # (the adapter falls back to one DM each where it cannot open one).
+        target = Target.group(ids, channel_id=programme.channel_id)
+        await outbox.send(key, OutgoingMessage(target, text))
+        return
+    for member_id in ids:
+        await outbox.send(f"{key}:dm:{member_id}", OutgoingMessage(Target.dm(member_id), text))
+
+
+def _why(group: matching.Group, silos: dict[int | None, Silo]) -> str:
+    def name(silo_id: int) -> str:
+        silo = silos.get(silo_id)
+        return silo.name if silo else "a silo"
+
+    if group.new_bridges:
+        pairs = [f"{name(a)} and {name(b)}" for a, b in group.new_bridges[:3]]
+        return "; ".join(pairs) + " have not met through Convene before."
+    if group.known_bridges:
+        a, b = group.known_bridges[0].silos
+        return (
+            f"{name(a)} and {name(b)} have met only {group.known_bridges[0].connections_before} "
+            "time(s) through Convene: more bridges make a stronger link."
+        )
+    return "You have not met through Convene yet, and your working days line up."
+
+
+# -- follow-ups ----------------------------------------------------------------------
+
+
+async def send_followups(
+    session: AsyncSession, programme: Programme, now: datetime, outbox: Outbox
+) -> int:
+    """Ask each member of rounds old enough whether they met; returns how many asked."""
+
+    assert programme.id is not None
+    due = await pairings_repo.rounds_awaiting_followup(
+        session, programme.id, now - timedelta(days=programme.followup_days)
+    )
+    rows = await pairings_repo.groups_of_rounds(session, [r.id for r in due if r.id is not None])
+    names = {
+        m.member.id: m.member
+        for m in await members_repo.list_with_silos(session, programme.workspace_id)
+    }
+    asked = 0
+    for row in rows:
+        for place in row.members:
+            member = names[place.member_id]
+            others = [names[o.member_id].display_name for o in row.members if o is not place]
+            await outbox.send(
+                f"pairing-followup:{row.group.id}:{place.member_id}",
+                OutgoingMessage(
+                    Target.dm(member.platform_user_id),
+                    f"How did your introduction to {_and(others)} go "
+                    f"(round {row.pairing_round.number} in #{programme.channel_name})?",
+                    (
+                        Button("We met", "pairing.met", str(row.group.id), "primary"),
+                        Button("Not yet", "pairing.notyet", str(row.group.id)),
+                        Button("We won't", "pairing.wont", str(row.group.id)),
+                    ),
+                ),
+            )
+            asked += 1
+    for pairing_round in due:
+        pairing_round.followups_sent_at = now
+        session.add(pairing_round)
+    return asked
+
+
+def _and(names: Sequence[str]) -> str:
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# -- schedule jobs ---------------------------------------------------------------------
+
+
+def week_index(programme: Programme, slot: datetime) -> int:
+    zone = ZoneInfo(programme.timezone)
+    start = programme.anchor_at.astimezone(zone).date()
+    return (slot.astimezone(zone).date() - start).days // 7
+
+
+async def round_job(context: JobContext) -> None:
+    programme = await pairings_repo.programme(context.session, context.subject_id or 0)
+    if programme is None or programme.status != pairings_repo.ACTIVE:
+        return
+    if week_index(programme, context.slot) % programme.every_weeks:
+        return
+    summary = await run_round(
+        context.session,
+        workspace=context.workspace,
+        programme=programme,
+        slot=context.slot,
+        outbox=context.outbox,
+        capabilities=context.capabilities,
+    )
+    log.info(
+        "round %d of programme %s: %d people in %d groups",
+        summary.number,
+        programme.id,
+        summary.participants,
+        summary.groups,
+    )
+
+
+async def followup_job(context: JobContext) -> None:
+    programme = await pairings_repo.programme(context.session, context.subject_id or 0)
+    if programme is None:
+        return
+    await send_followups(context.session, programme, context.slot, context.outbox)

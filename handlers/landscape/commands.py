@@ -1,0 +1,517 @@
+"""The landscape: silos, members and conveners, as a convener sets them up.
+
+``/convene silo …``, ``/convene member …``, ``/convene members``,
+``/convene silos`` and ``/convene convener …``.
+"""
+
+from __future__ import annotations
+
+from bot.adapter import ChannelMember
+from bot.commands import Args, CommandSpec, Option, Positional
+from bot.context import Context
+from bot.errors import UsageError, UserError
+from bot.markup import has_control_characters, plain
+from bot.registry import Registry
+from handlers.checkins import runs as checkin_runs
+from handlers.commitments import reminders as commitment_reminders
+from handlers.shared.text import (
+    MAX_NAME_LENGTH,
+    check_timezone,
+    clean_name,
+    member_reference,
+    mention_name,
+    plural,
+    table,
+)
+from storage.models import Member, Silo
+from storage.repositories import members as members_repo
+from storage.repositories import silos as silos_repo
+
+SILO_KINDS_HINT = "team, organisation, profession, site, or any one word"
+GROUP = "Landscape (conveners)"
+
+SILO_ADD = "/convene silo add NAME [--kind KIND]"
+SILO_IMPORT = (
+    "/convene silo import usergroups|roles|field [FIELD NAME] [--prefix team-] [--kind KIND]"
+)
+IMPORT_SOURCES = {
+    "usergroups": "user groups",
+    "roles": "roles",
+    "field": "a profile field",
+}
+SILO_REMOVE = "/convene silo remove NAME"
+SILO_RENAME = "/convene silo rename NAME NEW-NAME"
+SILO_KIND = "/convene silo kind NAME KIND"
+MEMBER_ADD = "/convene member add NAME [--silo SILO]... [--tz ZONE]"
+MEMBER_REMOVE = "/convene member remove NAME"
+MEMBER_SILO = "/convene member silo add|remove NAME SILO"
+MEMBERS = "/convene members [--silo SILO]"
+CONVENER_ADD = "/convene convener add NAME"
+CONVENER_REMOVE = "/convene convener remove NAME"
+
+
+def workspace_id(context: Context) -> int:
+    assert context.workspace.id is not None
+    return context.workspace.id
+
+
+def check_kind(value: str, usage: str) -> str:
+    kind = value.strip().lower()
+    if not kind or not kind.replace("-", "").isalpha() or len(kind) > 32:
+        raise UsageError(f"The kind {value!r} should be one word ({SILO_KINDS_HINT}).", usage=usage)
+    return kind
+
+
+async def find_silo(context: Context, name: str, usage: str) -> Silo:
+    silo = await silos_repo.find(context.session, workspace_id(context), name)
+    if silo is not None:
+        return silo
+    names = await silos_repo.all_names(context.session, workspace_id(context))
+    known = f" Silos so far: {', '.join(names)}." if names else " There are no silos yet."
+    raise UserError(
+        f"There is no silo called {plain(name)!r}.{known} A convener adds one with "
+        f'/convene silo add "{plain(name)}" --kind team.',
+        usage=usage,
+    )
+
+
+async def find_member(context: Context, reference: str, usage: str) -> Member:
+    member = await members_repo.find(
+        context.session, workspace_id(context), member_reference(reference)
+    )
+    if member is None:
+        raise UserError(
+            f"I don't know a member called {plain(reference)!r}. "
+            f"Add them with /convene member add {plain(member_reference(reference))}.",
+            usage=usage,
+        )
+    return member
+
+
+# -- silos ------------------------------------------------------------------
+
+
+async def silo_add(context: Context, args: Args) -> None:
+    name = clean_name(args["name"], "silo name", SILO_ADD)
+    kind = check_kind(args.get("kind") or "team", SILO_ADD)
+    existing = await silos_repo.find(context.session, workspace_id(context), name)
+    if existing is not None:
+        raise UserError(
+            f"There is already a silo called {existing.name} ({existing.kind}). "
+            f'To change its kind: /convene silo kind "{existing.name}" {kind}'
+        )
+    await silos_repo.add(context.session, workspace_id(context), name, kind, context.now)
+    await context.reply(f"Added the silo {name} ({kind}).")
+
+
+async def silo_import(context: Context, args: Args) -> None:
+    """Silos from the platform's own groups: Slack user groups or a profile field, Discord
+    roles. Existing silos keep their kind; people are linked, never unlinked."""
+
+    source = args["source"].strip().lower()
+    detail = (args.get("field") or "").strip() or None
+    if source not in IMPORT_SOURCES:
+        raise UsageError(
+            f"I can import from {', '.join(IMPORT_SOURCES)}, not {source!r}.", usage=SILO_IMPORT
+        )
+    available = context.capabilities.silo_sources
+    if source not in available:
+        here = ", ".join(sorted(available)) if available else "nothing"
+        raise UserError(
+            f"This platform has no {IMPORT_SOURCES[source]} to import (here: {here}). "
+            'Add silos by hand with /convene silo add "Public Health".',
+            usage=SILO_IMPORT,
+        )
+    if source == "field" and detail is None:
+        raise UsageError(
+            "Name the profile field, like: /convene silo import field Department", usage=SILO_IMPORT
+        )
+    kind = check_kind(
+        args.get("kind") or ("department" if source == "field" else "team"), SILO_IMPORT
+    )
+    prefix = (args.get("prefix") or "").strip().casefold()
+    found = await context.silo_groups(source, detail)
+    groups: dict[str, list[ChannelMember]] = {}
+    for name, group in found.items():
+        if prefix and not name.casefold().startswith(prefix):
+            continue
+        shown = " ".join(name[len(prefix) :].split()) if prefix else " ".join(name.split())
+        if shown and not has_control_characters(shown) and len(shown) <= MAX_NAME_LENGTH:
+            groups[shown] = group
+    if not groups:
+        wanted = f" starting {args['prefix']!r}" if prefix else ""
+        raise UserError(
+            f"I found no {IMPORT_SOURCES[source]}{wanted} to import.", usage=SILO_IMPORT
+        )
+    wid = workspace_id(context)
+    people = {p.platform_user_id: p for members in groups.values() for p in members}
+    known = await members_repo.ensure_many(
+        context.session,
+        wid,
+        [
+            members_repo.Seen(p.platform_user_id, p.display_name, p.timezone)
+            for p in people.values()
+        ],
+        context.now,
+    )
+    lines, new_silos, links = [], 0, 0
+    for name, members in sorted(groups.items()):
+        silo = await silos_repo.find(context.session, wid, name)
+        if silo is None:
+            silo = await silos_repo.add(context.session, wid, name, kind, context.now)
+            new_silos += 1
+        for person in members:
+            if await members_repo.link_silo(context.session, known[person.platform_user_id], silo):
+                links += 1
+        lines.append(f"{silo.name} ({plural(len(members), 'member')})")
+    await context.reply(
+        f"Imported {plural(len(groups), 'silo')} from {IMPORT_SOURCES[source]} "
+        f"({new_silos} new): {', '.join(lines)}. {plural(links, 'new link')} of a member to a silo."
+    )
+
+
+async def silo_remove(context: Context, args: Args) -> None:
+    silo = await find_silo(context, args["name"], SILO_REMOVE)
+    members = await members_repo.list_with_silos(context.session, workspace_id(context), silo)
+    await silos_repo.remove(context.session, silo)
+    note = f" {plural(len(members), 'member')} no longer in it." if members else ""
+    await context.reply(f"Removed the silo {silo.name}.{note}")
+
+
+async def silo_rename(context: Context, args: Args) -> None:
+    silo = await find_silo(context, args["name"], SILO_RENAME)
+    new_name = clean_name(args["new_name"], "new silo name", SILO_RENAME)
+    clash = await silos_repo.find(context.session, workspace_id(context), new_name)
+    if clash is not None and clash.id != silo.id:
+        raise UserError(f"There is already a silo called {clash.name}.", usage=SILO_RENAME)
+    old = silo.name
+    await silos_repo.rename(context.session, silo, new_name)
+    await context.reply(f"Renamed the silo {old} to {new_name}.")
+
+
+async def silo_kind(context: Context, args: Args) -> None:
+    silo = await find_silo(context, args["name"], SILO_KIND)
+    kind = check_kind(args["kind"], SILO_KIND)
+    await silos_repo.set_kind(context.session, silo, kind)
+    await context.reply(f"{silo.name} is now a {kind}.")
+
+
+async def silos_list(context: Context, args: Args) -> None:
+    found = await silos_repo.list_with_counts(context.session, workspace_id(context))
+    if not found:
+        await context.reply(
+            "There are no silos yet. A convener adds one with "
+            "/convene silo add Radiotherapy --kind team"
+        )
+        return
+    rows = [[s.silo.name, s.silo.kind, str(s.member_count)] for s in found]
+    await context.reply(
+        f"{plural(len(found), 'silo')}:\n" + table(["silo", "kind", "members"], rows)
+    )
+
+
+# -- members ----------------------------------------------------------------
+
+
+async def member_add(context: Context, args: Args) -> None:
+    typed = clean_name(args["name"], "member name", MEMBER_ADD)
+    reference = member_reference(typed)
+    zone = check_timezone(args["tz"], MEMBER_ADD) if args.get("tz") else None
+    silos = [await find_silo(context, name, MEMBER_ADD) for name in _silo_names(args)]
+    wid = workspace_id(context)
+    member = await members_repo.find(context.session, wid, reference)
+    created = member is None
+    if member is None:
+        member = await members_repo.add(
+            context.session, wid, reference, mention_name(typed) or reference, zone, context.now
+        )
+    elif zone is not None and zone != member.timezone:
+        member.timezone = zone
+        context.session.add(member)
+        # What is planned at the member's 09:00 follows them to the new zone.
+        await checkin_runs.replan_member(
+            context.session, workspace=context.workspace, member=member, now=context.now
+        )
+        await commitment_reminders.replan_owner(context.session, member, context.now)
+    for silo in silos:
+        await members_repo.link_silo(context.session, member, silo)
+    now_in = await members_repo.silos_of(context.session, member)
+    where = ", ".join(s.name for s in now_in) or "no silo yet"
+    verb = "Added" if created else "Updated"
+    await context.reply(
+        f"{verb} {member.display_name}: {where}; time zone {member.timezone or 'not set'}."
+    )
+
+
+def _silo_names(args: Args) -> list[str]:
+    names: list[str] = []
+    for value in args.many("silo"):
+        names.extend(part.strip() for part in value.split(",") if part.strip())
+    return names
+
+
+async def member_remove(context: Context, args: Args) -> None:
+    member = await find_member(context, args["name"], MEMBER_REMOVE)
+    if member.id == context.actor.id:
+        raise UserError("You cannot remove yourself; ask another convener.")
+    if member.is_convener:
+        raise UserError(
+            f"{member.display_name} is a convener; first /convene convener remove "
+            f"{member.display_name}."
+        )
+    await members_repo.remove(context.session, member)
+    await context.reply(f"Removed {member.display_name} and their silo links.")
+
+
+async def member_silo(context: Context, args: Args) -> None:
+    action = args["action"].lower()
+    if action not in ("add", "remove"):
+        raise UsageError(f"Say add or remove, not {plain(action)!r}.", usage=MEMBER_SILO)
+    member = await find_member(context, args["name"], MEMBER_SILO)
+    silo = await find_silo(context, args["silo"], MEMBER_SILO)
+    if action == "add":
+        changed = await members_repo.link_silo(context.session, member, silo)
+        text = (
+            f"{member.display_name} is now in {silo.name}."
+            if changed
+            else (f"{member.display_name} was already in {silo.name}.")
+        )
+    else:
+        changed = await members_repo.unlink_silo(context.session, member, silo)
+        text = (
+            f"{member.display_name} is no longer in {silo.name}."
+            if changed
+            else (f"{member.display_name} was not in {silo.name}.")
+        )
+    await context.reply(text)
+
+
+async def members_list(context: Context, args: Args) -> None:
+    silo = await find_silo(context, args["silo"], MEMBERS) if args.get("silo") else None
+    found = await members_repo.list_with_silos(context.session, workspace_id(context), silo)
+    if not found:
+        scope = f" in {silo.name}" if silo else ""
+        await context.reply(f"No members{scope} yet. Add one with {MEMBER_ADD}")
+        return
+    rows = [
+        [
+            m.member.display_name,
+            ", ".join(s.name for s in m.silos) or "-",
+            m.member.timezone or "-",
+            ("convener" if m.member.is_convener else "member")
+            + (", DMs closed" if m.member.dms_closed_at is not None else ""),
+        ]
+        for m in found
+    ]
+    scope = f" in {silo.name}" if silo else ""
+    closed = [m.member.display_name for m in found if m.member.dms_closed_at is not None]
+    unreachable = (
+        f"\n{plural(len(closed), 'member')} cannot be reached by DM (they closed their DMs "
+        f"to Convene): {', '.join(closed)}. Ask them to allow DMs from this server's members."
+        if closed
+        else ""
+    )
+    await context.reply(
+        f"{plural(len(found), 'member')}{scope}:\n"
+        + table(["name", "silos", "time zone", "role"], rows)
+        + unreachable
+    )
+
+
+# -- conveners --------------------------------------------------------------
+
+
+async def convener_add(context: Context, args: Args) -> None:
+    member = await find_member(context, args["name"], CONVENER_ADD)
+    if member.is_convener:
+        await context.reply(f"{member.display_name} is already a convener.")
+        return
+    member.is_convener = True
+    context.session.add(member)
+    await context.reply(f"{member.display_name} is now a convener.")
+
+
+async def convener_remove(context: Context, args: Args) -> None:
+    member = await find_member(context, args["name"], CONVENER_REMOVE)
+    if not member.is_convener:
+        await context.reply(f"{member.display_name} is not a convener.")
+        return
+    conveners = await members_repo.conveners(context.session, workspace_id(context))
+    if len(conveners) <= 1:
+        raise UserError(
+            f"{member.display_name} is the only convener; add another one first ({CONVENER_ADD})."
+        )
+    member.is_convener = False
+    context.session.add(member)
+    await context.reply(f"{member.display_name} is no longer a convener.")
+
+
+async def conveners_list(context: Context, args: Args) -> None:
+    conveners = await members_repo.conveners(context.session, workspace_id(context))
+    names = ", ".join(c.display_name for c in conveners) or "nobody yet"
+    await context.reply(f"Conveners: {names}.")
+
+
+def register(registry: Registry) -> None:
+    add = registry.command
+    add(
+        CommandSpec(
+            ("convene", "silo", "add"),
+            silo_add,
+            "Add a silo.",
+            SILO_ADD,
+            '/convene silo add "Public Health" --kind organisation',
+            (Positional("name"), Option("kind", "KIND")),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "silo", "import"),
+            silo_import,
+            "Make silos from the platform's user groups, roles or a profile field.",
+            SILO_IMPORT,
+            "/convene silo import usergroups",
+            (
+                Positional("source"),
+                Positional("field", required=False, rest=True),
+                Option("prefix", "TEXT"),
+                Option("kind", "KIND"),
+            ),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "silo", "remove"),
+            silo_remove,
+            "Remove a silo.",
+            SILO_REMOVE,
+            "/convene silo remove Radiotherapy",
+            (Positional("name"),),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "silo", "rename"),
+            silo_rename,
+            "Rename a silo.",
+            SILO_RENAME,
+            '/convene silo rename Radiotherapy "Radiation Therapy"',
+            (Positional("name"), Positional("new_name")),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "silo", "kind"),
+            silo_kind,
+            "Change a silo's kind.",
+            SILO_KIND,
+            "/convene silo kind Radiotherapy profession",
+            (Positional("name"), Positional("kind")),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "silos"),
+            silos_list,
+            "List silos with member counts.",
+            "/convene silos",
+            "/convene silos",
+            (),
+            False,
+            "Everyone",
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "member", "add"),
+            member_add,
+            "Add a member (or update one) with silos and a time zone.",
+            MEMBER_ADD,
+            "/convene member add alice --silo Radiotherapy --tz Europe/London",
+            (Positional("name"), Option("silo", "SILO", repeatable=True), Option("tz", "ZONE")),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "member", "remove"),
+            member_remove,
+            "Remove a member.",
+            MEMBER_REMOVE,
+            "/convene member remove alice",
+            (Positional("name"),),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "member", "silo"),
+            member_silo,
+            "Put a member in a silo or take them out.",
+            MEMBER_SILO,
+            '/convene member silo add alice "Public Health"',
+            (Positional("action"), Positional("name"), Positional("silo")),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "members"),
+            members_list,
+            "List members with their silos and time zones.",
+            MEMBERS,
+            "/convene members --silo Radiotherapy",
+            (Option("silo", "SILO"),),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "convener", "add"),
+            convener_add,
+            "Make a member a convener.",
+            CONVENER_ADD,
+            "/convene convener add alice",
+            (Positional("name"),),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "convener", "remove"),
+            convener_remove,
+            "Stop a member being a convener.",
+            CONVENER_REMOVE,
+            "/convene convener remove alice",
+            (Positional("name"),),
+            True,
+            GROUP,
+        )
+    )
+    add(
+        CommandSpec(
+            ("convene", "conveners"),
+            conveners_list,
+            "List the conveners.",
+            "/convene conveners",
+            "/convene conveners",
+            (),
+            False,
+            "Everyone",
+        )
+    )

@@ -1,0 +1,1 @@
+"""Helpers every job may use: text, time zones, days and times, channels."""
