@@ -9,7 +9,7 @@ import yaml
 
 from bot.wiring import build_registry
 
-MANIFEST = Path(__file__).resolve().parent.parent / "slack-manifest.yaml"
+MANIFEST = Path(__file__).resolve().parents[3] / "slack-manifest.yaml"
 
 
 def manifest() -> dict[str, Any]:

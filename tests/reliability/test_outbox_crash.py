@@ -26,7 +26,7 @@ from storage.engine import session_factory
 from storage.repositories import outbox as outbox_repo
 from tests.support.fake_platform import FakePlatform
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 PLATFORM = "fake"
 WORKSPACE = "T-crash"
 WORKER = "crashy"
