@@ -52,11 +52,11 @@ import numpy.typing as npt
 import rustworkx as rx
 
 from handlers.introductions.matching import (
-    Member,
     PairScorer,
-    Programme,
     RoundInput,
+    RoundMember,
     RoundResult,
+    RoundRules,
     match_round,
 )
 
@@ -76,7 +76,7 @@ Groups = tuple[tuple[int, ...], ...]
 @dataclass(frozen=True)
 class Organisation:
     name: str
-    members: tuple[Member, ...]
+    members: tuple[RoundMember, ...]
     kinds: dict[int, str]
     sizes: tuple[int, ...]
 
@@ -92,9 +92,10 @@ def organisation(count: int, dominant: float | None, seed: int) -> Organisation:
     rng = random.Random(seed)
     silo_of = [silo for silo, size in enumerate(sizes) for _ in range(size)]
     rng.shuffle(silo_of)
-    offsets, shares = zip(*ZONES, strict=True)
+    offsets = [offset for offset, _ in ZONES]
+    shares = [share for _, share in ZONES]
     members = tuple(
-        Member(i, frozenset({silo}), rng.choices(offsets, weights=shares)[0])
+        RoundMember(i, frozenset({silo}), rng.choices(offsets, weights=shares)[0])
         for i, silo in enumerate(silo_of)
     )
     shape = f"one silo {dominant:.0%}" if dominant else "Zipf"
@@ -175,7 +176,7 @@ def round_input(org: Organisation, history: tuple[Groups, ...], seed: int) -> Ro
     return RoundInput(
         members=org.members,
         silo_kinds=org.kinds,
-        programme=Programme(seed=seed),
+        rules=RoundRules(seed=seed),
         history=history,
         connections=connections_of(org, history),
     )
@@ -222,8 +223,8 @@ def half_best_bound(scores: npt.NDArray[np.float64]) -> float:
 def profile_bound(org: Organisation, spec: RoundInput) -> float:
     """The matching LP on profiles, without recency penalties: an upper bound."""
 
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix
+    from scipy.optimize import linprog  # type: ignore[import-untyped]
+    from scipy.sparse import coo_matrix  # type: ignore[import-untyped]
 
     members = sorted(org.members, key=lambda m: m.id)
     scorer = PairScorer(members, dataclasses.replace(spec, history=()))
@@ -337,7 +338,7 @@ def _shares(values: Sequence[float]) -> str:
 
 def report_weight(org: Organisation, spec: RoundInput, final: RoundResult) -> None:
     matching_only = dataclasses.replace(
-        spec, programme=dataclasses.replace(spec.programme, diversity_passes=0)
+        spec, rules=dataclasses.replace(spec.rules, diversity_passes=0)
     )
     result = match_round(matching_only)
     weight = result_pair_weight(result)

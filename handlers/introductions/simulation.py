@@ -20,10 +20,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from handlers.introductions.matching import (
-    Member,
     MemberGroup,
-    Programme,
     RoundInput,
+    RoundMember,
+    RoundRules,
     SiloPair,
     match_round,
 )
@@ -191,7 +191,7 @@ def simulate(
         spec = RoundInput(
             members=_members_at(organisation, FIRST_ROUND + (number - 1) * ROUND_INTERVAL),
             silo_kinds=organisation.silo_kinds,
-            programme=Programme(seed=seed * 1_000_003 + number),
+            rules=RoundRules(seed=seed * 1_000_003 + number),
             history=tuple(history),
             connections=dict(connections),
         )
@@ -208,9 +208,9 @@ def simulate(
     return SimulationReport(organisation, seed, tuple(summaries))
 
 
-def _members_at(organisation: Organisation, when: datetime) -> tuple[Member, ...]:
+def _members_at(organisation: Organisation, when: datetime) -> tuple[RoundMember, ...]:
     return tuple(
-        Member(index, person.silos, _offset_minutes(person.timezone, when))
+        RoundMember(index, person.silos, _offset_minutes(person.timezone, when))
         for index, person in enumerate(organisation.people)
     )
 

@@ -1,0 +1,111 @@
+"""What one round of matching depends on: who takes part, the programme's rules, the past.
+
+The names say what the engine sees, not the tables they are read from: a
+``RoundMember`` is a member as far as this round is concerned (silos and
+working day), ``RoundRules`` the settings of a programme that shape matching.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+SiloPair = tuple[int, int]
+"""Two silo ids, smaller first."""
+
+MemberGroup = tuple[int, ...]
+"""The member ids of one group."""
+
+DAY_MINUTES = 24 * 60
+MAX_BLOCK = 4000
+"""The most members one exact matching is asked to solve (its cost grows with the square)."""
+
+
+@dataclass(frozen=True)
+class WorkingHours:
+    """A working day in local time, as minutes after midnight (it may wrap past midnight)."""
+
+    start_minute: int = 9 * 60
+    end_minute: int = 17 * 60
+
+    def __post_init__(self) -> None:
+        for value in (self.start_minute, self.end_minute):
+            if not 0 <= value <= DAY_MINUTES:
+                raise ValueError(f"working hours are minutes 0..{DAY_MINUTES}, not {value}")
+        if self.start_minute % DAY_MINUTES == self.end_minute % DAY_MINUTES:
+            raise ValueError("working hours must start and end at different times")
+
+    @property
+    def length(self) -> int:
+        return (self.end_minute - self.start_minute) % DAY_MINUTES
+
+
+@dataclass(frozen=True)
+class RoundMember:
+    """Someone taking part in this round: their silos and where their day falls."""
+
+    id: int
+    silos: frozenset[int]
+    utc_offset_minutes: int = 0
+    hours: WorkingHours = field(default_factory=WorkingHours)
+
+
+@dataclass(frozen=True)
+class RoundRules:
+    """A programme's settings, as far as matching is concerned.
+
+    ``group_size`` is 2, 3 or 4. ``mix_kinds`` is the set of silo kinds whose
+    boundaries count (``None``: every kind). Pairs who met within
+    ``ban_rounds`` rounds are a hard ban; a meeting just after the ban costs
+    ``recency_penalty`` points, halving with every further round.
+
+    The rest shape the work on large programmes: up to ``full_graph_limit``
+    members every pair is a candidate; above it each member keeps
+    ``candidates`` best partners (at most ``per_silo`` from any one silo) and
+    ``same_silo_fallbacks`` partners who share a silo with them; above
+    ``block_size`` members are solved in blocks; ``diversity_passes`` bounds
+    the re-matching of meetings that would only repeat a bridge made by
+    another meeting of the same round.
+    """
+
+    group_size: int = 2
+    mix_kinds: frozenset[str] | None = None
+    ban_rounds: int = 4
+    recency_penalty: int = 800
+    candidates: int = 16
+    per_silo: int = 2
+    same_silo_fallbacks: int = 5
+    full_graph_limit: int = 150
+    block_size: int = 1000
+    diversity_passes: int = 2
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.group_size not in (2, 3, 4):
+            raise ValueError(f"group size must be 2, 3 or 4, not {self.group_size}")
+        counts = (self.ban_rounds, self.recency_penalty, self.diversity_passes)
+        if min(*counts, self.same_silo_fallbacks) < 0:
+            raise ValueError(
+                "ban_rounds, recency_penalty, diversity_passes and fallbacks cannot be negative"
+            )
+        if self.candidates < 1 or self.per_silo < 1:
+            raise ValueError("candidates and per_silo must be at least 1")
+        if not 2 <= self.full_graph_limit <= MAX_BLOCK or not 2 <= self.block_size <= MAX_BLOCK:
+            raise ValueError(f"full_graph_limit and block_size must be 2..{MAX_BLOCK:,}")
+
+
+@dataclass(frozen=True)
+class RoundInput:
+    """Everything one round of matching depends on.
+
+    ``history`` holds the groups of past rounds, most recent round last.
+    ``connections`` maps a silo pair (smaller id first) to how many groups
+    have connected it so far. ``exclusions`` are pairs never to be grouped.
+    """
+
+    members: tuple[RoundMember, ...]
+    silo_kinds: Mapping[int, str]
+    rules: RoundRules = field(default_factory=RoundRules)
+    exclusions: frozenset[tuple[int, int]] = frozenset()
+    history: tuple[tuple[MemberGroup, ...], ...] = ()
+    connections: Mapping[SiloPair, int] = field(default_factory=dict)
