@@ -1,11 +1,8 @@
-"""Checks and formatting that several handlers share."""
+"""Text that several jobs check or write: names, member references, tables, plurals."""
 
 from __future__ import annotations
 
-import difflib
-import zoneinfo
 from collections.abc import Sequence
-from functools import lru_cache
 
 from bot.errors import UsageError
 from bot.markup import has_control_characters
@@ -53,26 +50,6 @@ def mention_name(value: str) -> str | None:
     if text.startswith("<@") and text.endswith(">") and "|" in text:
         return text[2:-1].split("|", 1)[1].strip() or None
     return None
-
-
-@lru_cache(maxsize=1)
-def _zones() -> dict[str, str]:
-    return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
-
-
-def check_timezone(value: str, usage: str) -> str:
-    """The canonical IANA name for a zone typed in any case, or a helpful refusal."""
-
-    found = _zones().get(value.strip().lower())
-    if found is not None:
-        return found
-    close = difflib.get_close_matches(value, sorted(_zones().values()), n=2)
-    hint = f" Did you mean {' or '.join(close)}?" if close else ""
-    raise UsageError(
-        f"{value!r} is not a time zone I know.{hint} Use an IANA name like Europe/London, "
-        "America/New_York or Asia/Tokyo.",
-        usage=usage,
-    )
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:

@@ -1,4 +1,8 @@
-"""Reading due dates and closing times in plain words (``handlers.commitment_phrases``).
+"""Reading due dates and closing times in plain words.
+
+``handlers.commitments.phrases`` splits a commitment from its date,
+``handlers.shared.dates`` reads the date, ``handlers.retros.phrases`` a
+retro's closing time.
 
 "Draft the checklist by Friday" is a commitment and a date, read on the
 speaker's own calendar. What cannot be read is refused with what was
@@ -15,16 +19,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.errors import UsageError
-from handlers.commitments.phrases import (
-    CLOSE_EXAMPLE,
-    DUE_EXAMPLE,
-    Said,
-    due_text,
-    parse_closing,
-    parse_due,
-    read_day,
-    split_due,
-)
+from handlers.commitments.phrases import Said, split_due
+from handlers.retros.phrases import CLOSE_EXAMPLE, parse_closing
+from handlers.shared.dates import DUE_EXAMPLE, due_text, parse_due, read_day
 
 USAGE = "/commit WHAT YOU WILL DO [by DATE] [--private]"
 CLOSE_USAGE = "/convene retro open TITLE --closes WHEN"
