@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -12,6 +13,7 @@ from bot.adapter import Capabilities, ChannelMember
 from bot.clock import Clock
 from bot.config import Settings
 from bot.events import Event, PlaceKind
+from bot.hooks import Hook, Payload
 from bot.messages import Button, Form, OutgoingMessage, Target
 from bot.outbox import Outbox
 from storage.models import Member, Schedule, Workspace
@@ -20,6 +22,20 @@ FormOpener = Callable[[Event, Form], Awaitable[None]]
 ChannelFinder = Callable[[str, str], Awaitable[str | None]]
 ChannelLister = Callable[[str, str], Awaitable[list[ChannelMember]]]
 SiloGrouper = Callable[[str, str, str | None], Awaitable[dict[str, list[ChannelMember]]]]
+ZoneChanged = Callable[["Context", Member], Awaitable[str | None]]
+"""Re-plan what one job does at a member's local time; a sentence for them if anything moved."""
+Listener = Callable[["Context", Payload], Awaitable[None]]
+
+
+@dataclass
+class Hooks:
+    """What the jobs registered to take part in each other's work (``bot.hooks``), in order."""
+
+    zone_changed: list[ZoneChanged] = field(default_factory=list)
+    listeners: dict[str, list[Listener[Any]]] = field(default_factory=dict)
+
+    def listen(self, hook: Hook[Payload], listener: Listener[Payload]) -> None:
+        self.listeners.setdefault(hook.name, []).append(listener)
 
 
 @dataclass
@@ -42,6 +58,7 @@ class Context:
     find_channel_on_platform: ChannelFinder
     list_channel_on_platform: ChannelLister
     silo_groups_on_platform: SiloGrouper | None = None
+    hooks: Hooks = field(default_factory=Hooks)
     _replies: int = field(default=0)
 
     @property
@@ -108,6 +125,22 @@ class Context:
         if self.silo_groups_on_platform is None:
             return {}
         return await self.silo_groups_on_platform(self.event.workspace_id, source, detail)
+
+    async def zone_changed(self, member: Member) -> list[str]:
+        """Tell every job that ``member``'s time zone changed (already set on the row).
+
+        What the jobs planned at the member's local time follows them; the
+        answer is one sentence for each job that moved something.
+        """
+
+        notes = [await replan(self, member) for replan in self.hooks.zone_changed]
+        return [note for note in notes if note]
+
+    async def announce(self, hook: Hook[Payload], payload: Payload) -> None:
+        """Let the jobs listening to ``hook`` add their part, now, in this transaction."""
+
+        for listener in self.hooks.listeners.get(hook.name, ()):
+            await listener(self, payload)
 
 
 @dataclass

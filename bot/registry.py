@@ -6,12 +6,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from bot.commands import CommandSpec, CommandTable
-from bot.context import Context, JobContext
+from bot.context import Context, Hooks, JobContext, Listener, ZoneChanged
 from bot.events import Event, MessagePosted
+from bot.hooks import Hook, Payload
+from bot.suggestions import SuggestionSource
 
 Handler = Callable[[Context], Awaitable[None]]
 JobHandler = Callable[[JobContext], Awaitable[None]]
 MessageFilter = Callable[[MessagePosted], bool]
+HomeSection = Callable[[Context], Awaitable[str]]
+"""One job's part of a member's home: its heading and lines, as text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,6 +24,14 @@ class MessageRoute:
 
     wants: MessageFilter
     handler: Handler
+
+
+@dataclass(frozen=True, slots=True)
+class HomeSectionRoute:
+    """Where a job's section goes in the home: lower ``order`` first."""
+
+    order: int
+    section: HomeSection
 
 
 @dataclass
@@ -31,6 +43,9 @@ class Registry:
     jobs: dict[str, JobHandler] = field(default_factory=dict)
     events: dict[type[Event], Handler] = field(default_factory=dict)
     after: list[Handler] = field(default_factory=list)
+    home_sections: list[HomeSectionRoute] = field(default_factory=list)
+    suggestion_sources: dict[str, SuggestionSource] = field(default_factory=dict)
+    hooks: Hooks = field(default_factory=Hooks)
 
     def command(self, spec: CommandSpec) -> None:
         self.commands.add(spec)
@@ -64,6 +79,31 @@ class Registry:
         if name in self.jobs:
             raise ValueError(f"job {name!r} registered twice")
         self.jobs[name] = handler
+
+    def home_section(self, order: int, section: HomeSection) -> None:
+        """A part of each member's home, shown by ``order`` whatever the registration order."""
+
+        if any(known.order == order for known in self.home_sections):
+            raise ValueError(f"home section order {order} registered twice")
+        self.home_sections.append(HomeSectionRoute(order, section))
+        self.home_sections.sort(key=lambda route: route.order)
+
+    def suggestions(self, kind: str, source: SuggestionSource) -> None:
+        """Where choices for an option of this kind come from (Discord's autocompletion)."""
+
+        if kind in self.suggestion_sources:
+            raise ValueError(f"suggestions {kind!r} registered twice")
+        self.suggestion_sources[kind] = source
+
+    def on_zone_changed(self, replan: ZoneChanged) -> None:
+        """Run when a member's time zone changes (``context.zone_changed``), in this order."""
+
+        self.hooks.zone_changed.append(replan)
+
+    def listen(self, hook: Hook[Payload], listener: Listener[Payload]) -> None:
+        """Take part when another job announces ``hook`` (``context.announce``)."""
+
+        self.hooks.listen(hook, listener)
 
     def button_handler(self, action_id: str) -> Handler | None:
         """Buttons route on the part of their id before the first ``:``."""

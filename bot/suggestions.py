@@ -1,27 +1,28 @@
 """Suggestions while a member types a command option (Discord's autocompletion).
 
-A read of the store and nothing else: the names of silos and check-ins, the
-member's own open commitments, and time zones, filtered by what has been
-typed so far. Discord gives an autocompletion three seconds and no way to
-defer, so each answer is one small query.
+A read of the store and nothing else. Each job registers where the choices
+for its kinds of option come from (``registry.suggestions``: silos, check-ins,
+the member's own commitments); this module only routes a request to its
+source, and answers time zones itself, since several jobs take a zone and
+the list needs no store. Discord gives an autocompletion three seconds and
+no way to defer, so each source should be one small query.
 """
 
 from __future__ import annotations
 
 import zoneinfo
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.repositories import checkins as checkins_repo
-from storage.repositories import commitments as commitments_repo
-from storage.repositories import members as members_repo
-from storage.repositories import silos as silos_repo
 from storage.repositories import workspaces as workspaces_repo
 
 LIMIT = 25
 """Discord shows at most 25 choices."""
+ZONE = "zone"
 COMMON_ZONES = (
     "Europe/London",
     "Europe/Paris",
@@ -38,12 +39,26 @@ Choice = tuple[str, str]
 """(what the member sees, what the option's value becomes)."""
 
 
+@dataclass(frozen=True, slots=True)
+class SuggestionQuery:
+    """What a source may read to suggest: the store, in the workspace, for one member."""
+
+    session: AsyncSession
+    workspace_id: int
+    member: str
+    """The platform's id of the member typing."""
+    typed: str
+
+
+SuggestionSource = Callable[[SuggestionQuery], Awaitable[list[Choice]]]
+
+
 @lru_cache(maxsize=1)
 def _zones() -> tuple[str, ...]:
     return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z))
 
 
-def _ranked(names: list[str], typed: str) -> list[str]:
+def ranked(names: list[str], typed: str) -> list[str]:
     """Names that start with what was typed first, then those that contain it."""
 
     wanted = typed.strip().casefold()
@@ -54,37 +69,38 @@ def _ranked(names: list[str], typed: str) -> list[str]:
     return (starts + inside)[:LIMIT]
 
 
+def named_choices(names: list[str], typed: str) -> list[Choice]:
+    """Choices whose value is the name shown, best matches first."""
+
+    return [(n, n) for n in ranked(names, typed)]
+
+
+def zone_choices(typed: str) -> list[Choice]:
+    names = list(COMMON_ZONES) if not typed.strip() else list(_zones())
+    return named_choices(names, typed.replace(" ", "_"))
+
+
 class Suggestions:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], platform: str) -> None:
+    """The adapter's one callable: ``(kind, workspace, member, typed)`` to choices."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        platform: str,
+        sources: Mapping[str, SuggestionSource],
+    ) -> None:
         self._sessions = sessions
         self._platform = platform
+        self._sources = sources
 
     async def __call__(self, kind: str, workspace: str, member: str, typed: str) -> list[Choice]:
-        if kind == "zone":
-            names = list(COMMON_ZONES) if not typed.strip() else list(_zones())
-            return [(n, n) for n in _ranked(names, typed.replace(" ", "_"))]
+        if kind == ZONE:
+            return zone_choices(typed)
+        source = self._sources.get(kind)
+        if source is None:
+            return []
         async with self._sessions() as session:
             found = await workspaces_repo.find(session, self._platform, workspace)
             if found is None or found.id is None:
                 return []
-            if kind == "silo":
-                names = list(await silos_repo.all_names(session, found.id))
-                return [(n, n) for n in _ranked(names, typed)]
-            if kind == "checkin":
-                names = [c.name for c in await checkins_repo.of_workspace(session, found.id)]
-                return [(n, n) for n in _ranked(names, typed)]
-            if kind == "commitment":
-                me = await members_repo.by_platform_id(session, found.id, member)
-                if me is None or me.id is None:
-                    return []
-                # Requests not yet accepted are not theirs to mark done or move.
-                mine = await commitments_repo.of_owner(
-                    session, me.id, (commitments_repo.OPEN, commitments_repo.BLOCKED)
-                )
-                shown = [
-                    (f"{c.id} · {c.text}"[:100], str(c.id))
-                    for c in mine
-                    if typed.strip() in str(c.id) or typed.strip().casefold() in c.text.casefold()
-                ]
-                return shown[:LIMIT]
-        return []
+            return await source(SuggestionQuery(session, found.id, member, typed))

@@ -9,12 +9,14 @@ if TYPE_CHECKING:
 
 
 def register(registry: Registry) -> None:
-    """Declare this job's commands, buttons, forms and jobs.
+    """Declare this job's commands, buttons, forms and jobs, then what it adds to others'.
 
     Imported here, not at the top, so that importing one module of the job
     (a phrase parser, a report) does not load the whole job.
     """
 
+    from handlers.landscape import hooks
     from handlers.landscape.commands import register as register_commands
 
     register_commands(registry)
+    hooks.register(registry)
