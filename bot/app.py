@@ -86,7 +86,6 @@ class ConveneApp:
             timer_runner=self._run_timer,
             platforms=frozenset(self.adapters),
         )
-        self._started = False
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -110,7 +109,6 @@ class ConveneApp:
             await self.scheduler.start()
         for adapter in self.adapters.values():
             await adapter.start(self.dispatch)
-        self._started = True
 
     async def stop(self) -> None:
         for adapter in self.adapters.values():
@@ -122,7 +120,6 @@ class ConveneApp:
         for deliverer in self.deliverers.values():
             await deliverer.stop()
         await self.engine.dispose()
-        self._started = False
 
     async def ensure_member(
         self,
@@ -153,7 +150,7 @@ class ConveneApp:
             if created:
                 member.timezone = timezone
                 member.is_convener = convener
-                session.add(member)
+                members_repo.stage(session, member)
 
     async def dispatch(self, event: Event) -> None:
         await self.dispatcher.dispatch(event)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.errors import UsageError
@@ -72,13 +72,18 @@ CommandHandler = Callable[["Context", Args], Awaitable[None]]
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
-    """One command, e.g. ``("convene", "silo", "add")``."""
+    """One command, e.g. ``("convene", "silo", "add")``.
+
+    Everything after the example is keyword-only, so a declaration says
+    ``convener_only=True`` rather than a bare ``True`` a reader must count to.
+    """
 
     path: tuple[str, ...]
     handler: CommandHandler
     summary: str
     usage: str
     example: str
+    _: KW_ONLY
     params: tuple[Param, ...] = ()
     convener_only: bool = False
     group: str = ""

@@ -79,21 +79,10 @@ class FormSubmitted(Event):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class ReactionAdded(Event):
-    emoji: str
-    message_ref: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
 class HomeOpened(Event):
     """A member opened the bot's home (Slack's App Home tab): a moment to show their summary."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(Event):
-    pass
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class MemberLeft(Event):
     pass

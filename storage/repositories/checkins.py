@@ -51,6 +51,17 @@ async def get(session: AsyncSession, checkin_id: int) -> Checkin | None:
     return await session.get(Checkin, checkin_id)
 
 
+def stage(session: AsyncSession, *rows: Checkin | CheckinRun) -> None:
+    """Have check-ins or runs changed in place written at the session's next flush or commit.
+
+    Unlike ``add`` this does not flush now; the event's changes are written
+    together when its session commits.
+    """
+
+    for row in rows:
+        session.add(row)
+
+
 async def by_name(session: AsyncSession, workspace_id: int, name: str) -> Checkin | None:
     found = await session.exec(
         select(Checkin).where(

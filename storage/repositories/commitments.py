@@ -173,17 +173,6 @@ async def set_next_reminders(
     await execute(session, statement, [{"row_id": row_id, "next_at": at} for row_id, at in updates])
 
 
-async def next_reminder_after(session: AsyncSession, workspace_id: int) -> datetime | None:
-    found = await execute(
-        session,
-        select_columns(func.min(commitments.c.remind_at)).where(
-            commitments.c.workspace_id == workspace_id, commitments.c.status.in_(ACTIVE)
-        ),
-    )
-    value: datetime | None = found.scalar()
-    return value
-
-
 # -- the convener's view -------------------------------------------------------------------
 
 

@@ -74,6 +74,20 @@ async def get_or_create(
     return found.one(), inserted.first() is not None
 
 
+async def get(session: AsyncSession, member_id: int) -> Member | None:
+    return await session.get(Member, member_id)
+
+
+def stage(session: AsyncSession, member: Member) -> None:
+    """Have a member changed in place (zone, convener flag) written at the next flush or commit.
+
+    Unlike ``add`` this does not flush now; the event's changes are written
+    together when its session commits.
+    """
+
+    session.add(member)
+
+
 async def by_platform_id(
     session: AsyncSession, workspace_id: int, platform_user_id: str
 ) -> Member | None:

@@ -75,6 +75,19 @@ async def save(session: AsyncSession, *rows: object) -> None:
     await session.flush()
 
 
+def stage(
+    session: AsyncSession, *rows: Programme | Participant | PairingRound | PairingGroupMember
+) -> None:
+    """Have rows that were changed in place written at the session's next flush or commit.
+
+    Unlike ``save`` this does not flush now: the handler goes on to reply, and
+    the whole event's changes are written together when its session commits.
+    """
+
+    for row in rows:
+        session.add(row)
+
+
 async def participants(
     session: AsyncSession, programme_id: int
 ) -> list[tuple[Participant, Member]]:

@@ -38,6 +38,13 @@ async def create(
     return schedule
 
 
+def stage(session: AsyncSession, *schedules: Schedule) -> None:
+    """Have schedules changed in place (a subject set) written at the next flush or commit."""
+
+    for schedule in schedules:
+        session.add(schedule)
+
+
 async def active(
     session: AsyncSession, platforms: Collection[str] | None = None
 ) -> Sequence[Schedule]:
