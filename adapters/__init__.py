@@ -1,1 +1,1 @@
-"""Platform adapters: the shell (default), memory (tests), and later Slack and Discord."""
+"""Platform adapters: the shell (the default), memory (for tests), Slack and Discord."""

@@ -1,4 +1,9 @@
-"""The ``convene`` command: run, db upgrade, check-config, simulate, --version."""
+"""The ``convene`` command: run, db upgrade, check-config, simulate, --version.
+
+Only the parser and the config are imported up front, so that ``--version``
+and ``check-config`` answer at once; each command imports what it runs (the
+app and its wiring, the database, the simulation) when it runs.
+"""
 
 from __future__ import annotations
 
@@ -12,21 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from sqlalchemy.engine import make_url
-
 from bot import __version__
 from bot.adapter import PlatformUnavailable
 from bot.config import ConfigError, Settings, load_settings
-from bot.wiring import (
-    OrganisationError,
-    format_report,
-    read_organisation,
-    run_platforms,
-    run_shell,
-    simulate,
-)
-from storage import migrate
-from storage.engine import create_engine
 
 log = logging.getLogger("convene")
 
@@ -81,40 +74,51 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 2
         return asyncio.run(_db_upgrade(settings))
     if args.command == "run":
-        script = Path(args.script) if args.script else None
-        if script is not None and not script.is_file():
-            print(f"convene: no such script file: {script}", file=sys.stderr)
-            return 2
-        script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
-        platforms = [a for a in settings.convene.adapters if a != "shell"]
-        if platforms and (script_lines is not None or "shell" in settings.convene.adapters):
-            print(
-                f"convene: {settings.source}: [convene] adapters: run the shell on its own, "
-                f"or {', '.join(platforms)} without it",
-                file=sys.stderr,
-            )
-            return 2
-        try:
-            if platforms:
-                return asyncio.run(_run_platforms(settings))
-            return asyncio.run(run_shell(settings, script_lines, sys.stdin, sys.stdout))
-        except KeyboardInterrupt:
-            print("\nBye. Everything is saved.", file=sys.stderr)
-            return 0
-        except PlatformUnavailable as refused:
-            log.error("Convene could not start: %s", refused)
-            print(f"convene: stopped by an error: {refused}", file=sys.stderr)
-            return 1
-        except Exception as failure:
-            log.exception("Convene stopped because of an error")
-            print(f"convene: stopped by an error: {failure}", file=sys.stderr)
-            return 1
+        return _run(settings, args.script)
     parser.print_help()
     return 2
 
 
+def _run(settings: Settings, script_name: str | None) -> int:
+    """``convene run``: the shell (interactive or a transcript), or the platforms."""
+
+    script = Path(script_name) if script_name else None
+    if script is not None and not script.is_file():
+        print(f"convene: no such script file: {script}", file=sys.stderr)
+        return 2
+    script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
+    platforms = [a for a in settings.convene.adapters if a != "shell"]
+    if platforms and (script_lines is not None or "shell" in settings.convene.adapters):
+        print(
+            f"convene: {settings.source}: [convene] adapters: run the shell on its own, "
+            f"or {', '.join(platforms)} without it",
+            file=sys.stderr,
+        )
+        return 2
+
+    from bot.wiring import run_shell
+
+    try:
+        if platforms:
+            return asyncio.run(_run_platforms(settings))
+        return asyncio.run(run_shell(settings, script_lines, sys.stdin, sys.stdout))
+    except KeyboardInterrupt:
+        print("\nBye. Everything is saved.", file=sys.stderr)
+        return 0
+    except PlatformUnavailable as refused:
+        log.error("Convene could not start: %s", refused)
+        print(f"convene: stopped by an error: {refused}", file=sys.stderr)
+        return 1
+    except Exception as failure:
+        log.exception("Convene stopped because of an error")
+        print(f"convene: stopped by an error: {failure}", file=sys.stderr)
+        return 1
+
+
 async def _run_platforms(settings: Settings) -> int:
     """Run until SIGINT or SIGTERM, then stop cleanly (deliveries resume on the next start)."""
+
+    from bot.wiring import run_platforms
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -142,6 +146,8 @@ def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    from bot.wiring import OrganisationError, format_report, read_organisation, simulate
+
     try:
         rounds = _whole_number(args.rounds, "--rounds")
         seed = _whole_number(args.seed, "--seed")
@@ -158,6 +164,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
 
 def _whole_number(value: str, option: str) -> int:
+    from bot.wiring import OrganisationError
+
     try:
         return int(value)
     except ValueError:
@@ -193,6 +201,8 @@ def _configure_logging(settings: Settings) -> None:
 
 
 def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url  # loaded already: the config check reads the URL
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -204,6 +214,9 @@ def _describe(settings: Settings) -> str:
 
 
 async def _db_upgrade(settings: Settings) -> int:
+    from storage import migrate
+    from storage.engine import create_engine
+
     engine = create_engine(settings.convene.database_url)
     try:
         await migrate.upgrade(engine)

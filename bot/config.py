@@ -26,9 +26,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
-
 DEFAULT_CONFIG_NAME = "convene.toml"
 KNOWN_ADAPTERS = ("shell", "slack", "discord")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -307,13 +304,7 @@ def _check(settings: Settings, where: str) -> None:
             )
     if not c.adapters:
         raise ConfigError(f'{where}: [convene] adapters is empty; say ["shell"] at least')
-    try:
-        make_url(c.database_url)
-    except ArgumentError:
-        raise ConfigError(
-            f"{where}: [convene] database_url {c.database_url!r} is not a database URL "
-            "(try sqlite+aiosqlite:///convene.db)"
-        ) from None
+    _check_database_url(c.database_url, where)
     if c.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(
             f"{where}: [convene] log_level must be one of {', '.join(LOG_LEVELS)}, "
@@ -365,3 +356,22 @@ def _check(settings: Settings, where: str) -> None:
             f"{where}: the discord adapter is enabled but [discord] token is missing; "
             "set $DISCORD_TOKEN or CONVENE_DISCORD_TOKEN"
         )
+
+
+def _check_database_url(url: str, where: str) -> None:
+    """Whether SQLAlchemy can read ``url``.
+
+    SQLAlchemy is imported here rather than at the top: it takes a quarter of a
+    second, and ``convene --version`` imports this module without checking anything.
+    """
+
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError(
+            f"{where}: [convene] database_url {url!r} is not a database URL "
+            "(try sqlite+aiosqlite:///convene.db)"
+        ) from None

@@ -89,7 +89,9 @@ def connect_suggestions(app: ConveneApp) -> None:
 
     for adapter in app.adapters.values():
         if hasattr(adapter, "suggest"):
-            adapter.suggest = Suggestions(app.sessions, adapter.platform)
+            adapter.suggest = Suggestions(
+                app.sessions, adapter.platform, app.registry.suggestion_sources
+            )
 
 
 def build_registry() -> Registry:

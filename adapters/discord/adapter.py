@@ -3,9 +3,9 @@
 One process serves every server the bot is in (each one a Convene
 workspace), over one gateway connection or, with ``[discord] sharded``,
 discord.py's ``AutoShardedClient``. Commands are generated from Convene's own
-command table (``discord_commands``) and synced to each server on start, only
+command table (``commands``) and synced to each server on start, only
 when they differ from what Discord holds. Interactions are answered within
-Discord's three seconds (``discord_interactions``); buttons carry their whole
+Discord's three seconds (``interactions``); buttons carry their whole
 meaning in a stable ``custom_id``, so a button sent before a restart works
 after it without any view kept in memory.
 
@@ -110,7 +110,6 @@ SUGGESTIONS = 25
 CANNOT_DM = 50007
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
-THREAD_ALREADY_EXISTS = 160004
 
 Suggest = Callable[[str, str, str, str], Awaitable[list[tuple[str, str]]]]
 """(kind, workspace, member, typed) -> (shown, value) pairs, for autocompletion."""

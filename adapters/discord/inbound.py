@@ -2,7 +2,7 @@
 
 A server (guild) is a Convene workspace. An interaction in a DM carries no
 server, so every button and form Convene sends names its server in its
-``custom_id`` (see ``discord_render.custom_id``); a message typed in a DM is
+``custom_id`` (see ``render.custom_id``); a message typed in a DM is
 put in the server Convene last wrote to that member from. The event id is the
 interaction's or the message's snowflake, which Discord never reuses, so a
 replayed gateway event acts once.

@@ -1,12 +1,13 @@
 """The Slack adapter: Convene in a Slack workspace, on slack-bolt and slack_sdk.
 
 Incoming requests (slash commands, button clicks, modal submissions, Events
-API callbacks) go through one bolt ``AsyncApp``, which checks their signature;
-each is acknowledged at once and handed to Convene's dispatch after the ack,
-so Slack's 3-second limit holds whatever the work. HTTP mode serves the one
-endpoint with aiohttp (``slack_http``).
+API callbacks) go through one bolt ``AsyncApp`` (``listeners``), which checks
+their signature; each is acknowledged at once and handed to Convene's dispatch
+after the ack, so Slack's 3-second limit holds whatever the work. They come in
+over Socket Mode (``socket_mode``) or HTTP mode's endpoint (``http_mode``);
+both see this adapter only as an ``EventSink`` (``sink``), so neither imports it.
 
-Outgoing messages are Block Kit (``slack_render``) sent with ``AsyncWebClient``
+Outgoing messages are Block Kit (``render``) sent with ``AsyncWebClient``
 at ``[slack] api_base_url``, so that tests and proxies can point it elsewhere.
 Slack's answers become the outbox's vocabulary: ``ratelimited`` (429) is
 ``RateLimited`` with its ``Retry-After``, a channel the bot is not in or a
@@ -56,7 +57,7 @@ CAPABILITIES = Capabilities(
     silo_sources=frozenset({"usergroups", "field"}),
     # chat.postMessage: about one a second per channel with short bursts, and
     # "several hundred" a minute per workspace; Retry-After rules beyond that.
-    # The other methods a delivery calls are paced by tier in slack_limits.
+    # The other methods a delivery calls are paced by tier in limits.py.
     rate_per_second=4.0,
     burst=4,
     per_target_rate=1.0,
@@ -148,6 +149,7 @@ class SlackAdapter:
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self, dispatch: Dispatch) -> None:
+        # The ways in load slack_bolt (and HTTP mode aiohttp's server): only a start needs them.
         from adapters.slack.http_mode import SlackHttpServer
 
         self._dispatch = dispatch

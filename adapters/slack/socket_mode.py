@@ -4,9 +4,9 @@ Socket Mode needs no public endpoint: Convene asks ``apps.connections.open``
 (with the app-level ``xapp-`` token) for a WebSocket URL and Slack pushes
 envelopes down it (slash commands, interactions, Events API callbacks).
 Each envelope is routed through the very bolt ``AsyncApp`` that HTTP mode
-uses (``build_bolt_app``), so its listeners acknowledge first and hand the
-event to Convene after the ack; bolt's ``AsyncSocketModeHandler`` sends that
-acknowledgement back on the socket. An envelope no listener takes is
+uses (``listeners.build_bolt_app``), so its listeners acknowledge first and
+hand the event to Convene after the ack; bolt's ``AsyncSocketModeHandler``
+sends that acknowledgement back on the socket. An envelope no listener takes is
 acknowledged all the same, or Slack would redeliver it and show the member
 an error.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -37,11 +37,9 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.http_mode import build_bolt_app
+from adapters.slack.listeners import build_bolt_app
+from adapters.slack.sink import EventSink
 from bot.adapter import PlatformUnavailable
-
-if TYPE_CHECKING:
-    from adapters.slack.adapter import SlackAdapter
 
 log = logging.getLogger("convene.slack")
 
@@ -81,10 +79,10 @@ class _AckingHandler(AsyncSocketModeHandler):
 
 
 class SlackSocketConnection:
-    """One Socket Mode connection for ``adapter``, authenticated by ``app_token``."""
+    """One Socket Mode connection feeding ``sink``, authenticated by ``app_token``."""
 
-    def __init__(self, adapter: SlackAdapter, *, app_token: str) -> None:
-        self._adapter = adapter
+    def __init__(self, sink: EventSink, *, app_token: str) -> None:
+        self._sink = sink
         self._app_token = app_token
         self._handler: _AckingHandler | None = None
         self._hello: asyncio.Event | None = None
@@ -103,10 +101,10 @@ class SlackSocketConnection:
 
         if not self._app_token:
             raise PlatformUnavailable("Socket Mode needs an app-level token; set SLACK_APP_TOKEN")
-        base_url = self._adapter.api_base_url
+        base_url = self._sink.api_base_url
         self._hello = asyncio.Event()
         handler = _AckingHandler(
-            build_bolt_app(self._adapter),
+            build_bolt_app(self._sink),
             app_token=self._app_token,
             logger=_client_logger(),
             # Its own client: the app token is the Bearer for apps.connections.open.

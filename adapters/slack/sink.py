@@ -1,0 +1,41 @@
+"""What the two ways in (HTTP mode, Socket Mode) need from the adapter they feed.
+
+The transports take requests off the wire and hand each event over once Slack
+has its acknowledgement; they know the adapter only through this protocol, so
+``adapter`` may import them and they never import it back.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bot.events import Event
+
+
+class EventSink(Protocol):
+    """The adapter as a transport sees it: where acknowledged events go, and how to check them."""
+
+    acks_in_flight: int
+    """Requests being acknowledged right now: the adapter's workers hold back while any are."""
+
+    @property
+    def client(self) -> AsyncWebClient:
+        """The Web API client bolt is built around (the bot token)."""
+
+    @property
+    def signing_secret(self) -> str:
+        """What HTTP mode checks each request's signature with."""
+
+    @property
+    def bot_user_id(self) -> str | None:
+        """The bot's own member id, so that its own messages are not taken as members'."""
+
+    @property
+    def api_base_url(self) -> str:
+        """Where Slack's Web API is (Socket Mode asks it for the WebSocket's address)."""
+
+    def after_ack(self, event: Event) -> None:
+        """Take an event Slack already has the acknowledgement for; never blocks."""
