@@ -1,96 +1,138 @@
-"""Shared fixtures: databases (SQLite always, PostgreSQL when CI provides it)."""
+"""Fixtures every folder shares: databases (SQLite always, PostgreSQL when the
+environment names a server), engines and sessions, Convene on the memory adapter,
+and the ``convene`` command run in this process.
+
+A test that needs Convene running takes ``convene`` (a ``Harness`` started on
+``database_url`` at ``start``); a module whose scenarios begin on another day
+overrides ``start``. Tests that restart Convene, or start it with other
+settings, use ``tests.support.harness.running`` directly.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage import migrate
-from storage.engine import create_engine
+from bot.clock import ManualClock
+from storage.engine import create_engine, session_factory
+from tests.support.cli import ConveneCommand
+from tests.support.databases import (
+    SKIP_REASON,
+    PostgresDatabase,
+    empty_schema,
+    empty_tables,
+    fresh_sqlite,
+    migrated_sqlite_template,
+    postgres_server_url,
+)
+from tests.support.harness import DEFAULT_START, Harness, running
 
-POSTGRES_ENV = "CONVENE_TEST_POSTGRES_URL"
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Under pytest-xdist, give each worker a PostgreSQL database of its own.
-
-    Tests reset the public schema of the database they use, so two workers on
-    one database would wipe each other's tables: worker ``gw1`` uses
-    ``test_gw1``, made here (before any event loop runs) if it is missing.
-    """
-
-    worker = os.environ.get("PYTEST_XDIST_WORKER")
-    url = os.environ.get(POSTGRES_ENV)
-    if not worker or not url:
-        return
-    shared = make_url(url)
-    own = shared.set(database=f"{shared.database}_{worker}")
-    asyncio.run(_create_database(shared.render_as_string(hide_password=False), own.database))
-    os.environ[POSTGRES_ENV] = own.render_as_string(hide_password=False)
+# -- databases ----------------------------------------------------------------------------------
 
 
-async def _create_database(url: str, name: str | None) -> None:
-    engine = create_engine(url).execution_options(isolation_level="AUTOCOMMIT")
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once for the whole test process."""
+
+    return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[PostgresDatabase]:
+    """This process's own PostgreSQL database, migrated, dropped when the session ends."""
+
+    server = postgres_server_url()
+    if server is None:
+        pytest.skip(SKIP_REASON)
+    database = PostgresDatabase(server)
+    database.create()
     try:
-        async with engine.connect() as connection:
-            found = await connection.exec_driver_sql(
-                "SELECT 1 FROM pg_database WHERE datname = $1", (name,)
-            )
-            if found.first() is None:
-                await connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield database
     finally:
-        await engine.dispose()
-
-
-async def reset_postgres(url: str) -> None:
-    """Start a PostgreSQL test from an empty public schema."""
-
-    engine = create_engine(url)
-    try:
-        async with engine.begin() as connection:
-            await connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            await connection.exec_driver_sql("CREATE SCHEMA public")
-    finally:
-        await engine.dispose()
-
-
-def postgres_url_or_skip() -> str:
-    url = os.environ.get(POSTGRES_ENV)
-    if not url:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV} (for example "
-            "postgresql+asyncpg://postgres@127.0.0.1:5432/test); .ci/run sets it"
-        )
-    return url
+        database.drop()
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'convene.db'}"
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    """A SQLite database of this test's own, at the head revision, with no rows."""
+
+    return fresh_sqlite(sqlite_template, tmp_path)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """An empty database of each kind Convene supports."""
+    """A database of each kind Convene supports, at the head revision, with no rows."""
 
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'convene.db'}"
-    url = postgres_url_or_skip()
-    await reset_postgres(url)
-    return url
+        return fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    postgres: PostgresDatabase = request.getfixturevalue("postgres_database")
+    await empty_tables(postgres.url)
+    return postgres.url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database of each kind with no tables at all, for tests of the migrations."""
+
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    postgres: PostgresDatabase = request.getfixturevalue("postgres_database")
+    await empty_schema(postgres.url)
+    return postgres.url
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """A migrated engine on each kind of database."""
+    """An engine on each kind of database (migrated, empty)."""
 
     engine = create_engine(database_url)
-    await migrate.upgrade(engine)
     yield engine
     await engine.dispose()
+
+
+@pytest.fixture
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return session_factory(engine)
+
+
+# -- Convene on the memory adapter ---------------------------------------------------------------
+
+
+@pytest.fixture
+def start() -> datetime:
+    """When the scenario begins: override in a module whose scenarios begin elsewhen."""
+
+    return DEFAULT_START
+
+
+@pytest.fixture
+def clock(start: datetime) -> ManualClock:
+    """A clock that moves only when a test moves it, at ``start``."""
+
+    return ManualClock(start)
+
+
+@pytest.fixture
+async def convene(database_url: str, start: datetime) -> AsyncIterator[Harness]:
+    """Convene on the memory adapter with "you" as convener, on each kind of database."""
+
+    async with running(database_url, start=start) as harness:
+        yield harness
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def convene_command(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> ConveneCommand:
+    """``convene ARGS`` run in this process (``tests.support.cli.convene_process`` for a
+    subprocess)."""
+
+    return ConveneCommand(monkeypatch, capsys)

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from tests.support.cli import convene, convene_env
+from tests.support.cli import ConveneCommand, convene_env
 
 DEADLINE_SECONDS = 30
 
@@ -34,7 +34,7 @@ def read_line_until(process: subprocess.Popen[str], needle: str) -> list[str]:
     raise AssertionError(f"never saw {needle!r}; saw {seen}")
 
 
-def start(tmp_path: Path) -> subprocess.Popen[str]:
+def start_convene(tmp_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"],
         cwd=tmp_path,
@@ -48,7 +48,7 @@ def start(tmp_path: Path) -> subprocess.Popen[str]:
 
 
 def test_a_program_gets_each_answer_before_it_types_the_next_line(tmp_path: Path) -> None:
-    process = start(tmp_path)
+    process = start_convene(tmp_path)
     try:
         assert process.stdin is not None
         read_line_until(process, "Type /convene help")
@@ -68,8 +68,10 @@ def test_a_program_gets_each_answer_before_it_types_the_next_line(tmp_path: Path
             process.wait()
 
 
-def test_ctrl_c_stops_cleanly_and_a_restart_finds_the_data(tmp_path: Path) -> None:
-    process = start(tmp_path)
+def test_ctrl_c_stops_cleanly_and_a_restart_finds_the_data(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    process = start_convene(tmp_path)
     try:
         assert process.stdin is not None
         read_line_until(process, "Type /convene help")
@@ -87,6 +89,6 @@ def test_ctrl_c_stops_cleanly_and_a_restart_finds_the_data(tmp_path: Path) -> No
             process.kill()
             process.wait()
 
-    again = convene("run", cwd=tmp_path, stdin="/convene silos\n")
+    again = convene_command("run", cwd=tmp_path, stdin="/convene silos\n")
     assert again.returncode == 0, again.stderr
     assert "Public Health  organisation  0" in again.stdout

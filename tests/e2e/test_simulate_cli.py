@@ -9,14 +9,16 @@ import pytest
 
 from bot.cli import main
 from handlers.introductions.simulation import parse_organisation, simulate
-from tests.support.cli import REPO, convene
+from tests.support.cli import REPO, ConveneCommand, convene_process
 
 EXAMPLE = str(REPO / "examples" / "org.csv")
 HEADER = "member,silos,timezone\n"
 
 
 def test_simulate_prints_each_round_of_the_example_organisation(tmp_path: Path) -> None:
-    done = convene("simulate", "--org", EXAMPLE, "--rounds", "8", "--seed", "1", cwd=tmp_path)
+    done = convene_process(
+        "simulate", "--org", EXAMPLE, "--rounds", "8", "--seed", "1", cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     lines = done.stdout.splitlines()
@@ -29,10 +31,10 @@ def test_simulate_prints_each_round_of_the_example_organisation(tmp_path: Path) 
 
 
 def test_simulate_json_is_one_object_with_coverage_as_a_fraction(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, convene_command: ConveneCommand
 ) -> None:
     args = ("simulate", "--org", EXAMPLE, "--rounds", "3", "--seed", "7", "--json")
-    done = convene(*args, cwd=tmp_path)
+    done = convene_command(*args, cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout)
     assert list(report) == ["rounds"]
@@ -41,8 +43,7 @@ def test_simulate_json_is_one_object_with_coverage_as_a_fraction(
     assert all(r["groups"] == 30 for r in report["rounds"])
     coverage = [r["coverage"] for r in report["rounds"]]
     assert 0 < coverage[0] <= coverage[1] <= coverage[2] <= 1
-    assert main(list(args)) == 0
-    assert capsys.readouterr().out == done.stdout
+    assert convene_command(*args, cwd=tmp_path).stdout == done.stdout  # the seed decides
 
 
 def test_simulate_does_not_need_a_config_file(
@@ -58,8 +59,6 @@ BAD_FILES = [
     ("name,team,tz\nalice,team:A,Europe/London\n", "org.csv:1: the header must be"),
     (HEADER + "alice,team:A,UTC\nbob,Radiotherapy,UTC\n", "org.csv:3: the silo 'Radiotherapy'"),
     (HEADER + "alice,team:A,Mars/Olympus\n", "org.csv:2: 'Mars/Olympus' is not a time zone"),
-]
-MORE_BAD_FILES = [
     (HEADER + "alice,team:A;:B,Europe/London\n", "org.csv:2: the silo ':B' needs a kind"),
     (HEADER + "alice,team:A,europe/lndon\n", "did you mean Europe/London?"),
     (HEADER + "alice,team:A\n", "org.csv:2: expected 3 fields"),
@@ -70,11 +69,17 @@ MORE_BAD_FILES = [
 
 @pytest.mark.parametrize(("content", "message"), BAD_FILES)
 def test_a_bad_organisation_file_gets_one_line_naming_file_and_line(
-    tmp_path: Path, content: str, message: str
+    tmp_path: Path, convene_command: ConveneCommand, content: str, message: str
 ) -> None:
     (tmp_path / "org.csv").write_text(content, encoding="utf-8")
-    done = convene("simulate", "--org", "org.csv", cwd=tmp_path)
+    done = convene_command("simulate", "--org", "org.csv", cwd=tmp_path)
     assert_one_line_error(done.returncode, done.stderr, message)
+    assert done.stdout == ""
+
+
+def test_a_mistake_reaches_the_shell_as_exit_code_2_and_one_line(tmp_path: Path) -> None:
+    done = convene_process("simulate", "--org", "missing.csv", cwd=tmp_path)
+    assert_one_line_error(done.returncode, done.stderr, "convene: missing.csv: no such file")
     assert done.stdout == ""
 
 
@@ -83,42 +88,16 @@ def test_a_bad_organisation_file_gets_one_line_naming_file_and_line(
     [
         (("--org", "missing.csv"), "convene: missing.csv: no such file"),
         (("--org", EXAMPLE, "--rounds", "0"), "--rounds must be between 1 and 1,000, not 0"),
+        (("--org", EXAMPLE, "--rounds", "two"), "--rounds takes a whole number, not 'two'"),
+        (("--org", EXAMPLE, "--seed", "1.5"), "--seed takes a whole number, not '1.5'"),
+        (("--org", EXAMPLE, "--rounds", "5000"), "--rounds must be between 1 and 1,000, not 5000"),
     ],
 )
 def test_bad_arguments_get_one_clear_line(
-    tmp_path: Path, args: tuple[str, ...], message: str
+    tmp_path: Path, convene_command: ConveneCommand, args: tuple[str, ...], message: str
 ) -> None:
-    done = convene("simulate", *args, cwd=tmp_path)
+    done = convene_command("simulate", *args, cwd=tmp_path)
     assert_one_line_error(done.returncode, done.stderr, message)
-
-
-@pytest.mark.parametrize(("content", "message"), MORE_BAD_FILES)
-def test_more_bad_files_in_process(
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-    content: str,
-    message: str,
-) -> None:
-    (tmp_path / "org.csv").write_text(content, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    returncode = main(["simulate", "--org", "org.csv"])
-    assert_one_line_error(returncode, capsys.readouterr().err, message)
-
-
-@pytest.mark.parametrize(
-    ("args", "message"),
-    [
-        (("--rounds", "two"), "--rounds takes a whole number, not 'two'"),
-        (("--seed", "1.5"), "--seed takes a whole number, not '1.5'"),
-        (("--rounds", "5000"), "--rounds must be between 1 and 1,000, not 5000"),
-    ],
-)
-def test_more_bad_arguments_in_process(
-    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], message: str
-) -> None:
-    returncode = main(["simulate", "--org", EXAMPLE, *args])
-    assert_one_line_error(returncode, capsys.readouterr().err, message)
 
 
 def assert_one_line_error(returncode: int, stderr: str, message: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from sqlalchemy import text
 
 from bot.commands import Args, CommandSpec
 from bot.context import Context
@@ -13,15 +12,6 @@ from storage.repositories import silos as silos_repo
 from tests.support.harness import Harness, running
 
 DOMAIN_TABLES = ("workspaces", "members", "silos", "member_silos", "schedules")
-
-
-async def snapshot(convene: Harness) -> dict[str, list[tuple[object, ...]]]:
-    tables: dict[str, list[tuple[object, ...]]] = {}
-    async with convene.app.engine.connect() as connection:
-        for table in DOMAIN_TABLES:
-            rows = await connection.execute(text(f"SELECT * FROM {table} ORDER BY 1"))
-            tables[table] = [tuple(row) for row in rows]
-    return tables
 
 
 async def landscape(convene: Harness) -> None:
@@ -102,7 +92,7 @@ async def test_a_bad_command_gets_one_line_and_changes_nothing(
 ) -> None:
     async with running(sqlite_url) as convene:
         await landscape(convene)
-        before = await snapshot(convene)
+        before = await convene.snapshot(DOMAIN_TABLES, order_by="1")
 
         delivered = await convene.command(actor, line)
 
@@ -112,7 +102,7 @@ async def test_a_bad_command_gets_one_line_and_changes_nothing(
         assert "\n" not in reply.text
         assert what in reply.text
         assert instead in reply.text
-        assert await snapshot(convene) == before
+        assert await convene.snapshot(DOMAIN_TABLES, order_by="1") == before
 
 
 async def test_a_member_is_told_which_commands_they_may_use(sqlite_url: str) -> None:
@@ -141,7 +131,7 @@ async def test_a_handler_that_breaks_halfway_writes_nothing_and_the_convener_is_
             CommandSpec(("convene", "explode"), breaks_halfway, "x", "/convene explode", "x")
         )
         await landscape(convene)
-        before = await snapshot(convene)
+        before = await convene.snapshot(DOMAIN_TABLES, order_by="1")
         caplog.set_level(logging.ERROR)
 
         delivered = await convene.command("alice", "/convene explode", event_id="evt-42")
@@ -154,7 +144,7 @@ async def test_a_handler_that_breaks_halfway_writes_nothing_and_the_convener_is_
         assert "disk on fire" in texts["dm"] and "evt-42" in texts["dm"]
         assert delivered[1].message.target.member_ids == ("you",)
         assert "this reply must never be sent" not in convene.adapter.texts()
-        assert await snapshot(convene) == before
+        assert await convene.snapshot(DOMAIN_TABLES, order_by="1") == before
         assert any("evt-42" in r.getMessage() for r in caplog.records)
 
         # The bot keeps running, and the convener can see the failure.

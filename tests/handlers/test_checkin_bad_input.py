@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlmodel import col, select
 
 from adapters.memory import Delivered
 from bot.adapter import ChannelMember
 from storage.models import CheckinPrompt, Member
 from tests.support.harness import Harness, running
+from tests.support.times import LONDON, MONDAY, SUNDAY_NOON, at
 
-LONDON = "Europe/London"
-SUNDAY = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-MONDAY = date(2026, 11, 30)
 CHECKIN_TABLES = (
     "schedules",
     "checkins",
@@ -29,20 +25,7 @@ CHECKIN_TABLES = (
 CREATE = "/convene checkin create Retro #general every Monday 09:00"
 
 
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(LONDON)).astimezone(UTC)
-
-
-async def snapshot(convene: Harness) -> dict[str, list[tuple[object, ...]]]:
-    tables: dict[str, list[tuple[object, ...]]] = {}
-    async with convene.app.engine.connect() as connection:
-        for table in CHECKIN_TABLES:
-            rows = await connection.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
-            tables[table] = [tuple(row) for row in rows]
-    return tables
-
-
-async def stored(convene: Harness, member: str) -> list[tuple[str, list[str]]]:
+async def prompts_stored(convene: Harness, member: str) -> list[tuple[str, list[str]]]:
     """The member's prompts as kept: (status, answers), one per run."""
 
     async with convene.app.sessions() as session:
@@ -61,24 +44,6 @@ def thread_posts(convene: Harness) -> list[Delivered]:
 
 def answers_in_thread(convene: Harness) -> list[Delivered]:
     return [d for d in thread_posts(convene) if not d.text.startswith("This check-in is closed")]
-
-
-async def in_dm(convene: Harness, actor: str, words: str) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.adapter.say(actor, words, place=convene.adapter.dm(actor))
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
-
-
-async def submit(convene: Harness, actor: str, answers: Sequence[str]) -> list[Delivered]:
-    event, form = convene.adapter.forms_opened[-1]
-    assert event.actor_id == actor
-    before = len(convene.adapter.delivered)
-    await convene.adapter.submit(
-        actor, form, {field.name: answers[int(field.name[1:])] for field in form.fields}
-    )
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
 
 
 def only_text(delivered: Sequence[Delivered]) -> str:
@@ -250,18 +215,18 @@ BAD_COMMANDS = [
 async def test_a_bad_check_in_command_gets_one_clear_reply_and_changes_nothing(
     sqlite_url: str, actor: str, line: str, says: str, instead: str
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = [ChannelMember("alice", "Alice", LONDON)]
         await convene.command("you", "/convene checkin create Standup #general every Monday 09:00")
         await convene.command("alice", "/convene me")
-        before = await snapshot(convene)
+        before = await convene.snapshot(CHECKIN_TABLES)
 
         reply = only_text(await convene.command(actor, line))
 
         assert says in reply
         assert instead in reply
         assert "\n" not in reply
-        assert await snapshot(convene) == before
+        assert await convene.snapshot(CHECKIN_TABLES) == before
 
 
 # -- answers -----------------------------------------------------------------------------------
@@ -270,70 +235,72 @@ async def test_a_bad_check_in_command_gets_one_clear_reply_and_changes_nothing(
 async def test_an_answer_over_1000_characters_in_the_dm_is_refused_and_the_earlier_ones_stay(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         await asked_on_monday(convene)
-        await in_dm(convene, "alice", "Planned the rota")
+        await convene.in_dm("alice", "Planned the rota")
 
-        refused = only_text(await in_dm(convene, "alice", "x" * 1001))
+        refused = only_text(await convene.in_dm("alice", "x" * 1001))
 
         assert refused == (
             "Answer 2 is 1,001 characters long; answers take at most 1,000. "
             "Nothing was saved: send a shorter one."
         )
-        assert await stored(convene, "alice") == [("asked", ["Planned the rota"])]
+        assert await prompts_stored(convene, "alice") == [("asked", ["Planned the rota"])]
         assert answers_in_thread(convene) == []
-        going_on = only_text(await in_dm(convene, "alice", "Ward round"))
+        going_on = only_text(await convene.in_dm("alice", "Ward round"))
         assert going_on == "Got it. 3 of 3: Is anything blocking you?"
 
 
 async def test_an_answer_over_1000_characters_in_the_form_is_refused_and_nothing_is_kept(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         await asked_on_monday(convene)
         await convene.click("alice", "Answer")
 
-        refused = only_text(await submit(convene, "alice", ["Rota", "y" * 1001, "No"]))
+        refused = only_text(await convene.answer_form("alice", ["Rota", "y" * 1001, "No"]))
 
         assert refused.startswith("Answer 2 is 1,001 characters long; answers take at most 1,000.")
         assert "send a shorter one" in refused
-        assert await stored(convene, "alice") == [("asked", [])]
+        assert await prompts_stored(convene, "alice") == [("asked", [])]
         assert answers_in_thread(convene) == []
 
 
 async def test_an_edit_over_1000_characters_leaves_the_answer_in_the_thread_as_it_was(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         await asked_on_monday(convene)
         await convene.click("alice", "Answer")
-        await submit(convene, "alice", ["Rota", "Ward round", "No"])
+        await convene.answer_form("alice", ["Rota", "Ward round", "No"])
         (posted,) = answers_in_thread(convene)
 
         await convene.click("alice", "Edit answer")
-        refused = only_text(await submit(convene, "alice", ["Rota", "z" * 1500, "No"]))
+        refused = only_text(await convene.answer_form("alice", ["Rota", "z" * 1500, "No"]))
 
         assert refused.startswith("Answer 2 is 1,500 characters long")
-        assert await stored(convene, "alice") == [("answered", ["Rota", "Ward round", "No"])]
+        assert await prompts_stored(convene, "alice") == [
+            ("answered", ["Rota", "Ward round", "No"])
+        ]
         (still,) = answers_in_thread(convene)
         assert (still.text, still.edits) == (posted.text, 0)
 
 
 async def test_a_scale_answer_that_is_not_1_to_5_is_refused(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         await asked_on_monday(convene, template="pulse")
         for wrong in ("7", "0", "great", "4.5"):
-            refused = only_text(await in_dm(convene, "alice", wrong))
+            refused = only_text(await convene.in_dm("alice", wrong))
             assert refused == "Answer 1 takes a number from 1 to 5, like 4; nothing was saved."
-        assert await stored(convene, "alice") == [("asked", [])]
+        assert await prompts_stored(convene, "alice") == [("asked", [])]
 
         await convene.click("bob", "Answer")
-        refused = only_text(await submit(convene, "bob", ["6", "Fine"]))
+        refused = only_text(await convene.answer_form("bob", ["6", "Fine"]))
         assert refused == "Answer 1 takes a number from 1 to 5, like 4; nothing was saved."
-        assert await stored(convene, "bob") == [("asked", [])]
+        assert await prompts_stored(convene, "bob") == [("asked", [])]
         assert answers_in_thread(convene) == []
 
-        assert only_text(await in_dm(convene, "alice", "4")) == (
+        assert only_text(await convene.in_dm("alice", "4")) == (
             "Got it. 2 of 2: What is on your mind?"
         )
 
@@ -345,21 +312,21 @@ async def test_answering_after_the_run_closed_is_refused_kindly_with_the_next_da
         "*Standup* for Monday 30 November closed at 00:00 your time, so late answers are not "
         "added; thank you all the same. The next one is on Monday 7 December at 09:00."
     )
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         await asked_on_monday(convene)
         await convene.app.advance_clock_to(at(MONDAY, 23, 50))
         await convene.click("bob", "Answer")  # Bob opens the form just before the close
         await convene.app.advance_clock_to(at(MONDAY + timedelta(days=1), 0, 10))
         closed = [d.text for d in thread_posts(convene)]
         assert closed == ["This check-in is closed: 0 of 2 answered (0%). Thank you!"]
-        before = await snapshot(convene)
+        before = await convene.snapshot(CHECKIN_TABLES)
 
         assert only_text(await convene.click("alice", "Answer")) == kind
-        assert only_text(await in_dm(convene, "alice", "Planned the rota")) == kind
+        assert only_text(await convene.in_dm("alice", "Planned the rota")) == kind
         assert only_text(await convene.click("alice", "Skip this time")) == kind
-        assert only_text(await submit(convene, "bob", ["Rota", "Ward", "No"])) == kind
+        assert only_text(await convene.answer_form("bob", ["Rota", "Ward", "No"])) == kind
 
-        assert await stored(convene, "alice") == [("missed", [])]
-        assert await stored(convene, "bob") == [("missed", [])]
+        assert await prompts_stored(convene, "alice") == [("missed", [])]
+        assert await prompts_stored(convene, "bob") == [("missed", [])]
         assert [d.text for d in thread_posts(convene)] == closed
-        assert await snapshot(convene) == before
+        assert await convene.snapshot(CHECKIN_TABLES) == before

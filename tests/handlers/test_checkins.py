@@ -13,21 +13,15 @@ from zoneinfo import ZoneInfo
 
 from adapters.memory import DISCORD_LIKE, Delivered
 from bot.adapter import ChannelMember
-from bot.messages import Form
 from bot.outbox import Outbox
 from handlers.checkins import runs as checkin_runs
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import workspaces as workspaces_repo
 from tests.support.harness import Harness, running
-
-LONDON = "Europe/London"
-NEW_YORK = "America/New_York"
-TOKYO = "Asia/Tokyo"
+from tests.support.reading import local, sent_at, squeezed
+from tests.support.times import LONDON, MONDAY, NEW_YORK, SUNDAY_NOON, TOKYO, at
 
 MID_OCTOBER = datetime(2026, 10, 15, 12, 0, tzinfo=UTC)  # a Thursday
-SUNDAY = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)  # the day before Monday 30 November
-MONDAY = date(2026, 11, 30)
-
 PROMPT = "Time for *"
 REMINDER = "A gentle reminder: *"
 CLOSED = "This check-in is closed:"
@@ -36,37 +30,8 @@ CLOSED = "This check-in is closed:"
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def at(day: date, hour: int, minute: int = 0, zone: str = LONDON) -> datetime:
-    """A wall-clock moment in a zone, in UTC."""
-
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def dms(convene: Harness, member: str, opening: str) -> list[Delivered]:
-    return [
-        d
-        for d in convene.adapter.delivered
-        if d.message.target.kind == "dm"
-        and d.message.target.member_ids == (member,)
-        and d.text.startswith(opening)
-    ]
-
-
 def prompts(convene: Harness, member: str) -> list[Delivered]:
-    return dms(convene, member, PROMPT)
-
-
-def reminders(convene: Harness, member: str) -> list[Delivered]:
-    return dms(convene, member, REMINDER)
-
-
-def sent_at(item: Delivered) -> datetime:
-    assert item.at is not None, "give the adapter the clock: convene.adapter.clock = convene.clock"
-    return item.at
-
-
-def local(item: Delivered, zone: str) -> datetime:
-    return sent_at(item).astimezone(ZoneInfo(zone))
+    return convene.dms(member, PROMPT)
 
 
 def roots(convene: Harness, name: str, channel: str = "general") -> list[Delivered]:
@@ -81,74 +46,20 @@ def roots(convene: Harness, name: str, channel: str = "general") -> list[Deliver
     ]
 
 
-def thread(convene: Harness, root: Delivered) -> list[Delivered]:
-    return [
-        d
-        for d in convene.adapter.delivered
-        if d.message.target.kind == "thread"
-        and d.message.target.thread_id == root.ref["message_id"]
-    ]
-
-
 def answers_in(convene: Harness, root: Delivered) -> list[Delivered]:
-    return [d for d in thread(convene, root) if not d.text.startswith(CLOSED)]
-
-
-def squeezed(text: str) -> str:
-    """Text with runs of spaces made one, to read table rows."""
-
-    return "\n".join(" ".join(line.split()) for line in text.splitlines())
-
-
-async def advance(convene: Harness, to: datetime) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.app.advance_clock_to(to)
-    return convene.adapter.delivered[before:]
-
-
-async def in_dm(convene: Harness, actor: str, text: str) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.adapter.say(actor, text, place=convene.adapter.dm(actor))
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
-
-
-def form_of(convene: Harness, actor: str) -> Form:
-    event, form = convene.adapter.forms_opened[-1]
-    assert event.actor_id == actor
-    return form
-
-
-async def fill_in(convene: Harness, actor: str, answers: Sequence[str]) -> list[Delivered]:
-    """Submit the form last opened for ``actor``, each field with its question's answer."""
-
-    form = form_of(convene, actor)
-    before = len(convene.adapter.delivered)
-    await convene.adapter.submit(
-        actor, form, {field.name: answers[int(field.name[1:])] for field in form.fields}
-    )
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
+    return [d for d in convene.thread(root) if not d.text.startswith(CLOSED)]
 
 
 async def answer_by_form(convene: Harness, actor: str, answers: Sequence[str]) -> list[Delivered]:
     await convene.click(actor, "Answer")
-    return await fill_in(convene, actor, answers)
+    return await convene.answer_form(actor, answers)
 
 
 async def answer_in_dm(convene: Harness, actor: str, answers: Sequence[str]) -> list[Delivered]:
     before = len(convene.adapter.delivered)
     for answer in answers:
-        await in_dm(convene, actor, answer)
+        await convene.in_dm(actor, answer)
     return convene.adapter.delivered[before:]
-
-
-async def reply(convene: Harness, actor: str, line: str) -> str:
-    """The one reply meant for the member who typed the command (not what it posted)."""
-
-    delivered = await convene.command(actor, line)
-    (only,) = [d for d in delivered if d.message.visible_to == actor]
-    return only.text
 
 
 async def create(convene: Harness, line: str) -> None:
@@ -181,12 +92,12 @@ async def test_london_new_york_and_tokyo_members_are_asked_at_nine_their_time_ac
         for monday in mondays:
             # Kenji answers as soon as he is asked; Alice answers once, on 2 November;
             # Bob never does.
-            await advance(convene, at(monday, 9, 0, TOKYO))
+            await convene.advance(at(monday, 9, 0, TOKYO))
             await answer_in_dm(convene, "kenji", ["4", "Planning the autumn intake"])
             if monday == date(2026, 11, 2):
-                await advance(convene, at(monday, 9, 30, LONDON))
+                await convene.advance(at(monday, 9, 30, LONDON))
                 await answer_by_form(convene, "alice", ["2", "Short of staff this week"])
-            await advance(convene, at(monday + timedelta(days=1), 12, 0, LONDON))
+            await convene.advance(at(monday + timedelta(days=1), 12, 0, LONDON))
 
         for member, zone in zones.items():
             asked = prompts(convene, member)
@@ -197,15 +108,15 @@ async def test_london_new_york_and_tokyo_members_are_asked_at_nine_their_time_ac
         assert [sent_at(p).hour for p in prompts(convene, "kenji")] == [0, 0, 0, 0]
 
         # One reminder a run, three hours after the question, only to who has not answered.
-        assert reminders(convene, "kenji") == []
-        assert [local(r, NEW_YORK).date() for r in reminders(convene, "bob")] == mondays
-        assert [local(r, LONDON).date() for r in reminders(convene, "alice")] == [
+        assert convene.dms("kenji", REMINDER) == []
+        assert [local(r, NEW_YORK).date() for r in convene.dms("bob", REMINDER)] == mondays
+        assert [local(r, LONDON).date() for r in convene.dms("alice", REMINDER)] == [
             date(2026, 10, 19),
             date(2026, 10, 26),
             date(2026, 11, 9),
         ]
         for member in ("alice", "bob"):
-            assert {local(r, zones[member]).time() for r in reminders(convene, member)} == {
+            assert {local(r, zones[member]).time() for r in convene.dms(member, REMINDER)} == {
                 time(12, 0)
             }
 
@@ -220,7 +131,7 @@ async def test_london_new_york_and_tokyo_members_are_asked_at_nine_their_time_ac
         assert [len(answers_in(convene, day)) for day in days] == [1, 1, 2, 1]
         assert all(answers_in(convene, day)[0].text.startswith("*Kenji*\n") for day in days)
         assert [
-            [d.text for d in thread(convene, day) if d.text.startswith(CLOSED)] for day in days
+            [d.text for d in convene.thread(day) if d.text.startswith(CLOSED)] for day in days
         ] == [
             ["This check-in is closed: 1 of 3 answered (33%). Thank you!"],
             ["This check-in is closed: 1 of 3 answered (33%). Thank you!"],
@@ -242,7 +153,7 @@ async def test_london_new_york_and_tokyo_members_are_asked_at_nine_their_time_ac
 async def test_answers_gather_in_one_thread_under_the_days_post_with_each_members_name_and_silos(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         await convene.command("you", "/convene silo add Radiotherapy --kind team")
         await convene.command("you", '/convene silo add "Public Health" --kind organisation')
@@ -252,7 +163,7 @@ async def test_answers_gather_in_one_thread_under_the_days_post_with_each_member
             ("alice", "Alice", LONDON), ("bob", "Bob", LONDON)
         )
         await create(convene, "/convene checkin create Standup #general every Monday 09:00")
-        await advance(convene, at(MONDAY, 9, 5))
+        await convene.advance(at(MONDAY, 9, 5))
 
         (day,) = roots(convene, "Standup")
         assert day.text.startswith(
@@ -273,47 +184,47 @@ async def test_answers_gather_in_one_thread_under_the_days_post_with_each_member
         )
 
         # Bob answers in the DM, one answer a message; nothing reaches the thread until the last.
-        first = await in_dm(convene, "bob", "Read the audit")
+        first = await convene.in_dm("bob", "Read the audit")
         assert [d.text for d in first] == ["Got it. 2 of 3: What will you do today?"]
-        second = await in_dm(convene, "bob", "Write it up")
+        second = await convene.in_dm("bob", "Write it up")
         assert [d.text for d in second] == ["Got it. 3 of 3: Is anything blocking you?"]
         assert len(answers_in(convene, day)) == 1
-        last = await in_dm(convene, "bob", "Waiting on IT")
+        last = await convene.in_dm("bob", "Waiting on IT")
         assert last[-1].text.startswith("Thank you! Your answers are in the thread in #general.")
         assert [d.text.split("\n")[0] for d in answers_in(convene, day)] == [
             "*alice* (Public Health, Radiotherapy)",
             "*Bob*",
         ]
-        again = await in_dm(convene, "bob", "One more thing")
+        again = await convene.in_dm("bob", "One more thing")
         assert again[0].text.startswith("You have answered *Standup* already.")
         assert [b.label for b in again[0].message.buttons] == ["Edit answer"]
 
         # Editing changes the same message in the thread, in place.
         await convene.click("alice", "Edit answer")
-        form = form_of(convene, "alice")
+        form = convene.last_form("alice")
         assert [f.initial for f in form.fields] == [
             "Planned the rota",
             "Meet the ward sisters",
             "Nothing",
         ]
-        edited = await fill_in(
-            convene, "alice", ["Planned the rota", "Meet the ward sisters", "The printer"]
+        edited = await convene.answer_form(
+            "alice", ["Planned the rota", "Meet the ward sisters", "The printer"]
         )
         assert edited[-1].text.startswith("Updated your answer in the thread in #general.")
         alice_now, _ = answers_in(convene, day)
         assert alice_now.ref == alice.ref
         assert alice_now.edits == 1
         assert alice_now.text.endswith("*Is anything blocking you?* The printer")
-        assert len(thread(convene, day)) == 2
+        assert len(convene.thread(day)) == 2
 
         # Bob answered in the DM and may still edit in the form.
         await convene.click("bob", "Edit answer")
-        assert [f.initial for f in form_of(convene, "bob").fields] == [
+        assert [f.initial for f in convene.last_form("bob").fields] == [
             "Read the audit",
             "Write it up",
             "Waiting on IT",
         ]
-        await fill_in(convene, "bob", ["Read the audit", "Write it up", "Nothing now"])
+        await convene.answer_form("bob", ["Read the audit", "Write it up", "Nothing now"])
         assert answers_in(convene, day)[1].edits == 1
         assert answers_in(convene, day)[1].text.endswith("*Is anything blocking you?* Nothing now")
         assert len(roots(convene, "Standup")) == 1
@@ -322,7 +233,7 @@ async def test_answers_gather_in_one_thread_under_the_days_post_with_each_member
 async def test_on_discord_seven_questions_come_in_two_pages_and_reach_the_thread_after_the_last(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY, capabilities=DISCORD_LIKE) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON, capabilities=DISCORD_LIKE) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(convene, "/convene checkin create Standup #general every Monday 09:00")
@@ -332,28 +243,28 @@ async def test_on_discord_seven_questions_come_in_two_pages_and_reach_the_thread
             "you", '/convene checkin questions Standup add "How is the team?" --scale'
         )
         assert added.startswith("Added question 7.")
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         (day,) = roots(convene, "Standup")
         answers = ["Rota", "Ward round", "No", "Priya", "The queue", "A paper", "4"]
 
         await convene.click("alice", "Answer")
-        first = form_of(convene, "alice")
+        first = convene.last_form("alice")
         assert first.title == "Standup (1 of 2)"
         assert [f.name for f in first.fields] == ["q0", "q1", "q2", "q3", "q4"]
         assert first.submit_label == "Next"
-        saved = await fill_in(convene, "alice", answers)
+        saved = await convene.answer_form("alice", answers)
         assert [d.text for d in saved] == ["Saved page 1. Press Continue for the rest."]
         assert [b.label for b in saved[0].message.buttons] == ["Continue"]
         assert answers_in(convene, day) == []
 
         await convene.click("alice", "Continue")
-        second = form_of(convene, "alice")
+        second = convene.last_form("alice")
         assert second.title == "Standup (2 of 2)"
         assert [f.name for f in second.fields] == ["q5", "q6"]
         assert second.fields[1].kind == "choice"
         assert second.fields[1].choices == ("1", "2", "3", "4", "5")
         assert second.submit_label == "Send"
-        done = await fill_in(convene, "alice", answers)
+        done = await convene.answer_form("alice", answers)
         assert done[-1].text.startswith("Thank you! Your answers are in the thread")
         (posted,) = answers_in(convene, day)
         assert posted.text.splitlines() == [
@@ -371,17 +282,17 @@ async def test_on_discord_seven_questions_come_in_two_pages_and_reach_the_thread
 async def test_a_member_who_saved_page_one_and_then_replies_in_the_dm_goes_on_with_question_six(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY, capabilities=DISCORD_LIKE) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON, capabilities=DISCORD_LIKE) as convene:
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(convene, "/convene checkin create Standup #general every Monday 09:00")
         for question in ("Q4?", "Q5?", "Q6?", "Q7?"):
             await convene.command("you", f'/convene checkin questions Standup add "{question}"')
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         await convene.click("alice", "Answer")
-        saved = await fill_in(convene, "alice", ["one", "two", "three", "four", "five"])
+        saved = await convene.answer_form("alice", ["one", "two", "three", "four", "five"])
         assert saved[0].text.startswith("Saved page 1.")
 
-        reply = await in_dm(convene, "alice", "six")
+        reply = await convene.in_dm("alice", "six")
 
         assert [d.text for d in reply] == ["Got it. 7 of 7: Q7?"]
 
@@ -402,7 +313,7 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
         date(2026, 12, 8),
         date(2026, 12, 9),
     ]
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(
             ("alice", "Alice", LONDON), ("bob", "Bob", LONDON)
@@ -413,10 +324,10 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
             f"--tz {LONDON}",
         )
         # Monday: answered.
-        await advance(convene, at(weekdays[0], 9, 1))
+        await convene.advance(at(weekdays[0], 9, 1))
         await answer_in_dm(convene, "alice", ["4", "Fine"])
         # Tuesday: Skip this time, then skip the next one (Wednesday) too.
-        await advance(convene, at(weekdays[1], 9, 1))
+        await convene.advance(at(weekdays[1], 9, 1))
         skipped = await convene.click("alice", "Skip this time")
         assert skipped[0].text == (
             "Skipped *Daily pulse* this time; your streak is safe. "
@@ -427,7 +338,7 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
         )
         assert "skipping the next one" in await convene.reply_to("alice", "/checkin status")
         # Thursday: answered, then away until Tuesday 8 December.
-        await advance(convene, at(weekdays[3], 9, 1))
+        await convene.advance(at(weekdays[3], 9, 1))
         await answer_in_dm(convene, "alice", ["5", "Good"])
         away = await convene.reply_to("alice", "/checkin skip until 2026-12-08")
         assert away.startswith(
@@ -436,9 +347,9 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
         )
         assert "skipping until 2026-12-08" in await convene.reply_to("alice", "/checkin status")
         # Wednesday 9 December: back, and answered.
-        await advance(convene, at(weekdays[7], 9, 1))
+        await convene.advance(at(weekdays[7], 9, 1))
         await answer_in_dm(convene, "alice", ["3", "Busy"])
-        await advance(convene, at(weekdays[7] + timedelta(days=1), 8, 0))
+        await convene.advance(at(weekdays[7] + timedelta(days=1), 8, 0))
 
         assert [local(p, LONDON).date() for p in prompts(convene, "alice")] == [
             weekdays[0],
@@ -447,7 +358,7 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
             weekdays[7],
         ]
         assert [local(p, LONDON).date() for p in prompts(convene, "bob")] == weekdays
-        assert reminders(convene, "alice") == []  # she skipped before the reminder came
+        assert convene.dms("alice", REMINDER) == []  # she skipped before the reminder came
 
         mine = await convene.reply_to("alice", "/checkin status")
         assert mine.endswith("streak 3.")
@@ -467,15 +378,15 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
 async def test_a_member_who_answers_after_skipping_this_time_is_counted_as_answered(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(convene, "/convene checkin create Standup #general every Monday 09:00")
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         await convene.click("alice", "Skip this time")
         await answer_by_form(convene, "alice", ["Rota", "Ward", "None"])
         (day,) = roots(convene, "Standup")
         assert len(answers_in(convene, day)) == 1
-        await advance(convene, at(MONDAY + timedelta(days=1), 1, 0))
+        await convene.advance(at(MONDAY + timedelta(days=1), 1, 0))
         assert (await convene.reply_to("alice", "/checkin status")).endswith("streak 1.")
 
 
@@ -485,7 +396,7 @@ async def test_a_member_who_answers_after_skipping_this_time_is_counted_as_answe
 async def test_with_who_joined_only_those_who_join_are_asked_and_a_late_joiner_is_asked_at_once(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(
             ("alice", "Alice", LONDON), ("bob", "Bob", LONDON), ("carol", "Carol", LONDON)
@@ -500,21 +411,21 @@ async def test_with_who_joined_only_those_who_join_are_asked_and_a_late_joiner_i
         assert joined.strip() == (
             'You are in "Learning". The next one is on Monday 30 November at 09:00.'
         )
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         assert len(prompts(convene, "alice")) == 1
         assert prompts(convene, "bob") == prompts(convene, "carol") == []
 
         # Bob joins mid-morning: today's run is open and his day is not over.
         await convene.command("bob", f"/convene me tz {LONDON}")
-        await advance(convene, at(MONDAY, 11, 0))
-        late = await reply(convene, "bob", "/checkin join")
+        await convene.advance(at(MONDAY, 11, 0))
+        late, _ = await convene.only_reply("bob", "/checkin join")
         assert "You are asked in today's run too." in late
         (asked,) = prompts(convene, "bob")
         assert sent_at(asked) == at(MONDAY, 11, 0)
 
         # Kenji joins when it is already tomorrow in Tokyo: he waits for the next one.
         await convene.command("kenji", f"/convene me tz {TOKYO}")
-        await advance(convene, at(MONDAY, 16, 0))
+        await convene.advance(at(MONDAY, 16, 0))
         kenji = await convene.reply_to("kenji", "/checkin join")
         assert "today's run" not in kenji
         assert "The next one is on Monday 7 December at 09:00." in kenji
@@ -524,7 +435,7 @@ async def test_with_who_joined_only_those_who_join_are_asked_and_a_late_joiner_i
         assert left.startswith('You have left "Learning"; you will not be asked again.')
         assert "not joined" in await convene.reply_to("carol", "/checkin status")
 
-        await advance(convene, at(MONDAY + timedelta(days=7), 10, 0))
+        await convene.advance(at(MONDAY + timedelta(days=7), 10, 0))
         assert len(prompts(convene, "alice")) == 1
         assert len(prompts(convene, "bob")) == 2
         assert [local(p, TOKYO).date() for p in prompts(convene, "kenji")] == [date(2026, 12, 7)]
@@ -534,35 +445,35 @@ async def test_with_who_joined_only_those_who_join_are_asked_and_a_late_joiner_i
 async def test_a_member_who_leaves_a_channel_check_in_is_not_asked_in_it_again(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = in_channel(
             ("alice", "Alice", LONDON), ("bob", "Bob", LONDON)
         )
         await create(convene, "/convene checkin create Standup #general every Monday 09:00")
         await convene.command("bob", "/checkin leave")
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         assert len(prompts(convene, "alice")) == 1
         assert prompts(convene, "bob") == []
         assert "left (/checkin join to come back)" in await convene.reply_to(
             "bob", "/checkin status"
         )
-        back = await reply(convene, "bob", "/checkin join")
+        back, _ = await convene.only_reply("bob", "/checkin join")
         assert "You are asked in today's run too." in back
         assert len(prompts(convene, "bob")) == 1
 
 
 async def test_a_member_who_leaves_after_being_asked_gets_no_reminder(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = in_channel(("bob", "Bob", LONDON))
         await create(convene, "/convene checkin create Standup #general every Monday 09:00")
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         assert len(prompts(convene, "bob")) == 1
-        await advance(convene, at(MONDAY, 10, 0))
+        await convene.advance(at(MONDAY, 10, 0))
         assert "you will not be asked again" in await convene.reply_to("bob", "/checkin leave")
 
-        await advance(convene, at(MONDAY, 13, 0))
+        await convene.advance(at(MONDAY, 13, 0))
 
-        assert reminders(convene, "bob") == []
+        assert convene.dms("bob", REMINDER) == []
 
 
 # -- conveners -----------------------------------------------------------------------------
@@ -571,7 +482,7 @@ async def test_a_member_who_leaves_after_being_asked_gets_no_reminder(sqlite_url
 async def test_a_convener_runs_it_now_pauses_resumes_and_deletes_it_after_confirming(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(
@@ -579,10 +490,10 @@ async def test_a_convener_runs_it_now_pauses_resumes_and_deletes_it_after_confir
             f'/convene checkin create "Weekly pulse" #general every Monday 09:00 --tz {LONDON} '
             "--template pulse",
         )
-        now = await reply(convene, "you", '/convene checkin run now "Weekly pulse"')
+        now, _ = await convene.only_reply("you", '/convene checkin run now "Weekly pulse"')
         assert now == ('Asked 1 member for "Weekly pulse" now; answers go to a thread in #general.')
         (asked,) = prompts(convene, "alice")
-        assert sent_at(asked) == SUNDAY
+        assert sent_at(asked) == SUNDAY_NOON
         assert roots(convene, "Weekly pulse")[0].text.startswith(
             "*Weekly pulse* for Sunday 29 November"
         )
@@ -595,7 +506,7 @@ async def test_a_convener_runs_it_now_pauses_resumes_and_deletes_it_after_confir
         assert '"Weekly pulse" (paused) in #general' in await convene.reply_to(
             "you", "/convene checkin list"
         )
-        await advance(convene, at(MONDAY, 12, 0))
+        await convene.advance(at(MONDAY, 12, 0))
         assert len(prompts(convene, "alice")) == 1
         assert len(roots(convene, "Weekly pulse")) == 1
 
@@ -603,7 +514,7 @@ async def test_a_convener_runs_it_now_pauses_resumes_and_deletes_it_after_confir
         assert resumed == (
             '"Weekly pulse" is back on. Next: Monday 7 December at 09:00 (Europe/London).'
         )
-        await advance(convene, at(MONDAY + timedelta(days=7), 10, 0))
+        await convene.advance(at(MONDAY + timedelta(days=7), 10, 0))
         assert len(prompts(convene, "alice")) == 2
 
         ask = await convene.command("you", '/convene checkin delete "Weekly pulse"')
@@ -621,9 +532,9 @@ async def test_a_convener_runs_it_now_pauses_resumes_and_deletes_it_after_confir
         assert (await convene.reply_to("you", "/convene checkin list")).startswith(
             "No check-ins yet."
         )
-        assert await advance(convene, at(MONDAY + timedelta(days=14), 13, 0)) == []
+        assert await convene.advance(at(MONDAY + timedelta(days=14), 13, 0)) == []
         assert len(prompts(convene, "alice")) == 2
-        hello = await in_dm(convene, "alice", "4")
+        hello = await convene.in_dm("alice", "4")
         assert hello[0].text.startswith("Hello! I'm Convene.")
 
 
@@ -644,7 +555,7 @@ async def test_a_check_in_created_on_monday_morning_first_asks_when_its_reply_sa
         created = await convene.reply_to(
             "you", f"/convene checkin create Standup #general every Monday 09:00 --tz {LONDON}"
         )
-        await advance(convene, at(MONDAY + timedelta(days=7), 10, 0))
+        await convene.advance(at(MONDAY + timedelta(days=7), 10, 0))
         first = prompts(convene, "alice")[0]
         assert f"First: {said(sent_at(first))} (Europe/London)." in created
 
@@ -652,16 +563,16 @@ async def test_a_check_in_created_on_monday_morning_first_asks_when_its_reply_sa
 async def test_a_check_in_resumed_on_monday_morning_next_asks_when_its_reply_said(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(
             convene, f"/convene checkin create Standup #general every Monday 09:00 --tz {LONDON}"
         )
         await convene.command("you", "/convene checkin pause Standup")
-        await advance(convene, at(MONDAY, 7, 0))
+        await convene.advance(at(MONDAY, 7, 0))
         resumed = await convene.reply_to("you", "/convene checkin resume Standup")
-        await advance(convene, at(MONDAY + timedelta(days=7), 10, 0))
+        await convene.advance(at(MONDAY + timedelta(days=7), 10, 0))
         first = prompts(convene, "alice")[0]
         assert f"Next: {said(sent_at(first))} (Europe/London)." in resumed
 
@@ -678,23 +589,23 @@ async def test_a_run_started_by_hand_after_the_closing_time_reminds_with_the_rea
             f"--tz {LONDON}",
         )
         await convene.command("you", "/convene checkin run now Standup")
-        await advance(convene, at(MONDAY, 23, 0))
+        await convene.advance(at(MONDAY, 23, 0))
         (day,) = roots(convene, "Standup")
-        assert [sent_at(d) for d in thread(convene, day)] == [at(MONDAY, 22, 0)]
-        (reminder,) = reminders(convene, "alice")
+        assert [sent_at(d) for d in convene.thread(day)] == [at(MONDAY, 22, 0)]
+        (reminder,) = convene.dms("alice", REMINDER)
         assert sent_at(reminder) == at(MONDAY, 19, 0)
         assert "17:00" not in reminder.text
 
 
 async def test_every_weekday_runs_monday_to_friday_only(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(
             convene,
             "/convene checkin create Standup #general every weekday 09:00 --remind-after off",
         )
-        await advance(convene, at(MONDAY + timedelta(days=7), 10, 0))
+        await convene.advance(at(MONDAY + timedelta(days=7), 10, 0))
         asked = [local(p, LONDON) for p in prompts(convene, "alice")]
         assert [a.date() for a in asked] == [
             date(2026, 11, 30),
@@ -705,7 +616,7 @@ async def test_every_weekday_runs_monday_to_friday_only(sqlite_url: str) -> None
             date(2026, 12, 7),
         ]
         assert {a.time() for a in asked} == {time(9, 0)}
-        assert reminders(convene, "alice") == []
+        assert convene.dms("alice", REMINDER) == []
         assert len(roots(convene, "Standup")) == 6
 
 
@@ -715,7 +626,7 @@ async def test_every_weekday_runs_monday_to_friday_only(sqlite_url: str) -> None
 async def test_the_report_shows_each_runs_rate_the_pulse_and_streaks_and_only_to_conveners(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = in_channel(
             ("alice", "Alice", LONDON), ("bob", "Bob", LONDON), ("carol", "Carol", LONDON)
         )
@@ -726,13 +637,13 @@ async def test_the_report_shows_each_runs_rate_the_pulse_and_streaks_and_only_to
         before = await convene.reply_to("you", '/convene checkin report "Daily pulse"')
         assert before == '"Daily pulse" has not run yet; its report starts after the first run.'
 
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         await answer_in_dm(convene, "alice", ["4", "Good"])
         await answer_by_form(convene, "bob", ["2", "Tired"])
-        await advance(convene, at(MONDAY + timedelta(days=1), 9, 0))
+        await convene.advance(at(MONDAY + timedelta(days=1), 9, 0))
         await answer_in_dm(convene, "alice", ["5", "Great"])
         await convene.click("bob", "Skip this time")
-        await advance(convene, at(MONDAY + timedelta(days=1), 23, 30))
+        await convene.advance(at(MONDAY + timedelta(days=1), 23, 30))
 
         report = await convene.reply_to("you", '/convene checkin report "Daily pulse"')
         assert report.startswith("*Daily pulse* (#general), the last 3 run(s):")
@@ -745,7 +656,7 @@ async def test_the_report_shows_each_runs_rate_the_pulse_and_streaks_and_only_to
         members = lines[lines.index("member streak best answered") + 2 :]
         assert members[:3] == ["Alice 2 2 2 of 2", "Bob 1 1 1 of 1", "Carol 0 0 0 of 2"]
 
-        await advance(convene, at(MONDAY + timedelta(days=2), 9, 30))
+        await convene.advance(at(MONDAY + timedelta(days=2), 9, 30))
         latest = squeezed(
             await convene.reply_to("you", '/convene checkin report "Daily pulse" --runs 1')
         )
@@ -764,7 +675,7 @@ async def test_the_report_shows_each_runs_rate_the_pulse_and_streaks_and_only_to
 
 
 async def test_a_replayed_slot_or_timer_sends_nothing_twice(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.clock = convene.clock
         convene.adapter.channel_members["general"] = in_channel(
             ("alice", "Alice", LONDON), ("bob", "Bob", NEW_YORK)
@@ -772,8 +683,8 @@ async def test_a_replayed_slot_or_timer_sends_nothing_twice(sqlite_url: str) -> 
         await create(
             convene, f"/convene checkin create Standup #general every Monday 09:00 --tz {LONDON}"
         )
-        await advance(convene, at(MONDAY, 9, 0))
-        assert await advance(convene, at(MONDAY, 9, 0)) == []
+        await convene.advance(at(MONDAY, 9, 0))
+        assert await convene.advance(at(MONDAY, 9, 0)) == []
         await convene.app.scheduler.run_due()
         await convene.app.settle()
 
@@ -805,33 +716,33 @@ async def test_a_replayed_slot_or_timer_sends_nothing_twice(sqlite_url: str) -> 
         assert len(roots(convene, "Standup")) == 1
 
         for _ in range(2):
-            await advance(convene, at(MONDAY, 12, 0))
-        assert len(reminders(convene, "alice")) == 1
+            await convene.advance(at(MONDAY, 12, 0))
+        assert len(convene.dms("alice", REMINDER)) == 1
         for _ in range(2):
-            await advance(convene, at(MONDAY, 14, 0, NEW_YORK))
+            await convene.advance(at(MONDAY, 14, 0, NEW_YORK))
         assert len(prompts(convene, "bob")) == 1
         for _ in range(2):
-            await advance(convene, at(MONDAY + timedelta(days=1), 12, 0))
-        assert len(reminders(convene, "bob")) == 1
+            await convene.advance(at(MONDAY + timedelta(days=1), 12, 0))
+        assert len(convene.dms("bob", REMINDER)) == 1
         (day,) = roots(convene, "Standup")
-        assert [d.text for d in thread(convene, day)] == [
+        assert [d.text for d in convene.thread(day)] == [
             "This check-in is closed: 0 of 2 answered (0%). Thank you!"
         ]
 
 
 async def test_a_retried_answer_in_the_dm_counts_once(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=SUNDAY) as convene:
+    async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = in_channel(("alice", "Alice", LONDON))
         await create(
             convene, '/convene checkin create "Pulse" #general every Monday 09:00 --template pulse'
         )
-        await advance(convene, at(MONDAY, 9, 0))
+        await convene.advance(at(MONDAY, 9, 0))
         for _ in range(2):  # the platform sends the same event twice
             await convene.adapter.say(
                 "alice", "4", place=convene.adapter.dm("alice"), event_id="slack-retry-1"
             )
             await convene.app.settle()
-        answered = await in_dm(convene, "alice", "Calm week")
+        answered = await convene.in_dm("alice", "Calm week")
         assert answered[-1].text.startswith("Thank you! Your answers are in the thread")
         (day,) = roots(convene, "Pulse")
         (posted,) = answers_in(convene, day)

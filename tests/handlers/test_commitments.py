@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import update
 from sqlmodel import col, select
@@ -22,18 +21,14 @@ from sqlmodel import col, select
 from adapters.memory import Delivered
 from bot.config import CommitmentsSection
 from bot.events import Place
-from bot.messages import Form
 from handlers.commitments.reminders import REMIND_JOB
 from storage.models import Commitment, Member, Timer
 from storage.repositories import commitments as commitments_repo
 from storage.repositories.core import execute
 from tests.support.harness import Harness, running
+from tests.support.reading import labels, local, sent_at, squeezed
+from tests.support.times import LONDON, MONDAY, NEW_YORK, TOKYO, at, utc
 
-LONDON = "Europe/London"
-NEW_YORK = "America/New_York"
-TOKYO = "Asia/Tokyo"
-
-MONDAY = date(2026, 11, 30)
 THURSDAY = date(2026, 12, 3)
 FRIDAY = date(2026, 12, 4)
 MONDAY_MORNING = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday 30 November, 08:00 London
@@ -46,39 +41,8 @@ REMINDER = "Reminder: *"
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def at(day: date, hour: int, minute: int = 0, zone: str = LONDON) -> datetime:
-    """A wall-clock moment in a zone, in UTC."""
-
-    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo(zone)).astimezone(UTC)
-
-
-def utc(year: int, month: int, day: int, hour: int = 0) -> datetime:
-    return datetime(year, month, day, hour, 0, tzinfo=UTC)
-
-
-def sent_at(item: Delivered) -> datetime:
-    assert item.at is not None, "give the adapter the clock: convene.adapter.clock = convene.clock"
-    return item.at
-
-
-def local(item: Delivered, zone: str) -> datetime:
-    return sent_at(item).astimezone(ZoneInfo(zone))
-
-
-def dms(convene: Harness, member: str, opening: str = "") -> list[Delivered]:
-    """Direct messages to one member (not private replies shown in a channel)."""
-
-    return [
-        d
-        for d in convene.adapter.delivered
-        if d.message.target.kind == "dm"
-        and d.message.target.member_ids == (member,)
-        and d.text.startswith(opening)
-    ]
-
-
 def reminders(convene: Harness, member: str) -> list[Delivered]:
-    return dms(convene, member, REMINDER)
+    return convene.dms(member, REMINDER)
 
 
 def posts(convene: Harness, channel: str = "general") -> list[Delivered]:
@@ -102,12 +66,6 @@ def number_of(item: Delivered | str) -> int:
     return int(found[1])
 
 
-def squeezed(text: str) -> str:
-    """Text with runs of spaces made one, to read table rows."""
-
-    return "\n".join(" ".join(line.split()) for line in text.splitlines())
-
-
 def table_rows(text: str) -> list[str]:
     """The rows of the table in a reply, below its header and rule."""
 
@@ -117,26 +75,10 @@ def table_rows(text: str) -> list[str]:
     return lines[start:end]
 
 
-async def advance(convene: Harness, to: datetime) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.app.advance_clock_to(to)
-    return convene.adapter.delivered[before:]
-
-
 async def add_members(convene: Harness, *people: tuple[str, str]) -> None:
     for name, zone in people:
         reply = await convene.reply_to("you", f"/convene member add {name} --tz {zone}")
         assert reply.startswith(f"Added {name}"), reply
-
-
-async def reply(
-    convene: Harness, actor: str, line: str, *, place: Place | None = None
-) -> tuple[str, list[Delivered]]:
-    """The one reply only the speaker sees, and everything the command caused."""
-
-    delivered = await convene.command(actor, line, place=place)
-    (only,) = [d for d in delivered if d.message.visible_to == actor]
-    return only.text, delivered
 
 
 async def commit(
@@ -149,30 +91,8 @@ async def commit(
     return number_of(delivered[0]), delivered
 
 
-def form_of(convene: Harness, actor: str) -> Form:
-    event, form = convene.adapter.forms_opened[-1]
-    assert event.actor_id == actor
-    return form
-
-
-async def submit(convene: Harness, actor: str, values: dict[str, str]) -> list[Delivered]:
-    """Fill in the form last opened for ``actor``."""
-
-    form = form_of(convene, actor)
-    before = len(convene.adapter.delivered)
-    await convene.adapter.submit(actor, form, values)
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
-
-
-def labels(item: Delivered) -> list[str]:
-    return [button.label for button in item.message.buttons]
-
-
-async def stored(convene: Harness) -> list[Commitment]:
-    async with convene.app.sessions() as session:
-        found = await session.exec(select(Commitment).order_by(col(Commitment.id)))
-        return list(found.all())
+async def commitments_stored(convene: Harness) -> list[Commitment]:
+    return await convene.rows(Commitment, order_by=col(Commitment.id))
 
 
 # -- making one ----------------------------------------------------------------------------
@@ -200,7 +120,7 @@ async def test_a_commitment_made_in_a_channel_is_posted_there_due_on_the_members
         assert "due Friday 4 December" in said[0].text
         assert "due Friday 4 December" in said[1].text
         assert "due Friday 11 December" in said[2].text  # Kenji's Friday has been and gone
-        assert [c.due_on for c in await stored(convene)] == [
+        assert [c.due_on for c in await commitments_stored(convene)] == [
             "2026-12-04",
             "2026-12-04",
             "2026-12-11",
@@ -233,7 +153,7 @@ async def test_a_commitment_made_in_a_dm_or_with_private_is_told_only_to_the_mem
         assert posts(convene) == []
 
         # Private ones are still reminded, and finishing one still tells nobody else.
-        await advance(convene, at(THURSDAY, 9, 30))
+        await convene.advance(at(THURSDAY, 9, 30))
         assert [number_of(r) for r in reminders(convene, "alice")] == [
             number_of(confirmed),
             number_of(told),
@@ -241,7 +161,7 @@ async def test_a_commitment_made_in_a_dm_or_with_private_is_told_only_to_the_mem
         await convene.click("alice", "Done", on="Check Bob's rota")
         await convene.command("alice", f"/commit done {number_of(confirmed)}")
         assert posts(convene) == []
-        assert [c.status for c in await stored(convene)] == ["done", "done"]
+        assert [c.status for c in await commitments_stored(convene)] == ["done", "done"]
 
 
 # -- reminders -------------------------------------------------------------------------------
@@ -260,26 +180,26 @@ async def test_london_new_york_and_tokyo_owners_are_reminded_at_nine_their_own_t
                 convene, member, "/commit Draft the discharge checklist by Friday"
             )
 
-        await advance(convene, utc(2026, 12, 20))
+        await convene.advance(utc(20, month=12))
 
         # The day before, on the day, then weekly while overdue: 09:00 where each one is.
         assert [sent_at(r) for r in reminders(convene, "alice")] == [
-            utc(2026, 12, 3, 9),
-            utc(2026, 12, 4, 9),
-            utc(2026, 12, 11, 9),
-            utc(2026, 12, 18, 9),
+            utc(3, 9, month=12),
+            utc(4, 9, month=12),
+            utc(11, 9, month=12),
+            utc(18, 9, month=12),
         ]
         assert [sent_at(r) for r in reminders(convene, "bob")] == [
-            utc(2026, 12, 3, 14),
-            utc(2026, 12, 4, 14),
-            utc(2026, 12, 11, 14),
-            utc(2026, 12, 18, 14),
+            utc(3, 14, month=12),
+            utc(4, 14, month=12),
+            utc(11, 14, month=12),
+            utc(18, 14, month=12),
         ]
         assert [sent_at(r) for r in reminders(convene, "kenji")] == [
-            utc(2026, 12, 3, 0),
-            utc(2026, 12, 4, 0),
-            utc(2026, 12, 11, 0),
-            utc(2026, 12, 18, 0),
+            utc(3, 0, month=12),
+            utc(4, 0, month=12),
+            utc(11, 0, month=12),
+            utc(18, 0, month=12),
         ]
         for member, zone in zones.items():
             sent = reminders(convene, member)
@@ -302,13 +222,13 @@ async def test_london_new_york_and_tokyo_owners_are_reminded_at_nine_their_own_t
         # Alice finishes hers and Kenji lets his go: neither hears of it again. Bob still does.
         await convene.click("alice", "Done", on=REMINDER)
         await convene.click("kenji", "Drop", on=REMINDER)
-        await advance(convene, utc(2027, 1, 10))
+        await convene.advance(utc(10, month=1, year=2027))
         assert len(reminders(convene, "alice")) == 4
         assert len(reminders(convene, "kenji")) == 4
         assert [sent_at(r) for r in reminders(convene, "bob")[4:]] == [
-            utc(2026, 12, 25, 14),
-            utc(2027, 1, 1, 14),
-            utc(2027, 1, 8, 14),
+            utc(25, 14, month=12),
+            utc(1, 14, month=1, year=2027),
+            utc(8, 14, month=1, year=2027),
         ]
 
 
@@ -316,33 +236,33 @@ async def test_reminders_across_the_end_of_daylight_saving_still_come_at_nine_lo
     database_url: str,
 ) -> None:
     # London's clocks go back on Sunday 25 October 2026, New York's a week later on 1 November.
-    async with running(database_url, start=utc(2026, 10, 22, 12)) as convene:
+    async with running(database_url, start=utc(22, 12, month=10)) as convene:
         convene.adapter.clock = convene.clock
         await add_members(convene, ("alice", LONDON), ("bob", NEW_YORK))
         await commit(convene, "alice", "/commit Audit the drug cupboard by Friday")
         await commit(convene, "bob", "/commit Order the gloves by 30 October")
         await commit(convene, "bob", "/commit Renew the rota by 2 November")
 
-        await advance(convene, utc(2026, 11, 10))
+        await convene.advance(utc(10))
 
         # Thursday's 09:00 (08:00 UTC) had passed when she committed: first the day itself.
         alice = reminders(convene, "alice")
         assert [sent_at(r) for r in alice] == [
-            utc(2026, 10, 23, 8),
-            utc(2026, 10, 30, 9),
-            utc(2026, 11, 6, 9),
+            utc(23, 8, month=10),
+            utc(30, 9, month=10),
+            utc(6, 9),
         ]
         gloves = [r for r in reminders(convene, "bob") if "gloves" in r.text]
         assert [sent_at(r) for r in gloves] == [
-            utc(2026, 10, 29, 13),
-            utc(2026, 10, 30, 13),
-            utc(2026, 11, 6, 14),
+            utc(29, 13, month=10),
+            utc(30, 13, month=10),
+            utc(6, 14),
         ]
         rota = [r for r in reminders(convene, "bob") if "rota" in r.text]
         assert [sent_at(r) for r in rota] == [
-            utc(2026, 11, 1, 14),  # Sunday, the day the clocks went back
-            utc(2026, 11, 2, 14),
-            utc(2026, 11, 9, 14),
+            utc(1, 14),  # Sunday, the day the clocks went back
+            utc(2, 14),
+            utc(9, 14),
         ]
         assert {local(r, LONDON).time() for r in alice} == {time(9, 0)}
         assert {local(r, NEW_YORK).time() for r in gloves + rota} == {time(9, 0)}
@@ -357,16 +277,16 @@ async def test_a_member_who_moves_to_tokyo_is_reminded_at_nine_tokyo_time(
         await commit(convene, "alice", "/commit Draft the discharge checklist by Friday")
         await commit(convene, "alice", "/commit Tidy the shared drive")  # no date: no reminders
 
-        moved, _ = await reply(convene, "alice", "/convene me tz Asia/Tokyo")
+        moved, _ = await convene.only_reply("alice", "/convene me tz Asia/Tokyo")
         assert "Your time zone is now Asia/Tokyo." in moved
         assert "Commitment reminders now come at 09:00 your new time." in moved
 
-        await advance(convene, utc(2026, 12, 12))
+        await convene.advance(utc(12, month=12))
         sent = reminders(convene, "alice")
         assert [sent_at(r) for r in sent] == [
-            utc(2026, 12, 3, 0),
-            utc(2026, 12, 4, 0),
-            utc(2026, 12, 11, 0),
+            utc(3, 0, month=12),
+            utc(4, 0, month=12),
+            utc(11, 0, month=12),
         ]
         assert {local(r, TOKYO).time() for r in sent} == {time(9, 0)}
 
@@ -381,10 +301,10 @@ async def test_a_convener_who_corrects_a_members_zone_moves_their_reminders_too(
         corrected = await convene.reply_to("you", "/convene member add bob --tz Asia/Tokyo")
         assert "time zone Asia/Tokyo" in corrected
 
-        await advance(convene, utc(2026, 12, 5))
+        await convene.advance(utc(5, month=12))
         assert [sent_at(r) for r in reminders(convene, "bob")] == [
-            utc(2026, 12, 3, 0),
-            utc(2026, 12, 4, 0),
+            utc(3, 0, month=12),
+            utc(4, 0, month=12),
         ]
 
 
@@ -401,7 +321,7 @@ async def test_done_and_drop_on_a_reminder_are_told_in_the_channel_and_end_the_r
             convene, "alice", "/commit Draft the discharge checklist by Friday"
         )
         posters, _ = await commit(convene, "dana", "/commit Print the posters by Friday")
-        await advance(convene, at(THURSDAY, 9, 30))
+        await convene.advance(at(THURSDAY, 9, 30))
         assert len(reminders(convene, "alice")) == len(reminders(convene, "dana")) == 1
 
         done = await convene.click("alice", "Done", on=REMINDER)
@@ -418,13 +338,13 @@ async def test_done_and_drop_on_a_reminder_are_told_in_the_channel_and_end_the_r
         assert told.text.startswith("Dropped: dana let go of *Print the posters*")
         assert f"(commitment {posters}," in told.text
 
-        await advance(convene, utc(2026, 12, 20))
+        await convene.advance(utc(20, month=12))
         assert len(reminders(convene, "alice")) == len(reminders(convene, "dana")) == 1
-        assert {c.id: c.status for c in await stored(convene)} == {
+        assert {c.id: c.status for c in await commitments_stored(convene)} == {
             checklist: "done",
             posters: "dropped",
         }
-        (finished,) = [c for c in await stored(convene) if c.id == checklist]
+        (finished,) = [c for c in await commitments_stored(convene) if c.id == checklist]
         assert finished.done_on_time is True
         assert finished.remind_at is None
 
@@ -444,14 +364,14 @@ async def test_need_more_time_moves_the_due_date_and_blocked_records_why(
         handover, _ = await commit(convene, "kenji", "/commit Write the handover notes by Friday")
 
         # Bob, reminded on Thursday morning, needs another week.
-        await advance(convene, at(THURSDAY, 9, 30, NEW_YORK))
+        await convene.advance(at(THURSDAY, 9, 30, NEW_YORK))
         assert len(reminders(convene, "bob")) == 1
         await convene.click("bob", "Need more time", on=REMINDER)
-        form = form_of(convene, "bob")
+        form = convene.last_form("bob")
         assert form.form_id == "commitment.move"
         assert form.context == str(rota)
         assert [f.name for f in form.fields] == ["due"]
-        moved = await submit(convene, "bob", {"due": "next friday"})
+        moved = await convene.submit("bob", convene.last_form("bob"), {"due": "next friday"})
         (told,) = [d for d in moved if d.message.visible_to is None]
         assert told.message.target.channel_id == "general"
         assert told.text.startswith("Moved: bob's *Renew the rota*")
@@ -464,32 +384,34 @@ async def test_need_more_time_moves_the_due_date_and_blocked_records_why(
         # Kenji (already reminded at his 09:00) is blocked, and says why.
         assert len(reminders(convene, "kenji")) == 1
         await convene.click("kenji", "Blocked", on=REMINDER)
-        form = form_of(convene, "kenji")
+        form = convene.last_form("kenji")
         assert form.form_id == "commitment.block"
         assert form.context == str(handover)
-        blocked = await submit(convene, "kenji", {"why": "waiting for IT to restore the drive"})
+        blocked = await convene.submit(
+            "kenji", convene.last_form("kenji"), {"why": "waiting for IT to restore the drive"}
+        )
         (told,) = [d for d in blocked if d.message.visible_to is None]
         assert told.text.startswith("Blocked: kenji's *Write the handover notes*")
         assert "waiting for IT to restore the drive" in told.text
-        listed, _ = await reply(convene, "kenji", "/commit list")
+        listed, _ = await convene.only_reply("kenji", "/commit list")
         assert "blocked: waiting for IT to restore the drive" in listed
 
-        await advance(convene, utc(2026, 12, 12))
+        await convene.advance(utc(12, month=12))
         # Bob's reminders follow the new date: none on the old Friday.
         assert [sent_at(r) for r in reminders(convene, "bob")] == [
-            utc(2026, 12, 3, 14),
-            utc(2026, 12, 10, 14),
-            utc(2026, 12, 11, 14),
+            utc(3, 14, month=12),
+            utc(10, 14, month=12),
+            utc(11, 14, month=12),
         ]
         # Kenji is still reminded while blocked, and the reminder says so.
         kenji = reminders(convene, "kenji")
         assert [sent_at(r) for r in kenji] == [
-            utc(2026, 12, 3, 0),
-            utc(2026, 12, 4, 0),
-            utc(2026, 12, 11, 0),
+            utc(3, 0, month=12),
+            utc(4, 0, month=12),
+            utc(11, 0, month=12),
         ]
         assert "marked blocked: waiting for IT to restore the drive" in kenji[1].text
-        statuses = {c.id: (c.status, c.due_on, c.note) for c in await stored(convene)}
+        statuses = {c.id: (c.status, c.due_on, c.note) for c in await commitments_stored(convene)}
         assert statuses == {
             rota: ("open", "2026-12-11", None),
             handover: ("blocked", "2026-12-04", "waiting for IT to restore the drive"),
@@ -503,9 +425,9 @@ async def test_a_request_is_reminded_only_once_accepted(database_url: str) -> No
     async with running(database_url, start=MONDAY_MORNING) as convene:
         convene.adapter.clock = convene.clock
         await add_members(convene, ("alice", LONDON), ("bob", NEW_YORK))
-        asked, _ = await reply(convene, "alice", "/commit for @bob Book the room by tomorrow")
+        asked, _ = await convene.only_reply("alice", "/commit for @bob Book the room by tomorrow")
         assert asked.startswith("Asked bob to commit to *Book the room*")
-        (request,) = dms(convene, "bob")
+        (request,) = convene.dms("bob")
         assert request.text.startswith("alice asks you to commit to *Book the room*")
         assert "due Tuesday 1 December" in request.text
         assert labels(request) == ["Accept", "Decline"]
@@ -514,13 +436,13 @@ async def test_a_request_is_reminded_only_once_accepted(database_url: str) -> No
         number = number_of(request)
 
         # Monday 09:00 in New York (the day before) passes with no reminder: not accepted yet.
-        await advance(convene, at(MONDAY, 10, 0, NEW_YORK))
+        await convene.advance(at(MONDAY, 10, 0, NEW_YORK))
         assert reminders(convene, "bob") == []
-        listed, _ = await reply(convene, "bob", "/commit list")
+        listed, _ = await convene.only_reply("bob", "/commit list")
         assert f"{number} · Book the room · due Tuesday 1 December · waiting for your answer" in (
             listed
         )
-        listed, _ = await reply(convene, "alice", "/commit list")
+        listed, _ = await convene.only_reply("alice", "/commit list")
         assert f"{number} · Book the room · asked of bob" in listed
 
         accepted = await convene.click("bob", "Accept", on="asks you to commit")
@@ -529,12 +451,12 @@ async def test_a_request_is_reminded_only_once_accepted(database_url: str) -> No
         assert told.text.startswith("bob accepted *Book the room*")
         assert any(d.text.startswith("You accepted *Book the room*") for d in accepted)
 
-        await advance(convene, at(date(2026, 12, 2), 12, 0, NEW_YORK))
+        await convene.advance(at(date(2026, 12, 2), 12, 0, NEW_YORK))
         (reminded,) = reminders(convene, "bob")
         assert sent_at(reminded) == at(date(2026, 12, 1), 9, 0, NEW_YORK)
         assert "is due today" in reminded.text
         assert labels(reminded) == STATUS_BUTTONS
-        listed, _ = await reply(convene, "alice", "/commit list")
+        listed, _ = await convene.only_reply("alice", "/commit list")
         assert "asked of bob" not in listed
 
 
@@ -569,9 +491,9 @@ async def test_a_declined_request_is_told_to_the_asker_and_never_reminded(
         assert [d.message.visible_to for d in again] == ["bob"]
         assert "You already declined" in again[0].text
 
-        await advance(convene, utc(2026, 12, 20))
+        await convene.advance(utc(20, month=12))
         assert reminders(convene, "bob") == []
-        assert [c.status for c in await stored(convene)] == ["declined", "declined"]
+        assert [c.status for c in await commitments_stored(convene)] == ["declined", "declined"]
 
 
 async def test_the_asker_can_withdraw_a_request_that_is_still_waiting(database_url: str) -> None:
@@ -581,9 +503,9 @@ async def test_the_asker_can_withdraw_a_request_that_is_still_waiting(database_u
         number, _ = await commit(convene, "alice", "/commit for @bob Print the posters by Friday")
 
         # Bob cannot drop what he has not accepted; Alice, who asked, can withdraw it.
-        refused, _ = await reply(convene, "bob", f"/commit drop {number}")
+        refused, _ = await convene.only_reply("bob", f"/commit drop {number}")
         assert "not accepted" in refused
-        withdrew, delivered = await reply(convene, "alice", f"/commit drop {number}")
+        withdrew, delivered = await convene.only_reply("alice", f"/commit drop {number}")
         assert withdrew.startswith("Withdrew your request *Print the posters*")
         (told,) = [d for d in delivered if d.message.visible_to is None]
         assert told.text.startswith("Withdrawn: the request *Print the posters*")
@@ -591,9 +513,9 @@ async def test_the_asker_can_withdraw_a_request_that_is_still_waiting(database_u
         late = await convene.click("bob", "Accept", on="Print the posters")
         assert [d.message.visible_to for d in late] == ["bob"]
         assert not late[0].text.startswith("You accepted")
-        await advance(convene, utc(2026, 12, 20))
+        await convene.advance(utc(20, month=12))
         assert reminders(convene, "bob") == []
-        assert [c.status for c in await stored(convene)] == ["dropped"]
+        assert [c.status for c in await commitments_stored(convene)] == ["dropped"]
 
 
 async def test_accepting_a_withdrawn_request_says_it_was_withdrawn(database_url: str) -> None:
@@ -631,7 +553,7 @@ async def test_list_done_update_move_and_drop_by_number_with_apostrophes_in_the_
         report, _ = await commit(convene, "alice", "/commit Write up the ward's audit in 2 weeks")
         drive, _ = await commit(convene, "alice", "/commit Tidy the shared drive")
 
-        listed, _ = await reply(convene, "alice", "/commit list")
+        listed, _ = await convene.only_reply("alice", "/commit list")
         assert listed.splitlines() == [
             "Your commitments (3):",
             f"{rota} · Check Bob's rota · due Friday 4 December",
@@ -645,51 +567,51 @@ async def test_list_done_update_move_and_drop_by_number_with_apostrophes_in_the_
             assert told.message.target.channel_id == "general"
             return told.text
 
-        answer, delivered = await reply(
-            convene, "alice", f"/commit update {rota} blocked: waiting for IT"
+        answer, delivered = await convene.only_reply(
+            "alice", f"/commit update {rota} blocked: waiting for IT"
         )
         assert answer.startswith("Marked blocked: waiting for IT.")
         news = news_of(delivered)
         assert news.startswith("Blocked: alice's *Check Bob's rota*")
         assert news.endswith("waiting for IT.")
-        listed, _ = await reply(convene, "alice", "/commit list")
+        listed, _ = await convene.only_reply("alice", "/commit list")
         assert f"{rota} · Check Bob's rota · due Friday 4 December · blocked: waiting for IT" in (
             listed
         )
 
-        _, delivered = await reply(convene, "alice", f"/commit update {rota} unblocked")
+        _, delivered = await convene.only_reply("alice", f"/commit update {rota} unblocked")
         assert news_of(delivered).startswith("Unblocked: alice's *Check Bob's rota*")
-        listed, _ = await reply(convene, "alice", "/commit list")
+        listed, _ = await convene.only_reply("alice", "/commit list")
         assert "blocked" not in listed
 
-        _, delivered = await reply(
-            convene, "alice", f"/commit update {rota} Spoke to Sam's team about nights"
+        _, delivered = await convene.only_reply(
+            "alice", f"/commit update {rota} Spoke to Sam's team about nights"
         )
         news = news_of(delivered)
         assert news.startswith("Update on alice's *Check Bob's rota*")
         assert news.endswith("Spoke to Sam's team about nights")
 
-        answer, delivered = await reply(convene, "alice", f"/commit move {rota} next friday")
+        answer, delivered = await convene.only_reply("alice", f"/commit move {rota} next friday")
         assert answer.startswith("Moved: *Check Bob's rota*")
         news = news_of(delivered)
         assert news.startswith("Moved: alice's *Check Bob's rota*")
         assert "due Friday 11 December" in news
         assert "Friday 4 December" in news
 
-        answer, delivered = await reply(convene, "alice", f"/commit done {rota}")
+        answer, delivered = await convene.only_reply("alice", f"/commit done {rota}")
         assert answer.startswith("Marked done: *Check Bob's rota*")
         assert news_of(delivered).startswith("Done: alice finished *Check Bob's rota*")
 
-        answer, delivered = await reply(convene, "alice", f"/commit drop {report}")
+        answer, delivered = await convene.only_reply("alice", f"/commit drop {report}")
         assert answer.startswith("Dropped *Write up the ward's audit*")
         assert news_of(delivered).startswith("Dropped: alice let go of *Write up the ward's audit*")
 
-        listed, _ = await reply(convene, "alice", "/commit list")
+        listed, _ = await convene.only_reply("alice", "/commit list")
         assert listed.splitlines()[:2] == [
             "Your commitments (1):",
             f"{drive} · Tidy the shared drive · no due date",
         ]
-        statuses = {c.id: (c.status, c.due_on) for c in await stored(convene)}
+        statuses = {c.id: (c.status, c.due_on) for c in await commitments_stored(convene)}
         assert statuses == {
             rota: ("done", "2026-12-11"),
             report: ("dropped", "2026-12-14"),
@@ -697,14 +619,14 @@ async def test_list_done_update_move_and_drop_by_number_with_apostrophes_in_the_
         }
 
         # Refusals change nothing and say why.
-        again, _ = await reply(convene, "alice", f"/commit done {rota}")
+        again, _ = await convene.only_reply("alice", f"/commit done {rota}")
         assert f"Commitment {rota} is already done" in again
-        missing, _ = await reply(convene, "alice", "/commit done 99")
+        missing, _ = await convene.only_reply("alice", "/commit done 99")
         assert missing.startswith("There is no commitment 99.")
         assert f"Your open ones: {drive}" in missing
-        past, _ = await reply(convene, "alice", f"/commit move {drive} 2026-11-01")
+        past, _ = await convene.only_reply("alice", f"/commit move {drive} 2026-11-01")
         assert "has already passed" in past
-        assert {c.id: c.status for c in await stored(convene)}[drive] == "open"
+        assert {c.id: c.status for c in await commitments_stored(convene)}[drive] == "open"
 
 
 async def test_only_the_owner_can_change_a_commitment(database_url: str) -> None:
@@ -717,10 +639,10 @@ async def test_only_the_owner_can_change_a_commitment(database_url: str) -> None
             f"/commit update {number} blocked: no",
             f"/commit drop {number}",
         ):
-            refused, delivered = await reply(convene, "bob", line)
+            refused, delivered = await convene.only_reply("bob", line)
             assert refused.startswith(f"Commitment {number} is alice's, so only they can"), line
             assert [d.message.visible_to for d in delivered] == ["bob"], line
-        (mine,) = await stored(convene)
+        (mine,) = await commitments_stored(convene)
         assert (mine.status, mine.due_on, mine.note) == ("open", "2026-12-04", None)
 
 
@@ -739,23 +661,23 @@ async def test_a_member_at_the_cap_is_kindly_refused_and_nothing_is_stored(
         first, _ = await commit(convene, "alice", "/commit Check the rota by Friday")
         await commit(convene, "alice", "/commit Order the gloves by Friday")
 
-        refused, delivered = await reply(convene, "alice", "/commit Book the room by tomorrow")
+        refused, delivered = await convene.only_reply("alice", "/commit Book the room by tomorrow")
         assert [d.message.visible_to for d in delivered] == ["alice"]
         assert refused.startswith("You have 2 open commitments already")
         assert "Finishing or dropping one first makes room" in refused
-        assert len(await stored(convene)) == 2
+        assert len(await commitments_stored(convene)) == 2
 
         # Asking someone at the cap is refused too.
         await commit(convene, "bob", "/commit Renew the rota by Friday")
         await commit(convene, "bob", "/commit Call pharmacy by Friday")
-        refused, _ = await reply(convene, "alice", "/commit for @bob Sort the linen by Friday")
+        refused, _ = await convene.only_reply("alice", "/commit for @bob Sort the linen by Friday")
         assert refused.startswith("bob has 2 open commitments already")
-        assert len(await stored(convene)) == 4
+        assert len(await commitments_stored(convene)) == 4
 
         # Finishing one makes room again.
         await convene.command("alice", f"/commit done {first}")
         made, _ = await commit(convene, "alice", "/commit Book the room by tomorrow")
-        assert len(await stored(convene)) == 5
+        assert len(await commitments_stored(convene)) == 5
         assert made > first
 
 
@@ -775,11 +697,11 @@ async def test_accepting_a_request_over_the_cap_is_refused(database_url: str) ->
         refused = await convene.click("bob", "Accept", on="Sort the linen")
         assert [d.message.visible_to for d in refused] == ["bob"]
         assert refused[0].text.startswith("You have 2 open commitments already")
-        statuses = {c.id: c.status for c in await stored(convene)}
+        statuses = {c.id: c.status for c in await commitments_stored(convene)}
         assert statuses[request] == "proposed"
         assert await count_active(convene, "bob") == 2
 
-        await advance(convene, utc(2026, 12, 6))
+        await convene.advance(utc(6, month=12))
         assert not any("Sort the linen" in r.text for r in reminders(convene, "bob"))
 
 
@@ -822,9 +744,9 @@ async def test_conveners_see_open_overdue_and_done_on_time_by_owner_and_silo(
         dropped, _ = await commit(convene, "kenji", "/commit Sort the linen")
         await convene.command("kenji", f"/commit drop {dropped}")
 
-        await advance(convene, utc(2026, 12, 2, 12))
+        await convene.advance(utc(2, 12, month=12))
         await convene.command("alice", f"/commit done {kits}")  # on time
-        await advance(convene, utc(2026, 12, 3, 12))
+        await convene.advance(utc(3, 12, month=12))
         await convene.command("bob", f"/commit done {room}")  # two days late
 
         # Thursday noon UTC: Alice's Tuesday and Bob's Wednesday have passed where they are.
@@ -843,11 +765,11 @@ async def test_conveners_see_open_overdue_and_done_on_time_by_owner_and_silo(
             "owner silos open overdue done on time",
         ]
 
-        refused, delivered = await reply(convene, "alice", "/convene commitments")
+        refused, delivered = await convene.only_reply("alice", "/convene commitments")
         assert refused.startswith("Only conveners can use /convene commitments.")
         assert [d.message.visible_to for d in delivered] == ["alice"]
 
-        mine, _ = await reply(convene, "alice", "/commit list")
+        mine, _ = await convene.only_reply("alice", "/commit list")
         assert f"{audit} · Audit the drug cupboard · due Tuesday 1 December (overdue)" in mine
 
         overdue = await convene.reply_to("you", "/convene commitments --overdue")
@@ -898,7 +820,7 @@ async def test_a_restart_or_a_replayed_sweep_sends_each_reminder_once(database_u
         await add_members(first, ("alice", LONDON), ("bob", LONDON))
         await commit(first, "alice", "/commit Draft the discharge checklist by Friday")
         await commit(first, "bob", "/commit Renew the rota by Friday")
-        await advance(first, at(THURSDAY, 9, 0))
+        await first.advance(at(THURSDAY, 9, 0))
         before_restart = reminders(first, "alice") + reminders(first, "bob")
         assert [sent_at(r) for r in before_restart] == [at(THURSDAY, 9, 0)] * 2
 
@@ -908,7 +830,7 @@ async def test_a_restart_or_a_replayed_sweep_sends_each_reminder_once(database_u
         await second.app.settle()
         assert second.adapter.delivered == []
 
-        await advance(second, friday_nine)
+        await second.advance(friday_nine)
         on_the_day = reminders(second, "alice") + reminders(second, "bob")
         assert [sent_at(r) for r in on_the_day] == [friday_nine] * 2
 
@@ -937,7 +859,7 @@ async def test_a_restart_or_a_replayed_sweep_sends_each_reminder_once(database_u
         assert len(reminders(second, "alice") + reminders(second, "bob")) == 2
 
         # And the week after, each is reminded once more.
-        await advance(second, at(FRIDAY + timedelta(days=7), 10, 0))
+        await second.advance(at(FRIDAY + timedelta(days=7), 10, 0))
         weekly = reminders(second, "alice") + reminders(second, "bob")
         assert (
             sorted(sent_at(r) for r in weekly)
@@ -951,7 +873,7 @@ async def test_a_sweep_that_runs_late_after_downtime_reminds_once_and_then_weekl
     async with running(database_url, start=MONDAY_MORNING) as first:
         await add_members(first, ("alice", LONDON))
         await commit(first, "alice", "/commit Draft the discharge checklist by Friday")
-        await advance(first, at(date(2026, 12, 2), 12, 0))
+        await first.advance(at(date(2026, 12, 2), 12, 0))
         assert reminders(first, "alice") == []
 
     # Down from Wednesday until Saturday morning: Thursday's and Friday's 09:00 were missed.
@@ -964,7 +886,7 @@ async def test_a_sweep_that_runs_late_after_downtime_reminds_once_and_then_weekl
         assert "was due Friday 4 December" in late.text
         assert labels(late) == STATUS_BUTTONS
 
-        await advance(second, utc(2026, 12, 12))
+        await second.advance(utc(12, month=12))
         assert [sent_at(r) for r in reminders(second, "alice")] == [
             saturday,
             at(date(2026, 12, 11), 9, 0),

@@ -11,8 +11,8 @@ from bot.adapter import Capabilities
 from bot.events import ButtonClicked
 from storage.repositories import pairings as pairings_repo
 from tests.support.harness import Harness, running
+from tests.support.times import THURSDAY_NOON
 
-THURSDAY = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 FIRST_ROUND = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 10:00 London
 
 LANDSCAPE = [
@@ -46,23 +46,17 @@ def intros(delivered: list[Delivered]) -> list[Delivered]:
     return [d for d in delivered if d.text.startswith("*Introductions, round")]
 
 
-async def advance(convene: Harness, to: datetime) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.app.advance_clock_to(to)
-    return convene.adapter.delivered[before:]
-
-
 @pytest.mark.parametrize("capabilities", [SLACK_LIKE], ids=["slack-like"])
 async def test_members_who_joined_are_introduced_across_silos_at_the_round(
     sqlite_url: str, capabilities: Capabilities
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY, capabilities=capabilities) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON, capabilities=capabilities) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob", "carol", "dan")
         await convene.command("alice", "/pairing about I work on discharge planning")
 
-        assert intros(await advance(convene, FIRST_ROUND - timedelta(minutes=1))) == []
-        delivered = await advance(convene, FIRST_ROUND + timedelta(minutes=1))
+        assert intros(await convene.advance(FIRST_ROUND - timedelta(minutes=1))) == []
+        delivered = await convene.advance(FIRST_ROUND + timedelta(minutes=1))
 
         groups = intros(delivered)
         assert len(groups) == 2
@@ -81,10 +75,10 @@ async def test_members_who_joined_are_introduced_across_silos_at_the_round(
 async def test_without_group_dms_the_group_meets_in_a_private_thread_of_the_programme_channel(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY, capabilities=DISCORD_LIKE) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON, capabilities=DISCORD_LIKE) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob")
-        groups = intros(await advance(convene, FIRST_ROUND))
+        groups = intros(await convene.advance(FIRST_ROUND))
     [group] = groups
     assert group.message.target.kind == "group"
     assert group.message.target.channel_id == "general"
@@ -95,46 +89,46 @@ async def test_without_group_dms_or_private_threads_each_member_gets_the_introdu
     sqlite_url: str,
 ) -> None:
     neither = Capabilities(group_dm=False, private_threads=False)
-    async with running(sqlite_url, start=THURSDAY, capabilities=neither) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON, capabilities=neither) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob")
-        groups = intros(await advance(convene, FIRST_ROUND))
+        groups = intros(await convene.advance(FIRST_ROUND))
     assert sorted(g.message.target.kind for g in groups) == ["dm", "dm"]
     assert sorted(g.message.target.member_ids[0] for g in groups) == ["alice", "bob"]
     assert groups[0].text == groups[1].text
 
 
 async def test_an_odd_count_makes_one_trio_and_nobody_is_left_out(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob", "carol")
-        groups = intros(await advance(convene, FIRST_ROUND))
+        groups = intros(await convene.advance(FIRST_ROUND))
     assert [len(g.message.target.member_ids) for g in groups] == [3]
 
 
 async def test_rounds_every_two_weeks_skip_the_week_between(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob")
-        first = intros(await advance(convene, FIRST_ROUND))
-        between = intros(await advance(convene, FIRST_ROUND + timedelta(weeks=1)))
-        second = intros(await advance(convene, FIRST_ROUND + timedelta(weeks=2)))
+        first = intros(await convene.advance(FIRST_ROUND))
+        between = intros(await convene.advance(FIRST_ROUND + timedelta(weeks=1)))
+        second = intros(await convene.advance(FIRST_ROUND + timedelta(weeks=2)))
     assert (len(first), len(between), len(second)) == (1, 0, 1)
     assert "round 2 of #general" in second[0].text
 
 
 async def test_paused_left_and_avoided_members_are_not_grouped(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene, every="every Monday 10:00")
         await join(convene, "alice", "bob", "carol", "dan")
         assert "Paused until" in await convene.reply_to("dan", "/pairing pause 10d")
         assert "You have left" in await convene.reply_to("carol", "/pairing leave")
         assert "never be grouped with bob" in await convene.reply_to("alice", "/pairing avoid @bob")
 
-        groups = intros(await advance(convene, FIRST_ROUND))
+        groups = intros(await convene.advance(FIRST_ROUND))
         assert groups == []  # alice and bob may not meet, dan rests, carol left
 
-        delivered = await advance(convene, FIRST_ROUND + timedelta(weeks=1))
+        delivered = await convene.advance(FIRST_ROUND + timedelta(weeks=1))
         welcome = [d for d in delivered if d.text.startswith("Welcome back")]
         assert [d.message.target.member_ids for d in welcome] == [("dan",)]
         (group,) = intros(delivered)
@@ -149,12 +143,12 @@ async def test_paused_left_and_avoided_members_are_not_grouped(sqlite_url: str) 
 async def test_follow_ups_record_who_met_what_they_learned_and_feed_the_stats(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob", "carol", "dan")
-        await advance(convene, FIRST_ROUND)
+        await convene.advance(FIRST_ROUND)
 
-        delivered = await advance(convene, FIRST_ROUND + timedelta(days=3))
+        delivered = await convene.advance(FIRST_ROUND + timedelta(days=3))
         followups = [d for d in delivered if d.text.startswith("How did your introduction")]
         assert sorted(d.message.target.member_ids[0] for d in followups) == [
             "alice",
@@ -202,15 +196,15 @@ async def test_follow_ups_record_who_met_what_they_learned_and_feed_the_stats(
 
 
 async def test_three_ignored_follow_ups_pause_a_member_kindly(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene, every="every Monday 10:00")
         await join(convene, "alice", "bob", "carol", "dan")
         answered = {"alice", "bob", "carol"}
         for week in range(3):
-            await advance(convene, FIRST_ROUND + timedelta(weeks=week, days=3))
+            await convene.advance(FIRST_ROUND + timedelta(weeks=week, days=3))
             for name in answered:
                 await convene.click(name, "We won't")
-        delivered = await advance(convene, FIRST_ROUND + timedelta(weeks=3))
+        delivered = await convene.advance(FIRST_ROUND + timedelta(weeks=3))
         paused = [d for d in delivered if "paused your introductions" in d.text]
         assert [d.message.target.member_ids for d in paused] == [("dan",)]
         assert "/pairing join" in paused[0].text
@@ -220,10 +214,10 @@ async def test_three_ignored_follow_ups_pause_a_member_kindly(sqlite_url: str) -
 
 
 async def test_a_replayed_round_sends_nothing_twice(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob")
-        await advance(convene, FIRST_ROUND)
+        await convene.advance(FIRST_ROUND)
         sent = len(convene.adapter.delivered)
         await convene.app.scheduler.run_due()
         await convene.app.settle()
@@ -235,7 +229,7 @@ async def test_a_replayed_round_sends_nothing_twice(sqlite_url: str) -> None:
 
 
 async def test_a_convener_can_run_a_round_now_and_see_the_status(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await join(convene, "alice", "bob", "carol")
         status = await convene.reply_to("you", "/convene pairing status")
@@ -280,7 +274,7 @@ BAD = [
 async def test_bad_pairing_commands_get_one_clear_line(
     sqlite_url: str, actor: str, line: str, message: str
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         for setup in LANDSCAPE:
             await convene.command("you", setup)
         await convene.command("alice", "/convene me")
@@ -295,7 +289,7 @@ async def test_bad_pairing_commands_get_one_clear_line(
 async def test_several_programmes_run_side_by_side_and_members_pick_theirs(
     sqlite_url: str,
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await convene.command(
             "you", "/convene pairing start #random every Tuesday 09:00 --size 3 --tz UTC"
@@ -317,7 +311,7 @@ async def test_several_programmes_run_side_by_side_and_members_pick_theirs(
 
 
 async def test_conveners_edit_the_rotating_conversation_starters(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         listed = await convene.reply_to("you", "/convene pairing starters")
         assert listed.startswith("Conversation starters for #general, used in turn:")
@@ -330,16 +324,16 @@ async def test_conveners_edit_the_rotating_conversation_starters(sqlite_url: str
         )
         assert "1 to 5" in await convene.reply_to("you", "/convene pairing starters remove 9")
         await join(convene, "alice", "bob", "carol", "dan")
-        groups = intros(await advance(convene, FIRST_ROUND))
+        groups = intros(await convene.advance(FIRST_ROUND))
         starters = sorted(g.text.split("To start: ")[1].split("\n")[0] for g in groups)
         assert len(set(starters)) == 2  # each group of the round gets the next starter
 
 
 async def test_a_lone_member_is_told_why_there_is_no_introduction(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY) as convene:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
         await join(convene, "alice")
-        delivered = await advance(convene, FIRST_ROUND)
+        delivered = await convene.advance(FIRST_ROUND)
     texts = [d.text for d in delivered]
     assert intros(delivered) == []
     assert (

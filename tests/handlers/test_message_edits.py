@@ -14,45 +14,28 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Sequence
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from adapters.memory import Delivered, MemoryAdapter
+from adapters.memory import MemoryAdapter
 from adapters.shell import ShellAdapter
 from bot.adapter import Adapter, ChannelMember, PermanentDeliveryError, TransientDeliveryError
 from bot.clock import ManualClock
 from bot.deliverer import Deliverer
-from bot.events import ButtonClicked
 from bot.messages import Button, OutgoingMessage, Target
-from bot.outbox import Outbox
 from handlers.checkins.answers import FORM_ID
 from handlers.checkins.runs import answer_key
-from storage.engine import session_factory
 from storage.models import Member
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.core import execute, table_of
 from tests.support.harness import Harness, running
-
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
-SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)  # no check-in run is owed on a weekend
-WORKSPACE = "T-memory"
-
-Item = tuple[str, OutgoingMessage]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
+from tests.support.outbox import Item, deliver_everything, queue
+from tests.support.reading import labels
+from tests.support.times import SATURDAY_NOON
 
 
 @pytest.fixture
@@ -61,38 +44,6 @@ def adapter(clock: ManualClock) -> MemoryAdapter:
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-async def queue(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: ManualClock,
-    items: Iterable[Item],
-    *,
-    platform: str = "memory",
-    workspace: str = WORKSPACE,
-) -> None:
-    async with sessions.begin() as session:
-        await Outbox(session, platform, workspace, clock).send_many(items)
-
-
-async def deliver_everything(
-    deliverer: Deliverer,
-    sessions: async_sessionmaker[AsyncSession],
-    clock: ManualClock,
-    max_rounds: int = 100,
-) -> None:
-    """Drain until nothing is left unsent, moving the clock to the next due message."""
-
-    for _ in range(max_rounds):
-        await deliverer.drain()
-        async with sessions() as session:
-            if not await outbox_repo.has_unsent(session, deliverer.platform):
-                return
-            due = await outbox_repo.next_due(session, deliverer.platform)
-        assert due is not None, "unsent messages are stuck in 'sending'"
-        if due > clock.now():
-            clock.set(due)
-    raise AssertionError(f"the outbox was still not empty after {max_rounds} rounds")
 
 
 def deliverer_for(
@@ -142,8 +93,9 @@ async def test_an_edit_changes_the_delivered_message_in_place(
         sessions,
         clock,
         [post("retro:5:opened", "Retro: 0 votes", Target.channel("retros")), post("other", "hi")],
+        platform="memory",
     )
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
     original = adapter.delivered[0]
     assert original.idempotency_key == "retro:5:opened"
 
@@ -161,8 +113,9 @@ async def test_an_edit_changes_the_delivered_message_in_place(
                 ),
             )
         ],
+        platform="memory",
     )
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
 
     assert len(adapter.delivered) == 2, "an edit is not a new message"
     edited = adapter.delivered[0]
@@ -179,15 +132,20 @@ async def test_several_edits_leave_the_last_words_on_one_message(
     sessions: async_sessionmaker[AsyncSession], clock: ManualClock, adapter: MemoryAdapter
 ) -> None:
     deliverer = deliverer_for(adapter, sessions, clock)
-    await queue(sessions, clock, [post("poll", "0 votes")])
-    await deliver_everything(deliverer, sessions, clock)
+    await queue(sessions, clock, [post("poll", "0 votes")], platform="memory")
+    await deliver_everything([deliverer], sessions, clock)
 
     for votes in (1, 2, 3):
-        await queue(sessions, clock, [edit(f"poll:edit:{votes}", "poll", f"{votes} votes")])
-        await deliver_everything(deliverer, sessions, clock)
+        await queue(
+            sessions,
+            clock,
+            [edit(f"poll:edit:{votes}", "poll", f"{votes} votes")],
+            platform="memory",
+        )
+        await deliver_everything([deliverer], sessions, clock)
     # A replayed edit (a retried event queues it again) is a no-op.
-    await queue(sessions, clock, [edit("poll:edit:3", "poll", "3 votes")])
-    await deliver_everything(deliverer, sessions, clock)
+    await queue(sessions, clock, [edit("poll:edit:3", "poll", "3 votes")], platform="memory")
+    await deliver_everything([deliverer], sessions, clock)
 
     assert shown(adapter) == [("1", "3 votes", 3)]
 
@@ -209,6 +167,7 @@ async def test_an_edit_queued_before_its_original_is_delivered_waits_for_it_then
             edit("answer:alice:edit:1", "answer:alice", "Alice: shipped the rota and the wiki"),
             post("dm:bob", "Hello Bob", Target.dm("bob")),
         ],
+        platform="memory",
     )
     adapter.failures.append(TransientDeliveryError("503 from the platform"))
 
@@ -219,7 +178,7 @@ async def test_an_edit_queued_before_its_original_is_delivered_waits_for_it_then
     assert recorded["answer:alice"][0] == "pending"
     assert recorded["answer:alice:edit:1"][0] == "pending"
 
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
 
     assert shown(adapter) == [
         ("1", "Hello Bob", 0),
@@ -236,9 +195,10 @@ async def test_an_edit_queued_in_the_same_batch_as_its_original_edits_it(
         sessions,
         clock,
         [post("answer:alice", "first words"), edit("answer:alice:edit:1", "answer:alice", "new")],
+        platform="memory",
     )
 
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
 
     assert shown(adapter) == [("1", "new", 1)]
 
@@ -260,11 +220,12 @@ async def test_an_edit_whose_original_was_given_up_on_is_sent_as_a_new_message(
             post("answer:alice", "Alice: first words"),
             edit("answer:alice:edit:1", "answer:alice", "Alice: better words"),
         ],
+        platform="memory",
     )
     adapter.failures.append(PermanentDeliveryError("not_in_channel"))
 
     with caplog.at_level(logging.INFO, logger="convene.outbox"):
-        await deliver_everything(deliverer, sessions, clock)
+        await deliver_everything([deliverer], sessions, clock)
 
     assert shown(adapter) == [("1", "Alice: better words", 0)]
     assert adapter.delivered[0].idempotency_key == "answer:alice:edit:1"
@@ -285,10 +246,11 @@ async def test_an_edit_whose_original_ran_out_of_attempts_is_sent_as_a_new_messa
         sessions,
         clock,
         [post("answer:alice", "first"), edit("answer:alice:edit:1", "answer:alice", "second")],
+        platform="memory",
     )
     adapter.failures.extend(TransientDeliveryError("503") for _ in range(3))
 
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
 
     assert shown(adapter) == [("1", "second", 0)]
     assert (await rows(sessions))["answer:alice"][0] == "dead"
@@ -298,14 +260,18 @@ async def test_a_second_edit_of_a_given_up_original_changes_the_first_replacemen
     sessions: async_sessionmaker[AsyncSession], clock: ManualClock, adapter: MemoryAdapter
 ) -> None:
     deliverer = deliverer_for(adapter, sessions, clock)
-    await queue(sessions, clock, [post("answer:alice", "first")])
+    await queue(sessions, clock, [post("answer:alice", "first")], platform="memory")
     adapter.failures.append(PermanentDeliveryError("not_in_channel"))
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
 
-    await queue(sessions, clock, [edit("answer:alice:edit:1", "answer:alice", "second")])
-    await deliver_everything(deliverer, sessions, clock)
-    await queue(sessions, clock, [edit("answer:alice:edit:2", "answer:alice", "third")])
-    await deliver_everything(deliverer, sessions, clock)
+    await queue(
+        sessions, clock, [edit("answer:alice:edit:1", "answer:alice", "second")], platform="memory"
+    )
+    await deliver_everything([deliverer], sessions, clock)
+    await queue(
+        sessions, clock, [edit("answer:alice:edit:2", "answer:alice", "third")], platform="memory"
+    )
+    await deliver_everything([deliverer], sessions, clock)
 
     assert shown(adapter) == [("1", "third", 1)]
 
@@ -337,7 +303,7 @@ async def test_the_shell_prints_an_edit_as_an_edited_message_with_its_number(
         workspace="shell",
     )
 
-    await deliver_everything(deliverer, sessions, clock)
+    await deliver_everything([deliverer], sessions, clock)
 
     assert out.getvalue().splitlines() == [
         "bot → #general: Lunch on Friday? 0 votes",
@@ -351,49 +317,22 @@ async def test_the_shell_prints_an_edit_as_an_edited_message_with_its_number(
 # -- a member changes a check-in answer ---------------------------------------------------------
 
 
-def button_labels(item: Delivered) -> list[str]:
-    return [b.label for b in item.message.buttons]
-
-
-async def click_in(convene: Harness, actor: str, item: Delivered, label: str) -> None:
-    """Press a button on a message the actor was shown."""
-
-    [button] = [b for b in item.message.buttons if b.label == label]
-    await convene.adapter.push(
-        ButtonClicked(
-            platform=convene.adapter.platform,
-            workspace_id=convene.adapter.workspace_id,
-            actor_id=actor,
-            actor_name=actor,
-            place=convene.adapter.dm(actor),
-            event_id=f"click-{actor}-{label}-{len(convene.adapter.delivered)}",
-            action_id=button.action_id,
-            value=button.value,
-            message_ref=item.ref,
-        )
-    )
-    await convene.app.settle()
-
-
 async def answer_with(convene: Harness, actor: str, label: str, values: Sequence[str]) -> None:
     """Press ``label`` on the newest message the actor can see, then fill the form."""
 
-    offering = [d for d in convene.adapter.seen_by(actor) if label in button_labels(d)]
+    offering = [d for d in convene.adapter.seen_by(actor) if label in labels(d)]
     assert offering, f"{actor} was shown no {label!r} button"
-    item = offering[-1]
-    await click_in(convene, actor, item, label)
-    event, form = convene.adapter.forms_opened[-1]
-    assert event.actor_id == actor and form.form_id == FORM_ID
-    await convene.adapter.submit(
+    await convene.press(actor, offering[-1], label)
+    form = convene.last_form(actor, FORM_ID)
+    await convene.submit(
         actor, form, {field.name: value for field, value in zip(form.fields, values, strict=True)}
     )
-    await convene.app.settle()
 
 
 async def test_a_member_who_changes_a_checkin_answer_changes_the_thread_message_in_place(
     database_url: str,
 ) -> None:
-    async with running(database_url, start=SATURDAY) as convene:
+    async with running(database_url, start=SATURDAY_NOON) as convene:
         convene.adapter.channel_members["general"] = [
             ChannelMember("alice", "Alice"),
             ChannelMember("bob", "Bob"),
@@ -407,7 +346,7 @@ async def test_a_member_who_changes_a_checkin_answer_changes_the_thread_message_
         await answer_with(convene, "alice", "Answer", ["the rota", "the wiki", "nothing"])
         await answer_with(convene, "alice", "Edit answer", ["the rota", "the wiki", "a review"])
 
-        [prompt] = [d for d in convene.adapter.seen_by("alice") if "Answer" in button_labels(d)]
+        [prompt] = [d for d in convene.adapter.seen_by("alice") if "Answer" in labels(d)]
         run_id = int(prompt.message.buttons[0].value)
         async with convene.app.sessions() as session:
             members = table_of(Member)
@@ -416,12 +355,7 @@ async def test_a_member_who_changes_a_checkin_answer_changes_the_thread_message_
                 select(members.c.id).where(members.c.platform_user_id == "alice"),
             )
             alice = int(found.scalar_one())
-        in_thread = [
-            d
-            for d in convene.adapter.delivered
-            if d.message.target.kind == "thread"
-            and d.message.target.thread_id == root.ref["message_id"]
-        ]
+        in_thread = convene.thread(root)
         assert len(in_thread) == 1, "the changed answer is the same thread message"
         [answer] = in_thread
         assert answer.idempotency_key == answer_key(run_id, alice)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,13 +22,13 @@ from sqlmodel import col, select
 from adapters.memory import Delivered
 from bot.config import RetrosSection, Secret
 from bot.events import Place, PlaceKind
-from bot.messages import Form
 from storage.models import Member, Retro, RetroItem
 from tests.support.harness import Harness, running
+from tests.support.reading import private
+from tests.support.retros import retro_items, retro_root
 
 NAME = "Quarter 4"
 OPEN = f'/convene retro open "{NAME}" --anonymous'
-ITEM_KEY = re.compile(r"retro:\d+:item:\d+")
 AUTHOR_COLUMNS = ("author_id", "created_by", "made_by", "member_id", "opened_by", "owner_id")
 """Columns that say who did something; none may name an item's author beside the item."""
 NOT_YOURS = (
@@ -53,59 +52,26 @@ class Written:
 # -- helpers -----------------------------------------------------------------------------------
 
 
-def root_of(convene: Harness) -> Delivered:
-    (root,) = [
-        d
-        for d in convene.adapter.delivered
-        if d.idempotency_key.endswith(":root") and d.text.startswith(f"*Retro: {NAME}*")
-    ]
-    return root
-
-
-def items_of(convene: Harness) -> list[Delivered]:
-    return [d for d in convene.adapter.delivered if ITEM_KEY.fullmatch(d.idempotency_key)]
-
-
-def private(delivered: Sequence[Delivered], actor: str) -> list[str]:
-    return [d.text for d in delivered if d.message.visible_to == actor]
-
-
-def last_form(convene: Harness, actor: str, form_id: str) -> Form:
-    event, form = convene.adapter.forms_opened[-1]
-    assert (event.actor_id, form.form_id) == (actor, form_id)
-    return form
-
-
-async def submit(
-    convene: Harness, actor: str, form: Form, values: dict[str, str]
-) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.adapter.submit(actor, form, values)
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
-
-
 async def add(convene: Harness, actor: str, category: str, words: str) -> list[Delivered]:
     await convene.click(actor, "Add item", on=f"*Retro: {NAME}*")
-    form = last_form(convene, actor, "retro.add")
-    return await submit(convene, actor, form, {"category": category, "text": words})
+    form = convene.last_form(actor, "retro.add")
+    return await convene.submit(actor, form, {"category": category, "text": words})
 
 
-async def edit(convene: Harness, actor: str, on: str, words: str) -> list[Delivered]:
+async def edit_item(convene: Harness, actor: str, on: str, words: str) -> list[Delivered]:
     await convene.click(actor, "Edit", on=on)
-    form = last_form(convene, actor, "retro.edit")
-    return await submit(convene, actor, form, {"text": words})
+    form = convene.last_form(actor, "retro.edit")
+    return await convene.submit(actor, form, {"text": words})
 
 
-async def items_stored(convene: Harness) -> list[RetroItem]:
-    async with convene.app.sessions() as session:
-        found = await session.exec(select(RetroItem).order_by(col(RetroItem.number)))
-        return list(found.all())
+def items_shown(convene: Harness) -> list[Delivered]:
+    """The item messages in the retro's thread, as they show now."""
+
+    return retro_items(convene, retro_root(convene, NAME))
 
 
-async def retros_stored(convene: Harness) -> list[Retro]:
-    async with convene.app.sessions() as session:
-        return list((await session.exec(select(Retro))).all())
+async def items_kept(convene: Harness) -> list[RetroItem]:
+    return await convene.rows(RetroItem, order_by=col(RetroItem.number))
 
 
 async def member_ids(convene: Harness) -> dict[str, int]:
@@ -188,15 +154,14 @@ async def anonymous_retro_with_three_authors(convene: Harness) -> list[Written]:
         ("you", "Demos on Thursdays"),
     ):
         await convene.click(voter, "+1", on=on)
-    await edit(convene, "alice", "Weekly huddles", "Weekly huddles for every ward")
+    await edit_item(convene, "alice", "Weekly huddles", "Weekly huddles for every ward")
     await convene.click("bob", "Delete", on="The Friday report")
     await convene.command("you", "/convene retro export")
     await convene.command("you", "/convene retro close")
     await convene.click("you", "Make it a commitment", on="Top 1")
-    await submit(
-        convene,
+    await convene.submit(
         "you",
-        last_form(convene, "you", "retro.commit"),
+        convene.last_form("you", "retro.commit"),
         {"owner": "", "what": "Book the huddle room", "due": ""},
     )
     await convene.command("you", f'/convene retro export "{NAME}"')
@@ -212,163 +177,158 @@ async def anonymous_retro_with_three_authors(convene: Harness) -> list[Written]:
 
 
 async def test_after_an_anonymous_retro_closes_no_row_ties_an_item_to_its_author(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        written = await anonymous_retro_with_three_authors(convene)
-        ids = await member_ids(convene)
-        items = {i.number: i for i in await items_stored(convene)}
-        assert [i.status for i in items.values()] == ["posted", "withdrawn", "posted", "posted"]
-        tables = await every_table(convene)
-        assert {"retros", "retro_items", "retro_votes", "commitments", "outbox"} <= set(tables)
+    written = await anonymous_retro_with_three_authors(convene)
+    ids = await member_ids(convene)
+    items = {i.number: i for i in await items_kept(convene)}
+    assert [i.status for i in items.values()] == ["posted", "withdrawn", "posted", "posted"]
+    tables = await every_table(convene)
+    assert {"retros", "retro_items", "retro_votes", "commitments", "outbox"} <= set(tables)
 
-        for piece in written:
-            item = items[piece.number]
-            name = re.compile(rf"\b{piece.author}\b", re.IGNORECASE)
-            about_it = [
-                (table, row)
-                for table, rows in tables.items()
-                for row in rows
-                if names_item(table, row, item, piece)
-            ]
-            # Not vacuous: the item's own row and its messages in the outbox are found.
-            assert {table for table, _ in about_it} >= {"retro_items", "outbox"}, piece
-            for table, row in about_it:
-                for column in AUTHOR_COLUMNS:
-                    assert row.get(column) != ids[piece.author], (table, column, row)
-                for column, value in row.items():
-                    assert not name.search(cell_text(value)), (table, column, row)
-
-        # The item rows keep no author, no tag and no time that could be matched to a log.
-        for item in items.values():
-            assert (item.author_id, item.author_tag, item.created_at) == (None, None, None)
-        (retro,) = await retros_stored(convene)
-        assert (retro.status, retro.anonymous, retro.author_salt) == ("closed", True, None)
-
-        # Nothing the bot sent to an author alone speaks of their items.
-        for_author: dict[str, list[str]] = {}
-        for row in tables["outbox"]:
-            payload = payload_of(row)
-            if payload.get("visible_to") is not None:
-                for_author.setdefault(payload["visible_to"], []).append(payload["text"])
-        for piece in written:
-            private_words = for_author.get(piece.author, [])
-            assert private_words, f"{piece.author} was told nothing at all: the check is empty"
-            for words in private_words:
-                assert not any(t in words for t in piece.texts), (piece, words)
-                assert not names_number(words, piece.number), (piece, words)
-
-        # What everyone sees names nobody.
-        assert [d.text for d in items_of(convene)] == [
-            "1. *Start*: Weekly huddles for every ward · 2 votes",
-            "2. (withdrawn by its author)",
-            "3. *Continue*: Demos on Thursdays · 2 votes",
-            "4. *Stop*: Paper handover forms · 1 vote",
+    for piece in written:
+        item = items[piece.number]
+        name = re.compile(rf"\b{piece.author}\b", re.IGNORECASE)
+        about_it = [
+            (table, row)
+            for table, rows in tables.items()
+            for row in rows
+            if names_item(table, row, item, piece)
         ]
+        # Not vacuous: the item's own row and its messages in the outbox are found.
+        assert {table for table, _ in about_it} >= {"retro_items", "outbox"}, piece
+        for table, row in about_it:
+            for column in AUTHOR_COLUMNS:
+                assert row.get(column) != ids[piece.author], (table, column, row)
+            for column, value in row.items():
+                assert not name.search(cell_text(value)), (table, column, row)
+
+    # The item rows keep no author, no tag and no time that could be matched to a log.
+    for item in items.values():
+        assert (item.author_id, item.author_tag, item.created_at) == (None, None, None)
+    (retro,) = await convene.rows(Retro)
+    assert (retro.status, retro.anonymous, retro.author_salt) == ("closed", True, None)
+
+    # Nothing the bot sent to an author alone speaks of their items.
+    for_author: dict[str, list[str]] = {}
+    for row in tables["outbox"]:
+        payload = payload_of(row)
+        if payload.get("visible_to") is not None:
+            for_author.setdefault(payload["visible_to"], []).append(payload["text"])
+    for piece in written:
+        private_words = for_author.get(piece.author, [])
+        assert private_words, f"{piece.author} was told nothing at all: the check is empty"
+        for words in private_words:
+            assert not any(t in words for t in piece.texts), (piece, words)
+            assert not names_number(words, piece.number), (piece, words)
+
+    # What everyone sees names nobody.
+    assert [d.text for d in items_shown(convene)] == [
+        "1. *Start*: Weekly huddles for every ward · 2 votes",
+        "2. (withdrawn by its author)",
+        "3. *Continue*: Demos on Thursdays · 2 votes",
+        "4. *Stop*: Paper handover forms · 1 vote",
+    ]
 
 
 async def test_an_anonymous_retro_closed_by_its_timer_forgets_its_authors_too(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        await convene.command("you", f'{OPEN} --closes "friday 17:00"')
-        await add(convene, "alice", "Start", "Weekly huddles")
-        await add(convene, "bob", "Stop", "Paper forms")
-        assert all(i.author_tag is not None for i in await items_stored(convene))
+    await convene.command("you", f'{OPEN} --closes "friday 17:00"')
+    await add(convene, "alice", "Start", "Weekly huddles")
+    await add(convene, "bob", "Stop", "Paper forms")
+    assert all(i.author_tag is not None for i in await items_kept(convene))
 
-        await convene.app.advance_clock_to(datetime(2026, 12, 4, 17, 1, tzinfo=UTC))
-        (retro,) = await retros_stored(convene)
-        assert (retro.status, retro.author_salt) == ("closed", None)
-        assert [(i.author_id, i.author_tag, i.created_at) for i in await items_stored(convene)] == [
-            (None, None, None),
-            (None, None, None),
-        ]
-        assert [d.text for d in convene.adapter.delivered if d.text.startswith("Summary")] == [
-            f'Summary of "{NAME}": 2 items, 0 votes from 0 people.\n'
-            "*Start*\n  0 votes · Weekly huddles\n*Stop*\n  0 votes · Paper forms"
-        ]
+    await convene.app.advance_clock_to(datetime(2026, 12, 4, 17, 1, tzinfo=UTC))
+    (retro,) = await convene.rows(Retro)
+    assert (retro.status, retro.author_salt) == ("closed", None)
+    assert [(i.author_id, i.author_tag, i.created_at) for i in await items_kept(convene)] == [
+        (None, None, None),
+        (None, None, None),
+    ]
+    assert [d.text for d in convene.adapter.delivered if d.text.startswith("Summary")] == [
+        f'Summary of "{NAME}": 2 items, 0 votes from 0 people.\n'
+        "*Start*\n  0 votes · Weekly huddles\n*Stop*\n  0 votes · Paper forms"
+    ]
 
 
-async def test_the_export_of_an_anonymous_retro_names_no_authors(database_url: str) -> None:
-    async with running(database_url) as convene:
-        await convene.command("you", OPEN)
-        await add(convene, "alice", "Start", "Weekly huddles")
-        exported = await convene.reply_to("you", "/convene retro export")
-        assert "- Weekly huddles: 0 votes" in exported
-        assert "anonymous; opened 2026-11-30 (still open)." in exported
-        assert "alice" not in exported
+async def test_the_export_of_an_anonymous_retro_names_no_authors(convene: Harness) -> None:
+    await convene.command("you", OPEN)
+    await add(convene, "alice", "Start", "Weekly huddles")
+    exported = await convene.reply_to("you", "/convene retro export")
+    assert "- Weekly huddles: 0 votes" in exported
+    assert "anonymous; opened 2026-11-30 (still open)." in exported
+    assert "alice" not in exported
 
 
 # -- while it is open --------------------------------------------------------------------------
 
 
 async def test_while_open_only_the_author_can_edit_or_withdraw_an_anonymous_item(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        await convene.command("you", OPEN)
-        root = root_of(convene)
-        assert "Items are anonymous: add yours with the Add item button" in root.text
-        await convene.click("alice", "Add item", on=f"*Retro: {NAME}*")
-        assert last_form(convene, "alice", "retro.add").title == f"Add to {NAME} (anonymous)"
-        await add(convene, "alice", "Start", "Weekly huddles")
-        await add(convene, "bob", "Stop", "Paper forms")
-        (item, _) = await items_stored(convene)
-        assert item.author_id is None and item.created_at is None
-        assert item.author_tag is not None and len(item.author_tag) == 64
-        (retro,) = await retros_stored(convene)
-        assert retro.author_salt is not None
+    await convene.command("you", OPEN)
+    root = retro_root(convene, NAME)
+    assert "Items are anonymous: add yours with the Add item button" in root.text
+    await convene.click("alice", "Add item", on=f"*Retro: {NAME}*")
+    assert convene.last_form("alice", "retro.add").title == f"Add to {NAME} (anonymous)"
+    await add(convene, "alice", "Start", "Weekly huddles")
+    await add(convene, "bob", "Stop", "Paper forms")
+    (item, _) = await items_kept(convene)
+    assert item.author_id is None and item.created_at is None
+    assert item.author_tag is not None and len(item.author_tag) == 64
+    (retro,) = await convene.rows(Retro)
+    assert retro.author_salt is not None
 
-        # Bob and the convener cannot touch Alice's item.
-        for actor in ("bob", "you"):
-            for label in ("Edit", "Delete"):
-                refused = await convene.click(actor, label, on="Weekly huddles")
-                assert private(refused, actor) == [NOT_YOURS]
-        assert [i.text for i in await items_stored(convene)][:1] == ["Weekly huddles"]
+    # Bob and the convener cannot touch Alice's item.
+    for actor in ("bob", "you"):
+        for label in ("Edit", "Delete"):
+            refused = await convene.click(actor, label, on="Weekly huddles")
+            assert private(refused, actor) == [NOT_YOURS]
+    assert [i.text for i in await items_kept(convene)][:1] == ["Weekly huddles"]
 
-        # Alice can: the form holds her words, and the message changes in place.
-        await convene.click("alice", "Edit", on="Weekly huddles")
-        form = last_form(convene, "alice", "retro.edit")
-        assert form.fields[0].initial == "Weekly huddles"
-        assert await submit(convene, "alice", form, {"text": "Weekly huddles, Mondays"}) == []
-        first, _ = items_of(convene)
-        assert (first.text, first.edits) == ("1. *Start*: Weekly huddles, Mondays", 1)
+    # Alice can: the form holds her words, and the message changes in place.
+    await convene.click("alice", "Edit", on="Weekly huddles")
+    form = convene.last_form("alice", "retro.edit")
+    assert form.fields[0].initial == "Weekly huddles"
+    assert await convene.submit("alice", form, {"text": "Weekly huddles, Mondays"}) == []
+    first, _ = items_shown(convene)
+    assert (first.text, first.edits) == ("1. *Start*: Weekly huddles, Mondays", 1)
 
-        # Bob withdraws his own.
-        assert await convene.click("bob", "Delete", on="Paper forms") == []
-        assert items_of(convene)[1].text == "2. (withdrawn by its author)"
-        assert [i.status for i in await items_stored(convene)] == ["posted", "withdrawn"]
+    # Bob withdraws his own.
+    assert await convene.click("bob", "Delete", on="Paper forms") == []
+    assert items_shown(convene)[1].text == "2. (withdrawn by its author)"
+    assert [i.status for i in await items_kept(convene)] == ["posted", "withdrawn"]
 
-        # After the close the tie is gone, and the item is no one's to change.
-        await convene.command("you", "/convene retro close")
-        assert [i.author_tag for i in await items_stored(convene)] == [None, None]
-        late = await convene.click("alice", "Edit", on="Weekly huddles")
-        assert private(late, "alice") == [
-            f'The retro "{NAME}" is closed, so it takes no more items or votes. '
-            "Its summary is in the thread."
-        ]
+    # After the close the tie is gone, and the item is no one's to change.
+    await convene.command("you", "/convene retro close")
+    assert [i.author_tag for i in await items_kept(convene)] == [None, None]
+    late = await convene.click("alice", "Edit", on="Weekly huddles")
+    assert private(late, "alice") == [
+        f'The retro "{NAME}" is closed, so it takes no more items or votes. '
+        "Its summary is in the thread."
+    ]
 
 
 async def test_a_thread_reply_in_an_anonymous_retro_is_refused_and_not_stored(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        await convene.command("you", OPEN)
-        root = root_of(convene)
-        thread = Place(PlaceKind.THREAD, "general", thread_id=str(root.ref["message_id"]))
-        refused = await convene.say("alice", "start: Huddles with the night shift", place=thread)
-        assert private(refused, "alice") == [
-            "This retro is anonymous, and a reply in the thread shows your name, so I did not "
-            "add it. Press Add item on the retro's first message instead (you may want to "
-            "delete your reply)."
-        ]
-        assert refused[0].message.target.thread_id == root.ref["message_id"]
-        assert await items_stored(convene) == []
-        assert items_of(convene) == []
-        for table, rows in (await every_table(convene)).items():
-            for row in rows:
-                for value in row.values():
-                    assert "night shift" not in cell_text(value), (table, row)
+    await convene.command("you", OPEN)
+    root = retro_root(convene, NAME)
+    thread = Place(PlaceKind.THREAD, "general", thread_id=str(root.ref["message_id"]))
+    refused = await convene.say("alice", "start: Huddles with the night shift", place=thread)
+    assert private(refused, "alice") == [
+        "This retro is anonymous, and a reply in the thread shows your name, so I did not "
+        "add it. Press Add item on the retro's first message instead (you may want to "
+        "delete your reply)."
+    ]
+    assert refused[0].message.target.thread_id == root.ref["message_id"]
+    assert await items_kept(convene) == []
+    assert items_shown(convene) == []
+    for table, rows in (await every_table(convene)).items():
+        for row in rows:
+            for value in row.values():
+                assert "night shift" not in cell_text(value), (table, row)
 
 
 # -- across a restart --------------------------------------------------------------------------
@@ -391,16 +351,16 @@ async def test_with_a_configured_key_the_author_can_still_edit_after_a_restart(
         await add(convene, "alice", "Start", "Weekly huddles")
         await add(convene, "bob", "Stop", "Paper forms")
         shown = list(convene.adapter.delivered)
-        posted, _ = items_of(convene)
+        posted, _ = items_shown(convene)
 
     async with running(database_url, retros=keyed) as convene:
         carry_over(convene, shown)
         refused = await convene.click("bob", "Edit", on="Weekly huddles")
         assert private(refused, "bob") == [NOT_YOURS]
-        await edit(convene, "alice", "Weekly huddles", "Weekly huddles, Mondays")
-        first, _ = items_of(convene)
+        await edit_item(convene, "alice", "Weekly huddles", "Weekly huddles, Mondays")
+        first, _ = items_shown(convene)
         assert (first.ref, first.text) == (posted.ref, "1. *Start*: Weekly huddles, Mondays")
-        assert [i.text for i in await items_stored(convene)] == [
+        assert [i.text for i in await items_kept(convene)] == [
             "Weekly huddles, Mondays",
             "Paper forms",
         ]
@@ -411,4 +371,7 @@ async def test_with_a_configured_key_the_author_can_still_edit_after_a_restart(
         carry_over(c, shown)
         assert private(await c.click("alice", "Edit", on="Weekly huddles"), "alice") == [NOT_YOURS]
         assert private(await c.click("bob", "Delete", on="Paper forms"), "bob") == [NOT_YOURS]
-        assert [i.status for i in await items_stored(c)] == ["posted", "posted"]
+        assert [i.status for i in await items_kept(c)] == [
+            "posted",
+            "posted",
+        ]

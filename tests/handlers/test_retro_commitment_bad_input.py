@@ -5,16 +5,14 @@ reply is queued.
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
 
 from adapters.memory import Delivered, MemoryAdapter
-from bot.events import ButtonClicked, Place, PlaceKind
-from bot.messages import Form
-from tests.support.harness import Harness, running
+from bot.events import Place, PlaceKind
+from tests.support.harness import Harness, Snapshot
 
 TABLES = (
     "retros",
@@ -25,17 +23,13 @@ TABLES = (
     "handler_failures",
 )
 OPEN_USAGE = 'Usage: /convene retro open "NAME"'
-_presses = itertools.count(1)
 
 
-async def snapshot(convene: Harness) -> dict[str, list[tuple[object, ...]]]:
+async def retros_and_commitments(convene: Harness) -> Snapshot:
     """The retro and commitment tables, and every queued message that is not a reply."""
 
-    tables: dict[str, list[tuple[object, ...]]] = {}
+    tables = await convene.snapshot(TABLES)
     async with convene.app.engine.connect() as connection:
-        for table in TABLES:
-            rows = await connection.execute(text(f"SELECT * FROM {table} ORDER BY 1, 2"))
-            tables[table] = [tuple(row) for row in rows]
         queued = await connection.execute(
             text(
                 "SELECT idempotency_key, target_key FROM outbox "
@@ -64,59 +58,17 @@ def one_reply(delivered: list[Delivered], actor: str) -> str:
     return reply.text
 
 
-def newest(convene: Harness, holding: str) -> Delivered:
-    """The newest delivered message whose text holds these words."""
-
-    for item in reversed(convene.adapter.delivered):
-        if holding in item.text:
-            return item
-    raise LookupError(f"nothing delivered holds {holding!r}")
-
-
-def thread(convene: Harness, retro: str = "Q4") -> Place:
+def retro_thread(convene: Harness, retro: str = "Q4") -> Place:
     """The thread that hangs from a retro's first message."""
 
-    root = newest(convene, f"*Retro: {retro}*")
+    root = convene.newest(f"*Retro: {retro}*")
     return Place(PlaceKind.THREAD, "general", thread_id=str(root.ref["message_id"]))
 
 
-async def press(convene: Harness, actor: str, message: Delivered, label: str) -> list[Delivered]:
-    """Press a button on a message as this actor, whether or not it was shown to them
-    (a forwarded message, a shared screen, a stale client)."""
-
-    (button,) = [b for b in message.message.buttons if b.label == label]
-    adapter = convene.adapter
-    before = len(adapter.delivered)
-    await adapter.push(
-        ButtonClicked(
-            platform=adapter.platform,
-            workspace_id=adapter.workspace_id,
-            actor_id=actor,
-            actor_name=actor,
-            place=adapter.dm(actor),
-            event_id=f"press-{next(_presses)}",
-            action_id=button.action_id,
-            value=button.value,
-            message_ref=message.ref,
-        )
-    )
-    await convene.app.settle()
-    return adapter.delivered[before:]
-
-
-async def submit(
-    convene: Harness, actor: str, form: Form, values: dict[str, str]
-) -> list[Delivered]:
-    before = len(convene.adapter.delivered)
-    await convene.adapter.submit(actor, form, values)
-    await convene.app.settle()
-    return convene.adapter.delivered[before:]
-
-
-async def open_retro(convene: Harness, name: str = "Q4") -> Place:
+async def open_retro_thread(convene: Harness, name: str = "Q4") -> Place:
     opened = await convene.command("you", f'/convene retro open "{name}"')
     assert opened and opened[0].text.startswith(f"*Retro: {name}*"), [d.text for d in opened]
-    return thread(convene, name)
+    return retro_thread(convene, name)
 
 
 async def add_items(convene: Harness, place: Place, *items: str) -> None:
@@ -144,7 +96,7 @@ async def alice_has_commitments(convene: Harness) -> None:
 
 
 DUE_FORMS = ("by Friday", "in 2 weeks", "2026-12-15")
-NOT_YOURS = "Commitment 1 is alice's, so only they can"
+OWNER_ONLY = "Commitment 1 is alice's, so only they can"
 TO_SEE_YOURS = "To see yours: /commit list."
 
 BAD_COMMITMENTS = [
@@ -179,35 +131,35 @@ BAD_COMMITMENTS = [
     pytest.param(
         "bob",
         "/commit done 1",
-        f"{NOT_YOURS} mark it done.",
+        f"{OWNER_ONLY} mark it done.",
         (TO_SEE_YOURS,),
         id="done-someone-elses",
     ),
     pytest.param(
         "bob",
         "/commit move 1 next friday",
-        f"{NOT_YOURS} move it.",
+        f"{OWNER_ONLY} move it.",
         (TO_SEE_YOURS,),
         id="move-someone-elses",
     ),
     pytest.param(
         "bob",
         "/commit update 1 blocked: waiting for IT",
-        f"{NOT_YOURS} update it.",
+        f"{OWNER_ONLY} update it.",
         (TO_SEE_YOURS,),
         id="update-blocked-someone-elses",
     ),
     pytest.param(
         "bob",
         "/commit update 1 going well",
-        f"{NOT_YOURS} update it.",
+        f"{OWNER_ONLY} update it.",
         (TO_SEE_YOURS,),
         id="update-note-someone-elses",
     ),
     pytest.param(
         "bob",
         "/commit drop 1",
-        f"{NOT_YOURS} drop it.",
+        f"{OWNER_ONLY} drop it.",
         (TO_SEE_YOURS,),
         id="drop-someone-elses",
     ),
@@ -328,32 +280,30 @@ BAD_COMMITMENTS = [
 
 @pytest.mark.parametrize(("actor", "line", "says", "instead"), BAD_COMMITMENTS)
 async def test_a_bad_commit_command_gets_one_clear_reply_and_changes_nothing(
-    database_url: str, actor: str, line: str, says: str, instead: tuple[str, ...]
+    convene: Harness, actor: str, line: str, says: str, instead: tuple[str, ...]
 ) -> None:
-    async with running(database_url) as convene:
-        await alice_has_commitments(convene)
-        before = await snapshot(convene)
+    await alice_has_commitments(convene)
+    before = await retros_and_commitments(convene)
 
-        reply = one_reply(await convene.command(actor, line), actor)
+    reply = one_reply(await convene.command(actor, line), actor)
 
-        assert says in reply
-        for words in instead:
-            assert words in reply
-        assert await snapshot(convene) == before
+    assert says in reply
+    for words in instead:
+        assert words in reply
+    assert await retros_and_commitments(convene) == before
 
 
 async def test_an_unreadable_move_date_does_not_suggest_leaving_the_date_out(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        await alice_has_commitments(convene)
-        before = await snapshot(convene)
+    await alice_has_commitments(convene)
+    before = await retros_and_commitments(convene)
 
-        reply = one_reply(await convene.command("alice", "/commit move 1 blah"), "alice")
+    reply = one_reply(await convene.command("alice", "/commit move 1 blah"), "alice")
 
-        assert "I could not read 'blah' as a date." in reply
-        assert "leave the date out" not in reply
-        assert await snapshot(convene) == before
+    assert "I could not read 'blah' as a date." in reply
+    assert "leave the date out" not in reply
+    assert await retros_and_commitments(convene) == before
 
 
 # -- commitment buttons ------------------------------------------------------------------------
@@ -365,21 +315,21 @@ async def alice_commits_at_a_retro(convene: Harness) -> tuple[Delivered, Deliver
     Returns the review line and the reminder, each with Done, Need more time, Blocked, Drop.
     """
 
-    place = await open_retro(convene, "Q4")
+    place = await open_retro_thread(convene, "Q4")
     await add_items(convene, place, "Rota gaps")
     await convene.command("you", '/convene retro close "Q4"')
     await convene.click("alice", "Make it a commitment", on="Rota gaps")
     _, form = convene.adapter.forms_opened[-1]
-    made = await submit(
-        convene, "alice", form, {"owner": "", "what": "Fill the rota gaps", "due": "2026-12-10"}
+    made = await convene.submit(
+        "alice", form, {"owner": "", "what": "Fill the rota gaps", "due": "2026-12-10"}
     )
     assert [d.text for d in made] == [
         "alice commits to *Fill the rota gaps* (commitment 1, due Thursday 10 December)."
     ]
-    await open_retro(convene, "Q5")
-    review = newest(convene, "1 · *Fill the rota gaps* · alice")
+    await open_retro_thread(convene, "Q5")
+    review = convene.newest("1 · *Fill the rota gaps* · alice")
     await convene.app.advance_clock_to(datetime(2026, 12, 9, 9, 5, tzinfo=UTC))
-    reminder = newest(convene, "Reminder: *Fill the rota gaps* (commitment 1)")
+    reminder = convene.newest("Reminder: *Fill the rota gaps* (commitment 1)")
     assert reminder.message.target.member_ids == ("alice",)
     for message in (review, reminder):
         assert [b.label for b in message.message.buttons] == [
@@ -402,34 +352,32 @@ async def alice_commits_at_a_retro(convene: Harness) -> tuple[Delivered, Deliver
     ],
 )
 async def test_pressing_a_button_on_someone_elses_commitment_is_refused_naming_the_owner(
-    database_url: str, where: str, label: str, doing: str
+    convene: Harness, where: str, label: str, doing: str
 ) -> None:
-    async with running(database_url) as convene:
-        review, reminder = await alice_commits_at_a_retro(convene)
-        message = review if where == "review" else reminder
-        forms = len(convene.adapter.forms_opened)
-        before = await snapshot(convene)
+    review, reminder = await alice_commits_at_a_retro(convene)
+    message = review if where == "review" else reminder
+    forms = len(convene.adapter.forms_opened)
+    before = await retros_and_commitments(convene)
 
-        reply = one_reply(await press(convene, "bob", message, label), "bob")
+    reply = one_reply(await convene.press("bob", message, label), "bob")
 
-        assert reply == (
-            f"Commitment 1 is alice's, so only they can {doing}. To see yours: /commit list."
-        )
-        assert len(convene.adapter.forms_opened) == forms
-        assert await snapshot(convene) == before
+    assert reply == (
+        f"Commitment 1 is alice's, so only they can {doing}. To see yours: /commit list."
+    )
+    assert len(convene.adapter.forms_opened) == forms
+    assert await retros_and_commitments(convene) == before
 
 
-async def test_pressing_done_on_a_commitment_already_done_is_refused(database_url: str) -> None:
-    async with running(database_url) as convene:
-        review, reminder = await alice_commits_at_a_retro(convene)
-        finished = await convene.command("alice", "/commit done 1")
-        assert finished[-1].text.startswith("Marked done: *Fill the rota gaps*")
-        before = await snapshot(convene)
+async def test_pressing_done_on_a_commitment_already_done_is_refused(convene: Harness) -> None:
+    review, reminder = await alice_commits_at_a_retro(convene)
+    finished = await convene.command("alice", "/commit done 1")
+    assert finished[-1].text.startswith("Marked done: *Fill the rota gaps*")
+    before = await retros_and_commitments(convene)
 
-        for message in (reminder, review):
-            reply = one_reply(await press(convene, "alice", message, "Done"), "alice")
-            assert reply == "Commitment 1 is already done; there is nothing left to change."
-        assert await snapshot(convene) == before
+    for message in (reminder, review):
+        reply = one_reply(await convene.press("alice", message, "Done"), "alice")
+        assert reply == "Commitment 1 is already done; there is nothing left to change."
+    assert await retros_and_commitments(convene) == before
 
 
 # -- opening a retro --------------------------------------------------------------------------
@@ -538,36 +486,34 @@ BAD_OPENS = [
 
 @pytest.mark.parametrize(("actor", "line", "says", "instead"), BAD_OPENS)
 async def test_a_bad_retro_open_gets_one_clear_reply_and_changes_nothing(
-    database_url: str, actor: str, line: str, says: str, instead: tuple[str, ...]
+    convene: Harness, actor: str, line: str, says: str, instead: tuple[str, ...]
 ) -> None:
-    async with running(database_url) as convene:
-        await open_retro(convene, "Q4")
-        await convene.command("alice", "/commit list")
-        before = await snapshot(convene)
+    await open_retro_thread(convene, "Q4")
+    await convene.command("alice", "/commit list")
+    before = await retros_and_commitments(convene)
 
-        reply = one_reply(await convene.command(actor, line), actor)
+    reply = one_reply(await convene.command(actor, line), actor)
 
-        assert says in reply
-        for words in instead:
-            assert words in reply
-        assert await snapshot(convene) == before
+    assert says in reply
+    for words in instead:
+        assert words in reply
+    assert await retros_and_commitments(convene) == before
 
 
 async def test_opening_a_retro_in_a_dm_without_a_channel_asks_for_the_channel(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        await open_retro(convene, "Q4")
-        before = await snapshot(convene)
+    await open_retro_thread(convene, "Q4")
+    before = await retros_and_commitments(convene)
 
-        reply = one_reply(
-            await convene.command("you", '/convene retro open "Q5"', place=MemoryAdapter.dm("you")),
-            "you",
-        )
+    reply = one_reply(
+        await convene.command("you", '/convene retro open "Q5"', place=MemoryAdapter.dm("you")),
+        "you",
+    )
 
-        assert reply.startswith("Open a retro in its channel, or name the channel: #team.")
-        assert OPEN_USAGE in reply
-        assert await snapshot(convene) == before
+    assert reply.startswith("Open a retro in its channel, or name the channel: #team.")
+    assert OPEN_USAGE in reply
+    assert await retros_and_commitments(convene) == before
 
 
 # -- items ---------------------------------------------------------------------------------------
@@ -596,21 +542,20 @@ BAD_THREAD_REPLIES = [
 
 @pytest.mark.parametrize(("words", "says", "instead"), BAD_THREAD_REPLIES)
 async def test_a_bad_thread_reply_gets_one_clear_reply_and_adds_nothing(
-    database_url: str, words: str, says: str, instead: tuple[str, ...]
+    convene: Harness, words: str, says: str, instead: tuple[str, ...]
 ) -> None:
-    async with running(database_url) as convene:
-        place = await open_retro(convene)
-        await add_items(convene, place, "Rota gaps")
-        before = await snapshot(convene)
+    place = await open_retro_thread(convene)
+    await add_items(convene, place, "Rota gaps")
+    before = await retros_and_commitments(convene)
 
-        delivered = await convene.say("alice", words, place=place)
+    delivered = await convene.say("alice", words, place=place)
 
-        reply = one_reply(delivered, "alice")
-        assert delivered[0].message.target.thread_id == place.thread_id
-        assert says in reply
-        for phrase in instead:
-            assert phrase in reply
-        assert await snapshot(convene) == before
+    reply = one_reply(delivered, "alice")
+    assert delivered[0].message.target.thread_id == place.thread_id
+    assert says in reply
+    for phrase in instead:
+        assert phrase in reply
+    assert await retros_and_commitments(convene) == before
 
 
 BAD_FORM_ITEMS = [
@@ -654,23 +599,22 @@ BAD_FORM_ITEMS = [
 
 @pytest.mark.parametrize(("category", "words", "says", "instead"), BAD_FORM_ITEMS)
 async def test_a_bad_item_in_the_form_gets_one_clear_reply_and_adds_nothing(
-    database_url: str, category: str, words: str, says: str, instead: tuple[str, ...]
+    convene: Harness, category: str, words: str, says: str, instead: tuple[str, ...]
 ) -> None:
-    async with running(database_url) as convene:
-        await open_retro(convene)
-        await convene.click("alice", "Add item", on="*Retro: Q4*")
-        event, form = convene.adapter.forms_opened[-1]
-        assert (event.actor_id, form.form_id) == ("alice", "retro.add")
-        before = await snapshot(convene)
+    await open_retro_thread(convene)
+    await convene.click("alice", "Add item", on="*Retro: Q4*")
+    event, form = convene.adapter.forms_opened[-1]
+    assert (event.actor_id, form.form_id) == ("alice", "retro.add")
+    before = await retros_and_commitments(convene)
 
-        reply = one_reply(
-            await submit(convene, "alice", form, {"category": category, "text": words}), "alice"
-        )
+    reply = one_reply(
+        await convene.submit("alice", form, {"category": category, "text": words}), "alice"
+    )
 
-        assert says in reply
-        for phrase in instead:
-            assert phrase in reply
-        assert await snapshot(convene) == before
+    assert says in reply
+    for phrase in instead:
+        assert phrase in reply
+    assert await retros_and_commitments(convene) == before
 
 
 CLOSED = (
@@ -679,60 +623,56 @@ CLOSED = (
 
 
 @pytest.mark.parametrize("how", ["form", "thread reply", "+1", "stale Add item"])
-async def test_a_closed_retro_takes_no_more_items_or_votes(database_url: str, how: str) -> None:
-    async with running(database_url) as convene:
-        place = await open_retro(convene)
-        await add_items(convene, place, "Rota gaps")
-        root = newest(convene, "*Retro: Q4*")
-        await convene.click("alice", "Add item", on="*Retro: Q4*")
-        _, form = convene.adapter.forms_opened[-1]
-        await convene.command("you", '/convene retro close "Q4"')
-        item = newest(convene, "1. *Start*: Rota gaps")
-        forms = len(convene.adapter.forms_opened)
-        before = await snapshot(convene)
+async def test_a_closed_retro_takes_no_more_items_or_votes(convene: Harness, how: str) -> None:
+    place = await open_retro_thread(convene)
+    await add_items(convene, place, "Rota gaps")
+    root = convene.newest("*Retro: Q4*")
+    await convene.click("alice", "Add item", on="*Retro: Q4*")
+    _, form = convene.adapter.forms_opened[-1]
+    await convene.command("you", '/convene retro close "Q4"')
+    item = convene.newest("1. *Start*: Rota gaps")
+    forms = len(convene.adapter.forms_opened)
+    before = await retros_and_commitments(convene)
 
-        if how == "form":
-            delivered = await submit(
-                convene, "alice", form, {"category": "Start", "text": "Too late"}
-            )
-        elif how == "thread reply":
-            delivered = await convene.say("alice", "start: Too late", place=place)
-        elif how == "+1":
-            delivered = await convene.click("bob", "+1", on="Rota gaps")
-        else:  # the Add item button as it was before the close took it away
-            assert newest(convene, "*Retro: Q4*").message.buttons == ()
-            delivered = await press(convene, "alice", root, "Add item")
+    if how == "form":
+        delivered = await convene.submit("alice", form, {"category": "Start", "text": "Too late"})
+    elif how == "thread reply":
+        delivered = await convene.say("alice", "start: Too late", place=place)
+    elif how == "+1":
+        delivered = await convene.click("bob", "+1", on="Rota gaps")
+    else:  # the Add item button as it was before the close took it away
+        assert convene.newest("*Retro: Q4*").message.buttons == ()
+        delivered = await convene.press("alice", root, "Add item")
 
-        actor = "bob" if how == "+1" else "alice"
-        assert one_reply(delivered, actor) == CLOSED
-        assert len(convene.adapter.forms_opened) == forms
-        still = newest(convene, "1. *Start*: Rota gaps")
-        assert (still.text, still.edits) == (item.text, item.edits)
-        assert await snapshot(convene) == before
+    actor = "bob" if how == "+1" else "alice"
+    assert one_reply(delivered, actor) == CLOSED
+    assert len(convene.adapter.forms_opened) == forms
+    still = convene.newest("1. *Start*: Rota gaps")
+    assert (still.text, still.edits) == (item.text, item.edits)
+    assert await retros_and_commitments(convene) == before
 
 
 # -- votes -----------------------------------------------------------------------------------------
 
 
 async def test_a_vote_beyond_the_allowance_is_refused_with_how_to_move_one(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        place = await open_retro(convene)
-        await add_items(convene, place, "Rota gaps", "Handover notes", "Bleep policy", "Coffee")
-        for item in ("Rota gaps", "Handover notes", "Bleep policy"):
-            voted = one_reply(await convene.click("bob", "+1", on=item), "bob")
-            assert voted.startswith("Voted for item")
-        fourth = newest(convene, "4. *Start*: Coffee")
-        before = await snapshot(convene)
-        assert len(before["retro_votes"]) == 3
+    place = await open_retro_thread(convene)
+    await add_items(convene, place, "Rota gaps", "Handover notes", "Bleep policy", "Coffee")
+    for item in ("Rota gaps", "Handover notes", "Bleep policy"):
+        voted = one_reply(await convene.click("bob", "+1", on=item), "bob")
+        assert voted.startswith("Voted for item")
+    fourth = convene.newest("4. *Start*: Coffee")
+    before = await retros_and_commitments(convene)
+    assert len(before["retro_votes"]) == 3
 
-        reply = one_reply(await convene.click("bob", "+1", on="Coffee"), "bob")
+    reply = one_reply(await convene.click("bob", "+1", on="Coffee"), "bob")
 
-        assert reply == (
-            'You have used all 3 votes in "Q4". To move one, press +1 again on an item you '
-            "voted for: that takes the vote back."
-        )
-        still = newest(convene, "4. *Start*: Coffee")
-        assert (still.text, still.edits) == (fourth.text, 0)
-        assert await snapshot(convene) == before
+    assert reply == (
+        'You have used all 3 votes in "Q4". To move one, press +1 again on an item you '
+        "voted for: that takes the vote back."
+    )
+    still = convene.newest("4. *Start*: Coffee")
+    assert (still.text, still.edits) == (fourth.text, 0)
+    assert await retros_and_commitments(convene) == before

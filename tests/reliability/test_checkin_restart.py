@@ -47,7 +47,6 @@ from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Settings
 from bot.deliverer import Deliverer
-from bot.events import ButtonClicked
 from bot.messages import OutgoingMessage, Target
 from bot.outbox import Outbox
 from bot.wiring import build_registry
@@ -56,12 +55,14 @@ from handlers.checkins.runs import OPEN_JOB
 from storage.engine import session_factory
 from storage.models import CheckinPrompt, CheckinRun, Schedule, ScheduleRun, Timer
 from storage.repositories import outbox as outbox_repo
+from tests.support.harness import Harness
+from tests.support.times import SATURDAY_NOON
 
-# A Saturday: the check-in (every weekday at 09:00, each member's own time) is
-# created with no run owed for today. Monday's run opens when 09:00 Monday first
-# arrives anywhere (Kiritimati, UTC+14): Sunday 19:00 UTC. London is asked at
-# 09:00 UTC Monday, New York at 14:00 UTC.
-SATURDAY = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
+# Each scenario starts on a Saturday (SATURDAY_NOON): the check-in (every weekday
+# at 09:00, each member's own time) is created with no run owed for today.
+# Monday's run opens when 09:00 Monday first arrives anywhere (Kiritimati,
+# UTC+14): Sunday 19:00 UTC. London is asked at 09:00 UTC Monday, New York at
+# 14:00 UTC.
 OPENS = datetime(2026, 11, 29, 19, 0, tzinfo=UTC)
 LONDON_ASKS = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 AFTER_BOTH = datetime(2026, 11, 30, 14, 30, tzinfo=UTC)
@@ -158,7 +159,7 @@ def sends_of(items: Sequence[Delivered], kind: str) -> Counter[str]:
     )
 
 
-def roots(items: Sequence[Delivered]) -> list[Delivered]:
+def thread_roots(items: Sequence[Delivered]) -> list[Delivered]:
     return [d for d in items if d.idempotency_key.endswith(":root")]
 
 
@@ -166,7 +167,7 @@ def everyone_once() -> Counter[str]:
     return Counter(m.platform_user_id for m in MEMBERS)
 
 
-async def count(app: ConveneApp, model: type[Any], *where: Any) -> int:
+async def count_rows(app: ConveneApp, model: type[Any], *where: Any) -> int:
     async with app.sessions() as session:
         found = await session.exec(select(func.count()).select_from(model).where(*where))
         return int(found.one())
@@ -177,35 +178,22 @@ async def outbox_counts(app: ConveneApp) -> dict[str, int]:
         return await outbox_repo.status_counts(session)
 
 
-async def answer(app: ConveneApp, adapter: MemoryAdapter, prompt: Delivered) -> None:
+async def answer_prompt(app: ConveneApp, adapter: MemoryAdapter, prompt: Delivered) -> None:
     """The member presses Answer on their prompt (delivered by either app) and sends the form."""
 
+    assert isinstance(app.clock, ManualClock)
+    convene = Harness(app, adapter, app.clock)
     member = prompt.message.target.member_ids[0]
-    [button] = [b for b in prompt.message.buttons if b.label == "Answer"]
-    await adapter.push(
-        ButtonClicked(
-            platform=adapter.platform,
-            workspace_id=adapter.workspace_id,
-            actor_id=member,
-            actor_name=member,
-            place=adapter.dm(member),
-            event_id=f"answer-{member}",
-            action_id=button.action_id,
-            value=button.value,
-            message_ref=prompt.ref,
-        )
-    )
-    event_, form = adapter.forms_opened[-1]
-    assert event_.actor_id == member and form.form_id == FORM_ID
-    await adapter.submit(member, form, {f.name: f"{member} says {f.name}" for f in form.fields})
-    await app.settle()
+    await convene.press(member, prompt, "Answer")
+    form = convene.last_form(member, FORM_ID)
+    await convene.submit(member, form, {f.name: f"{member} says {f.name}" for f in form.fields})
 
 
 async def assert_answers_go_under_the_root(
     app: ConveneApp, adapter: MemoryAdapter, prompts: Sequence[Delivered], root: Delivered
 ) -> None:
     for prompt in prompts:
-        await answer(app, adapter, prompt)
+        await answer_prompt(app, adapter, prompt)
     in_thread = [d for d in adapter.delivered if d.message.target.kind == "thread"]
     assert len(in_thread) == len(prompts)
     for reply, prompt in zip(in_thread, prompts, strict=True):
@@ -239,7 +227,7 @@ async def test_a_restart_in_the_middle_of_a_runs_fan_out_asks_everyone_once_unde
     successor: Successor,
 ) -> None:
     caplog.set_level(logging.INFO, logger="convene.outbox")
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     first = DyingAdapter(channel_members=channel_of_forty(), clock=clock)
     dying = build_app(database_url, first, clock)
     await dying.start(background=False)
@@ -279,7 +267,7 @@ async def test_a_restart_in_the_middle_of_a_runs_fan_out_asks_everyone_once_unde
         assert len(first.delivered) == before, "the dead instance sent nothing more"
         seen = everything(first, second)
         assert sends_of(seen, "ask") == everyone_once(), "each member is asked exactly once"
-        [root] = roots(seen)
+        [root] = thread_roots(seen)
         assert root.message.target.channel_id == "general"
         duplicated = {k: n for k, n in Counter(d.idempotency_key for d in seen).items() if n > 1}
         assert duplicated == {}
@@ -289,8 +277,8 @@ async def test_a_restart_in_the_middle_of_a_runs_fan_out_asks_everyone_once_unde
             "sent": len(seen),
             "dead": 0,
         }
-        assert await count(restarted, CheckinRun) == 1
-        assert await count(restarted, CheckinPrompt, CheckinPrompt.status == "asked") == 40
+        assert await count_rows(restarted, CheckinRun) == 1
+        assert await count_rows(restarted, CheckinPrompt, CheckinPrompt.status == "asked") == 40
 
         # Answers go under the one root, whichever instance delivered the prompt.
         prompts = [d for d in seen if d.idempotency_key.split(":")[2:3] == ["ask"]]
@@ -305,7 +293,7 @@ async def test_a_restart_in_the_middle_of_a_runs_fan_out_asks_everyone_once_unde
 async def test_a_death_just_after_a_send_repeats_only_that_one_message(database_url: str) -> None:
     """The send reached the platform, the record of it did not: the documented one repeat."""
 
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     first = DyingAdapter(channel_members=channel_of_forty(), clock=clock)
     dying = build_app(database_url, first, clock)
     await dying.start(background=False)
@@ -334,7 +322,7 @@ async def test_a_death_just_after_a_send_repeats_only_that_one_message(database_
         asked = sends_of(seen, "ask")
         assert set(asked) == set(everyone_once())
         assert sorted(asked.values()) == [1] * 39 + [2]
-        assert len(roots(seen)) == 1
+        assert len(thread_roots(seen)) == 1
     finally:
         await restarted.stop()
 
@@ -368,7 +356,7 @@ def armed(app: ConveneApp, adapter: DyingAdapter, crash_point: CrashPoint) -> It
 async def test_a_death_inside_a_runs_transaction_leaves_no_half_run_and_the_restart_runs_it_once(
     database_url: str, crash_point: CrashPoint, dies_at: datetime
 ) -> None:
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     first = DyingAdapter(channel_members=channel_of_forty(), clock=clock)
     dying = build_app(database_url, first, clock)
     await dying.start(background=False)
@@ -388,19 +376,19 @@ async def test_a_death_inside_a_runs_transaction_leaves_no_half_run_and_the_rest
     try:
         if dies_at == OPENS:
             # Nothing half-written: no run, no prompts, no timers, the slot unclaimed.
-            assert await count(restarted, CheckinRun) == 0
-            assert await count(restarted, CheckinPrompt) == 0
-            assert await count(restarted, Timer) == 0
-            assert await count(restarted, ScheduleRun) == 0
+            assert await count_rows(restarted, CheckinRun) == 0
+            assert await count_rows(restarted, CheckinPrompt) == 0
+            assert await count_rows(restarted, Timer) == 0
+            assert await count_rows(restarted, ScheduleRun) == 0
         else:
-            assert await count(restarted, CheckinPrompt, CheckinPrompt.status == "asked") == 0
-            assert await count(restarted, Timer, Timer.status == "ran") == 0
+            assert await count_rows(restarted, CheckinPrompt, CheckinPrompt.status == "asked") == 0
+            assert await count_rows(restarted, Timer, Timer.status == "ran") == 0
 
         await restarted.advance_clock_to(AFTER_BOTH)
 
-        assert await count(restarted, CheckinRun) == 1
-        assert await count(restarted, CheckinPrompt) == 40
-        assert await count(restarted, CheckinPrompt, CheckinPrompt.status == "asked") == 40
+        assert await count_rows(restarted, CheckinRun) == 1
+        assert await count_rows(restarted, CheckinPrompt) == 40
+        assert await count_rows(restarted, CheckinPrompt, CheckinPrompt.status == "asked") == 40
         async with restarted.sessions() as session:
             slots = await schedule_runs(session)
         assert slots == [(OPENS, "ran", "test")]
@@ -408,7 +396,7 @@ async def test_a_death_inside_a_runs_transaction_leaves_no_half_run_and_the_rest
         assert sends_of(seen, "ask") == everyone_once()
         london = Counter(m.platform_user_id for m in MEMBERS if m.timezone == "Europe/London")
         assert sends_of(seen, "remind") == london, "London's reminder at 12:00, once each"
-        [root] = roots(seen)
+        [root] = thread_roots(seen)
         prompts = [d for d in seen if d.idempotency_key.split(":")[2:3] == ["ask"]]
         await assert_answers_go_under_the_root(restarted, second, prompts[:2], root)
     finally:
@@ -460,7 +448,7 @@ async def stops_in_time(stop: Awaitable[None]) -> bool:
 async def test_the_deliverer_stops_when_a_message_is_queued_just_as_convene_stops(
     sqlite_url: str,
 ) -> None:
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     app = build_app(sqlite_url, MemoryAdapter(clock=clock), clock)
     await app.upgrade_database()
     deliverer = app.deliverers["memory"]
@@ -479,7 +467,7 @@ async def test_the_deliverer_stops_when_a_message_is_queued_just_as_convene_stop
 async def test_the_scheduler_stops_when_a_schedule_changes_just_as_convene_stops(
     sqlite_url: str,
 ) -> None:
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     app = build_app(sqlite_url, MemoryAdapter(clock=clock), clock)
     await app.upgrade_database()
     wake = ObservedWake()
@@ -528,7 +516,7 @@ async def test_a_database_locked_for_a_moment_during_the_fan_out_still_asks_ever
     tmp_path: Path,
 ) -> None:
     path = tmp_path / "convene.db"
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     adapter = LockedOutAdapter(
         channel_members=channel_of_forty(), clock=clock, database_path=str(path)
     )
@@ -560,7 +548,7 @@ async def test_a_database_locked_for_a_moment_during_the_fan_out_still_asks_ever
         assert sends_of(adapter.delivered, "ask") == everyone_once(), (
             "each member is asked exactly once"
         )
-        assert len(roots(adapter.delivered)) == 1
+        assert len(thread_roots(adapter.delivered)) == 1
         assert (await outbox_counts(app))["sending"] == 0
     finally:
         adapter.unlock()
@@ -574,7 +562,7 @@ async def test_a_channel_that_cannot_take_posts_for_a_while_does_not_hold_back_m
     engine: AsyncEngine,
 ) -> None:
     sessions = session_factory(engine)
-    clock = ManualClock(SATURDAY)
+    clock = ManualClock(SATURDAY_NOON)
     adapter = MemoryAdapter(clock=clock)
     # Yesterday's busy thread: 250 answers wait for #general, the first of which the
     # platform refuses for now (a 503, tried again in 2 s) ...

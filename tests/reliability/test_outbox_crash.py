@@ -3,31 +3,31 @@
 The deliverer runs in a real subprocess (``tests/support/deliver_process.py``)
 against a SQLite file or PostgreSQL, sending over loopback HTTP to a fake
 platform served by this test. The test kills it once the platform has seen
-some but not all of the messages, then starts it again with the same worker
-id, which takes back the rows it had claimed and finishes the job.
+some but not all of the messages, then runs the same deliverer again, with the
+same worker id, in this process (a second process would prove nothing more and
+cost a second), which takes back the rows the dead one had claimed and
+finishes the job.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import sys
 from collections import Counter
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.clock import SystemClock
 from bot.messages import OutgoingMessage, Target
-from bot.outbox import Outbox
 from storage.engine import session_factory
 from storage.repositories import outbox as outbox_repo
+from tests.support import deliver_process
 from tests.support.fake_platform import FakePlatform
+from tests.support.outbox import queue
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PLATFORM = "fake"
 WORKSPACE = "T-crash"
 WORKER = "crashy"
 MESSAGES = 200
@@ -55,18 +55,24 @@ async def start_deliverer(database_url: str, platform_url: str) -> asyncio.subpr
     )
 
 
-async def wait_until(condition: Callable[[], bool], process: asyncio.subprocess.Process) -> None:
-    """Poll for what another process is doing (not for time to pass), within a deadline."""
+async def until_seen(
+    platform: FakePlatform, count: int, process: asyncio.subprocess.Process
+) -> None:
+    """Wait for the platform to have received ``count`` requests, or fail if the
+    deliverer exits first (woken by each request, not by polling)."""
 
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + DEADLINE_SECONDS
-    while not condition():
-        if process.returncode is not None:
-            _, err = await process.communicate()
-            raise AssertionError(f"the deliverer exited early:\n{err.decode()}")
-        if loop.time() > deadline:
-            raise AssertionError("the deliverer made no progress before the deadline")
-        await asyncio.sleep(0.005)
+    seen = asyncio.create_task(
+        platform.wait_until(lambda: len(platform.received) >= count, within=DEADLINE_SECONDS)
+    )
+    exited = asyncio.create_task(process.wait())
+    await asyncio.wait({seen, exited}, return_when=asyncio.FIRST_COMPLETED)
+    if not seen.done():
+        seen.cancel()
+        _, err = await process.communicate()
+        raise AssertionError(f"the deliverer exited early:\n{err.decode()}")
+    exited.cancel()
+    await asyncio.gather(exited, return_exceptions=True)
+    seen.result()
 
 
 async def test_a_deliverer_killed_mid_drain_resumes_without_losing_a_message_and_repeats_at_most_one(  # noqa: E501
@@ -78,23 +84,24 @@ async def test_a_deliverer_killed_mid_drain_resumes_without_losing_a_message_and
         (f"checkin-run:1:{n}", OutgoingMessage(target=targets[n % len(targets)], text=f"#{n}"))
         for n in range(MESSAGES)
     ]
-    async with sessions.begin() as session:
-        await Outbox(session, PLATFORM, WORKSPACE, SystemClock()).send_many(items)
+    await queue(sessions, SystemClock(), items, workspace=WORKSPACE)
 
     async with FakePlatform() as platform:
         first = await start_deliverer(database_url, platform.url)
-        await wait_until(lambda: len(platform.received) >= KILL_AFTER, first)
+        await until_seen(platform, KILL_AFTER, first)
         first.send_signal(signal.SIGKILL)
         await first.communicate()
         assert first.returncode == -signal.SIGKILL
         seen_before_restart = len(platform.received)
         assert seen_before_restart < MESSAGES, "the deliverer finished before it was killed"
 
-        second = await start_deliverer(database_url, platform.url)
-        out, err = await asyncio.wait_for(second.communicate(), timeout=DEADLINE_SECONDS)
-        assert second.returncode == 0, err.decode()
+        report = await asyncio.wait_for(
+            deliver_process.run(
+                database_url, platform.url, worker=WORKER, rate=RATE, burst=1, batch_size=200
+            ),
+            timeout=DEADLINE_SECONDS,
+        )
 
-    report = json.loads(out.decode().strip().splitlines()[-1])
     assert report["resumed"] > 0, "the restart should take back the rows it had claimed"
 
     delivered = Counter(r.idempotency_key for r in platform.delivered)

@@ -14,7 +14,7 @@ import itertools
 import logging
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -24,29 +24,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.clock import ManualClock
 from bot.deliverer import Deliverer
 from bot.messages import OutgoingMessage, Target
-from bot.outbox import Outbox
 from storage.engine import session_factory
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.core import execute
 from tests.support.fake_platform import FakePlatform, Received
 from tests.support.http_platform_adapter import HttpPlatformAdapter
+from tests.support.outbox import PLATFORM, WORKSPACE, Item, deliver_everything, queue
 
-PLATFORM = "fake"
-WORKSPACE = "T-1"
-START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 RATE = 10.0  # messages a second: 1/R is a whole number of microseconds
-
-Item = tuple[str, OutgoingMessage]
-
-
-@pytest.fixture
-def clock() -> ManualClock:
-    return ManualClock(START)
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
 
 
 @pytest.fixture
@@ -79,33 +64,6 @@ def interleaved(targets: Sequence[Target], per_target: int, prefix: str = "m") -
         for n in range(per_target)
         for target in targets
     ]
-
-
-async def queue(
-    sessions: async_sessionmaker[AsyncSession], clock: ManualClock, items: Iterable[Item]
-) -> None:
-    async with sessions.begin() as session:
-        await Outbox(session, PLATFORM, WORKSPACE, clock).send_many(items)
-
-
-async def deliver_everything(
-    deliverers: Sequence[Deliverer],
-    sessions: async_sessionmaker[AsyncSession],
-    clock: ManualClock,
-    max_rounds: int = 500,
-) -> None:
-    """Drain until nothing is left unsent, moving the clock to the next due message."""
-
-    for _ in range(max_rounds):
-        await asyncio.gather(*(d.drain() for d in deliverers))
-        async with sessions() as session:
-            if not await outbox_repo.has_unsent(session, PLATFORM):
-                return
-            due = await outbox_repo.next_due(session, PLATFORM)
-        assert due is not None, "unsent messages are stuck in 'sending'"
-        if due > clock.now():
-            clock.set(due)
-    raise AssertionError(f"the outbox was still not empty after {max_rounds} rounds")
 
 
 async def keep_draining(

@@ -26,12 +26,8 @@ from storage.models import ProcessedEvent, Schedule, ScheduleRun
 from storage.repositories import events as events_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import workspaces as workspaces_repo
-from tests.support.harness import running
-
-# A Sunday morning, so the next 09:00 is a Monday's.
-SUNDAY = datetime(2027, 1, 3, 12, 0, tzinfo=UTC)
-MONDAY_9 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-GRACE = timedelta(minutes=30)
+from tests.support.harness import Harness
+from tests.support.scheduling import GRACE, MONDAY_9, SUNDAY, run_in_the_background, scheduler_on
 
 
 @dataclass
@@ -49,11 +45,6 @@ class JobLog:
 
     def slots(self, schedule_id: int | None = None) -> list[datetime]:
         return [slot for _, sid, slot in self.calls if schedule_id in (None, sid)]
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
 
 
 async def add_schedule(
@@ -97,15 +88,6 @@ async def run_until(scheduler: Scheduler, clock: ManualClock, end: datetime) -> 
         raise AssertionError("the scheduler kept finding due slots")
     clock.set(end)
     await scheduler.run_due()
-
-
-def scheduler_on(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: ManualClock,
-    log: JobLog,
-    instance: str = "a",
-) -> Scheduler:
-    return Scheduler(sessions, clock, log.runner(instance), instance=instance, grace=GRACE)
 
 
 # -- several instances, restarts ----------------------------------------------------------
@@ -154,10 +136,12 @@ async def test_a_restarted_instance_does_not_run_a_slot_again(
     schedule_id = await add_schedule(sessions, "0 9 * * *")
     log = JobLog()
     clock = ManualClock(MONDAY_9)
-    assert await scheduler_on(sessions, clock, log).run_due() == 1
+    assert await scheduler_on(sessions, clock, jobs=log.runner("a")).run_due() == 1
 
     clock.advance(timedelta(minutes=5))
-    restarted = scheduler_on(sessions, clock, log, "a-after-restart")
+    restarted = scheduler_on(
+        sessions, clock, jobs=log.runner("a-after-restart"), instance="a-after-restart"
+    )
     assert await restarted.run_due() == 0
 
     assert log.slots() == [MONDAY_9]
@@ -176,7 +160,7 @@ async def test_a_slot_missed_while_stopped_runs_late_inside_the_grace_period(
     clock = ManualClock(SUNDAY)
     clock.set(MONDAY_9 + timedelta(minutes=20))  # down from before the slot until now
 
-    assert await scheduler_on(sessions, clock, log).run_due() == 1
+    assert await scheduler_on(sessions, clock, jobs=log.runner("a")).run_due() == 1
 
     assert log.slots() == [MONDAY_9]
     assert await runs_of(sessions, schedule_id) == [(MONDAY_9, "ran")]
@@ -194,7 +178,7 @@ async def test_a_slot_missed_by_more_than_the_grace_is_skipped_and_a_later_slot_
     schedule_id = await add_schedule(sessions, "0 9 * * *", job="checkins.ask")
     log = JobLog()
     clock = ManualClock(SUNDAY)
-    scheduler = scheduler_on(sessions, clock, log)
+    scheduler = scheduler_on(sessions, clock, jobs=log.runner("a"))
 
     clock.set(MONDAY_9 + GRACE + timedelta(minutes=1))
     assert await scheduler.run_due() == 0
@@ -231,7 +215,7 @@ async def test_days_of_missed_slots_are_skipped_with_one_line_and_recent_ones_ru
     clock = ManualClock(SUNDAY)
     clock.set(SUNDAY + timedelta(days=3, minutes=5))
 
-    assert await scheduler_on(sessions, clock, log).run_due() == 2
+    assert await scheduler_on(sessions, clock, jobs=log.runner("a")).run_due() == 2
 
     now = clock.now()
     assert log.slots() == [now - timedelta(minutes=20), now - timedelta(minutes=5)]
@@ -258,7 +242,11 @@ async def test_a_9am_schedule_fires_at_9_local_across_the_march_2027_dst_changes
     log = JobLog()
     clock = ManualClock(created)
 
-    await run_until(scheduler_on(sessions, clock, log), clock, datetime(2027, 3, 30, tzinfo=UTC))
+    await run_until(
+        scheduler_on(sessions, clock, jobs=log.runner("a")),
+        clock,
+        datetime(2027, 3, 30, tzinfo=UTC),
+    )
 
     assert log.slots() == sorted(log.slots()), "slots ran out of time order"
     fired: dict[str, dict[date, datetime]] = {}
@@ -310,7 +298,9 @@ async def test_cron_weekday_numbers_mean_what_crontab_means(
     log = JobLog()
     clock = ManualClock(SUNDAY)
 
-    await run_until(scheduler_on(sessions, clock, log), clock, SUNDAY + timedelta(days=21))
+    await run_until(
+        scheduler_on(sessions, clock, jobs=log.runner("a")), clock, SUNDAY + timedelta(days=21)
+    )
 
     slots = log.slots(schedule_id)
     assert len(slots) == 3
@@ -378,7 +368,7 @@ async def test_a_schedule_row_that_cannot_run_does_not_stop_the_others(
     log = JobLog()
     clock = ManualClock(MONDAY_9)
 
-    assert await scheduler_on(sessions, clock, log).run_due() == 1
+    assert await scheduler_on(sessions, clock, jobs=log.runner("a")).run_due() == 1
 
     assert log.calls == [("a", healthy, MONDAY_9)]
     assert any(
@@ -404,7 +394,7 @@ async def test_a_job_that_raises_is_logged_marked_failed_and_the_next_slot_runs(
             raise RuntimeError("the check-in questions are missing")
 
     clock = ManualClock(SUNDAY)
-    scheduler = Scheduler(sessions, clock, flaky, instance="a", grace=GRACE)
+    scheduler = scheduler_on(sessions, clock, jobs=flaky)
 
     clock.set(MONDAY_9)
     assert await scheduler.run_due() == 0
@@ -442,18 +432,10 @@ async def test_the_running_scheduler_survives_a_failing_job(
         succeeded.set()
 
     clock = ManualClock(SUNDAY)
-    # idle_poll is real time between looks at the (manual) clock, not time passing.
-    scheduler = Scheduler(sessions, clock, flaky, instance="a", grace=GRACE, idle_poll=0.01)
-    await scheduler.start()
-    try:
-        clock.set(MONDAY_9)
-        scheduler.wake()
-        await asyncio.wait_for(failed.wait(), timeout=10)
-        clock.set(MONDAY_9 + timedelta(days=1))
-        scheduler.wake()
-        await asyncio.wait_for(succeeded.wait(), timeout=10)
-    finally:
-        await scheduler.stop()
+    scheduler = scheduler_on(sessions, clock, jobs=flaky)
+    await run_in_the_background(
+        scheduler, clock, [(MONDAY_9, failed), (MONDAY_9 + timedelta(days=1), succeeded)]
+    )
 
     statuses = [status for _, status in await runs_of(sessions, schedule_id)]
     assert statuses == ["failed", "ran"]
@@ -463,37 +445,34 @@ async def test_the_running_scheduler_survives_a_failing_job(
 
 
 async def test_advancing_the_clock_a_week_fires_a_daily_schedule_seven_times_in_order(
-    database_url: str,
+    convene: Harness,
 ) -> None:
-    async with running(database_url) as convene:
-        fired: list[tuple[datetime, datetime]] = []
+    fired: list[tuple[datetime, datetime]] = []
 
-        async def record(ctx: JobContext) -> None:
-            fired.append((ctx.slot, ctx.now))
+    async def record(ctx: JobContext) -> None:
+        fired.append((ctx.slot, ctx.now))
 
-        convene.app.registry.job("test.daily", record)
-        start = convene.clock.now()
-        schedule_id = await add_schedule(
-            convene.app.sessions, "0 9 * * *", timezone="Europe/London", now=start, job="test.daily"
-        )
+    convene.app.registry.job("test.daily", record)
+    start = convene.clock.now()
+    schedule_id = await add_schedule(
+        convene.app.sessions, "0 9 * * *", timezone="Europe/London", now=start, job="test.daily"
+    )
 
-        await convene.app.advance_clock_to(start + timedelta(days=7))
+    await convene.app.advance_clock_to(start + timedelta(days=7))
 
-        slots = [slot for slot, _ in fired]
-        assert len(fired) == 7
-        assert slots == sorted(slots)
-        assert all(now == slot for slot, now in fired), "each slot fired at its own time"
-        assert [slot.astimezone(ZoneInfo("Europe/London")).hour for slot in slots] == [9] * 7
-        assert [slot.date() for slot in slots] == [
-            start.date() + timedelta(days=n) for n in range(7)
-        ]
-        assert convene.clock.now() == start + timedelta(days=7)
-        async with convene.app.sessions() as session:
-            count = (
-                await session.exec(
-                    select(func.count())
-                    .select_from(ScheduleRun)
-                    .where(ScheduleRun.schedule_id == schedule_id)
-                )
-            ).one()
-        assert count == 7
+    slots = [slot for slot, _ in fired]
+    assert len(fired) == 7
+    assert slots == sorted(slots)
+    assert all(now == slot for slot, now in fired), "each slot fired at its own time"
+    assert [slot.astimezone(ZoneInfo("Europe/London")).hour for slot in slots] == [9] * 7
+    assert [slot.date() for slot in slots] == [start.date() + timedelta(days=n) for n in range(7)]
+    assert convene.clock.now() == start + timedelta(days=7)
+    async with convene.app.sessions() as session:
+        count = (
+            await session.exec(
+                select(func.count())
+                .select_from(ScheduleRun)
+                .where(ScheduleRun.schedule_id == schedule_id)
+            )
+        ).one()
+    assert count == 7

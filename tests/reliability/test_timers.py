@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
@@ -20,16 +20,20 @@ from bot.clock import ManualClock
 from bot.context import JobContext
 from bot.scheduler import Scheduler, TimerRunner
 from storage.engine import create_engine, session_factory
-from storage.models import ProcessedEvent, Schedule, Timer
+from storage.models import ProcessedEvent, Timer
 from storage.repositories import events as events_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import timers as timers_repo
 from storage.repositories import workspaces as workspaces_repo
 from tests.support.harness import running
-
-SUNDAY = datetime(2027, 1, 3, 12, 0, tzinfo=UTC)
-MONDAY_9 = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
-GRACE = timedelta(minutes=30)
+from tests.support.scheduling import (
+    GRACE,
+    MONDAY_9,
+    SUNDAY,
+    never_a_schedule,
+    run_in_the_background,
+    scheduler_on,
+)
 
 
 @dataclass
@@ -47,15 +51,6 @@ class TimerLog:
 
     def keys(self) -> list[str]:
         return [key for _, key, _ in self.calls]
-
-
-async def never_a_schedule(session: AsyncSession, schedule: Schedule, slot: datetime) -> None:
-    raise AssertionError(f"no schedule should run here, yet schedule {schedule.id} did")
-
-
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
 
 
 async def workspace_id(
@@ -89,17 +84,6 @@ async def timer_rows(sessions: async_sessionmaker[AsyncSession]) -> list[Timer]:
     async with sessions() as session:
         found = await session.exec(select(Timer).order_by(col(Timer.due_at), col(Timer.id)))
         return list(found.all())
-
-
-def scheduler_on(
-    sessions: async_sessionmaker[AsyncSession],
-    clock: ManualClock,
-    runner: TimerRunner,
-    instance: str = "a",
-) -> Scheduler:
-    return Scheduler(
-        sessions, clock, never_a_schedule, instance=instance, grace=GRACE, timer_runner=runner
-    )
 
 
 # -- once, at its time --------------------------------------------------------------------
@@ -202,7 +186,7 @@ async def test_a_timer_added_twice_with_the_same_key_is_one_timer(
 
     clock = ManualClock(MONDAY_9 + timedelta(hours=3))
     log = TimerLog(clock)
-    scheduler = scheduler_on(sessions, clock, log.runner("a"))
+    scheduler = scheduler_on(sessions, clock, timers=log.runner("a"))
     assert await scheduler.run_due() == 1
     assert await scheduler.run_due() == 0
     assert log.keys() == ["checkin-run:3:at:09:00"]
@@ -234,13 +218,13 @@ async def test_a_timer_due_while_convene_was_stopped_fires_late_on_restart_with_
 
     clock = ManualClock(SUNDAY)
     log = TimerLog(clock)
-    before_stop = scheduler_on(sessions, clock, log.runner("before"))
+    before_stop = scheduler_on(sessions, clock, timers=log.runner("before"))
     assert await before_stop.run_due() == 0
 
     # Convene is down from Sunday until the Wednesday evening after the timer was due.
     restart = MONDAY_9 + timedelta(days=2, hours=10)
     clock.set(restart)
-    after_restart = scheduler_on(sessions, clock, log.runner("after-restart"))
+    after_restart = scheduler_on(sessions, clock, timers=log.runner("after-restart"))
     assert await after_restart.run_due() == 1
 
     assert log.calls == [("after-restart", "remind:alice", restart)]
@@ -267,7 +251,7 @@ async def test_timers_due_together_fire_in_time_order_after_a_restart(
     clock = ManualClock(MONDAY_9 + timedelta(days=1))
     log = TimerLog(clock)
 
-    assert await scheduler_on(sessions, clock, log.runner("a")).run_due() == 3
+    assert await scheduler_on(sessions, clock, timers=log.runner("a")).run_due() == 3
 
     assert log.keys() == ["ask", "remind", "close"]
 
@@ -293,7 +277,7 @@ async def test_a_failing_timer_is_logged_marked_failed_and_not_retried_and_other
             raise RuntimeError("the run this timer belongs to is corrupt")
 
     clock = ManualClock(MONDAY_9 + timedelta(minutes=5))
-    scheduler = scheduler_on(sessions, clock, flaky)
+    scheduler = scheduler_on(sessions, clock, timers=flaky)
 
     assert await scheduler.run_due() == 1
 
@@ -312,7 +296,7 @@ async def test_a_failing_timer_is_logged_marked_failed_and_not_retried_and_other
     # Not retried: not on the next look, not after a restart, not a week later.
     assert await scheduler.run_due() == 0
     clock.advance(timedelta(days=7))
-    assert await scheduler_on(sessions, clock, flaky, "restarted").run_due() == 0
+    assert await scheduler_on(sessions, clock, timers=flaky, instance="restarted").run_due() == 0
     assert attempts == ["broken", "healthy"]
     assert await scheduler.next_slot() is None
 
@@ -330,26 +314,10 @@ async def test_the_running_scheduler_survives_a_failing_timer_and_fires_the_next
         succeeded.set()
 
     clock = ManualClock(SUNDAY)
-    # idle_poll is real time between looks at the (manual) clock, not time passing.
-    scheduler = Scheduler(
-        sessions,
-        clock,
-        never_a_schedule,
-        instance="a",
-        grace=GRACE,
-        idle_poll=0.01,
-        timer_runner=flaky,
+    scheduler = scheduler_on(sessions, clock, timers=flaky)
+    await run_in_the_background(
+        scheduler, clock, [(MONDAY_9, failed), (MONDAY_9 + timedelta(hours=1), succeeded)]
     )
-    await scheduler.start()
-    try:
-        clock.set(MONDAY_9)
-        scheduler.wake()
-        await asyncio.wait_for(failed.wait(), timeout=10)
-        clock.set(MONDAY_9 + timedelta(hours=1))
-        scheduler.wake()
-        await asyncio.wait_for(succeeded.wait(), timeout=10)
-    finally:
-        await scheduler.stop()
 
     assert [row.status for row in await timer_rows(sessions)] == ["failed", "ran"]
 
@@ -363,7 +331,7 @@ async def test_the_next_wake_up_is_the_earliest_pending_timer_or_schedule_slot(
     wid = await workspace_id(sessions)
     clock = ManualClock(SUNDAY)
     log = TimerLog(clock)
-    scheduler = scheduler_on(sessions, clock, log.runner("a"))
+    scheduler = scheduler_on(sessions, clock, timers=log.runner("a"))
     assert await scheduler.next_slot() is None
 
     # A daily schedule at 09:00 Monday, and timers before and after it.
@@ -389,7 +357,7 @@ async def test_the_next_wake_up_is_the_earliest_pending_timer_or_schedule_slot(
     assert await scheduler.next_slot() == overdue
 
     # A scheduler with no timer runner leaves timers to the instances that have one.
-    without_timers = Scheduler(sessions, clock, never_a_schedule, instance="b", grace=GRACE)
+    without_timers = scheduler_on(sessions, clock, instance="b")
     assert await without_timers.next_slot() == MONDAY_9
     assert await without_timers.run_due() == 0
     assert [row.status for row in await timer_rows(sessions)] == ["pending", "ran", "pending"]

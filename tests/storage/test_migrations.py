@@ -39,9 +39,9 @@ def table_names(connection: Connection) -> set[str]:
 
 
 async def test_upgrading_an_empty_database_gives_exactly_the_models_schema(
-    database_url: str,
+    empty_database_url: str,
 ) -> None:
-    engine = create_engine(database_url)
+    engine = create_engine(empty_database_url)
     try:
         async with engine.connect() as connection:
             assert await connection.run_sync(table_names) == set()

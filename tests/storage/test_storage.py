@@ -27,11 +27,6 @@ NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 TOKYO = timezone(timedelta(hours=9))
 
 
-@pytest.fixture
-def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return session_factory(engine)
-
-
 # -- UTCDateTime ------------------------------------------------------------------------
 
 

@@ -27,8 +27,8 @@ from bot.deliverer import Deliverer
 from storage.engine import create_engine, session_factory
 from storage.repositories import outbox as outbox_repo
 from tests.support.http_platform_adapter import HttpPlatformAdapter
+from tests.support.outbox import PLATFORM
 
-PLATFORM = "fake"
 IDLE_POLL_SECONDS = 0.05
 
 

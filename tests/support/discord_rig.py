@@ -15,7 +15,6 @@ Each call returns once Convene has answered the interaction and done its work
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -30,8 +29,8 @@ from bot.config import ConveneSection, DiscordSection, Secret, Settings
 from bot.events import Event
 from bot.wiring import build_registry, connect_suggestions
 from tests.support.fake_discord import (
+    DiscordRequest,
     FakeDiscord,
-    Recorded,
     option,
     subcommand,
     subcommand_group,
@@ -47,6 +46,8 @@ GUILD_2 = 900_000_000_000_000_002
 GENERAL_2 = 900_000_000_000_000_201
 DANA = 900_000_000_000_001_004
 DEFAULT_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+EPHEMERAL = 1 << 6
+"""The message flag of a reply only the member who acted sees."""
 Payload = dict[str, Any]
 
 
@@ -86,8 +87,8 @@ class DiscordRig:
     clock: ManualClock
     tokens: dict[str, int] = field(default_factory=dict)
     """Each interaction's token, and the member whose interaction it was."""
-    dispatched: dict[int, float] = field(default_factory=dict)
-    """Each interaction's id, and when (``time.monotonic``, the fake's clock) it was sent."""
+    dispatched: list[int] = field(default_factory=list)
+    """The id of each interaction sent, in order."""
     handled: Handled = field(default_factory=Handled)
     prompt: bool = False
     """Deliver what an interaction queued as soon as it is handled, as the background
@@ -103,7 +104,7 @@ class DiscordRig:
 
         who: Payload = (payload.get("member") or {}).get("user") or payload.get("user") or {}
         self.tokens[str(payload["token"])] = int(who["id"])
-        self.dispatched[int(payload["id"])] = time.monotonic()
+        self.dispatched.append(int(payload["id"]))
         await self.fake.gateway_dispatch("INTERACTION_CREATE", payload)
         if self.prompt:
             await self._deliver_once_handled(int(payload["id"]))
@@ -128,12 +129,13 @@ class DiscordRig:
             await self.settle()
 
     def answer_delays(self) -> dict[int, float]:
-        """For each interaction sent so far, seconds from its dispatch to its first callback."""
+        """For each interaction sent so far, seconds from the fake sending it to its first
+        callback, by the fake's clock (infinite for one never answered)."""
 
         delays: dict[int, float] = {}
-        for interaction, sent in self.dispatched.items():
-            answers = self.fake.callbacks(interaction)
-            delays[interaction] = answers[0].at - sent if answers else float("inf")
+        for interaction in self.dispatched:
+            delay = self.fake.answer_delay(interaction)
+            delays[interaction] = float("inf") if delay is None else delay
         return delays
 
     async def slash(
@@ -326,7 +328,7 @@ class DiscordRig:
 
         return [m for m in self.fake.messages_in(channel) if text in str(m.get("content", ""))]
 
-    def sent(self, method: str, pattern: str) -> list[Recorded]:
+    def sent(self, method: str, pattern: str) -> list[DiscordRequest]:
         return self.fake.calls(method, pattern)
 
     async def advance_to(self, when: datetime) -> None:
@@ -334,8 +336,8 @@ class DiscordRig:
         await self.settle()
 
 
-def _option_types(payload: list[Payload], names: tuple[str, ...]) -> dict[str, int]:
-    """The option types of one subcommand, by option name."""
+def synced_subcommand(payload: list[Payload], names: tuple[str, ...]) -> Payload:
+    """The command, group or subcommand at ``names`` in a command table as synced."""
 
     level: list[Payload] = payload
     found: Payload | None = None
@@ -344,7 +346,16 @@ def _option_types(payload: list[Payload], names: tuple[str, ...]) -> dict[str, i
         if found is None:
             raise LookupError(f"no {name!r} in the synced commands")
         level = found.get("options") or []
-    return {str(o["name"]): int(o["type"]) for o in level}
+    if found is None:
+        raise LookupError("no command named")
+    return found
+
+
+def _option_types(payload: list[Payload], names: tuple[str, ...]) -> dict[str, int]:
+    """The option types of one subcommand, by option name."""
+
+    options = synced_subcommand(payload, names).get("options") or []
+    return {str(o["name"]): int(o["type"]) for o in options}
 
 
 def _standard_world(fake: FakeDiscord, *, second_guild: bool) -> None:

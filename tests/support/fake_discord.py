@@ -88,7 +88,6 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import IntEnum
-from types import TracebackType
 from typing import Any, Literal
 
 import discord
@@ -96,6 +95,8 @@ import yarl
 from aiohttp import BodyPartReader, WSMsgType, web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
+
+from tests.support.loopback import LoopbackServer, scripted_times
 
 Payload = dict[str, Any]
 
@@ -226,7 +227,7 @@ class ComponentType(IntEnum):
 
 
 @dataclass(slots=True)
-class Recorded:
+class DiscordRequest:
     """One REST request as the fake received it, and the status it answered.
 
     ``path`` is relative to the API root (``/channels/1/messages``);
@@ -301,7 +302,7 @@ class GatewayConnection:
 # -- internal state ------------------------------------------------------------
 
 
-class _ApiError(Exception):
+class _DiscordError(Exception):
     """An error answer: ``{"code": code, "message": message}`` with ``status``."""
 
     def __init__(self, status: int, code: int, message: str, errors: Payload | None = None) -> None:
@@ -318,16 +319,16 @@ class _ApiError(Exception):
         return body
 
 
-def _form_error(name: str, code: str, message: str) -> _ApiError:
+def _form_error(name: str, code: str, message: str) -> _DiscordError:
     """Discord's 50035 with its nested ``errors`` object naming the bad field."""
 
-    return _ApiError(
+    return _DiscordError(
         400, 50035, "Invalid Form Body", {name: {"_errors": [{"code": code, "message": message}]}}
     )
 
 
-def _unknown(what: str, code: int) -> _ApiError:
-    return _ApiError(404, code, f"Unknown {what}")
+def _unknown(what: str, code: int) -> _DiscordError:
+    return _DiscordError(404, code, f"Unknown {what}")
 
 
 @dataclass(slots=True)
@@ -370,7 +371,7 @@ class _Session:
 
 
 @dataclass(slots=True)
-class _Fault:
+class _DiscordFault:
     method: str
     pattern: re.Pattern[str]
     remaining: int
@@ -405,7 +406,7 @@ class _GlobalLimit:
 
 @dataclass(slots=True)
 class _Call:
-    record: Recorded
+    record: DiscordRequest
     params: dict[str, str]
 
     @property
@@ -445,7 +446,7 @@ _MAJOR_PARAMETERS = (
 # -- the fake ------------------------------------------------------------------
 
 
-class FakeDiscord:
+class FakeDiscord(LoopbackServer[DiscordRequest]):
     """An aiohttp server on 127.0.0.1 serving Discord's REST API (a subset) and gateway.
 
     The world (guilds, users, members, roles, channels) is what the test
@@ -453,6 +454,8 @@ class FakeDiscord:
     have) and its owner exist from the start. Ids are ints in this API and
     strings on the wire, as Discord sends snowflakes.
     """
+
+    name = "the fake Discord"
 
     def __init__(
         self,
@@ -479,6 +482,7 @@ class FakeDiscord:
 
         if bucket_limit < 1 or bucket_window <= 0:
             raise ValueError("a bucket needs bucket_limit >= 1 and bucket_window > 0")
+        super().__init__()
         self.token = token
         self.bot_user_id = bot_user_id
         self.bot_name = bot_name
@@ -490,16 +494,15 @@ class FakeDiscord:
         self.bucket_window = bucket_window
         self.transport_compression = transport_compression
 
-        self.requests: list[Recorded] = []
         self.identify_payloads: list[Payload] = []
         self.gateway_connections: list[GatewayConnection] = []
         self.presence_updates: list[Payload] = []
         self.heartbeats = 0
         self.resumes = 0
+        self.interactions_sent: dict[int, float] = {}
+        """When (the fake's clock) each INTERACTION_CREATE went down the gateway, by id."""
 
         self._now = now
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         self._changed = asyncio.Condition()
         self._id_counter = itertools.count(1)
         self._last_id = 0
@@ -518,7 +521,7 @@ class FakeDiscord:
         self._interactions: dict[int, _Interaction] = {}
         self._callbacks: list[Callback] = []
 
-        self._faults: list[_Fault] = []
+        self._faults: list[_DiscordFault] = []
         self._route_limits: list[_RouteLimit] = []
         self._windows: dict[tuple[str, str], _Window] = {}
         self._global: _GlobalLimit | None = None
@@ -532,56 +535,21 @@ class FakeDiscord:
 
     # -- lifecycle -------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Listen on an ephemeral port so parallel test runs never collide."""
-
-        if self._runner is not None:
-            return
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._serve_gateway)
         app.router.add_get("/resume", self._serve_gateway)
         app.router.add_route("*", "/{tail:.*}", self._serve)
-        # Handlers never wait on the client, and stop() closes the WebSockets first.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
 
-    async def stop(self) -> None:
-        if self._runner is None:
-            return
+    async def close_connections(self) -> None:
         for connection in list(self.gateway_connections):
             if connection.open:
                 await connection.socket.close(code=1001, message=b"server shutting down")
-        await self._runner.cleanup()
-        self._runner = None
-        self._port = None
-
-    async def __aenter__(self) -> FakeDiscord:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the fake Discord has not been started")
-        return self._port
 
     @property
     def base_url(self) -> str:
         """What ``Route.BASE`` becomes: the REST API root, without a trailing slash."""
 
-        return f"http://127.0.0.1:{self.port}/api/v{API_VERSION}"
+        return f"{self.url}/api/v{API_VERSION}"
 
     @property
     def gateway_url(self) -> str:
@@ -886,7 +854,9 @@ class FakeDiscord:
 
     # -- reading the record ----------------------------------------------------
 
-    def calls(self, method: str, pattern: str, *, status: int | None = None) -> list[Recorded]:
+    def calls(
+        self, method: str, pattern: str, *, status: int | None = None
+    ) -> list[DiscordRequest]:
         """Requests whose method and path match, in arrival order.
 
         ``pattern`` is a path relative to the API root where any ``{...}``
@@ -903,7 +873,7 @@ class FakeDiscord:
             and (status is None or r.status == status)
         ]
 
-    def unmatched(self) -> list[Recorded]:
+    def unmatched(self) -> list[DiscordRequest]:
         """Requests no route answered (404/405): what a test relied on that the fake lacks."""
 
         return [r for r in self.requests if r.route is None]
@@ -915,6 +885,18 @@ class FakeDiscord:
             return list(self._callbacks)
         wanted = _interaction_id(interaction)
         return [c for c in self._callbacks if c.interaction_id == wanted]
+
+    def answer_delay(self, interaction: int | str | Mapping[str, Any]) -> float | None:
+        """Seconds (the fake's clock) from sending an interaction down the gateway to its
+        first accepted callback: what Discord holds to its three seconds. None while
+        it is unanswered (or was never sent)."""
+
+        wanted = _interaction_id(interaction)
+        sent = self.interactions_sent.get(wanted)
+        answers = self.callbacks(wanted)
+        if sent is None or not answers:
+            return None
+        return answers[0].at - sent
 
     def rate_limited(self, scope: str | None = None) -> int:
         """How many 429s were answered: all, or those of one scope (user, global, shared)."""
@@ -935,10 +917,10 @@ class FakeDiscord:
         *,
         status: int | None = None,
         within: float = 5.0,
-    ) -> list[Recorded]:
+    ) -> list[DiscordRequest]:
         """Wait until ``count`` matching requests have been answered; return them all."""
 
-        def answered() -> list[Recorded]:
+        def answered() -> list[DiscordRequest]:
             return [r for r in self.calls(method, pattern, status=status) if r.status]
 
         await self._wait(lambda: len(answered()) >= count, within, f"{count} × {method} {pattern}")
@@ -988,10 +970,10 @@ class FakeDiscord:
         """
 
         self._faults.append(
-            _Fault(
+            _DiscordFault(
                 method=method.upper(),
                 pattern=_pattern(path_pattern),
-                remaining=_times(times),
+                remaining=scripted_times(times),
                 kind="ratelimit",
                 retry_after=retry_after,
                 global_=global_,
@@ -1022,10 +1004,10 @@ class FakeDiscord:
         if errors is not None:
             body["errors"] = errors
         self._faults.append(
-            _Fault(
+            _DiscordFault(
                 method=method.upper(),
                 pattern=_pattern(path_pattern),
-                remaining=_times(times),
+                remaining=scripted_times(times),
                 kind="error",
                 status=status,
                 body=body,
@@ -1065,7 +1047,7 @@ class FakeDiscord:
         )
         self._windows.clear()
 
-    def _next_fault(self, record: Recorded) -> _Fault | None:
+    def _next_fault(self, record: DiscordRequest) -> _DiscordFault | None:
         for fault in self._faults:
             if fault.method == record.method and fault.pattern.fullmatch(record.path):
                 fault.remaining -= 1
@@ -1713,6 +1695,8 @@ class FakeDiscord:
         session.frames.append(frame)
         if session.connection is not None and session.connection.open:
             await self._send(session.connection, frame)
+            if event == "INTERACTION_CREATE":
+                self.interactions_sent.setdefault(int(data["id"]), self._now())
         return session.seq
 
     async def _send(self, connection: GatewayConnection, frame: Payload) -> None:
@@ -1736,7 +1720,7 @@ class FakeDiscord:
         at = self._now()
         version, path = _split_api_path(request.path)
         body, files, bad_body = await _read_body(request)
-        record = Recorded(
+        record = DiscordRequest(
             method=request.method,
             path=path,
             query=dict(request.query),
@@ -1745,13 +1729,13 @@ class FakeDiscord:
             at=at,
             files=files,
         )
-        self.requests.append(record)
+        self.record(record)
         response = self._answer(record, version, bad_body)
         record.status = response.status
         await self._notify()
         return response
 
-    def _answer(self, record: Recorded, version: str | None, bad_body: bool) -> web.Response:
+    def _answer(self, record: DiscordRequest, version: str | None, bad_body: bool) -> web.Response:
         match = self._match(record.method, record.path) if version is not None else None
         if match is None:
             if version is not None and self._path_known(record.path):
@@ -1783,7 +1767,7 @@ class FakeDiscord:
             )
         try:
             status, body = route.handler(_Call(record, params))
-        except _ApiError as error:
+        except _DiscordError as error:
             status, body = error.status, error.body()
         return _respond(status, body, headers)
 
@@ -2035,14 +2019,14 @@ class FakeDiscord:
 
     def _command_scope(self, call: _Call) -> int | None:
         if _param_id(call, "application_id") != self.application_id:
-            raise _ApiError(
+            raise _DiscordError(
                 403, 20012, "You are not authorized to perform this action on this application"
             )
         if "guild_id" not in call.params:
             return None
         guild_id = _param_id(call, "guild_id")
         if guild_id not in self._guilds:
-            raise _ApiError(403, 50001, "Missing Access")
+            raise _DiscordError(403, 50001, "Missing Access")
         return guild_id
 
     def _get_commands(self, call: _Call) -> _Answer:
@@ -2120,7 +2104,7 @@ class FakeDiscord:
     def _open_dm_channel(self, call: _Call) -> _Answer:
         raw = call.body.get("recipient_id")
         if not isinstance(raw, str | int) or not str(raw).isdigit() or int(raw) not in self._users:
-            raise _ApiError(400, 50033, "Invalid Recipient(s)")
+            raise _DiscordError(400, 50033, "Invalid Recipient(s)")
         return 200, copy.deepcopy(self._channels[self._open_dm(int(raw))])
 
     def _post_message(self, call: _Call) -> _Answer:
@@ -2129,9 +2113,9 @@ class FakeDiscord:
         if channel["type"] == ChannelType.DM:
             recipient = int(channel["recipients"][0]["id"])
             if recipient in self._dms_closed:
-                raise _ApiError(403, 50007, "Cannot send messages to this user")
+                raise _DiscordError(403, 50007, "Cannot send messages to this user")
         if channel["type"] == ChannelType.GUILD_CATEGORY:
-            raise _ApiError(400, 50008, "Cannot send messages in a non-text channel")
+            raise _DiscordError(400, 50008, "Cannot send messages in a non-text channel")
         body = copy.deepcopy(call.body)
         if call.record.files:
             body["attachments"] = [
@@ -2163,7 +2147,7 @@ class FakeDiscord:
     def _patch_message(self, call: _Call) -> _Answer:
         message = self._message_in(call)
         if int(message["author"]["id"]) != self.bot_user_id and set(call.body) - {"flags"}:
-            raise _ApiError(403, 50005, "Cannot edit a message authored by another user")
+            raise _DiscordError(403, 50005, "Cannot edit a message authored by another user")
         self._edit_message(message, call.body)
         return 200, copy.deepcopy(message)
 
@@ -2183,7 +2167,7 @@ class FakeDiscord:
         body = call.body
         # Forum and media posts (a thread with its first message) are not modelled.
         if parent["type"] not in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
-            raise _ApiError(400, 50024, "Cannot execute action on this channel type")
+            raise _DiscordError(400, 50024, "Cannot execute action on this channel type")
         default = (
             ChannelType.ANNOUNCEMENT_THREAD
             if parent["type"] == ChannelType.GUILD_ANNOUNCEMENT
@@ -2207,9 +2191,9 @@ class FakeDiscord:
         message = self._message_in(call)
         parent = self._channels[int(message["channel_id"])]
         if parent["type"] not in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
-            raise _ApiError(400, 50024, "Cannot execute action on this channel type")
+            raise _DiscordError(400, 50024, "Cannot execute action on this channel type")
         if "thread" in message:
-            raise _ApiError(400, 160004, "A thread has already been created for this message")
+            raise _DiscordError(400, 160004, "A thread has already been created for this message")
         kind = (
             ChannelType.ANNOUNCEMENT_THREAD
             if parent["type"] == ChannelType.GUILD_ANNOUNCEMENT
@@ -2265,7 +2249,7 @@ class FakeDiscord:
         thread_id = _param_id(call, "channel_id")
         thread = self._channel_or_404(thread_id)
         if thread["type"] not in _THREAD_TYPES:
-            raise _ApiError(400, 50024, "Cannot execute action on this channel type")
+            raise _DiscordError(400, 50024, "Cannot execute action on this channel type")
         raw_user = call.params["user_id"]
         user_id = self.bot_user_id if raw_user == "@me" else _param_id(call, "user_id")
         if user_id not in self._users:
@@ -2274,7 +2258,7 @@ class FakeDiscord:
         if user_id not in guild.members:
             raise _unknown("Member", 10007)
         if thread["thread_metadata"]["archived"]:
-            raise _ApiError(400, 50083, "Thread is archived")
+            raise _DiscordError(400, 50083, "Thread is archived")
         members = self._thread_members.setdefault(thread_id, {})
         members.setdefault(user_id, _iso())
         thread["member_count"] = len(members)
@@ -2292,7 +2276,7 @@ class FakeDiscord:
     def _post_callback(self, call: _Call) -> _Answer:
         interaction = self._interaction_for(call)
         if interaction.response is not None:
-            raise _ApiError(400, 40060, "Interaction has already been acknowledged.")
+            raise _DiscordError(400, 40060, "Interaction has already been acknowledged.")
         body = call.body
         kind = body.get("type")
         if not isinstance(kind, int) or kind not in _ALLOWED_CALLBACKS[interaction.type]:
@@ -2314,7 +2298,7 @@ class FakeDiscord:
             interaction.loading = True
         elif kind in (CallbackType.DEFERRED_UPDATE_MESSAGE, CallbackType.UPDATE_MESSAGE):
             if interaction.message_id is None or interaction.message_id not in self._messages:
-                raise _ApiError(400, 50035, "Invalid Form Body: the interaction has no message")
+                raise _DiscordError(400, 50035, "Invalid Form Body: the interaction has no message")
             message = self._messages[interaction.message_id]
             if kind == CallbackType.UPDATE_MESSAGE:
                 self._edit_message(message, data)
@@ -2448,7 +2432,7 @@ class FakeDiscord:
         guild = self._guild_or_404(call)
         if not self.allowed_intents & INTENT_GUILD_MEMBERS:
             # Listing members needs the privileged intent enabled for the app.
-            raise _ApiError(403, 50001, "Missing Access")
+            raise _DiscordError(403, 50001, "Missing Access")
         limit = _query_int(call, "limit", 1)
         after = _query_int(call, "after", 0)
         if not 1 <= limit <= 1000:
@@ -2694,7 +2678,7 @@ class FakeDiscord:
             for key in ("content", "embeds", "components", "attachments", "sticker_ids", "poll")
         )
         if not has_something and not allow_empty:
-            raise _ApiError(400, 50006, "Cannot send an empty message")
+            raise _DiscordError(400, 50006, "Cannot send an empty message")
         message_id = self._next_id()
         mentions, mention_roles, everyone = self._mentions(
             channel_id, text, body.get("allowed_mentions")
@@ -2947,12 +2931,6 @@ def subcommand_group(name: str, *subcommands: Payload) -> Payload:
 
 def _iso() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _times(times: int) -> int:
-    if times < 1:
-        raise ValueError("times must be at least 1")
-    return times
 
 
 def _pattern(pattern: str) -> re.Pattern[str]:

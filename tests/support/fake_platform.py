@@ -1,8 +1,8 @@
 """A fake chat platform on loopback: it records every message posted to it.
 
-Tests and benchmarks point an adapter at it instead of Slack or Discord. It
-speaks just enough HTTP/1.1 (keep-alive, ``Content-Length`` bodies) for
-httpx, and can be scripted the way real platforms misbehave::
+Tests and benchmarks point an adapter at it instead of Slack or Discord
+(``POST`` of a JSON message to any path), and can script it the way real
+platforms misbehave::
 
     async with FakePlatform(now=clock.now) as platform:
         platform.rate_limit(times=3, retry_after=2)  # 429, Retry-After: 2
@@ -16,28 +16,19 @@ spacing of requests in that clock's time.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
+from aiohttp import web
+
+from tests.support.loopback import LoopbackServer
+
 Payload = dict[str, Any]
-_REASONS = {
-    200: "OK",
-    400: "Bad Request",
-    403: "Forbidden",
-    404: "Not Found",
-    411: "Length Required",
-    429: "Too Many Requests",
-    500: "Internal Server Error",
-    503: "Service Unavailable",
-}
 
 
 def _utc_now() -> datetime:
@@ -64,7 +55,7 @@ class Received:
 
 
 @dataclass(frozen=True, slots=True)
-class _Answer:
+class _Reply:
     status: int
     retry_after: float | None = None
 
@@ -75,70 +66,38 @@ class _Rule:
     status: int
 
 
-class FakePlatform:
+class FakePlatform(LoopbackServer[Received]):
     """An HTTP server on 127.0.0.1 that accepts ``POST`` of JSON messages."""
 
+    name = "the fake platform"
+
     def __init__(self, now: Callable[[], datetime] = _utc_now) -> None:
+        super().__init__()
         self._now = now
-        self._server: asyncio.Server | None = None
-        self._connections: dict[asyncio.StreamWriter, asyncio.Task[Any]] = {}
-        self._script: deque[_Answer] = deque()
+        self._script: deque[_Reply] = deque()
         self._rules: list[_Rule] = []
         self._message_ids = itertools.count(1)
-        self.received: list[Received] = []
 
-    # -- lifecycle -------------------------------------------------------------
-
-    async def start(self) -> None:
-        self._server = await asyncio.start_server(self._serve, host="127.0.0.1", port=0)
-
-    async def stop(self) -> None:
-        if self._server is None:
-            return
-        self._server.close()
-        # Close the open keep-alive connections and let their handlers return
-        # (a handler cancelled at loop shutdown makes Python 3.11 log an error).
-        handlers = list(self._connections.values())
-        for writer in list(self._connections):
-            writer.close()
-        await asyncio.gather(*handlers, return_exceptions=True)
-        await self._server.wait_closed()
-        self._server = None
-
-    async def __aenter__(self) -> FakePlatform:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
+    def routes(self, app: web.Application) -> None:
+        app.router.add_route("*", "/{tail:.*}", self._serve)
 
     @property
-    def port(self) -> int:
-        if self._server is None:
-            raise RuntimeError("the fake platform has not been started")
-        port: int = self._server.sockets[0].getsockname()[1]
-        return port
+    def received(self) -> list[Received]:
+        """Every request, in the order it arrived, with what it was answered."""
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.requests
 
     # -- scripting -------------------------------------------------------------
 
     def rate_limit(self, times: int, retry_after: float) -> None:
         """Answer the next ``times`` requests (after those already scripted) with 429."""
 
-        self._script.extend(_Answer(429, retry_after) for _ in range(times))
+        self._script.extend(_Reply(429, retry_after) for _ in range(times))
 
     def fail(self, times: int, status: int = 500) -> None:
         """Answer the next ``times`` requests (after those already scripted) with ``status``."""
 
-        self._script.extend(_Answer(status) for _ in range(times))
+        self._script.extend(_Reply(status) for _ in range(times))
 
     def fail_when(self, matches: Callable[[Payload], bool], status: int = 500) -> None:
         """Always answer ``status`` to a payload ``matches`` accepts (a broken channel)."""
@@ -155,73 +114,37 @@ class FakePlatform:
 
     # -- serving ---------------------------------------------------------------
 
-    def _answer(self, payload: Payload) -> _Answer:
+    def _answer(self, payload: Payload) -> _Reply:
         for rule in self._rules:
             if rule.matches(payload):
-                return _Answer(rule.status)
+                return _Reply(rule.status)
         if self._script:
             return self._script.popleft()
-        return _Answer(200)
+        return _Reply(200)
 
-    def _handle(self, method: str, body: bytes) -> tuple[int, dict[str, str], Payload]:
-        if method != "POST":
-            return 404, {}, {"ok": False, "error": "only POST is served"}
+    async def _serve(self, request: web.Request) -> web.Response:
+        if request.method != "POST":
+            return _json(404, {"ok": False, "error": "only POST is served"})
         try:
-            payload = json.loads(body)
+            payload = json.loads(await request.read())
         except ValueError:
-            return 400, {}, {"ok": False, "error": "invalid_json"}
+            return _json(400, {"ok": False, "error": "invalid_json"})
         if not isinstance(payload, dict):
-            return 400, {}, {"ok": False, "error": "invalid_json"}
+            return _json(400, {"ok": False, "error": "invalid_json"})
         at = self._now()
         answer = self._answer(payload)
         if answer.status == 429:
             assert answer.retry_after is not None
-            self.received.append(Received(payload, at, 429, retry_after=answer.retry_after))
-            return 429, {"Retry-After": f"{answer.retry_after:g}"}, {"ok": False}
+            self.record(Received(payload, at, 429, retry_after=answer.retry_after))
+            return _json(429, {"ok": False}, {"Retry-After": f"{answer.retry_after:g}"})
         if answer.status != 200:
-            self.received.append(Received(payload, at, answer.status))
-            return answer.status, {}, {"ok": False, "error": "scripted_failure"}
+            self.record(Received(payload, at, answer.status))
+            return _json(answer.status, {"ok": False, "error": "scripted_failure"})
         message_id = f"m-{next(self._message_ids)}"
-        self.received.append(Received(payload, at, 200, message_id=message_id))
-        return 200, {}, {"ok": True, "message_id": message_id, "channel_id": _channel_of(payload)}
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        handler = asyncio.current_task()
-        assert handler is not None
-        self._connections[writer] = handler
-        try:
-            while True:
-                request_line = await reader.readline()
-                if not request_line:
-                    return
-                method = request_line.decode("latin-1").split(" ", 1)[0]
-                headers: dict[str, str] = {}
-                while True:
-                    line = await reader.readline()
-                    if line in (b"\r\n", b"\n", b""):
-                        break
-                    name, _, value = line.decode("latin-1").partition(":")
-                    headers[name.strip().lower()] = value.strip()
-                status: int
-                extra: dict[str, str]
-                answer: Payload
-                if "content-length" not in headers and method == "POST":
-                    status, extra, answer = 411, {}, {"ok": False, "error": "length_required"}
-                else:
-                    length = int(headers.get("content-length", "0"))
-                    body = await reader.readexactly(length) if length else b""
-                    status, extra, answer = self._handle(method, body)
-                writer.write(_response(status, extra, answer))
-                await writer.drain()
-                if headers.get("connection", "").lower() == "close":
-                    return
-        except (ConnectionError, asyncio.IncompleteReadError):
-            return
-        finally:
-            self._connections.pop(writer, None)
-            writer.close()
-            with contextlib.suppress(ConnectionError):
-                await writer.wait_closed()
+        self.record(Received(payload, at, 200, message_id=message_id))
+        return _json(
+            200, {"ok": True, "message_id": message_id, "channel_id": _channel_of(payload)}
+        )
 
 
 def _channel_of(payload: Payload) -> str:
@@ -232,14 +155,5 @@ def _channel_of(payload: Payload) -> str:
     return "D-" + "+".join(str(m) for m in target.get("member_ids") or ())
 
 
-def _response(status: int, headers: dict[str, str], body: Payload) -> bytes:
-    content = json.dumps(body).encode()
-    lines = [
-        f"HTTP/1.1 {status} {_REASONS.get(status, 'Unknown')}",
-        "Content-Type: application/json",
-        f"Content-Length: {len(content)}",
-        *(f"{name}: {value}" for name, value in headers.items()),
-        "",
-        "",
-    ]
-    return "\r\n".join(lines).encode("latin-1") + content
+def _json(status: int, body: Payload, headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(body, status=status, headers=headers)

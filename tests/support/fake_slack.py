@@ -50,12 +50,13 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from aiohttp import WSMsgType, web
 from aiohttp.web_request import FileField
+
+from tests.support.loopback import LoopbackServer, scripted_times
 
 Payload = dict[str, Any]
 
@@ -110,8 +111,8 @@ _ENVELOPE_TYPES = ("slash_commands", "interactive", "events_api")
 _INTERACTIONS_WITH_RESPONSE = frozenset({"view_submission", "block_suggestion"})
 
 
-@dataclass(frozen=True, slots=True)
-class Recorded:
+@dataclass(slots=True)
+class SlackCall:
     """One request as the fake received it, whatever it answered.
 
     ``payload`` merges query parameters, form fields and the JSON body (in
@@ -119,12 +120,15 @@ class Recorded:
     such as ``blocks`` and ``view`` decoded, and without ``token``: the
     token, from the ``Authorization`` header or the legacy ``token``
     parameter, is in ``token``. ``at`` is the fake's clock when it arrived.
+    ``ok`` is whether the fake answered ``ok: true``: a refused call (an
+    error, a 429, a server error) is recorded, but nothing it asked for happened.
     """
 
     method: str
     payload: Payload
     token: str | None
     at: float
+    ok: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +144,7 @@ class SocketAck:
     at: float
 
 
-class _ApiError(Exception):
+class _SlackError(Exception):
     """A Slack error answer: ``{"ok": false, "error": error, **fields}``."""
 
     def __init__(self, error: str, **fields: Any) -> None:
@@ -160,7 +164,7 @@ class _Channel:
 
 
 @dataclass(slots=True)
-class _Fault:
+class _SlackFault:
     """A scripted misbehaviour for the next ``remaining`` calls of a method."""
 
     kind: Literal["error", "ratelimited", "server"]
@@ -183,13 +187,15 @@ class _Bucket:
     updated: float
 
 
-class FakeSlack:
+class FakeSlack(LoopbackServer[SlackCall]):
     """An aiohttp server on 127.0.0.1 that answers a subset of the Slack Web API.
 
     The world (users, channels, user groups) is what the test adds; the bot
     itself is a user from the start, as it is in a real workspace, so
     ``users.list`` and ``conversations.members`` include it.
     """
+
+    name = "the fake Slack"
 
     def __init__(
         self,
@@ -205,6 +211,7 @@ class FakeSlack:
         app_token: str = "xapp-test",
         scopes: Iterable[str] = _DEFAULT_SCOPES,
     ) -> None:
+        super().__init__()
         self.require_token = require_token
         self.team_id = team_id
         self.team_name = team_name
@@ -214,22 +221,19 @@ class FakeSlack:
         self.bot_token = bot_token
         self.app_token = app_token
         self.scopes = tuple(scopes)
-        self.requests: list[Recorded] = []
         # Socket Mode: what was pushed, and the envelope ids acknowledged, in order.
         self.socket_sent: list[Payload] = []
         self.socket_acked: list[str] = []
         self.socket_connects = 0
 
         self._now = now
-        self._runner: web.AppRunner | None = None
-        self._port: int | None = None
         self._users: dict[str, Payload] = {}
         self._channels: dict[str, _Channel] = {}
         self._history: dict[str, list[Payload]] = {}
         self._usergroups: dict[str, Payload] = {}
         self._views: dict[str, Payload] = {}
         self._home_views: dict[str, str] = {}
-        self._faults: dict[str, deque[_Fault]] = {}
+        self._faults: dict[str, deque[_SlackFault]] = {}
         self._limits: dict[str, _Limit] = {}
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._accepted: Counter[str] = Counter()
@@ -265,55 +269,19 @@ class FakeSlack:
 
     # -- lifecycle -------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Listen on an ephemeral port so parallel test runs never collide."""
-
-        if self._runner is not None:
-            return
-        app = web.Application()
+    def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._serve)
         app.router.add_get("/link/", self._serve_socket)
-        # A short shutdown timeout: our handlers never wait (stop() closes the WebSockets
-        # first), so stop() need not.
-        runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.5)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        self._runner = runner
-        self._port = int(runner.addresses[0][1])
 
-    async def stop(self) -> None:
-        if self._runner is None:
-            return
+    async def close_connections(self) -> None:
         for socket in list(self._sockets):
             await socket.close(code=1001, message=b"server shutting down")
-        await self._runner.cleanup()
-        self._runner = None
-        self._port = None
-
-    async def __aenter__(self) -> FakeSlack:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
-
-    @property
-    def port(self) -> int:
-        if self._port is None:
-            raise RuntimeError("the fake Slack has not been started")
-        return self._port
 
     @property
     def base_url(self) -> str:
         """What to pass as ``AsyncWebClient(base_url=...)``."""
 
-        return f"http://127.0.0.1:{self.port}/api/"
+        return f"{self.url}/api/"
 
     # -- the world -------------------------------------------------------------
 
@@ -462,9 +430,15 @@ class FakeSlack:
     # -- reading the record ----------------------------------------------------
 
     def calls(self, method: str) -> list[Payload]:
-        """The payloads of every request for ``method``, in arrival order."""
+        """The payloads of every request for ``method``, refused or not, in arrival order."""
 
         return [r.payload for r in self.requests if r.method == method]
+
+    def accepted_calls(self, method: str) -> list[Payload]:
+        """The payloads of the ``method`` calls answered ``ok: true``, in arrival order:
+        what happened, where ``calls`` is what was asked."""
+
+        return [r.payload for r in self.requests if r.method == method and r.ok]
 
     def accepted(self, method: str) -> int:
         """How many ``method`` calls were answered ``ok: true``."""
@@ -490,19 +464,23 @@ class FakeSlack:
         if error == "missing_scope":
             fields.setdefault("needed", _NEEDED_SCOPES.get(method, "chat:write"))
             fields.setdefault("provided", ",".join(self.scopes))
-        self._script(method, _Fault("error", _times(times), error=error, fields=fields))
+        self._script(
+            method, _SlackFault("error", scripted_times(times), error=error, fields=fields)
+        )
 
     def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         """Answer the next ``times`` calls with HTTP 429, ``Retry-After`` and ``ratelimited``."""
 
         self._check_method(method)
-        self._script(method, _Fault("ratelimited", _times(times), retry_after=retry_after))
+        self._script(
+            method, _SlackFault("ratelimited", scripted_times(times), retry_after=retry_after)
+        )
 
     def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
         """Answer the next ``times`` calls with an HTML error page, as Slack's edge does."""
 
         self._check_method(method)
-        self._script(method, _Fault("server", _times(times), status=status))
+        self._script(method, _SlackFault("server", scripted_times(times), status=status))
 
     def limit(self, method: str, per_second: float, burst: int = 1) -> None:
         """Enforce a token bucket per (method, channel), answering 429 when it is empty.
@@ -525,10 +503,10 @@ class FakeSlack:
         if method not in self._handlers:
             raise ValueError(f"the fake Slack does not implement {method!r}")
 
-    def _script(self, method: str, fault: _Fault) -> None:
+    def _script(self, method: str, fault: _SlackFault) -> None:
         self._faults.setdefault(method, deque()).append(fault)
 
-    def _next_fault(self, method: str) -> _Fault | None:
+    def _next_fault(self, method: str) -> _SlackFault | None:
         queue = self._faults.get(method)
         if not queue:
             return None
@@ -725,7 +703,8 @@ class FakeSlack:
         body_token = payload.pop("token", None)
         if token is None and isinstance(body_token, str):
             token = body_token
-        self.requests.append(Recorded(method=method, payload=payload, token=token, at=at))
+        record = SlackCall(method=method, payload=payload, token=token, at=at)
+        self.record(record)
 
         handler = self._handlers.get(method)
         if handler is None:
@@ -760,9 +739,10 @@ class FakeSlack:
 
         try:
             body = handler(payload)
-        except _ApiError as error:
+        except _SlackError as error:
             return self._error(error.error, **error.fields)
         self._accepted[method] += 1
+        record.ok = True
         return web.json_response({"ok": True, **body}, headers=self._headers())
 
     def _headers(self) -> dict[str, str]:
@@ -798,7 +778,7 @@ class FakeSlack:
     def _chat_post_message(self, payload: Payload) -> Payload:
         channel = self._postable_channel(payload)
         if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
-            raise _ApiError("no_text")
+            raise _SlackError("no_text")
         ts = self._next_ts()
         message: Payload = {
             "type": "message",
@@ -822,21 +802,21 @@ class FakeSlack:
         channel = self._postable_channel(payload)
         user = _required(payload, "user")
         if channel.kind in ("public", "private") and user not in channel.members:
-            raise _ApiError("user_not_in_channel")
+            raise _SlackError("user_not_in_channel")
         if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
-            raise _ApiError("no_text")
+            raise _SlackError("no_text")
         return {"message_ts": self._next_ts()}
 
     def _chat_update(self, payload: Payload) -> Payload:
         channel = self._channels.get(_text(payload, "channel") or "")
         if channel is None:
-            raise _ApiError("channel_not_found")
+            raise _SlackError("channel_not_found")
         ts = _required(payload, "ts")
         message = next((m for m in self._history.get(channel.id, []) if m["ts"] == ts), None)
         if message is None:
-            raise _ApiError("message_not_found")
+            raise _SlackError("message_not_found")
         if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
-            raise _ApiError("no_text")
+            raise _SlackError("no_text")
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in payload:
                 message[key] = copy.deepcopy(payload[key])
@@ -852,18 +832,18 @@ class FakeSlack:
         existing = _text(payload, "channel")
         if existing:
             if existing not in self._channels:
-                raise _ApiError("channel_not_found")
+                raise _SlackError("channel_not_found")
             return {"no_op": True, "already_open": True, "channel": {"id": existing}}
         users = [u.strip() for u in (_text(payload, "users") or "").split(",") if u.strip()]
         users = [u for u in dict.fromkeys(users) if u != self.bot_user_id]
         if not users:
-            raise _ApiError("users_list_not_supplied")
+            raise _SlackError("users_list_not_supplied")
         if len(users) > 8:
-            raise _ApiError("too_many_users")
+            raise _SlackError("too_many_users")
         for user in users:
             known = self._users.get(user)
             if known is not None and known["deleted"]:
-                raise _ApiError("user_disabled")
+                raise _SlackError("user_disabled")
         if len(users) == 1:
             channel_id = _im_id(users[0])
             already = channel_id in self._channels
@@ -915,7 +895,7 @@ class FakeSlack:
     def _users_info(self, payload: Payload) -> Payload:
         user = self._users.get(_text(payload, "user") or "")
         if user is None:
-            raise _ApiError("user_not_found")
+            raise _SlackError("user_not_found")
         return {"user": copy.deepcopy(user)}
 
     def _users_list(self, payload: Payload) -> Payload:
@@ -937,7 +917,7 @@ class FakeSlack:
         user_id = _required(payload, "user_id")
         requested = _view_of(payload)
         if requested.get("type") != "home":
-            raise _ApiError(
+            raise _SlackError(
                 "invalid_arguments",
                 response_metadata={
                     "messages": ["[ERROR] views.publish only accepts views of type home"]
@@ -961,7 +941,7 @@ class FakeSlack:
     def _usergroups_users_list(self, payload: Payload) -> Payload:
         group = self._usergroups.get(_text(payload, "usergroup") or "")
         if group is None:
-            raise _ApiError("no_such_subteam")
+            raise _SlackError("no_such_subteam")
         return {"users": list(group["users"])}
 
     def _team_info(self, payload: Payload) -> Payload:
@@ -987,7 +967,7 @@ class FakeSlack:
     def _users_profile_get(self, payload: Payload) -> Payload:
         user = self._users.get(_text(payload, "user") or "")
         if user is None:
-            raise _ApiError("user_not_found")
+            raise _SlackError("user_not_found")
         return {"profile": copy.deepcopy(user["profile"])}
 
     # -- method helpers --------------------------------------------------------
@@ -1023,25 +1003,27 @@ class FakeSlack:
         if raw[:1] in ("U", "W"):  # posting to a user id goes to the DM with them
             user = self._users.get(raw)
             if user is not None and user["deleted"]:
-                raise _ApiError("user_disabled")
+                raise _SlackError("user_disabled")
             return self._open_im(raw)
         if raw.startswith("#"):
             channel = next((c for c in self._channels.values() if c.name == raw[1:]), None)
         else:
             channel = self._channels.get(raw)
         if channel is None:
-            raise _ApiError("channel_not_found")
+            raise _SlackError("channel_not_found")
         if self.bot_user_id not in channel.members:
             # A private channel the bot is not in is invisible to it.
-            raise _ApiError("channel_not_found" if channel.kind == "private" else "not_in_channel")
+            raise _SlackError(
+                "channel_not_found" if channel.kind == "private" else "not_in_channel"
+            )
         return channel
 
     def _visible_channel(self, payload: Payload) -> _Channel:
         channel = self._channels.get(_text(payload, "channel") or "")
         if channel is None:
-            raise _ApiError("channel_not_found")
+            raise _SlackError("channel_not_found")
         if channel.kind != "public" and self.bot_user_id not in channel.members:
-            raise _ApiError("channel_not_found")
+            raise _SlackError("channel_not_found")
         return channel
 
     def _channel_object(self, channel: _Channel) -> Payload:
@@ -1163,7 +1145,7 @@ def _flag(payload: Payload, key: str) -> bool:
 def _required(payload: Payload, key: str) -> str:
     value = _text(payload, key)
     if not value:
-        raise _ApiError(
+        raise _SlackError(
             "invalid_arguments",
             response_metadata={"messages": [f"[ERROR] missing required field: {key}"]},
         )
@@ -1173,17 +1155,11 @@ def _required(payload: Payload, key: str) -> str:
 def _view_of(payload: Payload) -> Payload:
     view = payload.get("view")
     if not isinstance(view, dict):
-        raise _ApiError(
+        raise _SlackError(
             "invalid_arguments",
             response_metadata={"messages": ["[ERROR] missing required field: view"]},
         )
     return view
-
-
-def _times(times: int) -> int:
-    if times < 1:
-        raise ValueError("times must be at least 1")
-    return times
 
 
 def _im_id(user_id: str) -> str:
@@ -1205,9 +1181,9 @@ def _decode_cursor(cursor: str) -> int:
         kind, _, number = base64.b64decode(cursor, validate=True).decode().partition(":")
         offset = int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise _ApiError("invalid_cursor") from None
+        raise _SlackError("invalid_cursor") from None
     if kind != "offset" or offset < 0:
-        raise _ApiError("invalid_cursor")
+        raise _SlackError("invalid_cursor")
     return offset
 
 

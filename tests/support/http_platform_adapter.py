@@ -8,7 +8,6 @@ It answers the outbox the way a real platform adapter must: a 429 becomes
 
 from __future__ import annotations
 
-from types import TracebackType
 from typing import Any
 
 import httpx
@@ -24,12 +23,13 @@ from bot.adapter import (
 )
 from bot.events import Event
 from bot.messages import Form, OutgoingMessage
+from tests.support.loopback import StopsOnExit
 
 DEFAULT_RETRY_AFTER = 1.0
 
 
-class HttpPlatformAdapter:
-    """POSTs each message as JSON to ``{base_url}/messages``."""
+class HttpPlatformAdapter(StopsOnExit):
+    """POSTs each message as JSON to ``{base_url}/messages``; ``async with`` closes it."""
 
     def __init__(
         self,
@@ -69,17 +69,6 @@ class HttpPlatformAdapter:
     async def stop(self) -> None:
         self._dispatch = None
         await self._client.aclose()
-
-    async def __aenter__(self) -> HttpPlatformAdapter:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.stop()
 
     async def deliver(
         self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
@@ -123,6 +112,11 @@ class HttpPlatformAdapter:
 
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
         return []
+
+    async def silo_groups(
+        self, workspace_id: str, source: str, detail: str | None
+    ) -> dict[str, list[ChannelMember]]:
+        return {}
 
     async def open_form(self, event: Event, form: Form) -> None:
         raise PermanentDeliveryError("the fake platform has no forms")

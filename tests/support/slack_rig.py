@@ -28,12 +28,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 import aiohttp
+from sqlmodel import select
 
 from adapters.slack.adapter import SlackAdapter
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Secret, Settings, SlackSection
 from bot.wiring import build_registry
+from storage.models import ProcessedEvent
 from tests.support.fake_slack import FakeSlack, SocketEnvelopeType
 
 SIGNING_SECRET = "test-signing-secret"
@@ -52,6 +54,19 @@ class Answer:
 def signature(body: str, timestamp: str, secret: str = SIGNING_SECRET) -> str:
     base = f"v0:{timestamp}:{body}".encode()
     return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def dm_event(user: str, text: str, ts: str) -> dict[str, Any]:
+    """A member's message in their DM with the bot, as the Events API sends it."""
+
+    return {
+        "type": "message",
+        "channel": f"D{user}",
+        "channel_type": "im",
+        "user": user,
+        "text": text,
+        "ts": ts,
+    }
 
 
 @dataclass
@@ -246,25 +261,74 @@ class SlackRig:
             headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"}
         return await self.post(json.dumps(body), "application/json", headers=headers)
 
-    def posted(self, text: str) -> list[dict[str, Any]]:
-        """Messages posted (not ephemeral) whose text holds ``text``, as recorded."""
+    async def event_with_retries(
+        self, event: dict[str, Any], *, event_id: str, retries: int = 3
+    ) -> list[Answer]:
+        """An event, then Slack's retries of it (as when Slack missed the first ack)."""
 
-        return [m for m in self.fake.calls("chat.postMessage") if text in str(m.get("text", ""))]
+        answers = [await self.event(event, event_id=event_id)]
+        for retry in range(1, retries + 1):
+            answers.append(await self.event(event, event_id=event_id, retry=retry))
+        return answers
+
+    async def times_recorded(self, event_id: str) -> int:
+        """How many times Convene recorded an Events API event as processed."""
+
+        async with self.app.sessions() as session:
+            ids = (await session.exec(select(ProcessedEvent.event_id))).all()
+        return ids.count(f"event:{event_id}")
+
+    def posted(self, text: str) -> list[dict[str, Any]]:
+        """Messages posted (not ephemeral) whose text holds ``text``, as sent (Slack took them)."""
+
+        return [
+            m
+            for m in self.fake.accepted_calls("chat.postMessage")
+            if text in str(m.get("text", ""))
+        ]
 
     def told(self, user: str) -> list[str]:
-        """What was said to one member only: ephemeral replies and DMs."""
+        """What was said to one member only: ephemeral replies and DMs that Slack took
+        (a call Slack refused said nothing to anyone)."""
 
         said = [
             str(m.get("text", ""))
-            for m in self.fake.calls("chat.postEphemeral")
+            for m in self.fake.accepted_calls("chat.postEphemeral")
             if m.get("user") == user
         ]
         said += [
             str(m.get("text", ""))
-            for m in self.fake.calls("chat.postMessage")
+            for m in self.fake.accepted_calls("chat.postMessage")
             if m.get("channel") in (user, f"D{user}")
         ]
         return said
+
+    def dms(self, user: str) -> list[dict[str, Any]]:
+        """Messages Slack took for one member's DM (``chat.postMessage`` to their user id)."""
+
+        return [m for m in self.fake.accepted_calls("chat.postMessage") if m["channel"] == user]
+
+    def ephemeral_to(self, user: str) -> list[dict[str, Any]]:
+        """Ephemeral messages Slack took for one member."""
+
+        return [m for m in self.fake.accepted_calls("chat.postEphemeral") if m["user"] == user]
+
+    def in_thread(self, channel: str, thread_ts: str) -> list[dict[str, Any]]:
+        """What the bot posted under a thread."""
+
+        return [
+            m
+            for m in self.fake.accepted_calls("chat.postMessage")
+            if m["channel"] == channel and m.get("thread_ts") == thread_ts
+        ]
+
+    def last_view(self) -> dict[str, Any]:
+        """The modal opened last."""
+
+        opened = self.fake.accepted_calls("views.open")
+        assert opened, "no modal was opened"
+        view: dict[str, Any] = opened[-1]["view"]
+        return view
 
     def message(self, conversation: str, text: str) -> dict[str, Any]:
         """The bot's latest message in a conversation whose text (as last updated) holds

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.config import ConfigError, Secret, load_settings
-from tests.support.cli import REPO, convene
+from tests.support.cli import REPO, ConveneCommand, convene_process
 
 
 def write(tmp_path: Path, body: str) -> Path:
@@ -133,46 +133,54 @@ def test_a_mistake_stops_start_up_with_one_line_naming_the_key_and_file(
         assert str(path) in text
 
 
-def test_the_command_line_reports_a_config_mistake_in_one_line(tmp_path: Path) -> None:
+def test_the_command_line_reports_a_config_mistake_in_one_line(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
     write(tmp_path, "[outbox]\nmax_attemps = 3\n")
-    result = convene("check-config", cwd=tmp_path)
+    result = convene_command("check-config", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == (
         "convene: convene.toml: unknown key [outbox] max_attemps (did you mean max_attempts?)"
     )
     assert "Traceback" not in result.stderr
 
-    started = convene("run", cwd=tmp_path, stdin="")
+    started = convene_command("run", cwd=tmp_path)
     assert started.returncode == 2
     assert "unknown key [outbox] max_attemps" in started.stderr
     assert "Traceback" not in started.stderr
 
 
-def test_a_missing_config_file_is_named(tmp_path: Path) -> None:
-    result = convene("--config", "nowhere.toml", "run", cwd=tmp_path, stdin="")
+def test_a_missing_config_file_is_named(tmp_path: Path, convene_command: ConveneCommand) -> None:
+    result = convene_command("--config", "nowhere.toml", "run", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr.strip() == "convene: nowhere.toml: no such config file"
 
 
 def test_check_config_and_version(tmp_path: Path) -> None:
-    checked = convene("check-config", cwd=tmp_path)
+    """As processes of their own: what a user runs first."""
+
+    checked = convene_process("check-config", cwd=tmp_path)
     assert checked.returncode == 0
     assert checked.stdout.startswith("Config OK (embedded defaults): adapters shell;")
-    version = convene("--version", cwd=tmp_path)
+    version = convene_process("--version", cwd=tmp_path)
     assert version.returncode == 0
     assert version.stdout.strip() == "convene 0.1.0"
 
 
-def test_a_password_in_the_database_url_is_not_printed(tmp_path: Path) -> None:
+def test_a_password_in_the_database_url_is_not_printed(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
     write(tmp_path, '[convene]\ndatabase_url = "postgresql+asyncpg://convene:hunter2@db/convene"\n')
-    checked = convene("check-config", cwd=tmp_path)
+    checked = convene_command("check-config", cwd=tmp_path)
     assert checked.returncode == 0
     assert "hunter2" not in checked.stdout
     assert "***" in checked.stdout
 
 
-def test_discord_that_cannot_be_reached_stops_convene_run_in_one_line(tmp_path: Path) -> None:
-    result = convene(
+def test_discord_that_cannot_be_reached_stops_convene_run_in_one_line(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    result = convene_command(
         "run",
         cwd=tmp_path,
         env={
@@ -191,7 +199,9 @@ def test_discord_that_cannot_be_reached_stops_convene_run_in_one_line(tmp_path: 
 def test_a_database_that_cannot_be_reached_stops_convene_with_a_failure_code(
     tmp_path: Path,
 ) -> None:
-    result = convene(
+    # A process of its own: the failed start leaves a SQLite connection thread behind,
+    # which in this process would outlive its event loop and warn in a later test.
+    result = convene_process(
         "run",
         cwd=tmp_path,
         stdin="",

@@ -1,9 +1,10 @@
 """Convene in Discord, against a fake Discord on loopback that the real discord.py client uses.
 
-Every scenario runs through ``convene``, which, besides starting Convene, checks two
-promises when the scenario ends: each interaction had its first answer well inside
-Discord's three seconds, and every message the bot sent or edited carried
-``allowed_mentions`` that parse nothing.
+Every scenario runs through ``scenario``, which, besides starting Convene, checks two
+promises when the scenario ends: each interaction had a first answer, and every
+message the bot sent or edited carried ``allowed_mentions`` that parse nothing.
+How soon the first answer comes is real time (Discord's three seconds), so one
+scenario, marked ``realtime``, checks it for every kind of interaction.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from tests.support.discord_rig import (
     ALICE,
     BOB,
     DANA,
+    EPHEMERAL,
     GENERAL,
     GENERAL_2,
     GUILD,
@@ -44,15 +46,14 @@ from tests.support.fake_discord import FakeDiscord
 
 Payload = dict[str, Any]
 
-ANSWER_WITHIN = 2.5
-"""Seconds an interaction may wait for its first callback (Discord allows 3)."""
+DISCORD_WAITS = 3.0
+"""Seconds Discord waits for an interaction's first answer. The adapter defers at
+``ACK_WINDOW`` (2 s) at the latest, which leaves a second for a loaded machine."""
 ROLE_RADIOLOGY = 900_000_000_000_002_001
 ROLE_ONCOLOGY = 900_000_000_000_002_002
 ROLE_MODERATORS = 900_000_000_000_002_003
 ROLE_BOT = 900_000_000_000_002_004
 ROLE_ONCALL = 900_000_000_000_002_005
-EPHEMERAL = 1 << 6
-
 # Gateway intent bits, from Discord's documentation.
 GUILDS, GUILD_MEMBERS, GUILD_MESSAGES = 1 << 0, 1 << 1, 1 << 9
 DIRECT_MESSAGES, MESSAGE_CONTENT = 1 << 12, 1 << 15
@@ -62,10 +63,11 @@ SUB_COMMAND, SUB_COMMAND_GROUP, STRING, BOOLEAN, USER, CHANNEL = 1, 2, 3, 5, 6, 
 
 
 @asynccontextmanager
-async def convene(
+async def scenario(
     database_url: str, *, prompt: bool = True, **options: Any
 ) -> AsyncIterator[DiscordRig]:
-    """``discord_convene``, then: answered in time, and nothing the bot sent could ping.
+    """``discord_convene``, then: every interaction answered, and nothing the bot sent
+    could ping.
 
     Replies are delivered as soon as an interaction is handled (``prompt``), as the
     background deliverer does in production, unless a scenario says otherwise.
@@ -73,13 +75,13 @@ async def convene(
 
     async with discord_convene(database_url, prompt=prompt, **options) as rig:
         yield rig
-        assert_answered_in_time(rig)
+        assert_every_interaction_answered(rig)
         assert_nothing_sent_could_ping(rig.fake)
 
 
-def assert_answered_in_time(rig: DiscordRig) -> None:
-    slow = {i: round(d, 3) for i, d in rig.answer_delays().items() if d >= ANSWER_WITHIN}
-    assert slow == {}, f"interactions answered too late (seconds): {slow}"
+def assert_every_interaction_answered(rig: DiscordRig) -> None:
+    unanswered = [i for i, delay in rig.answer_delays().items() if delay == float("inf")]
+    assert unanswered == [], f"interactions Discord got no answer to: {unanswered}"
 
 
 def _bodies_sent(fake: FakeDiscord) -> Iterator[tuple[str, Payload]]:
@@ -172,7 +174,7 @@ def time_zone_asks(rig: DiscordRig, user: int) -> list[Payload]:
 async def test_a_convener_adds_a_silo_with_a_slash_command_and_alone_sees_the_answer(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         assert rig.fake.command_puts(GUILD) == 1
         command = await rig.slash(
             ALICE, "convene", "silo", "add", name="Public Health", kind="organisation"
@@ -192,18 +194,18 @@ async def test_commands_are_synced_to_a_server_on_start_and_only_again_when_they
     database_url: str,
 ) -> None:
     async with discord_world() as fake:
-        async with convene(database_url, fake=fake) as first:
+        async with scenario(database_url, fake=fake) as first:
             assert first.fake.command_puts(GUILD) == 1
             assert first.adapter.synced == {str(GUILD): True}
             await first.slash(ALICE, "profile", "show")
 
-        async with convene(database_url, fake=fake) as again:
+        async with scenario(database_url, fake=fake) as again:
             assert fake.command_puts(GUILD) == 1
             assert again.adapter.synced == {str(GUILD): False}
             await again.slash(ALICE, "profile", "show")
 
         fewer = [s for s in build_registry().commands.commands if s.path != ("commit", "drop")]
-        async with convene(database_url, fake=fake, commands=fewer) as changed:
+        async with scenario(database_url, fake=fake, commands=fewer) as changed:
             assert fake.command_puts(GUILD) == 2
             assert changed.adapter.synced == {str(GUILD): True}
             commit = next(c for c in fake.commands(GUILD) if c["name"] == "commit")
@@ -214,7 +216,7 @@ async def test_commands_are_synced_to_a_server_on_start_and_only_again_when_they
 async def test_the_synced_commands_keep_convener_commands_apart_and_type_their_options(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(ALICE, "profile", "show")
         synced = {c["name"]: c for c in rig.fake.commands(GUILD)}
 
@@ -241,7 +243,7 @@ async def test_the_synced_commands_keep_convener_commands_apart_and_type_their_o
 async def test_a_member_who_is_not_a_convener_is_refused_politely_though_discord_let_him_run_it(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(ALICE, "profile", "show")
         command = await rig.slash(BOB, "convene", "silo", "add", name="Oncology")
 
@@ -265,7 +267,7 @@ async def test_a_member_who_is_not_a_convener_is_refused_politely_though_discord
 async def test_a_reply_not_ready_in_time_replaces_the_thinking_note_discord_was_given(
     database_url: str,
 ) -> None:
-    async with convene(database_url, prompt=False) as rig:
+    async with scenario(database_url, prompt=False) as rig:
         command = await rig.slash(ALICE, "convene", "silo", "add", name="Public Health")
 
         (deferred,) = rig.fake.callbacks(command)
@@ -281,7 +283,7 @@ async def test_a_reply_not_ready_in_time_replaces_the_thinking_note_discord_was_
 async def test_autocompletion_offers_silos_check_ins_own_commitments_and_time_zones(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         for name in ("Radiotherapy", "Public Health", "Radiology"):
             await rig.slash(ALICE, "convene", "silo", "add", name=name)
         await rig.slash(
@@ -360,7 +362,7 @@ def assert_pings_nobody(message: Payload) -> None:
 async def test_a_retro_item_naming_everyone_a_role_and_a_member_pings_nobody(
     database_url: str,
 ) -> None:
-    async with convene(database_url, world=_with_a_role) as rig:
+    async with scenario(database_url, world=_with_a_role) as rig:
         await rig.slash(ALICE, "convene", "retro", "open", name="Quarter 4")
         root = rig.posted(GENERAL, "Retro: Quarter 4")[0]
         opened = await rig.click(BOB, root, "Add item")
@@ -383,7 +385,7 @@ async def test_a_retro_item_naming_everyone_a_role_and_a_member_pings_nobody(
 async def test_a_commitment_told_in_the_channel_shows_the_members_text_without_pinging(
     database_url: str,
 ) -> None:
-    async with convene(database_url, world=_with_a_role) as rig:
+    async with scenario(database_url, world=_with_a_role) as rig:
         await rig.slash(BOB, "commit", "make", what=f"Tell {PINGS} about the audit")
 
         news = rig.posted(GENERAL, "commits to")
@@ -395,7 +397,7 @@ async def test_a_commitment_told_in_the_channel_shows_the_members_text_without_p
 async def test_a_commitment_asked_of_a_member_carries_the_askers_words_without_pings(
     database_url: str,
 ) -> None:
-    async with convene(database_url, world=_with_a_role) as rig:
+    async with scenario(database_url, world=_with_a_role) as rig:
         await rig.slash(BOB, "profile", "show")
         await rig.slash(ALICE, "commit", "for", who=str(BOB), what=f"Ask {PINGS} for the keys")
 
@@ -414,7 +416,7 @@ async def test_a_member_with_dms_closed_is_marked_for_the_convener_until_a_dm_ge
     database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(BOB, "profile", "show")
         rig.fake.close_dms(BOB)
 
@@ -449,7 +451,7 @@ async def test_a_member_with_dms_closed_is_marked_for_the_convener_until_a_dm_ge
 async def test_a_new_member_whose_dms_are_closed_loses_only_the_welcome(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         rig.fake.close_dms(KENJI)
 
         await rig.slash(KENJI, "profile", "show")
@@ -468,7 +470,7 @@ async def test_a_new_member_whose_dms_are_closed_loses_only_the_welcome(
 async def test_a_429_on_posting_to_a_channel_is_waited_out_and_the_message_goes_out_once(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         rig.fake.rate_limit_next("POST", f"/channels/{GENERAL}/messages", retry_after=0.2)
 
         await rig.slash(BOB, "commit", "make", what="Order gloves by Friday")
@@ -487,7 +489,7 @@ async def test_a_429_on_posting_to_a_channel_is_waited_out_and_the_message_goes_
 
 async def test_buttons_sent_before_a_restart_still_work_after_it(database_url: str) -> None:
     async with discord_world() as fake:
-        async with convene(database_url, fake=fake) as before:
+        async with scenario(database_url, fake=fake) as before:
             await before.slash(ALICE, "convene", "retro", "open", name="Quarter 4")
             root = before.posted(GENERAL, "Retro: Quarter 4")[0]
             opened = await before.click(BOB, root, "Add item")
@@ -496,7 +498,7 @@ async def test_buttons_sent_before_a_restart_still_work_after_it(database_url: s
             await before.slash(ALICE, "commit", "for", who=str(KENJI), what="Label the fridge")
             start = before.clock.now()
 
-        async with convene(database_url, fake=fake, start=start) as after:
+        async with scenario(database_url, fake=fake, start=start) as after:
             item = after.posted(int(root["id"]), "Paper handovers")[0]
             await after.click(KENJI, item, "+1")
 
@@ -525,7 +527,7 @@ async def test_buttons_sent_before_a_restart_still_work_after_it(database_url: s
 async def test_a_new_member_is_asked_their_time_zone_once_with_a_menu_of_common_zones(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(KENJI, "profile", "show")
 
         (ask,) = time_zone_asks(rig, KENJI)
@@ -547,7 +549,7 @@ async def test_a_new_member_is_asked_their_time_zone_once_with_a_menu_of_common_
 async def test_a_member_who_ignores_the_time_zone_question_is_not_asked_again(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(BOB, "profile", "show")
         await rig.slash(BOB, "commit", "list")
         await rig.slash(BOB, "profile", "silos")
@@ -557,7 +559,7 @@ async def test_a_member_who_ignores_the_time_zone_question_is_not_asked_again(
 
 
 async def test_a_member_goes_by_their_nickname_in_each_server(database_url: str) -> None:
-    async with convene(database_url, second_guild=True) as rig:
+    async with scenario(database_url, second_guild=True) as rig:
         await rig.slash(ALICE, "profile", "show")
         await rig.slash(ALICE, "profile", "show", guild=GUILD_2, channel=GENERAL_2)
 
@@ -581,7 +583,7 @@ def _team_roles(fake: FakeDiscord) -> None:
 
 
 async def test_a_convener_imports_silos_from_roles_named_with_a_prefix(database_url: str) -> None:
-    async with convene(database_url, world=_team_roles) as rig:
+    async with scenario(database_url, world=_team_roles) as rig:
         await rig.slash(ALICE, "convene", "silo", "import", source="roles", prefix="team-")
 
         assert rig.replies(ALICE)[-1].startswith("Imported 2 silos from roles (2 new)")
@@ -607,7 +609,7 @@ async def test_a_convener_imports_silos_from_roles_named_with_a_prefix(database_
 async def test_one_process_serves_two_servers_and_keeps_their_silos_apart(
     database_url: str,
 ) -> None:
-    async with convene(database_url, second_guild=True) as rig:
+    async with scenario(database_url, second_guild=True) as rig:
         assert rig.fake.command_puts(GUILD) == 1 and rig.fake.command_puts(GUILD_2) == 1
         assert rig.adapter.synced == {str(GUILD): True, str(GUILD_2): True}
 
@@ -635,13 +637,13 @@ async def test_one_process_serves_two_servers_and_keeps_their_silos_apart(
 
 
 async def test_the_gateway_intents_are_only_those_convene_needs(database_url: str) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(ALICE, "profile", "show")
         intents = int(rig.fake.identify_payloads[0]["intents"])
     assert intents & GUILDS and intents & GUILD_MEMBERS and intents & DIRECT_MESSAGES
     assert not intents & MESSAGE_CONTENT and not intents & GUILD_MESSAGES
 
-    async with convene(database_url, read_channel_messages=True) as reading:
+    async with scenario(database_url, read_channel_messages=True) as reading:
         await reading.slash(ALICE, "profile", "show")
         intents = int(reading.fake.identify_payloads[0]["intents"])
     assert intents & MESSAGE_CONTENT and intents & GUILD_MESSAGES
@@ -651,10 +653,11 @@ async def test_the_gateway_intents_are_only_those_convene_needs(database_url: st
 # -- every kind of interaction, answered in time ---------------------------------------------------
 
 
+@pytest.mark.realtime
 async def test_every_kind_of_interaction_gets_its_first_answer_well_inside_three_seconds(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         command = await rig.slash(ALICE, "convene", "retro", "open", name="Quarter 4")
         root = rig.posted(GENERAL, "Retro: Quarter 4")[0]
         click = await rig.click(BOB, root, "Add item")
@@ -676,7 +679,7 @@ async def test_every_kind_of_interaction_gets_its_first_answer_well_inside_three
         ]
         assert first[typing] == 8
         delays = rig.answer_delays()
-        assert len(delays) == 6 and max(delays.values()) < ANSWER_WITHIN
+        assert len(delays) == 6 and max(delays.values()) < DISCORD_WAITS, delays
 
 
 # -- introductions ---------------------------------------------------------------------------------
@@ -712,7 +715,7 @@ async def introduce_bob_and_kenji(rig: DiscordRig, about: str) -> Payload:
 async def test_an_introduction_in_a_private_thread_pings_its_members_and_nobody_they_named(
     database_url: str,
 ) -> None:
-    async with convene(database_url, world=_with_a_role) as rig:
+    async with scenario(database_url, world=_with_a_role) as rig:
         introduction = await introduce_bob_and_kenji(rig, f"Scans. Ask {PINGS} <@{ALICE}>")
 
         (created,) = rig.fake.calls("POST", f"/channels/{GENERAL}/threads")
@@ -733,7 +736,7 @@ async def test_an_introduction_in_a_private_thread_pings_its_members_and_nobody_
 async def test_a_channel_picked_in_a_channel_option_is_shown_by_its_name(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(
             ALICE,
             "convene",
@@ -751,7 +754,7 @@ async def test_a_channel_picked_in_a_channel_option_is_shown_by_its_name(
 async def test_a_member_a_convener_adds_by_picking_them_goes_by_their_server_name(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(ALICE, "convene", "member", "add", name=str(KENJI))
         await rig.slash(KENJI, "profile", "show")
 
@@ -762,7 +765,7 @@ async def test_a_member_a_convener_adds_by_picking_them_goes_by_their_server_nam
 async def test_a_commitment_still_waiting_for_the_members_answer_is_not_offered_as_theirs(
     database_url: str,
 ) -> None:
-    async with convene(database_url) as rig:
+    async with scenario(database_url) as rig:
         await rig.slash(BOB, "commit", "make", what="Order gloves", private=True)
         await rig.slash(ALICE, "commit", "for", who=str(BOB), what="Review the rota")
 
@@ -774,11 +777,11 @@ async def test_a_dm_after_a_restart_stays_with_the_server_convene_wrote_from(
     database_url: str,
 ) -> None:
     async with discord_world(second_guild=True) as fake:
-        async with convene(database_url, fake=fake) as before:
+        async with scenario(database_url, fake=fake) as before:
             await before.slash(DANA, "profile", "show", guild=GUILD_2, channel=GENERAL_2)
             start = before.clock.now()
 
-        async with convene(database_url, fake=fake, start=start) as after:
+        async with scenario(database_url, fake=fake, start=start) as after:
             await after.dm_text(DANA, "hello")
 
             assert any("Hello! I'm Convene." in str(m["content"]) for m in after.dms(DANA))
@@ -797,7 +800,7 @@ async def test_a_dm_after_a_restart_stays_with_the_server_convene_wrote_from(
 async def test_a_private_reply_sent_as_a_follow_up_goes_out_once_and_is_recorded(
     database_url: str,
 ) -> None:
-    async with convene(database_url, prompt=False) as rig:
+    async with scenario(database_url, prompt=False) as rig:
         await rig.slash(ALICE, "convene", "retro", "open", name="Quarter 4")
         root = rig.posted(GENERAL, "Retro: Quarter 4")[0]
         opened = await rig.click(BOB, root, "Add item")

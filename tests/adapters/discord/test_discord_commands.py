@@ -21,6 +21,7 @@ from adapters.discord.commands import (
 from bot.commands import parse_args, split_plain, split_words
 from bot.wiring import build_registry
 from handlers.shared.text import member_reference
+from tests.support.discord_rig import synced_subcommand
 
 COMMANDS = build_commands(build_registry().commands.commands)
 NAME = re.compile(r"^[-_a-z0-9]{1,32}$")
@@ -30,13 +31,8 @@ def walk(option: dict[str, Any]) -> list[dict[str, Any]]:
     return [option, *(o for child in option.get("options") or [] for o in walk(child))]
 
 
-def subcommand(*names: str) -> dict[str, Any]:
-    level: list[dict[str, Any]] = COMMANDS.payload
-    found: dict[str, Any] = {}
-    for name in names:
-        found = next(o for o in level if o["name"] == name)
-        level = found.get("options") or []
-    return found
+def synced(*names: str) -> dict[str, Any]:
+    return synced_subcommand(COMMANDS.payload, names)
 
 
 def words_for(names: tuple[str, ...], **values: Any) -> tuple[str, list[str]]:
@@ -44,7 +40,7 @@ def words_for(names: tuple[str, ...], **values: Any) -> tuple[str, list[str]]:
 
     spec = COMMANDS.spec_for(names)
     assert spec is not None
-    types = {o["name"]: o["type"] for o in subcommand(*names)["options"]}
+    types = {o["name"]: o["type"] for o in synced(*names)["options"]}
     text = command_text(spec, {name: (types[name], value) for name, value in values.items()})
     return text, (split_plain(text) if spec.free_text else split_words(text))
 
@@ -78,14 +74,14 @@ def test_conveners_commands_ask_for_manage_server_and_members_commands_ask_for_n
 
 
 def test_members_channels_and_flags_get_discords_own_inputs() -> None:
-    types = {o["name"]: o["type"] for o in subcommand("commit", "for")["options"]}
+    types = {o["name"]: o["type"] for o in synced("commit", "for")["options"]}
     assert types["who"] == USER and types["what"] == STRING and types["private"] == BOOLEAN
-    assert {o["name"]: o["type"] for o in subcommand("convene", "member", "add")["options"]}[
+    assert {o["name"]: o["type"] for o in synced("convene", "member", "add")["options"]}[
         "name"
     ] == USER
-    start = {o["name"]: o for o in subcommand("convene", "pairing", "start")["options"]}
+    start = {o["name"]: o for o in synced("convene", "pairing", "start")["options"]}
     assert start["channel"]["type"] == CHANNEL and start["channel"]["channel_types"] == [0, 5]
-    assert {o["name"]: o for o in subcommand("profile", "tz")["options"]}["zone"]["autocomplete"]
+    assert {o["name"]: o for o in synced("profile", "tz")["options"]}["zone"]["autocomplete"]
 
 
 def test_a_discord_command_reaches_the_core_as_the_words_a_member_would_type() -> None:

@@ -537,6 +537,7 @@ async def test_private_thread_creation_and_adding_a_member(fake: FakeDiscord) ->
 # -- rate limits and errors ------------------------------------------------------------------
 
 
+@pytest.mark.realtime
 async def test_a_429_is_retried_after_retry_after_and_delivered_once(fake: FakeDiscord) -> None:
     client, _ = make_client()
     fake.rate_limit_next("POST", "/channels/{id}/messages", retry_after=0.2)

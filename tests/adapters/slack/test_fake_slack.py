@@ -28,16 +28,8 @@ class ManualClock:
         return self.now
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk takes a proxy from HTTP(S)_PROXY and ignores NO_PROXY, which
-    # would send requests for 127.0.0.1 to the proxy.
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
+async def fake() -> AsyncIterator[FakeSlack]:
     async with FakeSlack() as fake:
         fake.add_user("U1", "ada", real_name="Ada Lovelace", tz="Europe/Paris")
         fake.add_user("U2", "grace", profile_fields={"Xf01": "Navy"})
@@ -46,12 +38,12 @@ async def slack() -> AsyncIterator[FakeSlack]:
         yield fake
 
 
-def client_for(slack: FakeSlack, token: str | None = None) -> AsyncWebClient:
-    return AsyncWebClient(token=token or slack.bot_token, base_url=slack.base_url)
+def client_for(fake: FakeSlack, token: str | None = None) -> AsyncWebClient:
+    return AsyncWebClient(token=token or fake.bot_token, base_url=fake.base_url)
 
 
-async def test_post_message_returns_increasing_ts_and_records_blocks(slack: FakeSlack) -> None:
-    client = client_for(slack)
+async def test_post_message_returns_increasing_ts_and_records_blocks(fake: FakeSlack) -> None:
+    client = client_for(fake)
 
     first = await client.chat_postMessage(channel="C1", text="Hello", blocks=BLOCKS)
     second = await client.chat_postMessage(channel="C1", text="again", thread_ts=first["ts"])
@@ -61,32 +53,32 @@ async def test_post_message_returns_increasing_ts_and_records_blocks(slack: Fake
     assert float(first["ts"]) < float(second["ts"])
     assert first["message"]["blocks"] == BLOCKS
     assert direct["channel"] == "DU1"
-    assert slack.calls("chat.postMessage")[0] == {
+    assert fake.calls("chat.postMessage")[0] == {
         "channel": "C1",
         "text": "Hello",
         "blocks": BLOCKS,
     }
-    assert slack.requests[0].token == slack.bot_token
-    assert [m["ts"] for m in slack.history("C1")] == [first["ts"], second["ts"]]
-    assert slack.history("C1")[1]["thread_ts"] == first["ts"]
-    assert slack.history("DU1")[0]["text"] == "psst"
+    assert fake.requests[0].token == fake.bot_token
+    assert [m["ts"] for m in fake.history("C1")] == [first["ts"], second["ts"]]
+    assert fake.history("C1")[1]["thread_ts"] == first["ts"]
+    assert fake.history("DU1")[0]["text"] == "psst"
 
 
-async def test_blocks_sent_as_form_text_are_decoded(slack: FakeSlack) -> None:
-    client = client_for(slack)
+async def test_blocks_sent_as_form_text_are_decoded(fake: FakeSlack) -> None:
+    client = client_for(fake)
 
     await client.api_call(
         "chat.postMessage",
         data={"channel": "C1", "text": "hi", "blocks": '[{"type": "divider"}]'},
     )
 
-    assert slack.calls("chat.postMessage") == [
+    assert fake.calls("chat.postMessage") == [
         {"channel": "C1", "text": "hi", "blocks": [{"type": "divider"}]}
     ]
 
 
-async def test_update_replaces_the_message_and_rejects_unknown_ts(slack: FakeSlack) -> None:
-    client = client_for(slack)
+async def test_update_replaces_the_message_and_rejects_unknown_ts(fake: FakeSlack) -> None:
+    client = client_for(fake)
     posted = await client.chat_postMessage(channel="C1", text="draft")
 
     updated = await client.chat_update(channel="C1", ts=posted["ts"], text="final")
@@ -95,25 +87,25 @@ async def test_update_replaces_the_message_and_rejects_unknown_ts(slack: FakeSla
 
     assert updated["ts"] == posted["ts"]
     assert updated["text"] == "final"
-    assert slack.history("C1")[0]["text"] == "final"
+    assert fake.history("C1")[0]["text"] == "final"
     assert raised.value.response["error"] == "message_not_found"
 
 
-async def test_post_ephemeral_answers_message_ts_for_channel_members(slack: FakeSlack) -> None:
-    slack.add_user("U9", "outsider")
-    client = client_for(slack)
+async def test_post_ephemeral_answers_message_ts_for_channel_members(fake: FakeSlack) -> None:
+    fake.add_user("U9", "outsider")
+    client = client_for(fake)
 
     answer = await client.chat_postEphemeral(channel="C1", user="U1", text="only you")
     with pytest.raises(SlackApiError) as raised:
         await client.chat_postEphemeral(channel="C1", user="U9", text="not here")
 
     assert answer["message_ts"]
-    assert slack.history("C1") == []  # ephemeral messages are not in the history
+    assert fake.history("C1") == []  # ephemeral messages are not in the history
     assert raised.value.response["error"] == "user_not_in_channel"
 
 
-async def test_conversations_open_gives_stable_dm_and_mpim_ids(slack: FakeSlack) -> None:
-    client = client_for(slack)
+async def test_conversations_open_gives_stable_dm_and_mpim_ids(fake: FakeSlack) -> None:
+    client = client_for(fake)
 
     dm = await client.conversations_open(users="U1")
     dm_again = await client.conversations_open(users=["U1"], return_im=True)
@@ -128,8 +120,8 @@ async def test_conversations_open_gives_stable_dm_and_mpim_ids(slack: FakeSlack)
     assert sorted(members["members"]) == ["U1", "U2", "UBOT", "UX"]
 
 
-async def test_members_pagination_through_client_cursor_iteration(slack: FakeSlack) -> None:
-    client = client_for(slack)
+async def test_members_pagination_through_client_cursor_iteration(fake: FakeSlack) -> None:
+    client = client_for(fake)
 
     pages = [
         list(page["members"])
@@ -137,14 +129,14 @@ async def test_members_pagination_through_client_cursor_iteration(slack: FakeSla
     ]
 
     assert pages == [["U1", "U2"], ["U3", "UBOT"]]
-    cursors = [call.get("cursor") for call in slack.calls("conversations.members")]
+    cursors = [call.get("cursor") for call in fake.calls("conversations.members")]
     assert cursors[0] is None and isinstance(cursors[1], str)
 
 
-async def test_list_and_info_methods_have_slack_shapes(slack: FakeSlack) -> None:
-    slack.add_channel("C2", "secret", ["U1"], is_private=True, bot_is_member=False)
-    slack.add_usergroup("S1", "stewards", "Stewards", ["U1", "U2"])
-    client = client_for(slack)
+async def test_list_and_info_methods_have_slack_shapes(fake: FakeSlack) -> None:
+    fake.add_channel("C2", "secret", ["U1"], is_private=True, bot_is_member=False)
+    fake.add_usergroup("S1", "stewards", "Stewards", ["U1", "U2"])
+    client = client_for(fake)
 
     listed = await client.conversations_list(types="public_channel,private_channel", limit=10)
     info = await client.conversations_info(channel="C1")
@@ -170,10 +162,10 @@ async def test_list_and_info_methods_have_slack_shapes(slack: FakeSlack) -> None
     assert (auth["team_id"], auth["user_id"], auth["bot_id"]) == ("T0001", "UBOT", "B0001")
 
 
-async def test_fail_next_makes_the_client_raise_that_error(slack: FakeSlack) -> None:
-    client = client_for(slack)
-    slack.fail_next("chat.postMessage", "not_in_channel")
-    slack.fail_next("users.info", "missing_scope")
+async def test_fail_next_makes_the_client_raise_that_error(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    fake.fail_next("chat.postMessage", "not_in_channel")
+    fake.fail_next("users.info", "missing_scope")
 
     with pytest.raises(SlackApiError) as raised:
         await client.chat_postMessage(channel="C1", text="hi")
@@ -184,12 +176,12 @@ async def test_fail_next_makes_the_client_raise_that_error(slack: FakeSlack) -> 
     assert raised.value.response["error"] == "not_in_channel"
     assert scope.value.response["needed"] == "users:read"
     assert after["ok"] is True
-    assert slack.accepted("chat.postMessage") == 1
+    assert fake.accepted("chat.postMessage") == 1
 
 
-async def test_world_errors_are_the_ones_slack_gives(slack: FakeSlack) -> None:
-    slack.add_channel("C9", "elsewhere", ["U1"], bot_is_member=False)
-    client = client_for(slack)
+async def test_world_errors_are_the_ones_slack_gives(fake: FakeSlack) -> None:
+    fake.add_channel("C9", "elsewhere", ["U1"], bot_is_member=False)
+    client = client_for(fake)
 
     errors = []
     for call in (
@@ -212,9 +204,9 @@ async def test_world_errors_are_the_ones_slack_gives(slack: FakeSlack) -> None:
     ]
 
 
-async def test_rate_limit_next_answers_429_with_retry_after(slack: FakeSlack) -> None:
-    client = client_for(slack)
-    slack.rate_limit_next("chat.postMessage", retry_after=7)
+async def test_rate_limit_next_answers_429_with_retry_after(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    fake.rate_limit_next("chat.postMessage", retry_after=7)
 
     with pytest.raises(SlackApiError) as raised:
         await client.chat_postMessage(channel="C1", text="hi")
@@ -224,12 +216,12 @@ async def test_rate_limit_next_answers_429_with_retry_after(slack: FakeSlack) ->
     assert response.status_code == 429
     assert response.headers["Retry-After"] == "7"
     assert response["error"] == "ratelimited"
-    assert (slack.accepted("chat.postMessage"), slack.refused("chat.postMessage")) == (1, 1)
+    assert (fake.accepted("chat.postMessage"), fake.refused("chat.postMessage")) == (1, 1)
 
 
-async def test_server_error_next_answers_an_html_error_page(slack: FakeSlack) -> None:
-    client = client_for(slack)
-    slack.server_error_next("conversations.list", status=503)
+async def test_server_error_next_answers_an_html_error_page(fake: FakeSlack) -> None:
+    client = client_for(fake)
+    fake.server_error_next("conversations.list", status=503)
 
     with pytest.raises(SlackApiError) as raised:
         await client.conversations_list()
@@ -240,11 +232,11 @@ async def test_server_error_next_answers_an_html_error_page(slack: FakeSlack) ->
 
 async def test_limit_enforces_a_bucket_per_channel() -> None:
     clock = ManualClock()
-    async with FakeSlack(now=clock) as slack:
-        slack.add_channel("C1", "one", [])
-        slack.add_channel("C2", "two", [])
-        slack.limit("chat.postMessage", per_second=1, burst=2)
-        client = client_for(slack)
+    async with FakeSlack(now=clock) as fake:
+        fake.add_channel("C1", "one", [])
+        fake.add_channel("C2", "two", [])
+        fake.limit("chat.postMessage", per_second=1, burst=2)
+        client = client_for(fake)
 
         await client.chat_postMessage(channel="C1", text="1")
         await client.chat_postMessage(channel="C1", text="2")
@@ -256,13 +248,13 @@ async def test_limit_enforces_a_bucket_per_channel() -> None:
 
         assert raised.value.response.status_code == 429
         assert raised.value.response.headers["Retry-After"] == "1"
-        assert slack.accepted("chat.postMessage") == 4
-        assert slack.refused("chat.postMessage") == 1
-        assert slack.requests[2].at == 1000.0
+        assert fake.accepted("chat.postMessage") == 4
+        assert fake.refused("chat.postMessage") == 1
+        assert fake.requests[2].at == 1000.0
 
 
-async def test_views_open_records_the_view(slack: FakeSlack) -> None:
-    client = client_for(slack)
+async def test_views_open_records_the_view(fake: FakeSlack) -> None:
+    client = client_for(fake)
     view = {
         "type": "modal",
         "callback_id": "checkin",
@@ -276,26 +268,26 @@ async def test_views_open_records_the_view(slack: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as raised:
         await client.api_call("views.open", json={"view": view})
 
-    assert slack.calls("views.open")[0] == {"trigger_id": "123.456.abc", "view": view}
+    assert fake.calls("views.open")[0] == {"trigger_id": "123.456.abc", "view": view}
     assert opened["view"]["id"].startswith("V")
     assert opened["view"]["callback_id"] == "checkin"
-    assert slack.view(opened["view"]["id"])["blocks"] == BLOCKS
+    assert fake.view(opened["view"]["id"])["blocks"] == BLOCKS
     assert home["view"]["id"] == home_again["view"]["id"]
     assert raised.value.response["error"] == "invalid_arguments"
 
 
-async def test_tokens_are_checked(slack: FakeSlack) -> None:
+async def test_tokens_are_checked(fake: FakeSlack) -> None:
     with pytest.raises(SlackApiError) as wrong:
-        await client_for(slack, token="xoxb-wrong").auth_test()
+        await client_for(fake, token="xoxb-wrong").auth_test()
     with pytest.raises(SlackApiError) as missing:
-        await AsyncWebClient(base_url=slack.base_url).auth_test()
+        await AsyncWebClient(base_url=fake.base_url).auth_test()
 
     assert wrong.value.response["error"] == "invalid_auth"
     assert missing.value.response["error"] == "not_authed"
-    assert [r.token for r in slack.requests] == ["xoxb-wrong", None]
+    assert [r.token for r in fake.requests] == ["xoxb-wrong", None]
 
 
 async def test_scripting_an_unimplemented_method_is_refused() -> None:
-    slack = FakeSlack()
+    fake = FakeSlack()
     with pytest.raises(ValueError, match="does not implement"):
-        slack.fail_next("chat.postMesage", "invalid_auth")
+        fake.fail_next("chat.postMesage", "invalid_auth")

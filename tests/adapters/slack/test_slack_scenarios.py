@@ -6,16 +6,16 @@ is read from the Block Kit payloads the fake Slack Web API recorded (the
 method, the channel or user, ``thread_ts``, sections, buttons with their
 ``action_id`` and ``value``, modal views).
 
-The world (``slack_convene``): alice (U1, London, a convener), bob (U2, New
-York) and kenji (U3, Tokyo), all in #general (C1). Scenarios start on
-Thursday 26 November 2026, when London is on UTC.
+The world (the ``slack`` fixture, or ``slack_convene``): alice (U1, London, a
+convener), bob (U2, New York) and kenji (U3, Tokyo), all in #general (C1).
+Scenarios start on Thursday 26 November 2026, when London is on UTC.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,22 +23,17 @@ import pytest
 from adapters.slack.adapter import SlackAdapter
 from bot.config import Secret, SlackSection
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_rig import SlackRig, slack_convene
+from tests.support.slack_rig import SlackRig, dm_event, slack_convene
+from tests.support.times import THURSDAY_NOON, utc
 
 Payload = dict[str, Any]
 
-THURSDAY_NOON = datetime(2026, 11, 26, 12, 0, tzinfo=UTC)
 
+@pytest.fixture
+def start() -> datetime:
+    """Scenarios start on Thursday 26 November 2026, when London is on UTC."""
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk takes a proxy from HTTP(S)_PROXY and ignores NO_PROXY.
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def at(day: int, hour: int, minute: int = 0, *, month: int = 11) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=UTC)
+    return THURSDAY_NOON
 
 
 # -- reading Block Kit ---------------------------------------------------------------------
@@ -55,7 +50,7 @@ def sections(message: Payload) -> list[str]:
     return found
 
 
-def buttons(message: Payload) -> list[tuple[str, str, str, str | None]]:
+def block_buttons(message: Payload) -> list[tuple[str, str, str, str | None]]:
     """Each button as (label, action_id, value, style), from the message's actions block."""
 
     actions = [b for b in message.get("blocks") or [] if b["type"] == "actions"]
@@ -67,56 +62,18 @@ def buttons(message: Payload) -> list[tuple[str, str, str, str | None]]:
     ]
 
 
-def labels(message: Payload) -> list[str]:
-    return [label for label, *_ in buttons(message)]
+def block_labels(message: Payload) -> list[str]:
+    return [label for label, *_ in block_buttons(message)]
 
 
-def dms(rig: SlackRig, user: str) -> list[Payload]:
-    """Messages posted to one member's DM (``chat.postMessage`` to their user id)."""
-
-    return [m for m in rig.fake.calls("chat.postMessage") if m["channel"] == user]
-
-
-def ephemeral_to(rig: SlackRig, user: str) -> list[Payload]:
-    return [m for m in rig.fake.calls("chat.postEphemeral") if m["user"] == user]
-
-
-def in_thread(rig: SlackRig, channel: str, thread_ts: str) -> list[Payload]:
-    """What the bot posted under a thread, as recorded."""
-
-    return [
-        m
-        for m in rig.fake.calls("chat.postMessage")
-        if m["channel"] == channel and m.get("thread_ts") == thread_ts
-    ]
-
-
-def last_view(rig: SlackRig) -> Payload:
-    opened = rig.fake.calls("views.open")
-    assert opened, "no modal was opened"
-    view: Payload = opened[-1]["view"]
-    return view
-
-
-def inputs(view: Payload) -> dict[str, Payload]:
+def view_inputs(view: Payload) -> dict[str, Payload]:
     """A modal's input blocks by block id (Convene's field name)."""
 
     assert all(block["type"] == "input" for block in view["blocks"])
     return {block["block_id"]: block for block in view["blocks"]}
 
 
-def dm_event(user: str, text: str, ts: str) -> Payload:
-    return {
-        "type": "message",
-        "channel": f"D{user}",
-        "channel_type": "im",
-        "user": user,
-        "text": text,
-        "ts": ts,
-    }
-
-
-def mentioned(text: str) -> set[str]:
+def user_ids_mentioned(text: str) -> set[str]:
     return set(re.findall(r"<@(U[0-9A-Z]+)>", text))
 
 
@@ -131,472 +88,462 @@ def names_the_channel(text: str, channel_id: str, name: str) -> bool:
 
 
 async def test_first_steps_in_slack_every_answer_is_ephemeral_to_whoever_typed(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        await rig.command("U1", "/convene", "help")
-        await rig.command("U1", "/convene", "silo add Radiotherapy --kind team")
-        await rig.command("U1", "/convene", 'silo add "Public Health" --kind organisation')
-        # bob says which silo he is in; his time zone comes from his Slack profile.
-        await rig.command("U2", "/convene", 'me silo add "Public Health"')
-        await rig.command("U2", "/convene", "me")
-        await rig.command("U1", "/convene", "member add bob --silo Radiotherapy")
-        await rig.command("U2", "/convene", "silo add Oncology")
-        await rig.command("U1", "/convene", "status")
+    await slack.command("U1", "/convene", "help")
+    await slack.command("U1", "/convene", "silo add Radiotherapy --kind team")
+    await slack.command("U1", "/convene", 'silo add "Public Health" --kind organisation')
+    # bob says which silo he is in; his time zone comes from his Slack profile.
+    await slack.command("U2", "/convene", 'me silo add "Public Health"')
+    await slack.command("U2", "/convene", "me")
+    await slack.command("U1", "/convene", "member add bob --silo Radiotherapy")
+    await slack.command("U2", "/convene", "silo add Oncology")
+    await slack.command("U1", "/convene", "status")
 
-        # Nothing went to the channel for everyone: every answer was ephemeral, in #general,
-        # to the member who typed the command.
-        assert rig.fake.calls("chat.postMessage") == []
-        ephemeral = rig.fake.calls("chat.postEphemeral")
-        assert [(m["channel"], m["user"]) for m in ephemeral] == [
-            ("C1", "U1"),
-            ("C1", "U1"),
-            ("C1", "U1"),
-            ("C1", "U2"),
-            ("C1", "U2"),
-            ("C1", "U1"),
-            ("C1", "U2"),
-            ("C1", "U1"),
-        ]
-        assert all("thread_ts" not in m for m in ephemeral)
+    # Nothing went to the channel for everyone: every answer was ephemeral, in #general,
+    # to the member who typed the command.
+    assert slack.fake.calls("chat.postMessage") == []
+    ephemeral = slack.fake.calls("chat.postEphemeral")
+    assert [(m["channel"], m["user"]) for m in ephemeral] == [
+        ("C1", "U1"),
+        ("C1", "U1"),
+        ("C1", "U1"),
+        ("C1", "U2"),
+        ("C1", "U2"),
+        ("C1", "U1"),
+        ("C1", "U2"),
+        ("C1", "U1"),
+    ]
+    assert all("thread_ts" not in m for m in ephemeral)
 
-        # The convener's help is long: it is split into sections within Slack's limit.
-        help_sections = sections(ephemeral[0])
-        assert len(help_sections) > 1
-        assert all(len(text) <= 3000 for text in help_sections)
-        assert help_sections[0].startswith("Commands you can use as a convener:")
-        assert any("/convene silo add NAME [--kind KIND]" in text for text in help_sections)
-        assert len(ephemeral[0]["text"]) <= 3000
-        assert buttons(ephemeral[0]) == []
+    # The convener's help is long: it is split into sections within Slack's limit.
+    help_sections = sections(ephemeral[0])
+    assert len(help_sections) > 1
+    assert all(len(text) <= 3000 for text in help_sections)
+    assert help_sections[0].startswith("Commands you can use as a convener:")
+    assert any("/convene silo add NAME [--kind KIND]" in text for text in help_sections)
+    assert len(ephemeral[0]["text"]) <= 3000
+    assert block_buttons(ephemeral[0]) == []
 
-        assert sections(ephemeral[1]) == ["Added the silo Radiotherapy (team)."]
-        assert sections(ephemeral[2]) == ["Added the silo Public Health (organisation)."]
-        assert sections(ephemeral[3]) == ["You are now in Public Health."]
-        assert sections(ephemeral[4]) == [
-            "You are bob, a member.\nSilos: Public Health (organisation).\n"
-            "Time zone: America/New_York."
-        ]
-        assert sections(ephemeral[5]) == [
-            "Updated bob: Public Health, Radiotherapy; time zone America/New_York."
-        ]
-        assert sections(ephemeral[6])[0].startswith("Only conveners can use /convene silo add.")
-        status = sections(ephemeral[7])[0]
-        assert status.startswith("Convene ")
-        assert "2 members, 2 silos, 0 active schedules" in status
-        assert "0 waiting, 0 undeliverable" in status
-        assert "No command has failed." in status
+    assert sections(ephemeral[1]) == ["Added the silo Radiotherapy (team)."]
+    assert sections(ephemeral[2]) == ["Added the silo Public Health (organisation)."]
+    assert sections(ephemeral[3]) == ["You are now in Public Health."]
+    assert sections(ephemeral[4]) == [
+        "You are bob, a member.\nSilos: Public Health (organisation).\nTime zone: America/New_York."
+    ]
+    assert sections(ephemeral[5]) == [
+        "Updated bob: Public Health, Radiotherapy; time zone America/New_York."
+    ]
+    assert sections(ephemeral[6])[0].startswith("Only conveners can use /convene silo add.")
+    status = sections(ephemeral[7])[0]
+    assert status.startswith("Convene ")
+    assert "2 members, 2 silos, 0 active schedules" in status
+    assert "0 waiting, 0 undeliverable" in status
+    assert "No command has failed." in status
 
 
 # -- introductions -----------------------------------------------------------------------
 
 
 async def test_members_in_different_silos_are_introduced_in_a_group_dm_when_the_round_fires(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        rig.fake.add_user("U4", "dan", tz="Europe/Berlin")
-        rig.fake.add_channel("C1", "general", ["U1", "U2", "U3", "U4"])
-        for silo in (
-            "Radiotherapy --kind team",
-            '"Public Health" --kind organisation',
-            "Radiography --kind profession",
-            "Wards --kind team",
-        ):
-            await rig.command("U1", "/convene", f"silo add {silo}")
-        silo_of = {"U1": "Radiotherapy", "U2": "Public Health", "U3": "Radiography", "U4": "Wards"}
-        for user, silo in silo_of.items():
-            await rig.command(user, "/convene", f'me silo add "{silo}"')
-        await rig.command(
-            "U1",
-            "/convene",
-            "pairing start #general every 2 weeks on Monday 10:00 --size 2 --tz Europe/London",
-        )
-        announced = rig.posted("Introductions are starting")
-        assert len(announced) == 1 and announced[0]["channel"] == "C1"
-        assert "First round: Mon 30 Nov 2026 10:00 GMT" in announced[0]["text"]
-        for user in silo_of:
-            await rig.command(user, "/pairing", "join")
-        await rig.command("U1", "/pairing", "about I work on discharge planning")
-        assert all(
-            any("You're in the introductions" in said for said in rig.told(user))
-            for user in silo_of
-        )
+    slack.fake.add_user("U4", "dan", tz="Europe/Berlin")
+    slack.fake.add_channel("C1", "general", ["U1", "U2", "U3", "U4"])
+    for silo in (
+        "Radiotherapy --kind team",
+        '"Public Health" --kind organisation',
+        "Radiography --kind profession",
+        "Wards --kind team",
+    ):
+        await slack.command("U1", "/convene", f"silo add {silo}")
+    silo_of = {"U1": "Radiotherapy", "U2": "Public Health", "U3": "Radiography", "U4": "Wards"}
+    for user, silo in silo_of.items():
+        await slack.command(user, "/convene", f'me silo add "{silo}"')
+    await slack.command(
+        "U1",
+        "/convene",
+        "pairing start #general every 2 weeks on Monday 10:00 --size 2 --tz Europe/London",
+    )
+    announced = slack.posted("Introductions are starting")
+    assert len(announced) == 1 and announced[0]["channel"] == "C1"
+    assert "First round: Mon 30 Nov 2026 10:00 GMT" in announced[0]["text"]
+    for user in silo_of:
+        await slack.command(user, "/pairing", "join")
+    await slack.command("U1", "/pairing", "about I work on discharge planning")
+    assert all(
+        any("You're in the introductions" in said for said in slack.told(user)) for user in silo_of
+    )
 
-        # Monday 10:00 London: nothing a minute before, the round at 10:00.
-        await rig.advance_to(at(30, 9, 59))
-        assert rig.fake.calls("conversations.open") == []
-        await rig.advance_to(at(30, 10, 0))
+    # Monday 10:00 London: nothing a minute before, the round at 10:00.
+    await slack.advance_to(utc(30, 9, 59))
+    assert slack.fake.calls("conversations.open") == []
+    await slack.advance_to(utc(30, 10, 0))
 
-        opened = rig.fake.calls("conversations.open")
-        assert len(opened) == 2
-        groups = [tuple(o["users"].split(",")) for o in opened]
-        assert all(len(group) == 2 for group in groups)
-        assert sorted(u for group in groups for u in group) == ["U1", "U2", "U3", "U4"]
-        assert all(silo_of[a] != silo_of[b] for a, b in groups)
+    opened = slack.fake.calls("conversations.open")
+    assert len(opened) == 2
+    groups = [tuple(o["users"].split(",")) for o in opened]
+    assert all(len(group) == 2 for group in groups)
+    assert sorted(u for group in groups for u in group) == ["U1", "U2", "U3", "U4"]
+    assert all(silo_of[a] != silo_of[b] for a, b in groups)
 
-        # Each group's introduction goes to the group DM Slack returned (a G… id).
-        intros = rig.posted("*Introductions, round 1")
-        assert len(intros) == 2
-        for group, intro in zip(groups, intros, strict=True):
-            assert intro["channel"].startswith("G")
-            assert "thread_ts" not in intro
-            [text] = sections(intro)
-            assert buttons(intro) == []
-            assert mentioned(text) == set(group)
-            for user in group:
-                assert f"<@{user}>: {silo_of[user]} (" in text
-            assert "Why you: " in text and "To start: " in text
-            assert [m["text"] for m in rig.fake.history(intro["channel"])] == [intro["text"]]
-        with_alice = next(i for i in intros if "<@U1>" in i["text"])
-        assert '"I work on discharge planning"' in with_alice["text"]
-        summary = rig.posted("Round 1 of introductions")
-        assert len(summary) == 1 and summary[0]["channel"] == "C1"
-        assert "4 people in 2 groups" in summary[0]["text"]
+    # Each group's introduction goes to the group DM Slack returned (a G… id).
+    intros = slack.posted("*Introductions, round 1")
+    assert len(intros) == 2
+    for group, intro in zip(groups, intros, strict=True):
+        assert intro["channel"].startswith("G")
+        assert "thread_ts" not in intro
+        [text] = sections(intro)
+        assert block_buttons(intro) == []
+        assert user_ids_mentioned(text) == set(group)
+        for user in group:
+            assert f"<@{user}>: {silo_of[user]} (" in text
+        assert "Why you: " in text and "To start: " in text
+        assert [m["text"] for m in slack.fake.history(intro["channel"])] == [intro["text"]]
+    with_alice = next(i for i in intros if "<@U1>" in i["text"])
+    assert '"I work on discharge planning"' in with_alice["text"]
+    summary = slack.posted("Round 1 of introductions")
+    assert len(summary) == 1 and summary[0]["channel"] == "C1"
+    assert "4 people in 2 groups" in summary[0]["text"]
 
-        # Three days later each member is asked in a DM whether they met.
-        await rig.advance_to(at(3, 10, 0, month=12))
-        group_ids = set()
-        for user in silo_of:
-            [followup] = dms(rig, user)
-            assert sections(followup)[0].startswith("How did your introduction to ")
-            found = buttons(followup)
-            assert [(label, action, style) for label, action, _, style in found] == [
-                ("We met", "pairing.met", "primary"),
-                ("Not yet", "pairing.notyet", None),
-                ("We won't", "pairing.wont", None),
-            ]
-            assert len({value for _, _, value, _ in found}) == 1
-            group_ids.add(found[0][2])
-        assert len(group_ids) == 2
-
-        # alice met her match: a modal asks what she took away.
-        await rig.click("U1", rig.message("U1", "How did your introduction"), "We met")
-        view = last_view(rig)
-        assert view["type"] == "modal" and view["callback_id"] == "pairing.learning"
-        fields = inputs(view)
-        assert list(fields) == ["learning", "quotable"]
-        assert fields["learning"]["optional"] is True
-        assert fields["learning"]["element"]["multiline"] is True
-        options = fields["quotable"]["element"]["options"]
-        assert [o["value"] for o in options] == ["yes", "no"]
-        assert "Wonderful, thank you for meeting!" in rig.told("U1")
-        await rig.submit("U1", view, {"learning": "They think in populations.", "quotable": "yes"})
-        assert "Thank you, saved. Conveners may quote it with your name." in rig.told("U1")
-
-        # Her match has not met yet: the answer keeps a We met button for later.
-        partner = next(u for group in groups if "U1" in group for u in group if u != "U1")
-        await rig.click(partner, rig.message(partner, "How did your introduction"), "Not yet")
-        not_yet = dms(rig, partner)[-1]
-        assert sections(not_yet) == ["No rush. Press the button when you have met."]
-        assert [(label, action) for label, action, _, _ in buttons(not_yet)] == [
-            ("We met", "pairing.met")
+    # Three days later each member is asked in a DM whether they met.
+    await slack.advance_to(utc(3, 10, 0, month=12))
+    group_ids = set()
+    for user in silo_of:
+        [followup] = slack.dms(user)
+        assert sections(followup)[0].startswith("How did your introduction to ")
+        found = block_buttons(followup)
+        assert [(label, action, style) for label, action, _, style in found] == [
+            ("We met", "pairing.met", "primary"),
+            ("Not yet", "pairing.notyet", None),
+            ("We won't", "pairing.wont", None),
         ]
+        assert len({value for _, _, value, _ in found}) == 1
+        group_ids.add(found[0][2])
+    assert len(group_ids) == 2
 
-        # Someone in the other group will not meet.
-        other = next(u for group in groups if "U1" not in group for u in group)
-        await rig.click(other, rig.message(other, "How did your introduction"), "We won't")
-        assert sections(dms(rig, other)[-1]) == [
-            "Thanks for letting me know; there will be new people next round."
-        ]
+    # alice met her match: a modal asks what she took away.
+    await slack.click("U1", slack.message("U1", "How did your introduction"), "We met")
+    view = slack.last_view()
+    assert view["type"] == "modal" and view["callback_id"] == "pairing.learning"
+    fields = view_inputs(view)
+    assert list(fields) == ["learning", "quotable"]
+    assert fields["learning"]["optional"] is True
+    assert fields["learning"]["element"]["multiline"] is True
+    options = fields["quotable"]["element"]["options"]
+    assert [o["value"] for o in options] == ["yes", "no"]
+    assert "Wonderful, thank you for meeting!" in slack.told("U1")
+    await slack.submit("U1", view, {"learning": "They think in populations.", "quotable": "yes"})
+    assert "Thank you, saved. Conveners may quote it with your name." in slack.told("U1")
 
-        await rig.command("U1", "/convene", "pairing stories")
-        stories = ephemeral_to(rig, "U1")[-1]
-        assert '(may be quoted): "They think in populations."' in stories["text"]
+    # Her match has not met yet: the answer keeps a We met button for later.
+    partner = next(u for group in groups if "U1" in group for u in group if u != "U1")
+    await slack.click(partner, slack.message(partner, "How did your introduction"), "Not yet")
+    not_yet = slack.dms(partner)[-1]
+    assert sections(not_yet) == ["No rush. Press the button when you have met."]
+    assert [(label, action) for label, action, _, _ in block_buttons(not_yet)] == [
+        ("We met", "pairing.met")
+    ]
+
+    # Someone in the other group will not meet.
+    other = next(u for group in groups if "U1" not in group for u in group)
+    await slack.click(other, slack.message(other, "How did your introduction"), "We won't")
+    assert sections(slack.dms(other)[-1]) == [
+        "Thanks for letting me know; there will be new people next round."
+    ]
+
+    await slack.command("U1", "/convene", "pairing stories")
+    stories = slack.ephemeral_to("U1")[-1]
+    assert '(may be quoted): "They think in populations."' in stories["text"]
 
 
 # -- check-ins ---------------------------------------------------------------------------
 
 
 async def test_a_member_in_tokyo_is_asked_at_0900_tokyo_time_in_a_slack_dm_and_answers_in_a_modal(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        await rig.command("U1", "/convene", "silo add Radiotherapy --kind team")
-        # kenji has typed a command before: Convene knows him, and his zone, from Slack.
-        await rig.command("U3", "/convene", "me silo add Radiotherapy")
-        await rig.command(
-            "U1",
-            "/convene",
-            'checkin create "Weekly pulse" #general every Monday 09:00 --template pulse',
-        )
-        created = rig.posted('Created the check-in "Weekly pulse"')
-        assert len(created) == 1 and created[0]["channel"] == "C1"
+    await slack.command("U1", "/convene", "silo add Radiotherapy --kind team")
+    # kenji has typed a command before: Convene knows him, and his zone, from Slack.
+    await slack.command("U3", "/convene", "me silo add Radiotherapy")
+    await slack.command(
+        "U1",
+        "/convene",
+        'checkin create "Weekly pulse" #general every Monday 09:00 --template pulse',
+    )
+    created = slack.posted('Created the check-in "Weekly pulse"')
+    assert len(created) == 1 and created[0]["channel"] == "C1"
 
-        # Monday 09:00 in Tokyo is Sunday 00:00 UTC: kenji is asked first, and only him.
-        await rig.advance_to(at(29, 23, 59))
-        assert dms(rig, "U3") == []
-        await rig.advance_to(at(30, 0, 0))
-        [ask] = dms(rig, "U3")
-        assert dms(rig, "U1") == [] and dms(rig, "U2") == []
-        [question_text] = sections(ask)
-        assert question_text.startswith("Time for *Weekly pulse* (")
-        assert "1. How are you, from 1 (struggling) to 5 (great)? (1 to 5)" in question_text
-        assert "Open until the end of your day." in question_text
-        [answer_button, skip_button] = buttons(ask)
-        assert answer_button[:2] == ("Answer", "checkin.answer")
-        assert answer_button[3] == "primary"
-        assert skip_button[:2] == ("Skip this time", "checkin.skip")
-        assert answer_button[2] == skip_button[2] and answer_button[2].isdigit()
+    # Monday 09:00 in Tokyo is Sunday 00:00 UTC: kenji is asked first, and only him.
+    await slack.advance_to(utc(29, 23, 59))
+    assert slack.dms("U3") == []
+    await slack.advance_to(utc(30, 0, 0))
+    [ask] = slack.dms("U3")
+    assert slack.dms("U1") == [] and slack.dms("U2") == []
+    [question_text] = sections(ask)
+    assert question_text.startswith("Time for *Weekly pulse* (")
+    assert "1. How are you, from 1 (struggling) to 5 (great)? (1 to 5)" in question_text
+    assert "Open until the end of your day." in question_text
+    [answer_button, skip_button] = block_buttons(ask)
+    assert answer_button[:2] == ("Answer", "checkin.answer")
+    assert answer_button[3] == "primary"
+    assert skip_button[:2] == ("Skip this time", "checkin.skip")
+    assert answer_button[2] == skip_button[2] and answer_button[2].isdigit()
 
-        # The day's post opens the thread in #general.
-        root = rig.message("C1", "*Weekly pulse* for Monday 30 November")
-        assert "thread_ts" not in root and buttons(root) == []
+    # The day's post opens the thread in #general.
+    root = slack.message("C1", "*Weekly pulse* for Monday 30 November")
+    assert "thread_ts" not in root and block_buttons(root) == []
 
-        # Answer opens a modal with one input a question.
-        await rig.click("U3", rig.message("U3", "Time for *Weekly pulse*"), "Answer")
-        view = last_view(rig)
-        assert view["callback_id"] == "checkin.answers"
-        assert view["title"]["text"] == "Weekly pulse" and view["submit"]["text"] == "Send"
-        fields = inputs(view)
-        assert list(fields) == ["q0", "q1"]
-        assert fields["q0"]["element"]["type"] == "static_select"
-        options = fields["q0"]["element"]["options"]
-        assert [o["value"] for o in options] == ["1", "2", "3", "4", "5"]
-        assert fields["q1"]["element"]["type"] == "plain_text_input"
-        assert fields["q1"]["element"]["multiline"] is True
+    # Answer opens a modal with one input a question.
+    await slack.click("U3", slack.message("U3", "Time for *Weekly pulse*"), "Answer")
+    view = slack.last_view()
+    assert view["callback_id"] == "checkin.answers"
+    assert view["title"]["text"] == "Weekly pulse" and view["submit"]["text"] == "Send"
+    fields = view_inputs(view)
+    assert list(fields) == ["q0", "q1"]
+    assert fields["q0"]["element"]["type"] == "static_select"
+    options = fields["q0"]["element"]["options"]
+    assert [o["value"] for o in options] == ["1", "2", "3", "4", "5"]
+    assert fields["q1"]["element"]["type"] == "plain_text_input"
+    assert fields["q1"]["element"]["multiline"] is True
 
-        await rig.submit("U3", view, {"q0": "4", "q1": "Waiting for the new rota"})
-        [answer] = in_thread(rig, "C1", root["ts"])
-        assert sections(answer) == [
-            "*kenji* (Radiotherapy)\n*How are you, from 1 (struggling) to 5 (great)?* 4\n"
-            "*What is on your mind?* Waiting for the new rota"
-        ]
-        thanks = dms(rig, "U3")[-1]
-        assert sections(thanks)[0].startswith("Thank you! Your answers are in the thread")
-        assert "until 00:00 your time (Tuesday 1 December)" in thanks["text"]
-        assert [(label, action) for label, action, _, _ in buttons(thanks)] == [
-            ("Edit answer", "checkin.edit")
-        ]
+    await slack.submit("U3", view, {"q0": "4", "q1": "Waiting for the new rota"})
+    [answer] = slack.in_thread("C1", root["ts"])
+    assert sections(answer) == [
+        "*kenji* (Radiotherapy)\n*How are you, from 1 (struggling) to 5 (great)?* 4\n"
+        "*What is on your mind?* Waiting for the new rota"
+    ]
+    thanks = slack.dms("U3")[-1]
+    assert sections(thanks)[0].startswith("Thank you! Your answers are in the thread")
+    assert "until 00:00 your time (Tuesday 1 December)" in thanks["text"]
+    assert [(label, action) for label, action, _, _ in block_buttons(thanks)] == [
+        ("Edit answer", "checkin.edit")
+    ]
 
-        # Edit answer: the modal comes back filled in, and the answer changes in place.
-        answer_ts = rig.message("C1", "Waiting for the new rota")["ts"]
-        await rig.click("U3", rig.message("U3", "Thank you!"), "Edit answer")
-        view = last_view(rig)
-        fields = inputs(view)
-        assert fields["q0"]["element"]["initial_option"]["value"] == "4"
-        assert fields["q1"]["element"]["initial_value"] == "Waiting for the new rota"
-        await rig.submit("U3", view, {"q0": "5", "q1": "The rota came: good news"})
-        [update] = rig.fake.calls("chat.update")
-        assert (update["channel"], update["ts"]) == ("C1", answer_ts)
-        assert sections(update) == [
-            "*kenji* (Radiotherapy)\n*How are you, from 1 (struggling) to 5 (great)?* 5\n"
-            "*What is on your mind?* The rota came: good news"
-        ]
-        assert len(in_thread(rig, "C1", root["ts"])) == 1
-        assert rig.message("C1", "The rota came")["ts"] == answer_ts
-        assert sections(dms(rig, "U3")[-1])[0].startswith("Updated your answer in the thread")
+    # Edit answer: the modal comes back filled in, and the answer changes in place.
+    answer_ts = slack.message("C1", "Waiting for the new rota")["ts"]
+    await slack.click("U3", slack.message("U3", "Thank you!"), "Edit answer")
+    view = slack.last_view()
+    fields = view_inputs(view)
+    assert fields["q0"]["element"]["initial_option"]["value"] == "4"
+    assert fields["q1"]["element"]["initial_value"] == "Waiting for the new rota"
+    await slack.submit("U3", view, {"q0": "5", "q1": "The rota came: good news"})
+    [update] = slack.fake.calls("chat.update")
+    assert (update["channel"], update["ts"]) == ("C1", answer_ts)
+    assert sections(update) == [
+        "*kenji* (Radiotherapy)\n*How are you, from 1 (struggling) to 5 (great)?* 5\n"
+        "*What is on your mind?* The rota came: good news"
+    ]
+    assert len(slack.in_thread("C1", root["ts"])) == 1
+    assert slack.message("C1", "The rota came")["ts"] == answer_ts
+    assert sections(slack.dms("U3")[-1])[0].startswith("Updated your answer in the thread")
 
-        # 09:00 in London: alice, and only then; she answers in the DM, one answer a message.
-        await rig.advance_to(at(30, 8, 59))
-        assert dms(rig, "U1") == []
-        await rig.advance_to(at(30, 9, 0))
-        [alice_ask] = dms(rig, "U1")
-        assert labels(alice_ask) == ["Answer", "Skip this time"]
-        await rig.event(dm_event("U1", "3", "1800000000.000100"), event_id="Ev-alice-1")
-        assert sections(dms(rig, "U1")[-1]) == ["Got it. 2 of 2: What is on your mind?"]
-        await rig.event(
-            dm_event("U1", "Winter pressures on the wards", "1800000000.000200"),
-            event_id="Ev-alice-2",
-        )
-        alice_answer = in_thread(rig, "C1", root["ts"])[-1]
-        assert alice_answer["text"].startswith("*alice*")
-        assert "Winter pressures on the wards" in alice_answer["text"]
+    # 09:00 in London: alice, and only then; she answers in the DM, one answer a message.
+    await slack.advance_to(utc(30, 8, 59))
+    assert slack.dms("U1") == []
+    await slack.advance_to(utc(30, 9, 0))
+    [alice_ask] = slack.dms("U1")
+    assert block_labels(alice_ask) == ["Answer", "Skip this time"]
+    await slack.event(dm_event("U1", "3", "1800000000.000100"), event_id="Ev-alice-1")
+    assert sections(slack.dms("U1")[-1]) == ["Got it. 2 of 2: What is on your mind?"]
+    await slack.event(
+        dm_event("U1", "Winter pressures on the wards", "1800000000.000200"),
+        event_id="Ev-alice-2",
+    )
+    alice_answer = slack.in_thread("C1", root["ts"])[-1]
+    assert alice_answer["text"].startswith("*alice*")
+    assert "Winter pressures on the wards" in alice_answer["text"]
 
-        # 09:00 in New York is 14:00 UTC.
-        await rig.advance_to(at(30, 13, 59))
-        assert dms(rig, "U2") == []
-        await rig.advance_to(at(30, 14, 0))
-        assert sections(dms(rig, "U2")[0])[0].startswith("Time for *Weekly pulse*")
+    # 09:00 in New York is 14:00 UTC.
+    await slack.advance_to(utc(30, 13, 59))
+    assert slack.dms("U2") == []
+    await slack.advance_to(utc(30, 14, 0))
+    assert sections(slack.dms("U2")[0])[0].startswith("Time for *Weekly pulse*")
 
-        # Midnight in New York ends the last member's day: the run closes in its thread.
-        await rig.advance_to(at(1, 5, 0, month=12))
-        closed = in_thread(rig, "C1", root["ts"])[-1]
-        assert sections(closed) == ["This check-in is closed: 2 of 3 answered (67%). Thank you!"]
+    # Midnight in New York ends the last member's day: the run closes in its thread.
+    await slack.advance_to(utc(1, 5, 0, month=12))
+    closed = slack.in_thread("C1", root["ts"])[-1]
+    assert sections(closed) == ["This check-in is closed: 2 of 3 answered (67%). Thank you!"]
 
 
 # -- retros and commitments ------------------------------------------------------------
 
 
 async def test_a_retro_counts_votes_by_editing_items_and_closes_with_its_summary_in_the_thread(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        await rig.command("U1", "/convene", 'retro open "Quarter 4" --format start-stop-continue')
-        root = rig.message("C1", "*Retro: Quarter 4*")
-        assert [(label, action) for label, action, _, _ in buttons(root)] == [
-            ("Add item", "retro.add")
-        ]
+    await slack.command("U1", "/convene", 'retro open "Quarter 4" --format start-stop-continue')
+    root = slack.message("C1", "*Retro: Quarter 4*")
+    assert [(label, action) for label, action, _, _ in block_buttons(root)] == [
+        ("Add item", "retro.add")
+    ]
 
-        await rig.click("U2", root, "Add item")
-        await rig.submit("U2", last_view(rig), {"category": "Start", "text": "Weekly huddles"})
-        await rig.event(
-            {
-                "type": "message",
-                "channel": "C1",
-                "channel_type": "channel",
-                "user": "U3",
-                "text": "stop: long email chains",
-                "ts": "1800000000.000001",
-                "thread_ts": root["ts"],
-            },
-            event_id="Ev-retro-reply",
-        )
-        items = in_thread(rig, "C1", root["ts"])
-        assert [sections(i)[0] for i in items] == [
-            "1. *Start*: Weekly huddles · bob",
-            "2. *Stop*: long email chains · kenji",
-        ]
-        item = rig.message("C1", "Weekly huddles")
-        assert item["thread_ts"] == root["ts"]
-        assert buttons(item) == [
-            ("+1", "retro.vote", buttons(item)[0][2], "primary"),
-            ("Edit", "retro.edit", buttons(item)[0][2], None),
-            ("Delete", "retro.delete", buttons(item)[0][2], None),
-        ]
+    await slack.click("U2", root, "Add item")
+    await slack.submit("U2", slack.last_view(), {"category": "Start", "text": "Weekly huddles"})
+    await slack.event(
+        {
+            "type": "message",
+            "channel": "C1",
+            "channel_type": "channel",
+            "user": "U3",
+            "text": "stop: long email chains",
+            "ts": "1800000000.000001",
+            "thread_ts": root["ts"],
+        },
+        event_id="Ev-retro-reply",
+    )
+    items = slack.in_thread("C1", root["ts"])
+    assert [sections(i)[0] for i in items] == [
+        "1. *Start*: Weekly huddles · bob",
+        "2. *Stop*: long email chains · kenji",
+    ]
+    item = slack.message("C1", "Weekly huddles")
+    assert item["thread_ts"] == root["ts"]
+    assert block_buttons(item) == [
+        ("+1", "retro.vote", block_buttons(item)[0][2], "primary"),
+        ("Edit", "retro.edit", block_buttons(item)[0][2], None),
+        ("Delete", "retro.delete", block_buttons(item)[0][2], None),
+    ]
 
-        # +1 edits the item's own message; the voter alone hears how many votes are left.
-        await rig.click("U3", item, "+1")
-        await rig.click("U1", item, "+1")
-        await rig.click("U1", item, "+1")  # pressed again: the vote is taken back
-        updates = rig.fake.calls("chat.update")
-        assert [(u["channel"], u["ts"]) for u in updates] == [("C1", item["ts"])] * 3
-        assert [sections(u)[0] for u in updates] == [
-            "1. *Start*: Weekly huddles · bob · 1 vote",
-            "1. *Start*: Weekly huddles · bob · 2 votes",
-            "1. *Start*: Weekly huddles · bob · 1 vote",
-        ]
-        assert all(labels(u) == ["+1", "Edit", "Delete"] for u in updates)
-        assert len(in_thread(rig, "C1", root["ts"])) == 2  # no new message for a vote
-        voted = ephemeral_to(rig, "U3")[-1]
-        assert voted["thread_ts"] == root["ts"]
-        assert voted["text"] == "Voted for item 1; 2 votes left. Press +1 again to take it back."
-        assert ephemeral_to(rig, "U1")[-1]["text"].startswith("Took back your vote on item 1")
+    # +1 edits the item's own message; the voter alone hears how many votes are left.
+    await slack.click("U3", item, "+1")
+    await slack.click("U1", item, "+1")
+    await slack.click("U1", item, "+1")  # pressed again: the vote is taken back
+    updates = slack.fake.calls("chat.update")
+    assert [(u["channel"], u["ts"]) for u in updates] == [("C1", item["ts"])] * 3
+    assert [sections(u)[0] for u in updates] == [
+        "1. *Start*: Weekly huddles · bob · 1 vote",
+        "1. *Start*: Weekly huddles · bob · 2 votes",
+        "1. *Start*: Weekly huddles · bob · 1 vote",
+    ]
+    assert all(block_labels(u) == ["+1", "Edit", "Delete"] for u in updates)
+    assert len(slack.in_thread("C1", root["ts"])) == 2  # no new message for a vote
+    voted = slack.ephemeral_to("U3")[-1]
+    assert voted["thread_ts"] == root["ts"]
+    assert voted["text"] == "Voted for item 1; 2 votes left. Press +1 again to take it back."
+    assert slack.ephemeral_to("U1")[-1]["text"].startswith("Took back your vote on item 1")
 
-        # Closing edits the root (its button goes) and posts the summary in the thread.
-        await rig.command("U1", "/convene", 'retro close "Quarter 4"')
-        closed_root = rig.fake.calls("chat.update")[-1]
-        assert (closed_root["channel"], closed_root["ts"]) == ("C1", root["ts"])
-        assert "is closed: 2 items, 1 vote" in sections(closed_root)[0]
-        assert buttons(closed_root) == []
-        summary = rig.posted('Summary of "Quarter 4"')
-        assert len(summary) == 1 and summary[0]["thread_ts"] == root["ts"]
-        assert sections(summary[0]) == [
-            'Summary of "Quarter 4": 2 items, 1 vote from 1 person.\n'
-            "*Start*\n  1 vote · Weekly huddles\n*Stop*\n  0 votes · long email chains"
-        ]
-        offers = rig.posted("Who will act on it?")
-        assert [o["thread_ts"] for o in offers] == [root["ts"], root["ts"]]
-        assert sections(offers[0]) == [
-            "Top 1: *Start*: Weekly huddles (1 vote). Who will act on it?"
-        ]
-        assert [(label, action, style) for label, action, _, style in buttons(offers[0])] == [
-            ("Make it a commitment", "retro.commit", "primary")
-        ]
+    # Closing edits the root (its button goes) and posts the summary in the thread.
+    await slack.command("U1", "/convene", 'retro close "Quarter 4"')
+    closed_root = slack.fake.calls("chat.update")[-1]
+    assert (closed_root["channel"], closed_root["ts"]) == ("C1", root["ts"])
+    assert "is closed: 2 items, 1 vote" in sections(closed_root)[0]
+    assert block_buttons(closed_root) == []
+    summary = slack.posted('Summary of "Quarter 4"')
+    assert len(summary) == 1 and summary[0]["thread_ts"] == root["ts"]
+    assert sections(summary[0]) == [
+        'Summary of "Quarter 4": 2 items, 1 vote from 1 person.\n'
+        "*Start*\n  1 vote · Weekly huddles\n*Stop*\n  0 votes · long email chains"
+    ]
+    offers = slack.posted("Who will act on it?")
+    assert [o["thread_ts"] for o in offers] == [root["ts"], root["ts"]]
+    assert sections(offers[0]) == ["Top 1: *Start*: Weekly huddles (1 vote). Who will act on it?"]
+    assert [(label, action, style) for label, action, _, style in block_buttons(offers[0])] == [
+        ("Make it a commitment", "retro.commit", "primary")
+    ]
 
-        # Make it a commitment: a modal, prefilled with the item.
-        await rig.click("U1", rig.message("C1", "Top 1:"), "Make it a commitment")
-        view = last_view(rig)
-        assert view["callback_id"] == "retro.commit"
-        assert view["submit"]["text"] == "Commit"
-        fields = inputs(view)
-        assert list(fields) == ["owner", "what", "due"]
-        assert fields["owner"]["optional"] is True and fields["due"]["optional"] is True
-        assert fields["what"]["element"]["initial_value"] == "Weekly huddles"
-        await rig.submit(
-            "U1", view, {"owner": "@kenji", "what": "Run the first huddle", "due": "next friday"}
-        )
-        [request] = dms(rig, "U3")
-        assert sections(request) == [
-            "alice asks you to commit to *Run the first huddle* (commitment 1, due Friday "
-            "4 December). Will you take it on?"
-        ]
-        assert [(label, action, value) for label, action, value, _ in buttons(request)] == [
-            ("Accept", "commitment.accept", "1"),
-            ("Decline", "commitment.decline", "1"),
-        ]
-        await rig.click("U3", rig.message("U3", "asks you to commit"), "Accept")
-        news = in_thread(rig, "C1", root["ts"])[-2:]
-        assert [sections(n)[0] for n in news] == [
-            "alice asked kenji to commit to *Run the first huddle* (commitment 1, due Friday "
-            "4 December); waiting for them to accept.",
-            "kenji accepted *Run the first huddle* (commitment 1, due Friday 4 December).",
-        ]
+    # Make it a commitment: a modal, prefilled with the item.
+    await slack.click("U1", slack.message("C1", "Top 1:"), "Make it a commitment")
+    view = slack.last_view()
+    assert view["callback_id"] == "retro.commit"
+    assert view["submit"]["text"] == "Commit"
+    fields = view_inputs(view)
+    assert list(fields) == ["owner", "what", "due"]
+    assert fields["owner"]["optional"] is True and fields["due"]["optional"] is True
+    assert fields["what"]["element"]["initial_value"] == "Weekly huddles"
+    await slack.submit(
+        "U1", view, {"owner": "@kenji", "what": "Run the first huddle", "due": "next friday"}
+    )
+    [request] = slack.dms("U3")
+    assert sections(request) == [
+        "alice asks you to commit to *Run the first huddle* (commitment 1, due Friday "
+        "4 December). Will you take it on?"
+    ]
+    assert [(label, action, value) for label, action, value, _ in block_buttons(request)] == [
+        ("Accept", "commitment.accept", "1"),
+        ("Decline", "commitment.decline", "1"),
+    ]
+    await slack.click("U3", slack.message("U3", "asks you to commit"), "Accept")
+    news = slack.in_thread("C1", root["ts"])[-2:]
+    assert [sections(n)[0] for n in news] == [
+        "alice asked kenji to commit to *Run the first huddle* (commitment 1, due Friday "
+        "4 December); waiting for them to accept.",
+        "kenji accepted *Run the first huddle* (commitment 1, due Friday 4 December).",
+    ]
 
 
 async def test_a_commitment_made_in_a_channel_is_public_and_its_owner_is_reminded_at_their_0900(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        # Thursday 07:00 in New York: bob commits in #general, for everyone to see.
-        await rig.command("U2", "/commit", "Draft the discharge checklist by Friday")
-        assert rig.fake.calls("chat.postEphemeral") == []
-        [made] = rig.fake.calls("chat.postMessage")
-        assert made["channel"] == "C1" and "thread_ts" not in made
-        assert sections(made) == [
-            "bob commits to *Draft the discharge checklist* (commitment 1, due Friday 27 November)."
-        ]
+    # Thursday 07:00 in New York: bob commits in #general, for everyone to see.
+    await slack.command("U2", "/commit", "Draft the discharge checklist by Friday")
+    assert slack.fake.calls("chat.postEphemeral") == []
+    [made] = slack.fake.calls("chat.postMessage")
+    assert made["channel"] == "C1" and "thread_ts" not in made
+    assert sections(made) == [
+        "bob commits to *Draft the discharge checklist* (commitment 1, due Friday 27 November)."
+    ]
 
-        # The day before it is due, at 09:00 New York time (14:00 UTC), a DM with four buttons.
-        await rig.advance_to(at(26, 13, 59))
-        assert dms(rig, "U2") == []
-        await rig.advance_to(at(26, 14, 0))
-        [reminder] = dms(rig, "U2")
-        assert sections(reminder) == [
-            "Reminder: *Draft the discharge checklist* (commitment 1) is due tomorrow "
-            "(Friday 27 November). How is it going?"
-        ]
-        assert buttons(reminder) == [
-            ("Done", "commitment.done", "1", "primary"),
-            ("Need more time", "commitment.more_time", "1", None),
-            ("Blocked", "commitment.blocked", "1", None),
-            ("Drop", "commitment.drop", "1", "danger"),
-        ]
+    # The day before it is due, at 09:00 New York time (14:00 UTC), a DM with four buttons.
+    await slack.advance_to(utc(26, 13, 59))
+    assert slack.dms("U2") == []
+    await slack.advance_to(utc(26, 14, 0))
+    [reminder] = slack.dms("U2")
+    assert sections(reminder) == [
+        "Reminder: *Draft the discharge checklist* (commitment 1) is due tomorrow "
+        "(Friday 27 November). How is it going?"
+    ]
+    assert block_buttons(reminder) == [
+        ("Done", "commitment.done", "1", "primary"),
+        ("Need more time", "commitment.more_time", "1", None),
+        ("Blocked", "commitment.blocked", "1", None),
+        ("Drop", "commitment.drop", "1", "danger"),
+    ]
 
-        # Need more time opens a modal for the new date; the channel hears of the move.
-        await rig.click("U2", rig.message("U2", "Reminder:"), "Need more time")
-        view = last_view(rig)
-        assert view["callback_id"] == "commitment.move"
-        assert list(inputs(view)) == ["due"]
-        await rig.submit("U2", view, {"due": "next wednesday"})
-        moved = rig.posted("Moved: bob's")
-        assert len(moved) == 1 and moved[0]["channel"] == "C1"
-        assert "due Wednesday 2 December); it was due Friday 27 November." in moved[0]["text"]
+    # Need more time opens a modal for the new date; the channel hears of the move.
+    await slack.click("U2", slack.message("U2", "Reminder:"), "Need more time")
+    view = slack.last_view()
+    assert view["callback_id"] == "commitment.move"
+    assert list(view_inputs(view)) == ["due"]
+    await slack.submit("U2", view, {"due": "next wednesday"})
+    moved = slack.posted("Moved: bob's")
+    assert len(moved) == 1 and moved[0]["channel"] == "C1"
+    assert "due Wednesday 2 December); it was due Friday 27 November." in moved[0]["text"]
 
-        # Done, from the same reminder: back to the channel where it was made.
-        await rig.click("U2", rig.message("U2", "Reminder:"), "Done")
-        done = rig.posted("Done: bob finished")
-        assert len(done) == 1 and done[0]["channel"] == "C1" and "thread_ts" not in done[0]
-        assert sections(done[0]) == [
-            "Done: bob finished *Draft the discharge checklist* (commitment 1, due Wednesday "
-            "2 December)."
-        ]
-        assert sections(dms(rig, "U2")[-1])[0].startswith("Marked done:")
+    # Done, from the same reminder: back to the channel where it was made.
+    await slack.click("U2", slack.message("U2", "Reminder:"), "Done")
+    done = slack.posted("Done: bob finished")
+    assert len(done) == 1 and done[0]["channel"] == "C1" and "thread_ts" not in done[0]
+    assert sections(done[0]) == [
+        "Done: bob finished *Draft the discharge checklist* (commitment 1, due Wednesday "
+        "2 December)."
+    ]
+    assert sections(slack.dms("U2")[-1])[0].startswith("Marked done:")
 
 
 # -- failures -----------------------------------------------------------------------------
 
 
 async def test_a_post_answered_429_goes_out_exactly_once_after_the_clock_passes_retry_after(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        rig.fake.rate_limit_next("chat.postMessage", retry_after=5)
-        before = rig.clock.now()
+    slack.fake.rate_limit_next("chat.postMessage", retry_after=5)
+    before = slack.clock.now()
 
-        await rig.command("U2", "/commit", "Draft the discharge checklist by Friday")
+    await slack.command("U2", "/commit", "Draft the discharge checklist by Friday")
 
-        tries = rig.fake.calls("chat.postMessage")
-        assert len(tries) == 2 and tries[0] == tries[1]
-        assert rig.fake.refused("chat.postMessage") == 1
-        assert rig.fake.accepted("chat.postMessage") == 1
-        # The deliverer waited out Retry-After on Convene's clock before trying again.
-        assert rig.clock.now() - before >= timedelta(seconds=5)
-        assert [m["text"] for m in rig.fake.history("C1")] == [tries[0]["text"]]
+    tries = slack.fake.calls("chat.postMessage")
+    assert len(tries) == 2 and tries[0] == tries[1]
+    assert slack.fake.refused("chat.postMessage") == 1
+    assert slack.fake.accepted("chat.postMessage") == 1
+    # The deliverer waited out Retry-After on Convene's clock before trying again.
+    assert slack.clock.now() - before >= timedelta(seconds=5)
+    assert [m["text"] for m in slack.fake.history("C1")] == [tries[0]["text"]]
 
-        await rig.settle()
-        await rig.command("U1", "/convene", "status")
-        assert "0 waiting, 0 undeliverable" in rig.told("U1")[-1]
-        assert len(rig.fake.history("C1")) == 1
+    await slack.settle()
+    await slack.command("U1", "/convene", "status")
+    assert "0 waiting, 0 undeliverable" in slack.told("U1")[-1]
+    assert len(slack.fake.history("C1")) == 1
 
 
 async def test_a_post_refused_with_not_in_channel_is_given_up_and_the_convener_sees_it_in_status(
@@ -615,7 +562,7 @@ async def test_a_post_refused_with_not_in_channel_is_given_up_and_the_convener_s
         assert len(refused) == 2  # the commitment, then the news Slack refused
         assert refused[-1]["text"].startswith("Done: bob finished")
         assert rig.fake.history("C1") == []
-        assert sections(dms(rig, "U2")[-1])[0].startswith("Marked done:")
+        assert sections(rig.dms("U2")[-1])[0].startswith("Marked done:")
         assert any(
             r.name == "convene.outbox" and "not_in_channel" in r.getMessage()
             for r in caplog.records
@@ -629,7 +576,7 @@ async def test_a_post_refused_with_not_in_channel_is_given_up_and_the_convener_s
         # comes to her DM, and counts the message given up on.
         await rig.command("U1", "/convene", "status")
         status = rig.told("U1")[-1]
-        assert dms(rig, "U1")[-1]["text"] == status
+        assert rig.dms("U1")[-1]["text"] == status
         assert "0 waiting, 1 undeliverable" in status
 
 
@@ -665,7 +612,7 @@ async def test_invalid_auth_logs_a_clear_error_and_convene_keeps_serving(
         assert answer.status == 200
         assert rig.told("U2")[-1].startswith("Slack would not open the form just now")
         await rig.click("U2", rig.message("C1", "*Retro: Quarter 4*"), "Add item")
-        assert last_view(rig)["callback_id"] == "retro.add"
+        assert rig.last_view()["callback_id"] == "retro.add"
 
 
 async def test_a_revoked_token_at_start_up_is_refused_with_a_message_naming_the_setting() -> None:
@@ -697,32 +644,30 @@ async def test_a_revoked_token_at_start_up_is_refused_with_a_message_naming_the_
 
 
 async def test_messages_name_the_channel_as_members_know_it_not_by_its_slack_id(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        await rig.command("U1", "/convene", "pairing start #general every Monday 10:00")
-        await rig.command("U1", "/convene", 'checkin create "Pulse" #general every Monday 09:00')
-        await rig.command("U1", "/convene", 'retro open "Quarter 4"')
-        await rig.command("U1", "/convene", 'retro export "Quarter 4"')
+    await slack.command("U1", "/convene", "pairing start #general every Monday 10:00")
+    await slack.command("U1", "/convene", 'checkin create "Pulse" #general every Monday 09:00')
+    await slack.command("U1", "/convene", 'retro open "Quarter 4"')
+    await slack.command("U1", "/convene", 'retro export "Quarter 4"')
 
-        announced = rig.posted("Introductions are starting in")[0]["text"]
-        created = rig.posted('Created the check-in "Pulse" in')[0]["text"]
-        exported = rig.told("U1")[-1]
-        for text in (announced, created, exported):
-            assert names_the_channel(text, "C1", "general"), text
+    announced = slack.posted("Introductions are starting in")[0]["text"]
+    created = slack.posted('Created the check-in "Pulse" in')[0]["text"]
+    exported = slack.told("U1")[-1]
+    for text in (announced, created, exported):
+        assert names_the_channel(text, "C1", "general"), text
 
 
 async def test_a_member_named_by_a_slack_mention_in_a_command_is_the_member_mentioned(
-    database_url: str,
+    slack: SlackRig,
 ) -> None:
-    async with slack_convene(database_url, start=THURSDAY_NOON) as rig:
-        await rig.command("U2", "/convene", "me")
-        await rig.command("U3", "/convene", "me")
-        await rig.command("U1", "/convene", "silo add Radiotherapy")
+    await slack.command("U2", "/convene", "me")
+    await slack.command("U3", "/convene", "me")
+    await slack.command("U1", "/convene", "silo add Radiotherapy")
 
-        await rig.command("U1", "/convene", "member add <@U2> --silo Radiotherapy")
-        assert rig.told("U1")[-1] == ("Updated bob: Radiotherapy; time zone America/New_York.")
+    await slack.command("U1", "/convene", "member add <@U2> --silo Radiotherapy")
+    assert slack.told("U1")[-1] == ("Updated bob: Radiotherapy; time zone America/New_York.")
 
-        await rig.command("U1", "/commit", "for <@U3|kenji> Write it up by Friday")
-        [request] = dms(rig, "U3")
-        assert labels(request) == ["Accept", "Decline"]
+    await slack.command("U1", "/commit", "for <@U3|kenji> Write it up by Friday")
+    [request] = slack.dms("U3")
+    assert block_labels(request) == ["Accept", "Decline"]

@@ -20,16 +20,9 @@ from sqlmodel import select
 from adapters.slack.adapter import SlackAdapter
 from bot.config import Secret, SlackSection
 from bot.events import Event
-from storage.models import ProcessedEvent, Silo
+from storage.models import Silo
 from tests.support.fake_slack import FakeSlack
-from tests.support.slack_rig import slack_convene
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk takes a proxy from HTTP(S)_PROXY and ignores NO_PROXY.
-    for name in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy"):
-        monkeypatch.delenv(name, raising=False)
+from tests.support.slack_rig import dm_event, slack_convene
 
 
 def socket_client_tasks() -> list[asyncio.Task[object]]:
@@ -90,17 +83,8 @@ async def test_a_button_opens_a_modal_whose_submission_is_handled(database_url: 
 
 async def test_an_event_delivered_four_times_by_slacks_retries_acts_once(database_url: str) -> None:
     async with slack_convene(database_url, mode="socket") as rig:
-        message = {
-            "type": "message",
-            "channel": "DU2",
-            "channel_type": "im",
-            "user": "U2",
-            "text": "hello",
-            "ts": "1700000000.000200",
-        }
-        answers = [await rig.event(message, event_id="Ev0001")]
-        for retry in (1, 2, 3):
-            answers.append(await rig.event(message, event_id="Ev0001", retry=retry))
+        message = dm_event("U2", "hello", "1700000000.000200")
+        answers = await rig.event_with_retries(message, event_id="Ev0001")
 
         assert [a.status for a in answers] == [200, 200, 200, 200]
         sent = rig.fake.socket_sent
@@ -108,9 +92,7 @@ async def test_an_event_delivered_four_times_by_slacks_retries_acts_once(databas
         assert [e["retry_reason"] for e in sent] == ["", "timeout", "timeout", "timeout"]
         assert len(set(rig.envelopes)) == 4 and rig.fake.socket_acked == rig.envelopes
         assert len(rig.told("U2")) == 1
-        async with rig.app.sessions() as session:
-            ids = (await session.exec(select(ProcessedEvent.event_id))).all()
-        assert ids.count("event:Ev0001") == 1
+        assert await rig.times_recorded("Ev0001") == 1
 
 
 async def test_every_envelope_is_acknowledged_even_those_no_listener_takes(
