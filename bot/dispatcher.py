@@ -239,6 +239,7 @@ class Dispatcher:
             find_channel_on_platform=adapter.find_channel,
             list_channel_on_platform=adapter.list_channel_members,
             silo_groups_on_platform=adapter.silo_groups,
+            hooks=self._registry.hooks,
         )
 
     async def _open_form(self, event: Event, form: Form) -> None:

@@ -47,10 +47,11 @@ from handlers.checkins.templates import (
     TEXT,
     describe_templates,
 )
-from handlers.introductions.programmes import channel_id, channel_shown
-from handlers.landscape.commands import workspace_id
-from handlers.profile.convener import make_help
-from handlers.shared.text import check_timezone, clean_name, plural
+from handlers.shared.channels import channel_id, channel_shown
+from handlers.shared.help import make_help
+from handlers.shared.members import workspace_id
+from handlers.shared.text import clean_name, plural
+from handlers.shared.zones import check_timezone, zone_named
 from storage.models import Checkin, CheckinMember, CheckinRun, Schedule
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import schedules as schedules_repo
@@ -167,9 +168,9 @@ async def create(context: Context, args: Args) -> None:
         ),
     )
     schedule.subject_id = checkin.id
-    context.session.add(schedule)
+    schedules_repo.stage(context.session, schedule)
     await _open_today(context, checkin)
-    first = next_ask(checkin, checkin_runs.zone_named(zone), now)
+    first = next_ask(checkin, zone_named(zone), now)
     who_text = (
         f"everyone in #{checkin.channel_name} (members can opt out with /checkin leave)"
         if who == "channel"
@@ -181,11 +182,7 @@ async def create(context: Context, args: Args) -> None:
         f"member's own time zone ({zone} for anyone who has not set one), asking {who_text}. "
         f"Template {template.name}: {template.summary}. "
         f"{_reminder_text(remind)} Answers close at {_close_words(closes)}. "
-        + (
-            f"First: {checkin_runs.when_text(first, checkin_runs.zone_named(zone))} ({zone})."
-            if first
-            else ""
-        ),
+        + (f"First: {checkin_runs.when_text(first, zone_named(zone))} ({zone})." if first else ""),
         private=False,
     )
 
@@ -276,7 +273,7 @@ async def settings(context: Context, args: Args) -> None:
         if checkin.schedule_id is not None:
             await schedules_repo.delete(context.session, checkin.schedule_id)
         schedule.subject_id = checkin.id
-        context.session.add(schedule)
+        schedules_repo.stage(context.session, schedule)
         checkin.schedule_id = schedule.id
         checkin.weekdays = slot.days_text()
         checkin.every_weeks = slot.every_weeks
@@ -287,7 +284,7 @@ async def settings(context: Context, args: Args) -> None:
     checkin.remind_after_minutes = remind
     checkin.closes_minute = closes
     checkin.timezone = zone
-    context.session.add(checkin)
+    checkins_repo.stage(context.session, checkin)
     await _open_today(context, checkin)
     await context.reply(
         _settings_text(checkin, "Updated")
@@ -378,7 +375,7 @@ async def questions(context: Context, args: Args) -> None:
     if args.flag("scale") and action != "add":
         raise UsageError("--scale goes with add.", usage=QUESTIONS)
     checkin.questions = current
-    context.session.add(checkin)
+    checkins_repo.stage(context.session, checkin)
     await context.reply(
         f"{done} From the next run on:\n{_questions_list(checkin.name, current, header=False)}"
     )
@@ -427,7 +424,7 @@ async def list_checkins(context: Context, args: Args) -> None:
 async def pause(context: Context, args: Args) -> None:
     checkin = await checkin_named(context, args["name"], PAUSE)
     checkin.status = checkins_repo.PAUSED
-    context.session.add(checkin)
+    checkins_repo.stage(context.session, checkin)
     await context.reply(
         f'"{plain(checkin.name)}" is paused: no new runs until /convene checkin resume '
         f'"{plain(checkin.name)}". A run already open finishes as planned.'
@@ -437,9 +434,9 @@ async def pause(context: Context, args: Args) -> None:
 async def resume(context: Context, args: Args) -> None:
     checkin = await checkin_named(context, args["name"], RESUME)
     checkin.status = checkins_repo.ACTIVE
-    context.session.add(checkin)
+    checkins_repo.stage(context.session, checkin)
     await _open_today(context, checkin)
-    zone = checkin_runs.zone_named(checkin.timezone)
+    zone = zone_named(checkin.timezone)
     first = next_ask(checkin, zone, context.now)
     when = f" Next: {checkin_runs.when_text(first, zone)} ({checkin.timezone})." if first else ""
     await context.reply(f'"{plain(checkin.name)}" is back on.{when}')
@@ -474,7 +471,7 @@ async def _open_today(context: Context, checkin: Checkin) -> None:
 async def run_now(context: Context, args: Args) -> None:
     checkin = await checkin_named(context, args["name"], RUN_NOW)
     assert checkin.id is not None
-    today = context.now.astimezone(checkin_runs.zone_named(checkin.timezone)).date()
+    today = context.now.astimezone(zone_named(checkin.timezone)).date()
     existing = await checkins_repo.run_on(context.session, checkin.id, today.isoformat())
     if existing is not None:
         raise UserError(
@@ -658,7 +655,7 @@ async def skip(context: Context, args: Args) -> None:
             )
         taken = 2 if words[0].lower() == "next" and len(words) > 1 else 1
         targets = await _skip_targets(context, " ".join(words[taken:]) or None)
-        today = context.now.astimezone(checkin_runs.zone_named(zone_name or "UTC")).date()
+        today = context.now.astimezone(zone_named(zone_name or "UTC")).date()
         last = parse_last_day(" ".join(words[:taken]), today, SKIP)
         for checkin in targets:
             row = await _my_choice(context, checkin)
@@ -737,183 +734,171 @@ async def status_lines(context: Context) -> list[str]:
 # -- wiring -----------------------------------------------------------------------------------
 
 
+_NAME = Positional("name")
+_OPTIONAL_NAME = Positional("name", required=False, rest=True)
+_HOW_IT_RUNS = (
+    Option("who", "channel|joined"),
+    Option("remind-after", "DELAY"),
+    Option("closes", "HH:MM"),
+    Option("tz", "ZONE"),
+)
+"""The options that say how a check-in runs, taken by both create and settings."""
+
+CONVENER_COMMANDS = (
+    CommandSpec(
+        path=("convene", "checkin", "create"),
+        handler=create,
+        summary="Create a check-in asked at each member's own local time.",
+        usage=CREATE,
+        example=(
+            '/convene checkin create "Weekly pulse" #general every Monday 09:00 --template pulse'
+        ),
+        params=(
+            _NAME,
+            Positional("channel"),
+            Positional("when", rest=True),
+            Option("template", "NAME"),
+            *_HOW_IT_RUNS,
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "questions"),
+        handler=questions,
+        summary="List, add, remove or reorder a check-in's questions.",
+        usage=QUESTIONS,
+        example='/convene checkin questions "Weekly pulse" add "What surprised you?"',
+        params=(
+            _NAME,
+            Positional("action", required=False),
+            Positional("rest", required=False, rest=True, max_length=MAX_QUESTION_LENGTH * 2),
+            Flag("scale"),
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "list"),
+        handler=list_checkins,
+        summary="List the check-ins.",
+        usage=LIST,
+        example=LIST,
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "pause"),
+        handler=pause,
+        summary="Pause a check-in (no new runs).",
+        usage=PAUSE,
+        example='/convene checkin pause "Weekly pulse"',
+        params=(_NAME,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "resume"),
+        handler=resume,
+        summary="Resume a paused check-in.",
+        usage=RESUME,
+        example='/convene checkin resume "Weekly pulse"',
+        params=(_NAME,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "delete"),
+        handler=delete,
+        summary="Delete a check-in and its answers (asks first).",
+        usage=DELETE,
+        example='/convene checkin delete "Weekly pulse"',
+        params=(_NAME,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "run", "now"),
+        handler=run_now,
+        summary="Ask everyone now instead of at the scheduled time.",
+        usage=RUN_NOW,
+        example='/convene checkin run now "Weekly pulse"',
+        params=(_NAME,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "settings"),
+        handler=settings,
+        summary="See or change a check-in's schedule, who is asked, reminder and close.",
+        usage=SETTINGS,
+        example='/convene checkin settings "Weekly pulse" --remind-after 2h --closes 18:00',
+        params=(
+            _NAME,
+            Option("schedule", "WHEN"),
+            *_HOW_IT_RUNS,
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "checkin", "report"),
+        handler=report,
+        summary="Response rates, streaks and the pulse over recent runs.",
+        usage=REPORT,
+        example='/convene checkin report "Weekly pulse" --runs 8',
+        params=(_NAME, Option("runs", "N")),
+        convener_only=True,
+        group=CONVENER,
+    ),
+)
+"""``/convene checkin …``: setting check-ins up and reading their reports."""
+
+MEMBER_COMMANDS = (
+    CommandSpec(
+        path=("checkin", "join"),
+        handler=join,
+        summary="Take part in a check-in.",
+        usage=JOIN,
+        example='/checkin join "Weekly pulse"',
+        params=(_OPTIONAL_NAME,),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("checkin", "leave"),
+        handler=leave,
+        summary="Stop being asked in a check-in.",
+        usage=LEAVE,
+        example='/checkin leave "Weekly pulse"',
+        params=(_OPTIONAL_NAME,),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("checkin", "skip"),
+        handler=skip,
+        summary="Skip the next check-in, or all of them until a date.",
+        usage=SKIP,
+        example="/checkin skip until 2026-12-24",
+        params=(Positional("what"), Positional("rest", required=False, rest=True)),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("checkin", "status"),
+        handler=mine,
+        summary="Your check-ins, next prompts and streaks.",
+        usage=MINE,
+        example=MINE,
+        group=MEMBER,
+    ),
+)
+"""``/checkin …``: a member's own part, listed after ``/checkin help``."""
+
+
 def register(registry: Registry) -> None:
-    add = registry.command
-    name = Positional("name")
-    optional_name = Positional("name", required=False, rest=True)
-    how_it_runs = (
-        Option("who", "channel|joined"),
-        Option("remind-after", "DELAY"),
-        Option("closes", "HH:MM"),
-        Option("tz", "ZONE"),
-    )
-    add(
-        CommandSpec(
-            ("convene", "checkin", "create"),
-            create,
-            "Create a check-in asked at each member's own local time.",
-            CREATE,
-            '/convene checkin create "Weekly pulse" #general every Monday 09:00 --template pulse',
-            (
-                name,
-                Positional("channel"),
-                Positional("when", rest=True),
-                Option("template", "NAME"),
-                *how_it_runs,
-            ),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "checkin", "questions"),
-            questions,
-            "List, add, remove or reorder a check-in's questions.",
-            QUESTIONS,
-            '/convene checkin questions "Weekly pulse" add "What surprised you?"',
-            (
-                name,
-                Positional("action", required=False),
-                Positional("rest", required=False, rest=True, max_length=MAX_QUESTION_LENGTH * 2),
-                Flag("scale"),
-            ),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "checkin", "list"),
-            list_checkins,
-            "List the check-ins.",
-            LIST,
-            LIST,
-            (),
-            True,
-            CONVENER,
-        )
-    )
-    for path, handler, summary, usage, example in (
-        (
-            "pause",
-            pause,
-            "Pause a check-in (no new runs).",
-            PAUSE,
-            '/convene checkin pause "Weekly pulse"',
-        ),
-        (
-            "resume",
-            resume,
-            "Resume a paused check-in.",
-            RESUME,
-            '/convene checkin resume "Weekly pulse"',
-        ),
-        (
-            "delete",
-            delete,
-            "Delete a check-in and its answers (asks first).",
-            DELETE,
-            '/convene checkin delete "Weekly pulse"',
-        ),
-    ):
-        add(
-            CommandSpec(
-                ("convene", "checkin", path),
-                handler,
-                summary,
-                usage,
-                example,
-                (name,),
-                True,
-                CONVENER,
-            )
-        )
-    add(
-        CommandSpec(
-            ("convene", "checkin", "run", "now"),
-            run_now,
-            "Ask everyone now instead of at the scheduled time.",
-            RUN_NOW,
-            '/convene checkin run now "Weekly pulse"',
-            (name,),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "checkin", "settings"),
-            settings,
-            "See or change a check-in's schedule, who is asked, reminder and close.",
-            SETTINGS,
-            '/convene checkin settings "Weekly pulse" --remind-after 2h --closes 18:00',
-            (
-                name,
-                Option("schedule", "WHEN"),
-                *how_it_runs,
-            ),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "checkin", "report"),
-            report,
-            "Response rates, streaks and the pulse over recent runs.",
-            REPORT,
-            '/convene checkin report "Weekly pulse" --runs 8',
-            (name, Option("runs", "N")),
-            True,
-            CONVENER,
-        )
-    )
-    add(make_help(registry, "checkin", MEMBER))
-    add(
-        CommandSpec(
-            ("checkin", "join"),
-            join,
-            "Take part in a check-in.",
-            JOIN,
-            '/checkin join "Weekly pulse"',
-            (optional_name,),
-            group=MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("checkin", "leave"),
-            leave,
-            "Stop being asked in a check-in.",
-            LEAVE,
-            '/checkin leave "Weekly pulse"',
-            (optional_name,),
-            group=MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("checkin", "skip"),
-            skip,
-            "Skip the next check-in, or all of them until a date.",
-            SKIP,
-            "/checkin skip until 2026-12-24",
-            (Positional("what"), Positional("rest", required=False, rest=True)),
-            group=MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("checkin", "status"),
-            mine,
-            "Your check-ins, next prompts and streaks.",
-            MINE,
-            MINE,
-            (),
-            group=MEMBER,
-        )
-    )
+    """Declare the commands in help order, then the answer buttons, form, DM replies and jobs."""
+
+    for spec in (*CONVENER_COMMANDS, make_help(registry, "checkin", MEMBER), *MEMBER_COMMANDS):
+        registry.command(spec)
     registry.button("checkin.answer", checkin_answers.answer_button)
     registry.button("checkin.edit", checkin_answers.answer_button)
     registry.button("checkin.continue", checkin_answers.continue_button)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -26,6 +25,7 @@ from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
 from handlers.checkins.templates import SCALE_HIGH, SCALE_LOW, is_scale
+from handlers.shared.zones import zone_named
 from storage.models import Checkin, CheckinMember, CheckinRun, Member, Workspace
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import members as members_repo
@@ -62,14 +62,6 @@ def thread_of(checkin: Checkin, run_id: int) -> Target:
 
 
 # -- time ---------------------------------------------------------------------------------
-
-
-@lru_cache(maxsize=512)
-def zone_named(name: str) -> ZoneInfo:
-    """A time zone by name, kept: ``ZoneInfo`` itself keeps only the last 8 used,
-    and a run across 12 zones would read a zone file for every member."""
-
-    return ZoneInfo(name)
 
 
 def zone_of(checkin: Checkin, member_timezone: str | None) -> ZoneInfo:
@@ -448,7 +440,7 @@ async def _close_if_over(
         return
     run.status = checkins_repo.CLOSED
     run.closed_at = now
-    session.add(run)
+    checkins_repo.stage(session, run)
     counts = await checkins_repo.status_counts(session, run.id)
     asked = sum(counts.get(s, 0) for s in (checkins_repo.ANSWERED, checkins_repo.MISSED))
     answered = counts.get(checkins_repo.ANSWERED, 0)

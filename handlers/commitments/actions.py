@@ -15,10 +15,10 @@ from bot.errors import UserError
 from bot.events import PlaceKind
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, OutgoingMessage, Target
-from handlers.checkins.runs import zone_named
 from handlers.commitments import reminders
-from handlers.commitments.phrases import due_text
+from handlers.shared.dates import due_text
 from handlers.shared.text import member_reference
+from handlers.shared.zones import zone_named
 from storage.models import Commitment, Member
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import members as members_repo
@@ -272,7 +272,7 @@ async def answer_request(context: Context, number: int, accept: bool) -> None:
     verb = "accepted" if accept else "declined"
     told = await tell_room(context, commitment, f"{name} {verb} {describe(commitment)}.")
     if commitment.made_by is not None and not told:
-        asker = await context.session.get(Member, commitment.made_by)
+        asker = await members_repo.get(context.session, commitment.made_by)
         if asker is not None and asker.id != context.actor.id:
             await context.outbox.send(
                 f"commitment:{commitment.id}:answered",

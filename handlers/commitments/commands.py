@@ -18,9 +18,10 @@ from bot.messages import Form, FormField
 from bot.registry import Registry
 from handlers.commitments import actions
 from handlers.commitments import report as commitment_report
-from handlers.commitments.phrases import DUE_EXAMPLE, due_text, parse_due, split_due
+from handlers.commitments.phrases import split_due
 from handlers.commitments.reminders import REMIND_JOB, remind_job
-from handlers.profile.convener import make_help
+from handlers.shared.dates import DUE_EXAMPLE, due_text, parse_due
+from handlers.shared.help import make_help
 from storage.models import Commitment
 from storage.repositories import commitments as commitments_repo
 
@@ -239,102 +240,98 @@ async def block_form(context: Context) -> None:
     await actions.block(context, _clicked_number(context), str(event.values.get("why", "")))
 
 
+_NUMBER = Positional("n")
+
+COMMANDS = (
+    CommandSpec(
+        path=("commit",),
+        handler=commit,
+        summary="Commit to something, with a due date in plain words.",
+        usage=COMMIT,
+        example="/commit Draft the discharge checklist by Friday",
+        params=(Positional("what", rest=True, max_length=LONGEST_TEXT), Flag("private")),
+        group=GROUP,
+        free_text=True,
+    ),
+    CommandSpec(
+        path=("commit", "for"),
+        handler=commit_for,
+        summary="Ask someone to commit to something (they accept or decline).",
+        usage=COMMIT_FOR,
+        example="/commit for @bob Book the room by tomorrow",
+        params=(
+            Positional("who"),
+            Positional("what", required=False, rest=True, max_length=LONGEST_TEXT),
+            Flag("private"),
+        ),
+        group=GROUP,
+        free_text=True,
+    ),
+    CommandSpec(
+        path=("commit", "list"),
+        handler=list_mine,
+        summary="Your open commitments.",
+        usage=LIST,
+        example=LIST,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("commit", "done"),
+        handler=done,
+        summary="Mark a commitment done.",
+        usage=DONE,
+        example="/commit done 12",
+        params=(_NUMBER,),
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("commit", "update"),
+        handler=update,
+        summary="Say a commitment is blocked (and why), moving again, or how it is going.",
+        usage=UPDATE,
+        example="/commit update 12 blocked: waiting for IT",
+        params=(_NUMBER, Positional("words", required=False, rest=True, max_length=LONGEST_TEXT)),
+        group=GROUP,
+        free_text=True,
+    ),
+    CommandSpec(
+        path=("commit", "move"),
+        handler=move,
+        summary="Give a commitment a new due date.",
+        usage=MOVE,
+        example="/commit move 12 next friday",
+        params=(_NUMBER, Positional("when", required=False, rest=True)),
+        group=GROUP,
+        free_text=True,
+    ),
+    CommandSpec(
+        path=("commit", "drop"),
+        handler=drop,
+        summary="Let go of a commitment.",
+        usage=DROP,
+        example="/commit drop 12",
+        params=(_NUMBER,),
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "commitments"),
+        handler=commitment_report.overview,
+        summary="Open, overdue and done commitments, by owner and silo.",
+        usage=commitment_report.USAGE,
+        example="/convene commitments --overdue --silo Radiotherapy",
+        params=(Flag("overdue"), Option("silo", "NAME"), Option("channel", "#CHANNEL")),
+        convener_only=True,
+        group=commitment_report.GROUP,
+    ),
+)
+"""The commitment commands, in the order help lists them (after ``/commit help``)."""
+
+
 def register(registry: Registry) -> None:
-    add = registry.command
-    what = Positional("what", rest=True, max_length=LONGEST_TEXT)
-    add(make_help(registry, "commit", GROUP))
-    add(
-        CommandSpec(
-            ("commit",),
-            commit,
-            "Commit to something, with a due date in plain words.",
-            COMMIT,
-            "/commit Draft the discharge checklist by Friday",
-            (what, Flag("private")),
-            group=GROUP,
-            free_text=True,
-        )
-    )
-    add(
-        CommandSpec(
-            ("commit", "for"),
-            commit_for,
-            "Ask someone to commit to something (they accept or decline).",
-            COMMIT_FOR,
-            "/commit for @bob Book the room by tomorrow",
-            (
-                Positional("who"),
-                Positional("what", required=False, rest=True, max_length=LONGEST_TEXT),
-                Flag("private"),
-            ),
-            group=GROUP,
-            free_text=True,
-        )
-    )
-    add(
-        CommandSpec(
-            ("commit", "list"), list_mine, "Your open commitments.", LIST, LIST, (), group=GROUP
-        )
-    )
-    number = Positional("n")
-    add(
-        CommandSpec(
-            ("commit", "done"),
-            done,
-            "Mark a commitment done.",
-            DONE,
-            "/commit done 12",
-            (number,),
-            group=GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("commit", "update"),
-            update,
-            "Say a commitment is blocked (and why), moving again, or how it is going.",
-            UPDATE,
-            "/commit update 12 blocked: waiting for IT",
-            (number, Positional("words", required=False, rest=True, max_length=LONGEST_TEXT)),
-            group=GROUP,
-            free_text=True,
-        )
-    )
-    add(
-        CommandSpec(
-            ("commit", "move"),
-            move,
-            "Give a commitment a new due date.",
-            MOVE,
-            "/commit move 12 next friday",
-            (number, Positional("when", required=False, rest=True)),
-            group=GROUP,
-            free_text=True,
-        )
-    )
-    add(
-        CommandSpec(
-            ("commit", "drop"),
-            drop,
-            "Let go of a commitment.",
-            DROP,
-            "/commit drop 12",
-            (number,),
-            group=GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "commitments"),
-            commitment_report.overview,
-            "Open, overdue and done commitments, by owner and silo.",
-            commitment_report.USAGE,
-            "/convene commitments --overdue --silo Radiotherapy",
-            (Flag("overdue"), Option("silo", "NAME"), Option("channel", "#CHANNEL")),
-            True,
-            commitment_report.GROUP,
-        )
-    )
+    """Declare ``/commit help`` and the commands, then the buttons, forms and reminder job."""
+
+    for spec in (make_help(registry, "commit", GROUP), *COMMANDS):
+        registry.command(spec)
     registry.button("commitment.done", done_button)
     registry.button("commitment.drop", drop_button)
     registry.button("commitment.more_time", more_time_button)

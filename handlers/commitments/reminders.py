@@ -18,9 +18,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import JobContext
 from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
-from handlers.checkins.runs import zone_named
-from handlers.commitments.phrases import due_text
+from handlers.shared.dates import due_text
 from handlers.shared.text import plural
+from handlers.shared.zones import zone_named
 from storage.models import Commitment, Member
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import timers as timers_repo

@@ -14,10 +14,10 @@ from bot.commands import Args
 from bot.context import Context
 from bot.errors import UserError
 from bot.markup import plain
-from handlers.checkins.runs import zone_named
-from handlers.commitments.phrases import due_text
-from handlers.introductions.programmes import channel_id, channel_shown
+from handlers.shared.channels import channel_id, channel_shown
+from handlers.shared.dates import due_text
 from handlers.shared.text import plural, table
+from handlers.shared.zones import zone_named
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import members as members_repo
 from storage.repositories import silos as silos_repo

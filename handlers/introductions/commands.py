@@ -21,16 +21,13 @@ from bot.scheduler import next_fire_after, trigger_for
 from handlers.introductions import rounds as pairing_rounds
 from handlers.introductions import stats as pairing_stats
 from handlers.introductions.phrases import parse_duration, parse_schedule
-from handlers.introductions.programmes import (
-    channel_id,
-    channel_shown,
-    programme_meant,
-    programmes_meant,
-)
+from handlers.introductions.programmes import programme_meant, programmes_meant
 from handlers.introductions.rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, week_index
-from handlers.landscape.commands import find_member, workspace_id
-from handlers.profile.convener import make_help
-from handlers.shared.text import check_timezone, member_reference
+from handlers.shared.channels import channel_id, channel_shown
+from handlers.shared.help import make_help
+from handlers.shared.members import find_member, workspace_id
+from handlers.shared.text import member_reference
+from handlers.shared.zones import check_timezone
 from storage.models import PairingGroupMember, Participant, Programme
 from storage.repositories import pairings as pairings_repo
 from storage.repositories import schedules as schedules_repo
@@ -115,8 +112,7 @@ async def start(context: Context, args: Args) -> None:
     )
     round_schedule.subject_id = programme.id
     followup_schedule.subject_id = programme.id
-    context.session.add(round_schedule)
-    context.session.add(followup_schedule)
+    schedules_repo.stage(context.session, round_schedule, followup_schedule)
     first = next_round(programme, now)
     await context.reply(
         f"Introductions are starting in #{programme.channel_name}: "
@@ -190,7 +186,7 @@ def next_round(programme: Programme, after: datetime) -> datetime | None:
 async def pause(context: Context, args: Args) -> None:
     programme = await programme_meant(context, args.get("channel"), PAUSE)
     programme.status = pairings_repo.PAUSED
-    context.session.add(programme)
+    pairings_repo.stage(context.session, programme)
     await context.reply(
         f"Introductions in #{programme.channel_name} are paused; no rounds until "
         f"/convene pairing resume #{programme.channel_name}."
@@ -200,7 +196,7 @@ async def pause(context: Context, args: Args) -> None:
 async def resume(context: Context, args: Args) -> None:
     programme = await programme_meant(context, args.get("channel"), RESUME)
     programme.status = pairings_repo.ACTIVE
-    context.session.add(programme)
+    pairings_repo.stage(context.session, programme)
     first = next_round(programme, context.now)
     await context.reply(
         f"Introductions in #{programme.channel_name} are back on; next round "
@@ -275,7 +271,7 @@ async def settings(context: Context, args: Args) -> None:
             raise UsageError(f"--{option} takes a number from {low} to {high}.", usage=SETTINGS)
         setattr(programme, option.replace("-", "_"), int(value))
         changed.append(option)
-    context.session.add(programme)
+    pairings_repo.stage(context.session, programme)
     every = "every week" if programme.every_weeks == 1 else f"every {programme.every_weeks} weeks"
     day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
         programme.weekday
@@ -301,7 +297,7 @@ async def starters(context: Context, args: Args) -> None:
             raise UsageError(f"Keep a starter to {MAX_STARTER} characters.", usage=STARTERS)
         items.append(text)
         programme.starters = items
-        context.session.add(programme)
+        pairings_repo.stage(context.session, programme)
         await context.reply(f"Added starter {len(items)}: {plain(text)}")
         return
     if action == "remove":
@@ -312,7 +308,7 @@ async def starters(context: Context, args: Args) -> None:
             raise UserError("That is the last starter; add another before removing it.")
         removed = items.pop(int(number) - 1)
         programme.starters = items
-        context.session.add(programme)
+        pairings_repo.stage(context.session, programme)
         await context.reply(f"Removed starter {number}: {plain(removed)}")
         return
     if action != "list":
@@ -395,7 +391,7 @@ async def about(context: Context, args: Args) -> None:
         raise UserError("Join the introductions first (/pairing join), then add your line.")
     for participant, _ in mine:
         participant.about = text
-        context.session.add(participant)
+        pairings_repo.stage(context.session, participant)
     await context.reply(f'Your introductions will say: "{plain(text)}"')
 
 
@@ -449,7 +445,7 @@ async def followup_answer(context: Context) -> None:
     outcome = OUTCOMES[event.action_id]
     place.outcome = outcome
     place.answered_at = context.now
-    context.session.add(place)
+    pairings_repo.stage(context.session, place)
     if outcome == "met":
         await context.open_form(
             Form(
@@ -500,7 +496,7 @@ async def learning_submitted(context: Context) -> None:
         raise UsageError("Write it as plain text; nothing was saved.")
     place.learning = learning or None
     place.learning_quotable = (event.values.get("quotable") or "no").lower() == "yes"
-    context.session.add(place)
+    pairings_repo.stage(context.session, place)
     note = (
         " Conveners may quote it with your name."
         if place.learning_quotable
@@ -512,207 +508,185 @@ async def learning_submitted(context: Context) -> None:
 # -- registration --------------------------------------------------------------------------
 
 
-def register(registry: Registry) -> None:
-    add = registry.command
-    channel = Positional("channel", required=False)
-    add(
-        CommandSpec(
-            ("convene", "pairing", "start"),
-            start,
-            "Start introductions in a channel.",
-            START,
+_CHANNEL = Positional("channel", required=False)
+
+CONVENER_COMMANDS = (
+    CommandSpec(
+        path=("convene", "pairing", "start"),
+        handler=start,
+        summary="Start introductions in a channel.",
+        usage=START,
+        example=(
             "/convene pairing start #general every 2 weeks on Monday 10:00 --size 2 "
-            "--mix team,organisation",
-            (
-                Positional("channel"),
-                Positional("when", rest=True),
-                Option("size", "N"),
-                Option("mix", "KINDS"),
-                Option("tz", "ZONE"),
-            ),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "pause"),
-            pause,
-            "Pause a programme's rounds.",
-            PAUSE,
-            "/convene pairing pause #general",
-            (channel,),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "resume"),
-            resume,
-            "Resume a paused programme.",
-            RESUME,
-            "/convene pairing resume #general",
-            (channel,),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "round", "now"),
-            round_now,
-            "Run a round at once.",
-            ROUND_NOW,
-            "/convene pairing round now #general",
-            (channel,),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "status"),
-            status,
-            "See programmes and who takes part.",
-            STATUS,
-            "/convene pairing status",
-            (channel,),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "settings"),
-            settings,
-            "See or change a programme's settings.",
-            SETTINGS,
-            "/convene pairing settings #general --size 3",
-            (
-                channel,
-                Option("size", "N"),
-                Option("mix", "KINDS"),
-                Option("followup-days", "N"),
-                Option("ban-rounds", "N"),
-            ),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "starters"),
-            starters,
-            "List, add or remove conversation starters.",
-            STARTERS,
-            '/convene pairing starters add "What surprised you this month?"',
-            (
-                Positional("action", required=False),
-                Positional("text", required=False, rest=True, max_length=MAX_STARTER + 50),
-                Option("in", "#CHANNEL"),
-            ),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "stats"),
-            pairing_stats.stats,
-            "Rounds, meetings and the silos connected so far.",
-            pairing_stats.STATS,
-            "/convene pairing stats #general",
-            (channel,),
-            True,
-            CONVENER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "pairing", "stories"),
-            pairing_stats.stories,
-            "What members learned from their introductions.",
-            pairing_stats.STORIES,
-            "/convene pairing stories",
-            (channel,),
-            True,
-            CONVENER,
-        )
-    )
-    add(make_help(registry, "pairing", MEMBER))
-    add(
-        CommandSpec(
-            ("pairing", "join"),
-            join,
-            "Join the introductions (never automatic).",
-            JOIN,
-            "/pairing join",
-            (channel,),
-            False,
-            MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("pairing", "leave"),
-            leave,
-            "Leave the introductions.",
-            LEAVE,
-            "/pairing leave",
-            (channel,),
-            False,
-            MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("pairing", "pause"),
-            member_pause,
-            "Take a break; you come back by yourself.",
-            MEMBER_PAUSE,
-            "/pairing pause 3w",
-            (Positional("length"), channel),
-            False,
-            MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("pairing", "about"),
-            about,
-            "A line about you, shown in your introductions.",
-            ABOUT,
-            "/pairing about I work on discharge planning and want to learn about data",
-            (Positional("text", rest=True, max_length=2000),),
-            False,
-            MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("pairing", "avoid"),
-            avoid,
-            "Never be grouped with someone (private).",
-            AVOID,
-            "/pairing avoid @bob",
-            (Positional("member"),),
-            False,
-            MEMBER,
-        )
-    )
-    add(
-        CommandSpec(
-            ("pairing", "unavoid"),
-            unavoid,
-            "Undo an avoid.",
-            UNAVOID,
-            "/pairing unavoid @bob",
-            (Positional("member"),),
-            False,
-            MEMBER,
-        )
-    )
+            "--mix team,organisation"
+        ),
+        params=(
+            Positional("channel"),
+            Positional("when", rest=True),
+            Option("size", "N"),
+            Option("mix", "KINDS"),
+            Option("tz", "ZONE"),
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "pause"),
+        handler=pause,
+        summary="Pause a programme's rounds.",
+        usage=PAUSE,
+        example="/convene pairing pause #general",
+        params=(_CHANNEL,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "resume"),
+        handler=resume,
+        summary="Resume a paused programme.",
+        usage=RESUME,
+        example="/convene pairing resume #general",
+        params=(_CHANNEL,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "round", "now"),
+        handler=round_now,
+        summary="Run a round at once.",
+        usage=ROUND_NOW,
+        example="/convene pairing round now #general",
+        params=(_CHANNEL,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "status"),
+        handler=status,
+        summary="See programmes and who takes part.",
+        usage=STATUS,
+        example="/convene pairing status",
+        params=(_CHANNEL,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "settings"),
+        handler=settings,
+        summary="See or change a programme's settings.",
+        usage=SETTINGS,
+        example="/convene pairing settings #general --size 3",
+        params=(
+            _CHANNEL,
+            Option("size", "N"),
+            Option("mix", "KINDS"),
+            Option("followup-days", "N"),
+            Option("ban-rounds", "N"),
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "starters"),
+        handler=starters,
+        summary="List, add or remove conversation starters.",
+        usage=STARTERS,
+        example='/convene pairing starters add "What surprised you this month?"',
+        params=(
+            Positional("action", required=False),
+            Positional("text", required=False, rest=True, max_length=MAX_STARTER + 50),
+            Option("in", "#CHANNEL"),
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "stats"),
+        handler=pairing_stats.stats,
+        summary="Rounds, meetings and the silos connected so far.",
+        usage=pairing_stats.STATS,
+        example="/convene pairing stats #general",
+        params=(_CHANNEL,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
+        path=("convene", "pairing", "stories"),
+        handler=pairing_stats.stories,
+        summary="What members learned from their introductions.",
+        usage=pairing_stats.STORIES,
+        example="/convene pairing stories",
+        params=(_CHANNEL,),
+        convener_only=True,
+        group=CONVENER,
+    ),
+)
+"""``/convene pairing …``: running the programmes."""
+
+MEMBER_COMMANDS = (
+    CommandSpec(
+        path=("pairing", "join"),
+        handler=join,
+        summary="Join the introductions (never automatic).",
+        usage=JOIN,
+        example="/pairing join",
+        params=(_CHANNEL,),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("pairing", "leave"),
+        handler=leave,
+        summary="Leave the introductions.",
+        usage=LEAVE,
+        example="/pairing leave",
+        params=(_CHANNEL,),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("pairing", "pause"),
+        handler=member_pause,
+        summary="Take a break; you come back by yourself.",
+        usage=MEMBER_PAUSE,
+        example="/pairing pause 3w",
+        params=(Positional("length"), _CHANNEL),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("pairing", "about"),
+        handler=about,
+        summary="A line about you, shown in your introductions.",
+        usage=ABOUT,
+        example="/pairing about I work on discharge planning and want to learn about data",
+        params=(Positional("text", rest=True, max_length=2000),),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("pairing", "avoid"),
+        handler=avoid,
+        summary="Never be grouped with someone (private).",
+        usage=AVOID,
+        example="/pairing avoid @bob",
+        params=(Positional("member"),),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("pairing", "unavoid"),
+        handler=unavoid,
+        summary="Undo an avoid.",
+        usage=UNAVOID,
+        example="/pairing unavoid @bob",
+        params=(Positional("member"),),
+        group=MEMBER,
+    ),
+)
+"""``/pairing …``: a member's own part, listed after ``/pairing help``."""
+
+
+def register(registry: Registry) -> None:
+    """Declare the commands in help order, then the follow-up buttons, the form and the jobs."""
+
+    for spec in (*CONVENER_COMMANDS, make_help(registry, "pairing", MEMBER), *MEMBER_COMMANDS):
+        registry.command(spec)
     for action_id in OUTCOMES:
         registry.button(action_id, followup_answer)
     registry.form("pairing.learning", learning_submitted)

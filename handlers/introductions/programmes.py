@@ -3,34 +3,12 @@
 from __future__ import annotations
 
 from bot.context import Context
-from bot.errors import UsageError, UserError
+from bot.errors import UserError
 from bot.markup import plain
-from handlers.landscape.commands import workspace_id
+from handlers.shared.channels import channel_id
+from handlers.shared.members import workspace_id
 from storage.models import Programme
 from storage.repositories import pairings as pairings_repo
-
-
-def channel_shown(reference: str, found_id: str) -> str:
-    """How to name a channel in messages: the name typed ("#general", or the name in a
-    platform link like ``<#C1|general>``), else its id."""
-
-    text = reference.strip()
-    if text.startswith("<#"):
-        _, bar, name = text.rstrip(">").partition("|")
-        return name if bar and name else found_id
-    return text.removeprefix("#") or found_id
-
-
-async def channel_id(context: Context, reference: str, usage: str) -> str:
-    if not reference.startswith("#") and not reference.startswith("<#"):
-        raise UsageError(f"Name the channel with a #, like #{reference}.", usage=usage)
-    found = await context.find_channel(reference)
-    if found is None:
-        raise UserError(
-            f"I can't find the channel {plain(reference)}. Check its name, and that I am in it.",
-            usage=usage,
-        )
-    return found
 
 
 async def programme_meant(context: Context, reference: str | None, usage: str) -> Programme:

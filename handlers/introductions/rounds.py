@@ -1,7 +1,7 @@
 """Running a round of introductions, and the follow-ups a few days later.
 
 A round gathers who takes part from storage, asks the pure matching engine
-(``handlers.matching``) for groups, records them and the silo pairs they
+(``handlers.introductions.matching``) for groups, records them and the silo pairs they
 bridge, and queues one introduction per group: a group DM where the platform
 has them, otherwise one DM to each member (chosen by capability). Everything
 happens in the slot's (or command's) one transaction, and every message has
@@ -99,7 +99,7 @@ async def run_round(
     result = matching.match_round(
         matching.RoundInput(
             members=tuple(
-                matching.Member(
+                matching.RoundMember(
                     id=member_id,
                     silos=frozenset(s.id for s in people[member_id].silos if s.id is not None),
                     utc_offset_minutes=utc_offset_minutes(people[member_id].member.timezone, slot),
@@ -107,7 +107,7 @@ async def run_round(
                 for member_id in eligible
             ),
             silo_kinds=silo_kinds,
-            programme=matching.Programme(
+            rules=matching.RoundRules(
                 group_size=programme.group_size,
                 mix_kinds=frozenset(programme.mix_kinds.split(","))
                 if programme.mix_kinds
@@ -165,7 +165,7 @@ async def run_round(
     programme.next_starter = (programme.next_starter + len(result.groups)) % max(
         1, len(programme.starters or DEFAULT_STARTERS)
     )
-    session.add(programme)
+    pairings_repo.stage(session, programme)
     summary = RoundSummary(number, len(eligible), len(result.groups), new_bridges, result.note)
     await outbox.send(
         f"pairing:{programme.id}:round:{number}:summary",
@@ -281,7 +281,7 @@ async def _pause_the_silent(
         if participant.status != pairings_repo.ACTIVE:
             continue
         participant.status = pairings_repo.PAUSED
-        session.add(participant)
+        pairings_repo.stage(session, participant)
         await outbox.send(
             f"pairing:{programme.id}:round:{number}:auto-paused:{member.id}",
             OutgoingMessage(
@@ -394,7 +394,7 @@ async def send_followups(
             asked += 1
     for pairing_round in due:
         pairing_round.followups_sent_at = now
-        session.add(pairing_round)
+        pairings_repo.stage(session, pairing_round)
     return asked
 
 

@@ -8,7 +8,7 @@ from bot.commands import Args
 from bot.context import Context
 from bot.markup import plain
 from handlers.introductions.programmes import programmes_meant
-from handlers.landscape.commands import workspace_id
+from handlers.shared.members import workspace_id
 from handlers.shared.text import table
 from storage.repositories import members as members_repo
 from storage.repositories import pairings as pairings_repo

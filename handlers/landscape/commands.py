@@ -12,18 +12,16 @@ from bot.context import Context
 from bot.errors import UsageError, UserError
 from bot.markup import has_control_characters, plain
 from bot.registry import Registry
-from handlers.checkins import runs as checkin_runs
-from handlers.commitments import reminders as commitment_reminders
+from handlers.shared.members import find_member, find_silo, workspace_id
 from handlers.shared.text import (
     MAX_NAME_LENGTH,
-    check_timezone,
     clean_name,
     member_reference,
     mention_name,
     plural,
     table,
 )
-from storage.models import Member, Silo
+from handlers.shared.zones import check_timezone
 from storage.repositories import members as members_repo
 from storage.repositories import silos as silos_repo
 
@@ -50,42 +48,11 @@ CONVENER_ADD = "/convene convener add NAME"
 CONVENER_REMOVE = "/convene convener remove NAME"
 
 
-def workspace_id(context: Context) -> int:
-    assert context.workspace.id is not None
-    return context.workspace.id
-
-
 def check_kind(value: str, usage: str) -> str:
     kind = value.strip().lower()
     if not kind or not kind.replace("-", "").isalpha() or len(kind) > 32:
         raise UsageError(f"The kind {value!r} should be one word ({SILO_KINDS_HINT}).", usage=usage)
     return kind
-
-
-async def find_silo(context: Context, name: str, usage: str) -> Silo:
-    silo = await silos_repo.find(context.session, workspace_id(context), name)
-    if silo is not None:
-        return silo
-    names = await silos_repo.all_names(context.session, workspace_id(context))
-    known = f" Silos so far: {', '.join(names)}." if names else " There are no silos yet."
-    raise UserError(
-        f"There is no silo called {plain(name)!r}.{known} A convener adds one with "
-        f'/convene silo add "{plain(name)}" --kind team.',
-        usage=usage,
-    )
-
-
-async def find_member(context: Context, reference: str, usage: str) -> Member:
-    member = await members_repo.find(
-        context.session, workspace_id(context), member_reference(reference)
-    )
-    if member is None:
-        raise UserError(
-            f"I don't know a member called {plain(reference)!r}. "
-            f"Add them with /convene member add {plain(member_reference(reference))}.",
-            usage=usage,
-        )
-    return member
 
 
 # -- silos ------------------------------------------------------------------
@@ -227,12 +194,9 @@ async def member_add(context: Context, args: Args) -> None:
         )
     elif zone is not None and zone != member.timezone:
         member.timezone = zone
-        context.session.add(member)
+        members_repo.stage(context.session, member)
         # What is planned at the member's 09:00 follows them to the new zone.
-        await checkin_runs.replan_member(
-            context.session, workspace=context.workspace, member=member, now=context.now
-        )
-        await commitment_reminders.replan_owner(context.session, member, context.now)
+        await context.zone_changed(member)
     for silo in silos:
         await members_repo.link_silo(context.session, member, silo)
     now_in = await members_repo.silos_of(context.session, member)
@@ -327,7 +291,7 @@ async def convener_add(context: Context, args: Args) -> None:
         await context.reply(f"{member.display_name} is already a convener.")
         return
     member.is_convener = True
-    context.session.add(member)
+    members_repo.stage(context.session, member)
     await context.reply(f"{member.display_name} is now a convener.")
 
 
@@ -342,7 +306,7 @@ async def convener_remove(context: Context, args: Args) -> None:
             f"{member.display_name} is the only convener; add another one first ({CONVENER_ADD})."
         )
     member.is_convener = False
-    context.session.add(member)
+    members_repo.stage(context.session, member)
     await context.reply(f"{member.display_name} is no longer a convener.")
 
 
@@ -352,166 +316,144 @@ async def conveners_list(context: Context, args: Args) -> None:
     await context.reply(f"Conveners: {names}.")
 
 
+COMMANDS = (
+    CommandSpec(
+        path=("convene", "silo", "add"),
+        handler=silo_add,
+        summary="Add a silo.",
+        usage=SILO_ADD,
+        example='/convene silo add "Public Health" --kind organisation',
+        params=(Positional("name"), Option("kind", "KIND")),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "silo", "import"),
+        handler=silo_import,
+        summary="Make silos from the platform's user groups, roles or a profile field.",
+        usage=SILO_IMPORT,
+        example="/convene silo import usergroups",
+        params=(
+            Positional("source"),
+            Positional("field", required=False, rest=True),
+            Option("prefix", "TEXT"),
+            Option("kind", "KIND"),
+        ),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "silo", "remove"),
+        handler=silo_remove,
+        summary="Remove a silo.",
+        usage=SILO_REMOVE,
+        example="/convene silo remove Radiotherapy",
+        params=(Positional("name"),),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "silo", "rename"),
+        handler=silo_rename,
+        summary="Rename a silo.",
+        usage=SILO_RENAME,
+        example='/convene silo rename Radiotherapy "Radiation Therapy"',
+        params=(Positional("name"), Positional("new_name")),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "silo", "kind"),
+        handler=silo_kind,
+        summary="Change a silo's kind.",
+        usage=SILO_KIND,
+        example="/convene silo kind Radiotherapy profession",
+        params=(Positional("name"), Positional("kind")),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "silos"),
+        handler=silos_list,
+        summary="List silos with member counts.",
+        usage="/convene silos",
+        example="/convene silos",
+        group="Everyone",
+    ),
+    CommandSpec(
+        path=("convene", "member", "add"),
+        handler=member_add,
+        summary="Add a member (or update one) with silos and a time zone.",
+        usage=MEMBER_ADD,
+        example="/convene member add alice --silo Radiotherapy --tz Europe/London",
+        params=(Positional("name"), Option("silo", "SILO", repeatable=True), Option("tz", "ZONE")),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "member", "remove"),
+        handler=member_remove,
+        summary="Remove a member.",
+        usage=MEMBER_REMOVE,
+        example="/convene member remove alice",
+        params=(Positional("name"),),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "member", "silo"),
+        handler=member_silo,
+        summary="Put a member in a silo or take them out.",
+        usage=MEMBER_SILO,
+        example='/convene member silo add alice "Public Health"',
+        params=(Positional("action"), Positional("name"), Positional("silo")),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "members"),
+        handler=members_list,
+        summary="List members with their silos and time zones.",
+        usage=MEMBERS,
+        example="/convene members --silo Radiotherapy",
+        params=(Option("silo", "SILO"),),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "convener", "add"),
+        handler=convener_add,
+        summary="Make a member a convener.",
+        usage=CONVENER_ADD,
+        example="/convene convener add alice",
+        params=(Positional("name"),),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "convener", "remove"),
+        handler=convener_remove,
+        summary="Stop a member being a convener.",
+        usage=CONVENER_REMOVE,
+        example="/convene convener remove alice",
+        params=(Positional("name"),),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "conveners"),
+        handler=conveners_list,
+        summary="List the conveners.",
+        usage="/convene conveners",
+        example="/convene conveners",
+        group="Everyone",
+    ),
+)
+"""Silos, members and conveners, in the order ``/convene help`` lists them."""
+
+
 def register(registry: Registry) -> None:
-    add = registry.command
-    add(
-        CommandSpec(
-            ("convene", "silo", "add"),
-            silo_add,
-            "Add a silo.",
-            SILO_ADD,
-            '/convene silo add "Public Health" --kind organisation',
-            (Positional("name"), Option("kind", "KIND")),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "silo", "import"),
-            silo_import,
-            "Make silos from the platform's user groups, roles or a profile field.",
-            SILO_IMPORT,
-            "/convene silo import usergroups",
-            (
-                Positional("source"),
-                Positional("field", required=False, rest=True),
-                Option("prefix", "TEXT"),
-                Option("kind", "KIND"),
-            ),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "silo", "remove"),
-            silo_remove,
-            "Remove a silo.",
-            SILO_REMOVE,
-            "/convene silo remove Radiotherapy",
-            (Positional("name"),),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "silo", "rename"),
-            silo_rename,
-            "Rename a silo.",
-            SILO_RENAME,
-            '/convene silo rename Radiotherapy "Radiation Therapy"',
-            (Positional("name"), Positional("new_name")),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "silo", "kind"),
-            silo_kind,
-            "Change a silo's kind.",
-            SILO_KIND,
-            "/convene silo kind Radiotherapy profession",
-            (Positional("name"), Positional("kind")),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "silos"),
-            silos_list,
-            "List silos with member counts.",
-            "/convene silos",
-            "/convene silos",
-            (),
-            False,
-            "Everyone",
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "member", "add"),
-            member_add,
-            "Add a member (or update one) with silos and a time zone.",
-            MEMBER_ADD,
-            "/convene member add alice --silo Radiotherapy --tz Europe/London",
-            (Positional("name"), Option("silo", "SILO", repeatable=True), Option("tz", "ZONE")),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "member", "remove"),
-            member_remove,
-            "Remove a member.",
-            MEMBER_REMOVE,
-            "/convene member remove alice",
-            (Positional("name"),),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "member", "silo"),
-            member_silo,
-            "Put a member in a silo or take them out.",
-            MEMBER_SILO,
-            '/convene member silo add alice "Public Health"',
-            (Positional("action"), Positional("name"), Positional("silo")),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "members"),
-            members_list,
-            "List members with their silos and time zones.",
-            MEMBERS,
-            "/convene members --silo Radiotherapy",
-            (Option("silo", "SILO"),),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "convener", "add"),
-            convener_add,
-            "Make a member a convener.",
-            CONVENER_ADD,
-            "/convene convener add alice",
-            (Positional("name"),),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "convener", "remove"),
-            convener_remove,
-            "Stop a member being a convener.",
-            CONVENER_REMOVE,
-            "/convene convener remove alice",
-            (Positional("name"),),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "conveners"),
-            conveners_list,
-            "List the conveners.",
-            "/convene conveners",
-            "/convene conveners",
-            (),
-            False,
-            "Everyone",
-        )
-    )
+    """Declare the landscape's commands."""
+
+    for spec in COMMANDS:
+        registry.command(spec)

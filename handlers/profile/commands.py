@@ -9,10 +9,8 @@ from bot.events import ButtonClicked, FormSubmitted, MessagePosted, SlashCommand
 from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.registry import Registry
-from handlers.checkins import runs as checkin_runs
-from handlers.commitments import reminders as commitment_reminders
-from handlers.landscape.commands import find_silo
-from handlers.shared.text import check_timezone
+from handlers.shared.members import find_silo
+from handlers.shared.zones import check_timezone
 from storage.repositories import members as members_repo
 
 GROUP = "About you"
@@ -98,49 +96,46 @@ async def ask_timezone_once(context: Context) -> None:
 
 async def _set_zone(context: Context, zone: str) -> None:
     context.actor.timezone = zone
-    context.session.add(context.actor)
-    moved = await checkin_runs.replan_member(
-        context.session, workspace=context.workspace, member=context.actor, now=context.now
-    )
-    reminders = await commitment_reminders.replan_owner(context.session, context.actor, context.now)
-    later = " Check-ins not yet asked today now come at your new local time." if moved else ""
-    if reminders:
-        later += " Commitment reminders now come at 09:00 your new time."
+    members_repo.stage(context.session, context.actor)
+    later = "".join(f" {moved}" for moved in await context.zone_changed(context.actor))
     await context.reply(f"Your time zone is now {zone}.{later}")
 
 
+COMMANDS = (
+    CommandSpec(
+        path=("convene", "me"),
+        handler=me_show,
+        summary="See your silos, time zone and role.",
+        usage=ME,
+        example=ME,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "me", "silo"),
+        handler=me_silo,
+        summary="Say which silos you belong to.",
+        usage=ME_SILO,
+        example='/convene me silo add "Public Health"',
+        params=(Positional("action"), Positional("silo")),
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "me", "tz"),
+        handler=me_tz,
+        summary="Set your time zone, so prompts reach you in your morning.",
+        usage=ME_TZ,
+        example="/convene me tz America/New_York",
+        params=(Positional("zone"),),
+        group=GROUP,
+    ),
+)
+"""``/convene me …``: what a member says about themselves."""
+
+
 def register(registry: Registry) -> None:
+    """Declare the commands, the time-zone buttons and the one-time question about the zone."""
+
+    for spec in COMMANDS:
+        registry.command(spec)
     registry.button("me.tz", zone_chosen)
     registry.afterwards(ask_timezone_once)
-    registry.command(
-        CommandSpec(
-            path=("convene", "me"),
-            handler=me_show,
-            summary="See your silos, time zone and role.",
-            usage=ME,
-            example=ME,
-            group=GROUP,
-        )
-    )
-    registry.command(
-        CommandSpec(
-            path=("convene", "me", "silo"),
-            handler=me_silo,
-            summary="Say which silos you belong to.",
-            usage=ME_SILO,
-            example='/convene me silo add "Public Health"',
-            params=(Positional("action"), Positional("silo")),
-            group=GROUP,
-        )
-    )
-    registry.command(
-        CommandSpec(
-            path=("convene", "me", "tz"),
-            handler=me_tz,
-            summary="Set your time zone, so prompts reach you in your morning.",
-            usage=ME_TZ,
-            example="/convene me tz America/New_York",
-            params=(Positional("zone"),),
-            group=GROUP,
-        )
-    )

@@ -5,30 +5,14 @@ from __future__ import annotations
 from bot import __version__
 from bot.commands import Args, CommandSpec
 from bot.context import Context
-from bot.help import help_text
 from bot.registry import Registry
+from handlers.shared.help import make_help
 from handlers.shared.text import plural
 from storage.repositories import events as events_repo
 from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import silos as silos_repo
-
-
-def make_help(registry: Registry, command: str = "convene", group: str = "Everyone") -> CommandSpec:
-    """``/COMMAND help``: the commands under COMMAND this member may use."""
-
-    async def show_help(context: Context, args: Args) -> None:
-        await context.reply(help_text(registry.commands, command, context.actor))
-
-    return CommandSpec(
-        path=(command, "help"),
-        handler=show_help,
-        summary="List the commands you may use.",
-        usage=f"/{command} help",
-        example=f"/{command} help",
-        group=group,
-    )
 
 
 async def status(context: Context, args: Args) -> None:
@@ -63,16 +47,22 @@ async def status(context: Context, args: Args) -> None:
     await context.reply("\n".join(lines))
 
 
+COMMANDS = (
+    CommandSpec(
+        path=("convene", "status"),
+        handler=status,
+        summary="See queued and undeliverable messages, schedules and recent failures.",
+        usage="/convene status",
+        example="/convene status",
+        convener_only=True,
+        group="Landscape (conveners)",
+    ),
+)
+"""The convener's console, listed after ``/convene help``."""
+
+
 def register(registry: Registry) -> None:
-    registry.command(make_help(registry))
-    registry.command(
-        CommandSpec(
-            path=("convene", "status"),
-            handler=status,
-            summary="See queued and undeliverable messages, schedules and recent failures.",
-            usage="/convene status",
-            example="/convene status",
-            convener_only=True,
-            group="Landscape (conveners)",
-        )
-    )
+    """Declare ``/convene help`` (first, so help lists itself first) and the console."""
+
+    for spec in (make_help(registry), *COMMANDS):
+        registry.command(spec)

@@ -1,9 +1,11 @@
 """Retros: a convener opens one in a channel; members add items and vote in its thread;
 the close ranks them and turns the top ones into commitments.
 
-Opening first brings back the open commitments from the channel's previous
-retro, so follow-through is the first thing people see. Items, votes and
-edits are in ``retro_items``.
+Opening announces itself (``handlers.shared.retro_hooks``), and the
+commitments job brings back the open commitments from the channel's previous
+retro, so follow-through is the first thing people see; the same job answers
+the "Make it a commitment" button the close offers. Items, votes and edits
+are in ``retro_items``.
 """
 
 from __future__ import annotations
@@ -11,27 +13,26 @@ from __future__ import annotations
 import logging
 import secrets
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context, JobContext
 from bot.errors import UsageError, UserError
-from bot.events import ButtonClicked, FormSubmitted, PlaceKind
+from bot.events import PlaceKind
 from bot.markup import plain
-from bot.messages import Button, Form, FormField, OutgoingMessage, Target
+from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
 from bot.registry import Registry
-from handlers.checkins.runs import zone_named
-from handlers.commitments import actions
-from handlers.commitments.phrases import DUE_EXAMPLE, due_text, parse_closing, parse_due
-from handlers.commitments.reminders import status_buttons
-from handlers.introductions.programmes import channel_id, channel_shown
 from handlers.retros import items as retro_items
 from handlers.retros.formats import FORMATS, RetroFormat, custom_format, format_named
+from handlers.retros.phrases import parse_closing
+from handlers.shared.channels import channel_id, channel_shown
+from handlers.shared.retro_hooks import MAKE_COMMITMENT, RETRO_OPENED, RetroOpened
 from handlers.shared.text import clean_name, plural, table
-from storage.models import Commitment, Member, Retro, RetroItem
+from handlers.shared.zones import zone_named
+from storage.models import Retro, RetroItem
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import retros as retros_repo
 from storage.repositories import timers as timers_repo
@@ -47,7 +48,6 @@ CLOSE = '/convene retro close ["NAME"]'
 EXPORT = '/convene retro export ["NAME"]'
 LIST = "/convene retro list"
 CLOSE_JOB = "retro.close"
-COMMIT_FORM = "retro.commit"
 TOP_ITEMS = 3
 MOST_VOTES = 20
 
@@ -167,8 +167,10 @@ async def open_command(context: Context, args: Args) -> None:
             (Button("Add item", "retro.add", str(retro.id), style="primary"),),
         ),
     )
-    if previous:
-        await _review(context, retro, previous[0])
+    await context.announce(
+        RETRO_OPENED,
+        RetroOpened(retro, previous[0] if previous else None, retro_items.thread_of(retro)),
+    )
     if context.event.place.channel_id != channel:
         await context.reply(f'Opened the retro "{plain(name)}" in #{plain(shown)}.')
 
@@ -193,50 +195,6 @@ def _root_text(retro: Retro, shape: RetroFormat, zone_name: str, replies: bool =
         f"{plural(retro.votes_per_member, 'vote')}: press +1 on the items that matter most "
         f"(press again to take a vote back).{closes}"
     )
-
-
-async def _review(context: Context, retro: Retro, last: Retro) -> None:
-    """Post the open commitments made at the channel's previous retro, first thing in the thread."""
-
-    assert retro.id is not None and last.id is not None
-    made = await commitments_repo.of_retro(context.session, last.id)
-    if not made:
-        return
-    still = [c for c in made if c.status in commitments_repo.UNFINISHED]
-    done = sum(1 for c in made if c.status == commitments_repo.DONE)
-    thread = retro_items.thread_of(retro)
-    head = (
-        f'Before we start: from the last retro, "{plain(last.name)}", '
-        f"{done} of {plural(len(made), 'commitment')} done"
-    )
-    head += f"; {len(still)} still open:" if still else ". Nothing is left open: well done."
-    await context.outbox.send(f"retro:{retro.id}:review", OutgoingMessage(thread, head))
-    names = await commitments_repo.owner_names(context.session, [c.owner_id for c in still])
-    for commitment in still:
-        await context.outbox.send(
-            f"retro:{retro.id}:review:{commitment.id}",
-            OutgoingMessage(
-                thread,
-                _commitment_line(commitment, names.get(commitment.owner_id, "?"), context.now),
-                status_buttons(commitment.id or 0)
-                if commitment.status in commitments_repo.ACTIVE
-                else (),
-            ),
-        )
-
-
-def _commitment_line(commitment: Commitment, owner: str, now: datetime) -> str:
-    due = (
-        f"due {due_text(date.fromisoformat(commitment.due_on))}"
-        if commitment.due_on
-        else "no due date"
-    )
-    late = " (overdue)" if commitment.due_on and commitment.due_on < now.date().isoformat() else ""
-    status = {
-        commitments_repo.BLOCKED: f"blocked: {plain(commitment.note or '')}",
-        commitments_repo.PROPOSED: "not accepted yet",
-    }.get(commitment.status, commitment.status)
-    return f"{commitment.id} · *{plain(commitment.text)}* · {plain(owner)} · {due}{late} · {status}"
 
 
 # -- closing -------------------------------------------------------------------------------
@@ -285,7 +243,7 @@ async def close(session: AsyncSession, retro: Retro, now: datetime, outbox: Outb
                 thread,
                 f"Top {place}: *{plain(item.category)}*: {plain(item.text)} "
                 f"({plural(votes.get(item.id or 0, 0), 'vote')}). Who will act on it?",
-                (Button("Make it a commitment", "retro.commit", str(item.id), style="primary"),),
+                (Button("Make it a commitment", MAKE_COMMITMENT, str(item.id), style="primary"),),
             ),
         )
     log.info("retro %s closed: %d items, %d votes", retro.id, len(items), sum(votes.values()))
@@ -324,90 +282,6 @@ async def close_job(context: JobContext) -> None:
     if retro is None or retro.status != retros_repo.OPEN:
         return
     await close(context.session, retro, context.now, context.outbox)
-
-
-# -- from item to commitment ------------------------------------------------------------------
-
-
-async def _item_and_retro(context: Context, value: str) -> tuple[RetroItem, Retro]:
-    """The item a button or form names, only if it belongs to this workspace."""
-
-    item = await retros_repo.item(context.session, int(value) if value.isdigit() else 0)
-    retro = await retros_repo.get(context.session, item.retro_id) if item is not None else None
-    if item is None or retro is None or retro.workspace_id != context.workspace.id:
-        raise UserError("That item no longer exists; nothing was made.")
-    return item, retro
-
-
-async def commit_button(context: Context) -> None:
-    event = context.event
-    assert isinstance(event, ButtonClicked)
-    item, _ = await _item_and_retro(context, event.value)
-    await context.open_form(
-        Form(
-            COMMIT_FORM,
-            "Make it a commitment",
-            (
-                FormField(
-                    "owner",
-                    "Who will do it? (@name; you, if left empty)",
-                    required=False,
-                    max_length=80,
-                ),
-                FormField(
-                    "what",
-                    "What will they do?",
-                    "long_text",
-                    max_length=actions.MAX_COMMITMENT,
-                    initial=item.text[: actions.MAX_COMMITMENT],
-                ),
-                FormField(
-                    "due",
-                    "By when? (friday, in 2 weeks, 2026-12-15)",
-                    required=False,
-                    max_length=60,
-                ),
-            ),
-            context=str(item.id),
-            submit_label="Commit",
-        )
-    )
-
-
-async def commit_form_submitted(context: Context) -> None:
-    event = context.event
-    assert isinstance(event, FormSubmitted)
-    item, retro = await _item_and_retro(context, event.context)
-    assert retro.id is not None
-    who = str(event.values.get("owner", "")).strip()
-    owner: Member = (
-        await actions.owner_named(context, who, "Name the owner as @name.")
-        if who
-        else context.actor
-    )
-    text = actions.clean_text(str(event.values.get("what", "")))
-    due_words = str(event.values.get("due", "")).strip()
-    due = None
-    if due_words:
-        due = parse_due(
-            due_words,
-            actions.local_today(context.actor, context),
-            f"By when: {DUE_EXAMPLE}.",
-            understood=text,
-        )
-    await actions.make(
-        context,
-        owner=owner,
-        text=text,
-        due=due,
-        private=False,
-        made_in=actions.MadeIn(
-            channel_id=retro.channel_id,
-            thread_root_key=retro_items.root_key(retro.id),
-            retro_id=retro.id,
-            item_id=item.id,
-        ),
-    )
 
 
 # -- export and list ------------------------------------------------------------------------
@@ -473,73 +347,73 @@ async def list_command(context: Context, args: Args) -> None:
     await context.reply(table(["retro", "channel", "format", "status", "opened"], rows))
 
 
-def register(registry: Registry) -> None:
-    add = registry.command
-    name = Positional("name", required=False, rest=True)
-    add(
-        CommandSpec(
-            ("convene", "retro", "open"),
-            open_command,
-            "Open a retro in a channel's thread.",
-            OPEN,
+_OPTIONAL_NAME = Positional("name", required=False, rest=True)
+
+COMMANDS = (
+    CommandSpec(
+        path=("convene", "retro", "open"),
+        handler=open_command,
+        summary="Open a retro in a channel's thread.",
+        usage=OPEN,
+        example=(
             '/convene retro open "Quarter 4" --format start-stop-continue --anonymous '
-            '--closes "friday 17:00"',
-            (
-                Positional("name"),
-                Positional("channel", required=False),
-                Option("format", "|".join(FORMATS)),
-                Option("categories", '"A,B,C"'),
-                Flag("anonymous"),
-                Option("votes", "N"),
-                Option("closes", "WHEN"),
-            ),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "retro", "close"),
-            close_command,
-            "Close a retro and post its summary.",
-            CLOSE,
-            '/convene retro close "Quarter 4"',
-            (name,),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "retro", "export"),
-            export_command,
-            "A retro as Markdown.",
-            EXPORT,
-            '/convene retro export "Quarter 4"',
-            (name,),
-            True,
-            GROUP,
-        )
-    )
-    add(
-        CommandSpec(
-            ("convene", "retro", "list"),
-            list_command,
-            "The retros, newest last.",
-            LIST,
-            LIST,
-            (),
-            True,
-            GROUP,
-        )
-    )
+            '--closes "friday 17:00"'
+        ),
+        params=(
+            Positional("name"),
+            Positional("channel", required=False),
+            Option("format", "|".join(FORMATS)),
+            Option("categories", '"A,B,C"'),
+            Flag("anonymous"),
+            Option("votes", "N"),
+            Option("closes", "WHEN"),
+        ),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "retro", "close"),
+        handler=close_command,
+        summary="Close a retro and post its summary.",
+        usage=CLOSE,
+        example='/convene retro close "Quarter 4"',
+        params=(_OPTIONAL_NAME,),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "retro", "export"),
+        handler=export_command,
+        summary="A retro as Markdown.",
+        usage=EXPORT,
+        example='/convene retro export "Quarter 4"',
+        params=(_OPTIONAL_NAME,),
+        convener_only=True,
+        group=GROUP,
+    ),
+    CommandSpec(
+        path=("convene", "retro", "list"),
+        handler=list_command,
+        summary="The retros, newest last.",
+        usage=LIST,
+        example=LIST,
+        convener_only=True,
+        group=GROUP,
+    ),
+)
+"""The convener's retro commands, in the order ``/convene help`` lists them."""
+
+
+def register(registry: Registry) -> None:
+    """Declare the retro's commands, then its buttons, forms, thread replies and close job."""
+
+    for spec in COMMANDS:
+        registry.command(spec)
     registry.button("retro.add", retro_items.add_button)
     registry.button("retro.vote", retro_items.vote_button)
     registry.button("retro.edit", retro_items.edit_button)
     registry.button("retro.delete", retro_items.delete_button)
-    registry.button("retro.commit", commit_button)
     registry.form(retro_items.ADD_FORM, retro_items.add_form_submitted)
     registry.form(retro_items.EDIT_FORM, retro_items.edit_form_submitted)
-    registry.form(COMMIT_FORM, commit_form_submitted)
     registry.message(retro_items.wants_thread_reply, retro_items.thread_reply)
     registry.job(CLOSE_JOB, close_job)

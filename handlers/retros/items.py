@@ -23,6 +23,7 @@ from bot.events import ButtonClicked, FormSubmitted, MessagePosted, PlaceKind
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, Form, FormField, OutgoingMessage, Target
 from handlers.retros.formats import MAX_CATEGORY_LENGTH, category_meant
+from handlers.shared.retro_hooks import thread_key
 from handlers.shared.text import plural
 from storage.models import Member, Retro, RetroItem
 from storage.repositories import members as members_repo
@@ -43,7 +44,7 @@ _PREFIX = re.compile(
 
 
 def root_key(retro_id: int) -> str:
-    return f"retro:{retro_id}:root"
+    return thread_key(retro_id)
 
 
 def item_key(retro_id: int, number: int) -> str:
@@ -104,7 +105,7 @@ async def item_message(
 ) -> OutgoingMessage:
     by = ""
     if not retro.anonymous and item.author_id is not None:
-        author = await session.get(Member, item.author_id)
+        author = await members_repo.get(session, item.author_id)
         if author is not None:
             silos = (await members_repo.silo_names(session, [item.author_id])).get(item.author_id)
             where = f" ({', '.join(silos)})" if silos else ""
