@@ -1,19 +1,56 @@
 """Slack's HTTP mode: the Events API, interactivity and slash commands on one endpoint.
 
-aiohttp serves ``/slack/events``; each request goes through the bolt app of
-``listeners``, which checks its signature, acknowledges it and hands its event
-over after the ack, so the answer to Slack never waits for Convene's work.
+aiohttp serves ``/slack/events``. Each request's signature is checked on its
+raw bytes first (``request_check``): a request Slack did not sign is answered
+401 and goes no further. A signed body is then read here, not by bolt (whose
+reading misroutes a slash command holding the word "payload" and fails on a
+body that is not UTF-8 or not JSON): one that cannot be read is answered 400
+with one warning. The rest go through the bolt app of ``listeners``, which
+acknowledges each and hands its event over after the ack, so the answer to
+Slack never waits for Convene's work.
 """
 
 from __future__ import annotations
 
+import logging
+import time
+from typing import Any
+
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.listeners import build_bolt_app
+from adapters.slack.request_check import MalformedRequest, read_body, signature_problem
 from adapters.slack.sink import EventSink
 
+log = logging.getLogger("convene.slack")
+
 PATH = "/slack/events"
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+
+
+def _bolt_request(request: web.Request, text: str, body: dict[str, Any]) -> AsyncBoltRequest:
+    """A bolt request carrying the body as read here, so bolt never parses the raw form.
+
+    bolt takes an already parsed body only in its Socket Mode shape; the mode
+    is then set back to HTTP, so that bolt still checks the signature on
+    ``raw_body`` (a second check of what ``signature_problem`` passed).
+    """
+
+    try:
+        bolt_request = AsyncBoltRequest(
+            body=body,
+            query=request.query_string,
+            headers=dict(request.headers),
+            mode="socket_mode",
+        )
+    except (AttributeError, TypeError, KeyError, IndexError, ValueError):
+        raise MalformedRequest("its fields are not of the types Slack sends") from None
+    bolt_request.raw_body = text
+    bolt_request.mode = "http"
+    return bolt_request
 
 
 class SlackHttpServer:
@@ -30,7 +67,24 @@ class SlackHttpServer:
     async def _handle(self, request: web.Request) -> web.Response:
         self._sink.acks_in_flight += 1
         try:
-            answer = await self._bolt.async_dispatch(await to_bolt_request(request))
+            raw = await request.read()
+            refused = signature_problem(
+                self._sink.signing_secret,
+                raw,
+                request.headers.get(TIMESTAMP_HEADER),
+                request.headers.get(SIGNATURE_HEADER),
+                now=time.time(),
+            )
+            if refused is not None:
+                log.info("refused a request to %s that Slack did not sign: %s", PATH, refused)
+                return web.json_response({"error": "invalid request"}, status=401)
+            try:
+                text, body = read_body(raw, request.headers.get("Content-Type"))
+                bolt_request = _bolt_request(request, text, body)
+            except MalformedRequest as unreadable:
+                log.warning("refused a signed Slack request: %s (answered 400)", unreadable)
+                return web.json_response({"error": "malformed request"}, status=400)
+            answer = await self._bolt.async_dispatch(bolt_request)
             return await to_aiohttp_response(answer)
         finally:
             self._sink.acks_in_flight -= 1

@@ -50,10 +50,11 @@ PING_INTERVAL = 10.0
 
 
 def _client_logger() -> logging.Logger:
-    """slack_sdk's client logs every envelope (members' words) at DEBUG; keep to INFO."""
+    """slack_sdk's client logs every envelope (members' words) at DEBUG; keep to INFO,
+    or to Convene's own level when that is higher."""
 
     quiet = logging.getLogger("convene.slack.socket")
-    quiet.setLevel(logging.INFO)
+    quiet.setLevel(max(logging.INFO, logging.getLogger("convene").getEffectiveLevel()))
     return quiet
 
 
