@@ -9,6 +9,8 @@ both see this adapter only as an ``EventSink`` (``sink``), so neither imports it
 
 Outgoing messages are Block Kit (``render``) sent with ``AsyncWebClient``
 at ``[slack] api_base_url``, so that tests and proxies can point it elsewhere.
+A message longer than one Slack message holds goes as several in a row, under
+one outbox reference (``parts``); a long App Home is shown in pages.
 Slack's answers become the outbox's vocabulary: ``ratelimited`` (429) is
 ``RateLimited`` with its ``Retry-After``, a channel the bot is not in or a
 member who left is permanent, a 5xx or a dropped connection is transient.
@@ -20,20 +22,30 @@ import asyncio
 import dataclasses
 import logging
 import re
-from typing import Any
+from typing import Any, TypeGuard
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.inbound import with_mention_names
 from adapters.slack.limits import MethodPace
-from adapters.slack.render import blocks_for, fallback_text, modal_for
+from adapters.slack.parts import Place, SentParts
+from adapters.slack.render import (
+    HOME_PAGE_ACTION,
+    VIEW_BLOCKS,
+    SlackMessage,
+    home_pages,
+    messages_for,
+    modal_for,
+)
 from bot.adapter import (
     Capabilities,
     ChannelMember,
     DeliveryError,
     Dispatch,
     MessageRef,
+    PartlyDelivered,
     PermanentDeliveryError,
     PlatformUnavailable,
     RateLimited,
@@ -42,7 +54,8 @@ from bot.adapter import (
 from bot.clock import Clock, SystemClock
 from bot.config import SlackSection
 from bot.errors import UserError
-from bot.events import ButtonClicked, Event, SlashCommand
+from bot.events import ButtonClicked, Event, HomeOpened, SlashCommand
+from bot.inbox import keeper_of
 from bot.messages import Form, OutgoingMessage
 
 log = logging.getLogger("convene.slack")
@@ -54,6 +67,7 @@ CAPABILITIES = Capabilities(
     threads=True,
     channel_membership=True,
     home_tab=True,
+    max_form_fields=VIEW_BLOCKS,  # a modal holds 100 blocks: the core pages longer forms
     silo_sources=frozenset({"usergroups", "field"}),
     # chat.postMessage: about one a second per channel with short bursts, and
     # "several hundred" a minute per workspace; Retry-After rules beyond that.
@@ -93,6 +107,8 @@ AUTH_ERRORS = frozenset(
 )
 READ_TRIES = 4
 """A read Slack answers 429 is asked again after Retry-After, up to this many times."""
+MEMBER_READS_AT_ONCE = 8
+"""users.info calls in flight at once when reading a channel's members met for the first time."""
 PROFILE_READS_AT_ONCE = 8
 """users.profile.get calls in flight at once when importing a profile field."""
 NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "user_not_in_channel"})
@@ -119,6 +135,9 @@ class SlackAdapter:
         self._queue: asyncio.Queue[Event] | None = None
         self._names: dict[str, ChannelMember] = {}
         self._channels: dict[str, str] = {}
+        self._home_pages: dict[str, list[list[dict[str, Any]]]] = {}
+        self._home_page: dict[str, int] = {}
+        """Each member's App Home in pages (when longer than one view) and the page shown."""
         self.bot_user_id: str | None = None
         self.team_id: str | None = None
         self.acks_in_flight = 0
@@ -160,6 +179,11 @@ class SlackAdapter:
                 f"Slack refused the bot token ({failed.response.get('error')}); "
                 "check SLACK_BOT_TOKEN"
             ) from None
+        except (TimeoutError, aiohttp.ClientError) as failed:
+            raise PlatformUnavailable(
+                f"could not reach Slack at {self.api_base_url} ({failed}); check the network, "
+                "or [slack] api_base_url"
+            ) from None
         self.bot_user_id = identity.get("user_id")
         self.team_id = identity.get("team_id")
         if self._settings.mode == "socket":
@@ -170,7 +194,14 @@ class SlackAdapter:
             log.info("Slack adapter connected over Socket Mode for team %s", self.team_id)
             return
         self._server = SlackHttpServer(self, host=self._settings.http_host, port=self._http_port)
-        await self._server.start()
+        try:
+            await self._server.start()
+        except OSError as refused:
+            raise PlatformUnavailable(
+                f"Slack's HTTP mode cannot listen on {self._settings.http_host}:{self._http_port} "
+                f"({refused.strerror or refused}): stop what holds that port, or set "
+                "[slack] http_port (or $CONVENE_SLACK_HTTP_PORT) to a free one"
+            ) from None
         log.info("Slack adapter listening on %s for team %s", self._server.url, self.team_id)
 
     async def stop(self) -> None:
@@ -194,14 +225,20 @@ class SlackAdapter:
     def signing_secret(self) -> str:
         return self._settings.signing_secret.reveal()
 
-    def after_ack(self, event: Event) -> None:
-        """Hand an event to Convene once Slack has its acknowledgement.
+    async def after_ack(self, event: Event) -> None:
+        """Hand an event to Convene as Slack is given its acknowledgement.
 
-        A few workers take events from a queue: a task for each event made
-        thousands compete for the database under a burst, stalled the loop
-        that answers Slack, and timed some out (measured in bench.slack_events).
+        Slack sends a command, a click or an event once it has its ack, so the
+        event is first kept in the inbox (a batched write; the ack leaves once
+        it is durable) and a killed process cannot lose it. Then a few workers
+        take events from a queue: a task for each event made thousands compete
+        for the database under a burst, stalled the loop that answers Slack,
+        and timed some out (measured in bench.slack_events).
         """
 
+        keep = keeper_of(self._dispatch) if self._dispatch is not None else None
+        if keep is not None and not _turns_home_page(event):
+            await keep(event)
         if self._queue is None:
             self._start_workers()
         assert self._queue is not None
@@ -231,6 +268,9 @@ class SlackAdapter:
     async def _run(self, event: Event) -> None:
         assert self._dispatch is not None
         try:
+            if _turns_home_page(event):
+                await self._turn_home_page(event)
+                return
             await self._dispatch(await self._with_name(event))
         except Exception:
             log.exception("dispatching a Slack %s failed", type(event).__name__)
@@ -242,9 +282,11 @@ class SlackAdapter:
             await self._queue.join()
 
     async def _with_name(self, event: Event) -> Event:
-        """The event with the actor's display name and time zone, as Slack knows them."""
+        """The event with the actor's display name and time zone, as Slack knows them
+        (and a message's mentions with the names of those it mentions)."""
 
         person = await self._member(event.actor_id)
+        event = await with_mention_names(event, self._member)
         return dataclasses.replace(
             event, actor_name=person.display_name, actor_timezone=person.timezone
         )
@@ -306,8 +348,25 @@ class SlackAdapter:
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 break
-        people = [await self._member(user_id) for user_id in ids]
+        people = await self._members(ids)
         return [p for p in people if p.platform_user_id != self.bot_user_id]
+
+    async def _members(self, user_ids: list[str]) -> list[ChannelMember]:
+        """Members by id, those not met yet read from ``users.info`` a few at a time.
+
+        At most ``MEMBER_READS_AT_ONCE`` reads are in flight; a 429 holds its
+        place until Slack's ``Retry-After`` has passed, so the rest wait too.
+        """
+
+        limit = asyncio.Semaphore(MEMBER_READS_AT_ONCE)
+
+        async def one(user_id: str) -> ChannelMember:
+            if user_id in self._names:
+                return self._names[user_id]
+            async with limit:
+                return await self._member(user_id)
+
+        return list(await asyncio.gather(*(one(user_id) for user_id in user_ids)))
 
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         link = _CHANNEL_LINK.match(reference.strip())
@@ -347,7 +406,7 @@ class SlackAdapter:
         for group in listed.get("usergroups") or []:
             if group.get("date_delete"):
                 continue
-            people = [await self._member(str(user)) for user in group.get("users") or []]
+            people = await self._members([str(user) for user in group.get("users") or []])
             groups[str(group.get("name") or group.get("handle"))] = [
                 p for p in people if not p.is_bot
             ]
@@ -420,8 +479,16 @@ class SlackAdapter:
     async def deliver(
         self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
     ) -> MessageRef:
+        """Post a message: as several Slack messages in a row when Block Kit's limits say so.
+
+        The reference names the first part (where a thread hangs) and, for a
+        message in several parts, every part in order with a digest of what it
+        says (``SentParts``). If a part fails after the first went out, the
+        parts sent so far are reported with ``PartlyDelivered``, and ``edit``
+        later sends only the rest.
+        """
+
         target = message.target
-        text, blocks = fallback_text(message), blocks_for(message)
         if target.kind == "home":
             return await self._publish_home(target.member_ids[0], message)
         if target.kind == "dm":
@@ -431,60 +498,169 @@ class SlackAdapter:
         else:
             assert target.channel_id is not None
             channel = target.channel_id
-        thread_ts = target.thread_id if target.kind == "thread" else None
-        if message.visible_to is not None and target.kind in ("channel", "thread"):
+        private = message.visible_to is not None and target.kind in ("channel", "thread")
+        place = Place(
+            channel=channel,
+            thread_ts=target.thread_id if target.kind == "thread" else None,
+            visible_to=message.visible_to if private else None,
+        )
+        parts = SentParts()
+        for part in messages_for(message):
+            try:
+                place, ts = await self._post_part(place, part)
+            except DeliveryError as failed:
+                if not parts.ids:
+                    raise
+                raise PartlyDelivered(parts.ref(place, listed=True), failed) from None
+            parts.add(ts, part)
+        return parts.ref(place)
+
+    async def _post_part(self, place: Place, part: SlackMessage) -> tuple[Place, str]:
+        """Post one Slack message; where it went (a DM, when an ephemeral reply could not
+        go to its channel) and its ``ts``."""
+
+        if place.visible_to is not None:
             try:
                 sent = await self._call(
                     self.client.chat_postEphemeral,
-                    channel=channel,
-                    user=message.visible_to,
-                    text=text,
-                    blocks=blocks,
-                    thread_ts=thread_ts,
+                    channel=place.channel,
+                    user=place.visible_to,
+                    text=part.text,
+                    blocks=part.blocks,
+                    thread_ts=place.thread_ts,
                 )
-                return {"message_id": str(sent.get("message_ts")), "channel_id": channel}
+                return place, str(sent.get("message_ts"))
             except PermanentDeliveryError as refused:
                 if str(refused) not in NOT_THERE:
                     raise
                 # Not in that channel (a command typed where the bot is not): say it in a DM.
-                channel, thread_ts = message.visible_to, None
+                place = Place(channel=place.visible_to)
         sent = await self._call(
             self.client.chat_postMessage,
-            channel=channel,
-            text=text,
-            blocks=blocks,
-            thread_ts=thread_ts,
+            channel=place.channel,
+            text=part.text,
+            blocks=part.blocks,
+            thread_ts=place.thread_ts,
             unfurl_links=False,
             unfurl_media=False,
         )
-        ref: MessageRef = {
-            "message_id": str(sent.get("ts")),
-            "channel_id": str(sent.get("channel")),
-        }
-        if thread_ts:
-            ref["thread_id"] = thread_ts
-        return ref
+        # Posting to a member's id lands in the DM, whose id Slack answers with.
+        return dataclasses.replace(place, channel=str(sent.get("channel"))), str(sent.get("ts"))
 
     async def _publish_home(self, user_id: str, message: OutgoingMessage) -> MessageRef:
-        """A member's App Home, replaced as a whole (views.publish keeps no history)."""
+        """A member's App Home, replaced as a whole (views.publish keeps no history).
 
-        view = {"type": "home", "blocks": blocks_for(message)}
-        await self._call(self.client.views_publish, user_id=user_id, view=view)
+        A home longer than one view's 100 blocks is shown a page at a time, on
+        the page the member last turned to; its pages are kept here for the
+        page buttons (a home of one page needs nothing kept).
+        """
+
+        pages = home_pages(message)
+        if len(pages) > 1:
+            self._home_pages[user_id] = pages
+        else:
+            self._home_pages.pop(user_id, None)
+            self._home_page.pop(user_id, None)
+        await self._show_home_page(user_id, pages, self._home_page.get(user_id, 0))
         return {"message_id": f"home:{user_id}", "channel_id": f"home:{user_id}"}
+
+    async def _show_home_page(
+        self, user_id: str, pages: list[list[dict[str, Any]]], page: int
+    ) -> None:
+        page = min(max(page, 0), len(pages) - 1)
+        if page:
+            self._home_page[user_id] = page
+        else:
+            self._home_page.pop(user_id, None)
+        view = {"type": "home", "blocks": pages[page]}
+        await self._call(self.client.views_publish, user_id=user_id, view=view)
+
+    async def _turn_home_page(self, event: ButtonClicked) -> None:
+        """A page button on the App Home: the adapter shows that page itself.
+
+        Pages not kept (Convene restarted since the home was drawn) are drawn
+        afresh, as when the member opens the home, on the page asked for.
+        """
+
+        page = int(event.value) if event.value.isdigit() else 0
+        pages = self._home_pages.get(event.actor_id)
+        if pages is None:
+            self._home_page[event.actor_id] = page
+            assert self._dispatch is not None
+            opened = HomeOpened(
+                platform=PLATFORM,
+                workspace_id=event.workspace_id,
+                actor_id=event.actor_id,
+                actor_name=event.actor_name,
+                place=event.place,
+                event_id=f"home-page:{event.event_id}",
+                raw=event.raw,
+            )
+            await self._dispatch(await self._with_name(opened))
+            return
+        try:
+            await self._show_home_page(event.actor_id, pages, page)
+        except DeliveryError as refused:
+            log.warning(
+                "could not turn %s's App Home to page %d: %s", event.actor_id, page, refused
+            )
 
     async def edit(
         self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
     ) -> MessageRef:
+        """Make the message at ``ref`` say ``message``, part by part.
+
+        A part whose digest says it already reads so is left alone (no
+        "edited" mark, no call): this is also how a message stopped part-way
+        is finished. Parts the new text needs are posted after the last, and
+        parts it no longer needs are deleted. Ephemeral parts cannot be
+        changed (Slack offers no way): the missing ones are posted.
+        """
+
         if message.target.kind == "home":
             return await self._publish_home(message.target.member_ids[0], message)
-        await self._call(
-            self.client.chat_update,
-            channel=ref["channel_id"],
-            ts=ref["message_id"],
-            text=fallback_text(message),
-            blocks=blocks_for(message),
+        old = SentParts.of(ref)
+        place = Place(
+            channel=str(ref["channel_id"]),
+            thread_ts=ref.get("thread_id"),
+            visible_to=ref.get("visible_to"),
         )
-        return ref
+        now = SentParts()
+        wanted = messages_for(message)
+        try:
+            for index, part in enumerate(wanted):
+                if index >= len(old.ids):
+                    place, ts = await self._post_part(place, part)
+                    now.add(ts, part)
+                    continue
+                if old.digests[index] != part.digest() and place.visible_to is None:
+                    await self._call(
+                        self.client.chat_update,
+                        channel=place.channel,
+                        ts=old.ids[index],
+                        text=part.text,
+                        blocks=part.blocks,
+                    )
+                now.add(old.ids[index], part)
+            for ts in old.ids[len(wanted) :]:
+                await self._delete_part(place, ts)
+                now.deleted += 1
+        except DeliveryError as failed:
+            if not now.ids and not now.deleted:
+                raise
+            raise PartlyDelivered(now.progress(old, place), failed) from None
+        return now.ref(place)
+
+    async def _delete_part(self, place: Place, ts: str) -> None:
+        """Delete a part an edit no longer needs; one already gone is fine."""
+
+        if place.visible_to is not None:
+            return  # an ephemeral message fades by itself
+        try:
+            await self._call(self.client.chat_delete, channel=place.channel, ts=ts)
+        except PermanentDeliveryError as refused:
+            if str(refused) != "message_not_found":
+                raise
 
     async def open_form(self, event: Event, form: Form) -> None:
         trigger_id = event.trigger_id if isinstance(event, SlashCommand | ButtonClicked) else None
@@ -554,3 +730,9 @@ class SlackAdapter:
             raise PermanentDeliveryError(error) from None
         except (TimeoutError, aiohttp.ClientError) as failed:
             raise TransientDeliveryError(f"could not reach Slack: {failed}") from None
+
+
+def _turns_home_page(event: Event) -> TypeGuard[ButtonClicked]:
+    """A page button on the App Home: the adapter answers it itself (not kept, not dispatched)."""
+
+    return isinstance(event, ButtonClicked) and event.action_id == HOME_PAGE_ACTION

@@ -21,6 +21,7 @@ from bot.ratelimit import TokenBucket
 
 PER_MINUTE: dict[str, int] = {
     "chat.update": 50,  # Tier 3
+    "chat.delete": 50,  # Tier 3: a part an edit no longer needs
     "chat.postEphemeral": 100,  # Tier 4
     "conversations.open": 50,  # Tier 3: a group conversation for an introduction
     "views.publish": 100,  # Tier 4: the App Home

@@ -57,6 +57,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.web_request import FileField
 
 from tests.support.loopback import LoopbackServer, scripted_times
+from tests.support.slack_limits import Refusal, message_refusal, view_refusal
 
 Payload = dict[str, Any]
 
@@ -73,6 +74,7 @@ _NEEDED_SCOPES = {
     "chat.postMessage": "chat:write",
     "chat.postEphemeral": "chat:write",
     "chat.update": "chat:write",
+    "chat.delete": "chat:write",
     "conversations.open": "im:write",
     "conversations.members": "channels:read",
     "conversations.list": "channels:read",
@@ -173,6 +175,9 @@ class _SlackFault:
     fields: Payload = field(default_factory=dict)
     retry_after: int = 1
     status: int = 500
+    after: int = 0
+    """Calls of the method let through before this fault fires (the second part of a
+    message refused, say)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,6 +255,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
             "conversations.open": self._conversations_open,
             "conversations.members": self._conversations_members,
             "conversations.list": self._conversations_list,
@@ -468,19 +474,28 @@ class FakeSlack(LoopbackServer[SlackCall]):
             method, _SlackFault("error", scripted_times(times), error=error, fields=fields)
         )
 
-    def rate_limit_next(self, method: str, retry_after: int = 1, times: int = 1) -> None:
-        """Answer the next ``times`` calls with HTTP 429, ``Retry-After`` and ``ratelimited``."""
+    def rate_limit_next(
+        self, method: str, retry_after: int = 1, times: int = 1, *, after: int = 0
+    ) -> None:
+        """Answer the next ``times`` calls with HTTP 429, ``Retry-After`` and ``ratelimited``
+        (once ``after`` calls have gone through)."""
 
         self._check_method(method)
         self._script(
-            method, _SlackFault("ratelimited", scripted_times(times), retry_after=retry_after)
+            method,
+            _SlackFault("ratelimited", scripted_times(times), retry_after=retry_after, after=after),
         )
 
-    def server_error_next(self, method: str, status: int = 500, times: int = 1) -> None:
-        """Answer the next ``times`` calls with an HTML error page, as Slack's edge does."""
+    def server_error_next(
+        self, method: str, status: int = 500, times: int = 1, *, after: int = 0
+    ) -> None:
+        """Answer the next ``times`` calls with an HTML error page, as Slack's edge does
+        (once ``after`` calls have gone through)."""
 
         self._check_method(method)
-        self._script(method, _SlackFault("server", scripted_times(times), status=status))
+        self._script(
+            method, _SlackFault("server", scripted_times(times), status=status, after=after)
+        )
 
     def limit(self, method: str, per_second: float, burst: int = 1) -> None:
         """Enforce a token bucket per (method, channel), answering 429 when it is empty.
@@ -511,6 +526,9 @@ class FakeSlack(LoopbackServer[SlackCall]):
         if not queue:
             return None
         fault = queue[0]
+        if fault.after > 0:
+            fault.after -= 1
+            return None
         fault.remaining -= 1
         if fault.remaining <= 0:
             queue.popleft()
@@ -779,6 +797,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
         channel = self._postable_channel(payload)
         if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
+        _refuse(message_refusal(payload))
         ts = self._next_ts()
         message: Payload = {
             "type": "message",
@@ -805,6 +824,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
             raise _SlackError("user_not_in_channel")
         if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
+        _refuse(message_refusal(payload))
         return {"message_ts": self._next_ts()}
 
     def _chat_update(self, payload: Payload) -> Payload:
@@ -817,6 +837,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
             raise _SlackError("message_not_found")
         if not any(payload.get(key) for key in ("text", "blocks", "attachments")):
             raise _SlackError("no_text")
+        _refuse(message_refusal(payload))
         for key in ("text", "blocks", "attachments", "metadata"):
             if key in payload:
                 message[key] = copy.deepcopy(payload[key])
@@ -827,6 +848,18 @@ class FakeSlack(LoopbackServer[SlackCall]):
             "text": message.get("text", ""),
             "message": copy.deepcopy(message),
         }
+
+    def _chat_delete(self, payload: Payload) -> Payload:
+        channel = self._channels.get(_text(payload, "channel") or "")
+        if channel is None:
+            raise _SlackError("channel_not_found")
+        ts = _required(payload, "ts")
+        history = self._history.get(channel.id, [])
+        message = next((m for m in history if m["ts"] == ts), None)
+        if message is None:
+            raise _SlackError("message_not_found")
+        history.remove(message)
+        return {"channel": channel.id, "ts": ts}
 
     def _conversations_open(self, payload: Payload) -> Payload:
         existing = _text(payload, "channel")
@@ -910,6 +943,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
 
     def _views_open(self, payload: Payload) -> Payload:
         _required(payload, "trigger_id")
+        _refuse(view_refusal(_view_of(payload)))
         view = self._store_view(_view_of(payload))
         return {"view": copy.deepcopy(view)}
 
@@ -923,6 +957,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
                     "messages": ["[ERROR] views.publish only accepts views of type home"]
                 },
             )
+        _refuse(view_refusal(requested))
         view = self._store_view(requested, view_id=self._home_views.get(user_id))
         self._home_views[user_id] = view["id"]
         return {"view": copy.deepcopy(view)}
@@ -1150,6 +1185,14 @@ def _required(payload: Payload, key: str) -> str:
             response_metadata={"messages": [f"[ERROR] missing required field: {key}"]},
         )
     return value
+
+
+def _refuse(refusal: Refusal | None) -> None:
+    """Answer as Slack does when a message or view breaks a Block Kit limit
+    (``tests.support.slack_limits`` names the documents)."""
+
+    if refusal is not None:
+        raise _SlackError(refusal.error, **refusal.fields())
 
 
 def _view_of(payload: Payload) -> Payload:
