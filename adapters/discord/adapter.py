@@ -57,13 +57,25 @@ from adapters.discord.interactions import (
     Interactions,
     Pending,
 )
+from adapters.discord.parts import (
+    Part,
+    copies,
+    digest,
+    grouped,
+    parts_of,
+    plan_edit,
+    with_parts,
+    without_copies,
+)
 from adapters.discord.render import message_payloads, modal_payload
 from bot.adapter import (
     Capabilities,
     ChannelMember,
+    DeliveryError,
     Dispatch,
     MemberUnreachable,
     MessageRef,
+    PartlyDelivered,
     PermanentDeliveryError,
     PlatformUnavailable,
     RateLimited,
@@ -74,6 +86,7 @@ from bot.commands import CommandSpec
 from bot.config import DiscordSection
 from bot.errors import UserError
 from bot.events import Event
+from bot.inbox import keeper_of
 from bot.messages import Form, OutgoingMessage
 from bot.ratelimit import TokenBucket
 
@@ -110,6 +123,9 @@ SUGGESTIONS = 25
 CANNOT_DM = 50007
 MISSING_ACCESS = 50001
 MISSING_PERMISSIONS = 50013
+UNKNOWN_MESSAGE = 10008
+INVALID_WEBHOOK_TOKEN = 50027
+"""An interaction's token past its 15 minutes: not the bot's token."""
 
 Suggest = Callable[[str, str, str, str], Awaitable[list[tuple[str, str]]]]
 """(kind, workspace, member, typed) -> (shown, value) pairs, for autocompletion."""
@@ -305,7 +321,17 @@ class DiscordAdapter:
 
     # -- events in ------------------------------------------------------------------------
 
-    def _hand_over(self, event: Event, pending: Pending | None) -> None:
+    async def _hand_over(self, event: Event, pending: Pending | None) -> None:
+        """Queue an event for the workers, once it is kept in the inbox.
+
+        Discord sends an interaction or a gateway message once, and may have
+        its answer (a deferral) before the work is done: kept first, a killed
+        process cannot lose it.
+        """
+
+        keep = keeper_of(self._dispatch) if self._dispatch is not None else None
+        if keep is not None:
+            await keep(event)
         if self._queue is None:
             self._queue = asyncio.Queue()
             for _ in range(WORKERS):
@@ -349,7 +375,7 @@ class DiscordAdapter:
         if event is None:
             await self._defer(pending)
             return
-        self._hand_over(event, pending)
+        await self._hand_over(event, pending)
         try:
             await asyncio.wait_for(pending.handled.wait(), ACK_WINDOW)
             # Handled in time: give the reply a moment to be the answer itself.
@@ -368,7 +394,7 @@ class DiscordAdapter:
             workspace = await self._server_of(str(message.author.id))
         event = message_event(message, workspace)
         if event is not None:
-            self._hand_over(event, None)
+            await self._hand_over(event, None)
 
     async def _server_of(self, user_id: str) -> str | None:
         """The server a member's DM belongs to: where Convene last wrote to them from, else
@@ -516,40 +542,50 @@ class DiscordAdapter:
 
         bodies = message_payloads(workspace_id, message, self.commands.as_typed_here)
         ref: MessageRef = {"channel_id": pending.place, "interaction_token": pending.token}
+        sent: list[Part] = []
         async with pending.lock:
-            for each in bodies:
-                body = {**each, "flags": EPHEMERAL}
-                if pending.answer is Answer.NONE:
-                    await self._call(
-                        self._callback(
-                            pending.interaction_id, pending.token, {"type": REPLY, "data": body}
-                        )
-                    )
-                    pending.answer = Answer.REPLIED
-                    pending.original_used = True
-                    pending.answered.set()
-                    ref["message_id"] = "@original"
-                elif pending.answer is Answer.THINKING and not pending.original_used:
-                    body.pop("flags")
-                    await self._call(
-                        self.client.http.request(
-                            self._webhook("PATCH", pending.token, "/messages/@original"),
-                            json=body,
-                        )
-                    )
-                    pending.original_used = True
-                    ref["message_id"] = "@original"
-                else:
-                    # wait=true: Discord answers with the message (else 204, no id).
-                    sent = await self._call(
-                        self.client.http.request(
-                            self._webhook("POST", pending.token),
-                            json=body,
-                            params={"wait": "true"},
-                        )
-                    )
-                    ref["message_id"] = str(sent["id"])
-        return ref
+            try:
+                for each in bodies:
+                    sent.append((await self._reply_part(pending, each), digest(each)))
+            except DeliveryError as stopped:
+                if not sent:
+                    raise
+                raise PartlyDelivered(with_parts(ref, sent, listed=True), stopped) from None
+        return with_parts(ref, sent)
+
+    async def _reply_part(self, pending: Pending, each: dict[str, Any]) -> str:
+        """One part of a private reply (``pending``'s lock held); the id of its message."""
+
+        body = {**each, "flags": EPHEMERAL}
+        if pending.answer is Answer.NONE:
+            await self._call(
+                self._callback(pending.interaction_id, pending.token, {"type": REPLY, "data": body})
+            )
+            pending.answer = Answer.REPLIED
+            pending.original_used = True
+            pending.answered.set()
+            return "@original"
+        if pending.answer is Answer.THINKING and not pending.original_used:
+            body.pop("flags")
+            await self._call(
+                self.client.http.request(
+                    self._webhook("PATCH", pending.token, "/messages/@original"), json=body
+                )
+            )
+            pending.original_used = True
+            return "@original"
+        return await self._follow_up(pending.token, body)
+
+    async def _follow_up(self, token: str, body: dict[str, Any]) -> str:
+        """A private message after an interaction's answer; its id."""
+
+        # wait=true: Discord answers with the message (else 204, no id).
+        sent = await self._call(
+            self.client.http.request(
+                self._webhook("POST", token), json=body, params={"wait": "true"}
+            )
+        )
+        return str(sent["id"])
 
     # -- sending --------------------------------------------------------------------------
 
@@ -576,7 +612,7 @@ class DiscordAdapter:
         except discord.HTTPException as failed:
             if failed.status == 429:
                 raise RateLimited(1.0) from None
-            if failed.status == 401:
+            if failed.status == 401 and failed.code != INVALID_WEBHOOK_TOKEN:
                 log.error("Discord refused the bot's token; check DISCORD_TOKEN")
             raise PermanentDeliveryError(
                 f"{failed.status} ({failed.code}): {failed.text}"
@@ -596,14 +632,34 @@ class DiscordAdapter:
         return await self._call(request)
 
     async def _post(
-        self, channel_id: str, message: OutgoingMessage, workspace_id: str
+        self,
+        channel_id: str,
+        message: OutgoingMessage,
+        workspace_id: str,
+        also: MessageRef | None = None,
     ) -> MessageRef:
-        sent: Any = None
-        for body in message_payloads(workspace_id, message, self.commands.as_typed_here):
-            sent = await self._rest(
-                Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), body
-            )
-        return {"message_id": str(sent["id"]), "channel_id": channel_id}
+        """Post a message, in as many parts as it takes; ``also`` rides in its reference.
+
+        Stopped after its first part, it says which parts went out (``PartlyDelivered``)
+        so that the outbox finishes it with ``edit`` rather than send them again.
+        """
+
+        ref: MessageRef = {"channel_id": channel_id, **(also or {})}
+        sent: list[Part] = []
+        try:
+            for body in message_payloads(workspace_id, message, self.commands.as_typed_here):
+                sent.append((await self._post_part(channel_id, body), digest(body)))
+        except DeliveryError as stopped:
+            if not sent:
+                raise
+            raise PartlyDelivered(with_parts(ref, sent, listed=True), stopped) from None
+        return with_parts(ref, sent)
+
+    async def _post_part(self, channel_id: str, body: dict[str, Any]) -> str:
+        sent = await self._rest(
+            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), body
+        )
+        return str(sent["id"])
 
     async def deliver(
         self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
@@ -626,8 +682,9 @@ class DiscordAdapter:
         if target.kind == "thread":
             assert target.thread_id is not None
             await self._ensure_thread(target.channel_id, target.thread_id)
-            ref = await self._post(target.thread_id, message, workspace_id)
-            return {**ref, "thread_id": target.thread_id}
+            return await self._post(
+                target.thread_id, message, workspace_id, {"thread_id": target.thread_id}
+            )
         return await self._post(target.channel_id, message, workspace_id)
 
     async def _to_member(
@@ -655,27 +712,29 @@ class DiscordAdapter:
                 if thread is None:
                     thread = await self._private_thread(workspace_id, target.channel_id, members)
                     self._group_threads[key] = thread
-                ref = await self._post(thread, message, workspace_id)
-                return {**ref, "thread_id": thread}
+                return await self._post(thread, message, workspace_id, {"thread_id": thread})
             except PermanentDeliveryError as refused:
                 log.warning(
                     "could not open a private thread in %s (%s); sending one DM each",
                     target.channel_id,
                     refused,
                 )
-        first: MessageRef | None = None
+        sent: list[MessageRef] = []
         for member_id in members:
             try:
-                sent = await self._to_member(workspace_id, member_id, message)
+                sent.append(await self._to_member(workspace_id, member_id, message))
             except MemberUnreachable:
                 log.info(
                     "member %s has DMs closed; the others still get the introduction", member_id
                 )
-                continue
-            first = first or sent
-        if first is None:
+            except PartlyDelivered as partly:
+                # Members not reached yet are not in a reference an edit could finish
+                # from: the group goes again as a whole.
+                raise partly.cause from None
+        if not sent:
             raise PermanentDeliveryError("no member of the group could be reached")
-        return first
+        # Every member's copy is named, so that an edit changes them all.
+        return grouped(sent)
 
     async def _private_thread(
         self, workspace_id: str, channel_id: str, members: tuple[str, ...]
@@ -716,8 +775,9 @@ class DiscordAdapter:
                     message_id=thread_id,
                 )
             )
-            first_line = str(root.get("content") or "Thread").strip().splitlines()[0]
-            name = first_line.replace("*", "")[:100] or "Thread"
+            lines = str(root.get("content") or "").strip().splitlines()
+            # Discord takes a thread name of 1 to 100 characters.
+            name = (lines[0] if lines else "").replace("*", "").strip()[:100] or "Thread"
             await self._rest(
                 Route(
                     "POST",
@@ -755,29 +815,95 @@ class DiscordAdapter:
     async def edit(
         self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
     ) -> MessageRef:
+        """Change every part of a message sent earlier, and every member's copy of it.
+
+        Also finishes a send or an edit that stopped part-way (its ``PartlyDelivered``
+        reference): parts that already read right are left alone.
+        """
+
         bodies = message_payloads(workspace_id, message, self.commands.as_typed_here)
-        body = bodies[-1] if len(bodies) == 1 else {**bodies[-1], "content": bodies[0]["content"]}
+        pieces = [without_copies(ref), *copies(ref)]
+        done: list[MessageRef] = []
+        for index, piece in enumerate(pieces):
+            try:
+                done.append(await self._edit_parts(piece, bodies))
+            except PartlyDelivered as partly:
+                rest = [*done, partly.ref, *pieces[index + 1 :]]
+                raise PartlyDelivered(grouped(rest), partly.cause) from None
+            except PermanentDeliveryError as refused:
+                if index == 0:
+                    raise
+                log.info("could not edit a member's copy of a message: %s", refused)
+                done.append(piece)  # that member's copy is gone
+            except DeliveryError as stopped:
+                if not done:
+                    raise
+                raise PartlyDelivered(grouped([*done, *pieces[index:]]), stopped) from None
+        return grouped(done)
+
+    async def _edit_parts(self, ref: MessageRef, bodies: list[dict[str, Any]]) -> MessageRef:
+        """Patch the parts that change, post the parts the new text adds, delete the rest."""
+
+        old = parts_of(ref)
+        plan = plan_edit(old, bodies)
         token = ref.get("interaction_token")
-        if token:
-            await self._call(
-                self.client.http.request(
-                    self._webhook(
-                        "PATCH", str(token), "/messages/{message_id}", message_id=ref["message_id"]
-                    ),
-                    json=body,
+        channel_id = str(ref["channel_id"])
+        now = list(old)
+        try:
+            for message_id, body in plan.patch:
+                if token:
+                    await self._call(
+                        self.client.http.request(
+                            self._webhook(
+                                "PATCH", str(token), "/messages/{message_id}", message_id=message_id
+                            ),
+                            json=body,
+                        )
+                    )
+                else:
+                    await self._rest(self._message_route("PATCH", channel_id, message_id), body)
+                now = [(i, digest(body) if i == message_id else known) for i, known in now]
+            for body in plan.post:
+                if token:
+                    posted = await self._follow_up(str(token), {**body, "flags": EPHEMERAL})
+                else:
+                    posted = await self._post_part(channel_id, body)
+                now.append((posted, digest(body)))
+            for message_id in plan.delete:
+                await self._delete_part(channel_id, message_id, token)
+                now = [(i, known) for i, known in now if i != message_id]
+        except DeliveryError as stopped:
+            if now == old:
+                raise
+            raise PartlyDelivered(with_parts(ref, now, listed=True), stopped) from None
+        return with_parts(ref, now)
+
+    async def _delete_part(self, channel_id: str, message_id: str, token: object) -> None:
+        """Delete a part an edit no longer needs; one already gone is fine (a retried edit)."""
+
+        try:
+            if token:
+                await self._call(
+                    self.client.http.request(
+                        self._webhook(
+                            "DELETE", str(token), "/messages/{message_id}", message_id=message_id
+                        )
+                    )
                 )
-            )
-            return ref
-        await self._rest(
-            Route(
-                "PATCH",
-                "/channels/{channel_id}/messages/{message_id}",
-                channel_id=ref["channel_id"],
-                message_id=ref["message_id"],
-            ),
-            body,
+            else:
+                await self._rest(self._message_route("DELETE", channel_id, message_id))
+        except PermanentDeliveryError as refused:
+            if f"({UNKNOWN_MESSAGE})" not in str(refused):
+                raise
+
+    @staticmethod
+    def _message_route(method: str, channel_id: str, message_id: str) -> Route:
+        return Route(
+            method,
+            "/channels/{channel_id}/messages/{message_id}",
+            channel_id=channel_id,
+            message_id=message_id,
         )
-        return ref
 
     # -- people and channels --------------------------------------------------------------
 

@@ -9,16 +9,18 @@ members Convene itself mentioned.
 
 Discord's limits are kept here, where they are Discord's business alone:
 2,000 characters a message (longer text goes as several messages, the
-buttons under the last), 80 characters a button label, five buttons a row and
+buttons under the last, cut at a line end or between words and never inside
+a mention, an escape or bold; ``parts`` says how an edit changes them all),
+80 characters a button label, five buttons a row and
 five rows, 100 characters a ``custom_id``, 45 characters a modal title or an
 input's label, five inputs a modal (the core pages longer forms, from
-``Capabilities.max_form_fields``), 25 options a select.
+``Capabilities.max_form_fields``), 25 options a select, each value once.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from bot import markup
@@ -33,6 +35,8 @@ MODAL_TITLE_LIMIT = 45
 INPUT_LABEL_LIMIT = 45
 INPUTS_PER_MODAL = 5
 SELECT_OPTIONS_LIMIT = 25
+OPTION_TEXT_LIMIT = 100
+"""A select option's label and value."""
 TEXT_INPUT_LIMIT = 4000
 SEPARATOR = "|"
 """Between the parts of a ``custom_id``: workspace, action (or form) and value."""
@@ -79,17 +83,46 @@ def allowed_mentions(text: str) -> dict[str, Any]:
     return {"parse": [], "users": users} if users else {"parse": []}
 
 
+_WHOLE = re.compile(r"<(?:@[!&]?|#)\d+>|\\.|\*\*[^*\n]+\*\*|@\u200b(?:everyone|here)", re.I)
+"""What a cut must not fall inside: a mention, an escape (``\\<`` split from its
+backslash would turn member text into markup), bold, a defused ``@everyone``."""
+
+
+def _cut(rendered: str) -> tuple[int, int]:
+    """Where to end the next piece, and how many separator characters to drop there:
+    at the last line end that fits, else the last space outside markup, else as late
+    as markup allows."""
+
+    line_end = rendered.rfind("\n", 0, MESSAGE_LIMIT + 1)
+    if line_end > 0:
+        return line_end, 1
+    spans = [m.span() for m in _WHOLE.finditer(rendered, 0, MESSAGE_LIMIT + 200)]
+
+    def inside(at: int) -> int | None:
+        return next((start for start, end in spans if start < at < end), None)
+
+    space = rendered.rfind(" ", 0, MESSAGE_LIMIT + 1)
+    while space > 0 and inside(space) is not None:
+        space = rendered.rfind(" ", 0, space)
+    if space > 0:
+        return space, 1
+    start = inside(MESSAGE_LIMIT)
+    return (start, 0) if start else (MESSAGE_LIMIT, 0)
+
+
 def chunks(text: str, words: Words = _same) -> list[str]:
-    """The rendered text in pieces Discord accepts, split at line ends where it can."""
+    """The rendered text in pieces Discord accepts, split at line ends where it can,
+    else between words, and never inside a mention, an escape or bold."""
 
     rendered = content(text, words) or "\u200b"
     pieces: list[str] = []
     while len(rendered) > MESSAGE_LIMIT:
-        cut = rendered.rfind("\n", 0, MESSAGE_LIMIT)
-        cut = cut if cut > 0 else MESSAGE_LIMIT
+        cut, separator = _cut(rendered)
         pieces.append(rendered[:cut])
-        rendered = rendered[cut:].lstrip("\n")
-    pieces.append(rendered)
+        rest = rendered[cut + separator :]
+        rendered = rest.lstrip("\n") if separator and rendered[cut] == "\n" else rest
+    if rendered or not pieces:
+        pieces.append(rendered or "\u200b")
     return pieces
 
 
@@ -125,6 +158,20 @@ def _button(workspace_id: str, button: Button, seen: dict[str, int]) -> dict[str
     }
 
 
+def _options(choices: Iterable[tuple[str, str]]) -> list[dict[str, Any]]:
+    """A select's options: at most 25, each value once (Discord refuses a repeat)."""
+
+    made: dict[str, dict[str, Any]] = {}
+    for label, value in choices:
+        if len(made) == SELECT_OPTIONS_LIMIT:
+            break
+        cut = value[:OPTION_TEXT_LIMIT]
+        if not cut:
+            continue  # Discord takes no empty value
+        made.setdefault(cut, {"label": label[:OPTION_TEXT_LIMIT] or cut, "value": cut})
+    return list(made.values())
+
+
 def components(workspace_id: str, buttons: tuple[Button, ...]) -> list[dict[str, Any]]:
     """Buttons in rows of five (at most 25; Convene never sends more).
 
@@ -143,10 +190,7 @@ def components(workspace_id: str, buttons: tuple[Button, ...]) -> list[dict[str,
                         "placeholder": "Choose one",
                         "min_values": 1,
                         "max_values": 1,
-                        "options": [
-                            {"label": b.label[:100], "value": b.value[:100]}
-                            for b in buttons[:SELECT_OPTIONS_LIMIT]
-                        ],
+                        "options": _options((b.label, b.value) for b in buttons),
                     }
                 ],
             }
@@ -182,8 +226,8 @@ def _input(field: FormField) -> dict[str, Any]:
             "min_values": 1 if field.required else 0,
             "max_values": 1,
             "options": [
-                {"label": choice[:100], "value": choice[:100], "default": choice == field.initial}
-                for choice in field.choices[:SELECT_OPTIONS_LIMIT]
+                {**option, "default": option["value"] == field.initial[:OPTION_TEXT_LIMIT]}
+                for option in _options((choice, choice) for choice in field.choices)
             ],
         }
     else:

@@ -15,6 +15,7 @@ Each call returns once Convene has answered the interaction and done its work
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -49,6 +50,39 @@ DEFAULT_START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 EPHEMERAL = 1 << 6
 """The message flag of a reply only the member who acted sees."""
 Payload = dict[str, Any]
+
+
+class DiscordTime:
+    """The fake Discord's clock under the rig: real time, plus however far the tests
+    have moved Convene's manual clock on.
+
+    Real time, so that Discord's three seconds for a first answer measure how long
+    Convene really took; plus the manual clock's moves, so that Discord's fifteen
+    minutes for an interaction's token pass when Convene's clock says they have.
+    It never runs backwards, through any number of restarts on one fake.
+    """
+
+    def __init__(self) -> None:
+        self._moved_before = 0.0
+        self._clock: ManualClock | None = None
+        self._since = DEFAULT_START
+        self._most = 0.0
+
+    def follow(self, clock: ManualClock) -> None:
+        """Count ``clock``'s moves from now on (a Convene started on this fake)."""
+
+        self._moved_before = self._moved()
+        self._clock, self._since = clock, clock.now()
+
+    def _moved(self) -> float:
+        moved = self._moved_before
+        if self._clock is not None:
+            moved += max(0.0, (self._clock.now() - self._since).total_seconds())
+        self._most = max(self._most, moved)
+        return self._most
+
+    def __call__(self) -> float:
+        return time.monotonic() + self._moved()
 
 
 class Handled:
@@ -382,7 +416,7 @@ async def discord_world(
     more than once to restart Convene on the same Discord.
     """
 
-    async with FakeDiscord() as fake:
+    async with FakeDiscord(now=DiscordTime()) as fake:
         _standard_world(fake, second_guild=second_guild)
         if world is not None:
             world(fake)
@@ -420,6 +454,7 @@ async def discord_convene(
         ):
             rig.prompt = prompt
             yield rig
+            assert_nothing_refused(made)
         return
     if world is not None:
         world(fake)
@@ -428,6 +463,16 @@ async def discord_convene(
     ) as rig:
         rig.prompt = prompt
         yield rig
+        assert_nothing_refused(fake)
+
+
+def assert_nothing_refused(fake: FakeDiscord) -> None:
+    """Nothing Convene sent broke one of Discord's documented limits (``discord_limits``)."""
+
+    refused = [
+        f"{r.method} {r.path}: {body.get('errors', body)}" for r, body in fake.invalid_bodies
+    ]
+    assert refused == [], "Discord would refuse these requests:\n" + "\n".join(refused)
 
 
 @asynccontextmanager
@@ -454,6 +499,8 @@ async def _running(
         ),
     )
     clock = ManualClock(start)
+    if isinstance(fake.now, DiscordTime):
+        fake.now.follow(clock)
     registry = build_registry()
     adapter = DiscordAdapter(
         settings.discord,

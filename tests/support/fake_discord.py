@@ -67,7 +67,19 @@ THREAD_CREATE, ...): a test that needs one sends it with
 ``channel_payload``, ``member_payload``).
 
 Time for the rate limiters comes from the ``now`` function the fake is
-given (``time.monotonic`` by default).
+given (``time.monotonic`` by default), and so does time for Discord's
+interaction deadlines: a first answer more than three seconds after the
+interaction went down the gateway is refused 404 (10062, Unknown
+interaction), and its token refused 401 (50027, Invalid Webhook Token)
+fifteen minutes on.
+
+Bodies beyond Discord's documented limits (``discord_limits``: content,
+embeds, components, modals, autocompletion choices, command definitions) are
+refused 400 with Discord's ``{"code": 50035, "message": "Invalid Form
+Body", "errors": {...}}``, and the payload builders refuse to make what
+Discord's client would never send (``NotSendable``): an option value beyond
+the command's declared ``max_length`` or choices, a form value beyond its
+input's.
 """
 
 from __future__ import annotations
@@ -96,6 +108,18 @@ from aiohttp import BodyPartReader, WSMsgType, web
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
 
+from tests.support.discord_limits import (
+    ANSWER_WINDOW,
+    TOKEN_LIFETIME,
+    Problem,
+    check_option_values,
+    check_submission,
+    choices_problems,
+    commands_problems,
+    errors_object,
+    message_problems,
+    modal_problems,
+)
 from tests.support.loopback import LoopbackServer, scripted_times
 
 Payload = dict[str, Any]
@@ -146,7 +170,6 @@ _DM_APP_PERMISSIONS = discord.Permissions.text().value
 _MESSAGE_FLAG_EPHEMERAL = 1 << 6
 _MESSAGE_FLAG_LOADING = 1 << 7
 _ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
-_MAX_CONTENT = 2000
 _ARCHIVE_DURATIONS = frozenset({60, 1440, 4320, 10080})
 _VIA = "1.1 google"
 
@@ -327,6 +350,13 @@ def _form_error(name: str, code: str, message: str) -> _DiscordError:
     )
 
 
+def _refuse(problems: Sequence[Problem]) -> None:
+    """Answer as Discord does a body beyond its documented limits (``discord_limits``)."""
+
+    if problems:
+        raise _DiscordError(400, 50035, "Invalid Form Body", errors_object(problems))
+
+
 def _unknown(what: str, code: int) -> _DiscordError:
     return _DiscordError(404, code, f"Unknown {what}")
 
@@ -501,6 +531,9 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         self.resumes = 0
         self.interactions_sent: dict[int, float] = {}
         """When (the fake's clock) each INTERACTION_CREATE went down the gateway, by id."""
+        self.invalid_bodies: list[tuple[DiscordRequest, Payload]] = []
+        """Requests refused 400 "Invalid Form Body" (50035), with Discord's answer: what
+        Discord would have refused of the client's own making."""
 
         self._now = now
         self._changed = asyncio.Condition()
@@ -544,6 +577,13 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         for connection in list(self.gateway_connections):
             if connection.open:
                 await connection.socket.close(code=1001, message=b"server shutting down")
+
+    @property
+    def now(self) -> Callable[[], float]:
+        """The fake's clock, in seconds: what its rate limits, its record and Discord's
+        three seconds and fifteen minutes for interactions are measured on."""
+
+        return self._now
 
     @property
     def base_url(self) -> str:
@@ -1220,6 +1260,17 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         the message whose component opened the modal, if any.
         """
 
+        shown_modal = next(
+            (
+                c.data
+                for c in reversed(self._callbacks)
+                if c.type == CallbackType.MODAL and (c.data or {}).get("custom_id") == custom_id
+            ),
+            None,
+        )
+        if shown_modal is not None:
+            # A member fills in the form Discord showed, within its inputs' limits.
+            check_submission(shown_modal, values)
         ids = itertools.count(1)
         components: list[Payload] = []
         for input_id, text in values.items():
@@ -1287,6 +1338,9 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         if found_guild is not None:
             data["guild_id"] = str(found_guild)
         if options:
+            if stored is not None:
+                # Discord's client sends only what the command declares, within its limits.
+                check_option_values(stored.get("options") or [], options, f"/{name} ")
             data["options"] = copy.deepcopy(list(options))
             resolved = self._resolve(guild_id, user_id, data["options"])
             if resolved:
@@ -1769,6 +1823,8 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             status, body = route.handler(_Call(record, params))
         except _DiscordError as error:
             status, body = error.status, error.body()
+            if error.code == 50035:
+                self.invalid_bodies.append((record, body))
         return _respond(status, body, headers)
 
     def _match(self, method: str, path: str) -> tuple[_Route, dict[str, str]] | None:
@@ -1882,6 +1938,13 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
                 "PATCH",
                 "/channels/{channel_id}/messages/{message_id}",
                 self._patch_message,
+                True,
+                True,
+            ),
+            (
+                "DELETE",
+                "/channels/{channel_id}/messages/{message_id}",
+                self._delete_channel_message,
                 True,
                 True,
             ),
@@ -2039,6 +2102,7 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             raise _form_error(
                 "_errors", "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType"
             )
+        _refuse(commands_problems(body))
         old = {(c["name"], c.get("type", 1)): c for c in self._commands.get(scope, [])}
         stored: list[Payload] = []
         seen: set[tuple[str, int]] = set()
@@ -2150,6 +2214,14 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             raise _DiscordError(403, 50005, "Cannot edit a message authored by another user")
         self._edit_message(message, call.body)
         return 200, copy.deepcopy(message)
+
+    def _delete_channel_message(self, call: _Call) -> _Answer:
+        message = self._message_in(call)
+        if int(message["author"]["id"]) != self.bot_user_id:
+            # Deleting another's message needs Manage Messages, which the fake never grants.
+            raise _DiscordError(403, 50013, "Missing Permissions")
+        self._delete_message(message)
+        return 204, None
 
     def _message_in(self, call: _Call) -> Payload:
         channel_id = _param_id(call, "channel_id")
@@ -2277,6 +2349,10 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         interaction = self._interaction_for(call)
         if interaction.response is not None:
             raise _DiscordError(400, 40060, "Interaction has already been acknowledged.")
+        sent = self.interactions_sent.get(interaction.id)
+        if sent is not None and self._now() - sent > ANSWER_WINDOW:
+            # Not answered within its three seconds: Discord has forgotten the interaction.
+            raise _unknown("interaction", 10062)
         body = call.body
         kind = body.get("type")
         if not isinstance(kind, int) or kind not in _ALLOWED_CALLBACKS[interaction.type]:
@@ -2287,6 +2363,12 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             )
         raw_data = body.get("data")
         data: Payload = copy.deepcopy(raw_data) if isinstance(raw_data, dict) else {}
+        if kind in (CallbackType.CHANNEL_MESSAGE_WITH_SOURCE, CallbackType.UPDATE_MESSAGE):
+            _refuse(message_problems(data, ("data",)))
+        elif kind == CallbackType.MODAL:
+            _refuse(modal_problems(data))
+        elif kind == CallbackType.APPLICATION_COMMAND_AUTOCOMPLETE_RESULT:
+            _refuse(choices_problems(data))
         message: Payload | None = None
         if kind == CallbackType.CHANNEL_MESSAGE_WITH_SOURCE:
             message = self._interaction_message(interaction, data)
@@ -2339,6 +2421,10 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
 
         token = call.params["webhook_token"]
         found = next((i for i in self._interactions.values() if i.token == token), None)
+        sent = self.interactions_sent.get(found.id) if found is not None else None
+        if sent is not None and self._now() - sent > TOKEN_LIFETIME:
+            # An interaction's token works for 15 minutes; after them Discord answers 401.
+            raise _DiscordError(401, 50027, "Invalid Webhook Token")
         if (
             call.params["webhook_id"] != str(self.application_id)
             or found is None
@@ -2671,8 +2757,7 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
     ) -> Payload:
         content = body.get("content")
         text = content if isinstance(content, str) else ""
-        if len(text) > _MAX_CONTENT:
-            raise _form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+        _refuse(message_problems(body))
         has_something = any(
             body.get(key)
             for key in ("content", "embeds", "components", "attachments", "sticker_ids", "poll")
@@ -2754,13 +2839,10 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
     def _edit_message(
         self, message: Payload, body: Payload, *, finish_loading: bool = False
     ) -> None:
+        _refuse(message_problems(body))
         if "content" in body:
             content = body["content"]
             text = content if isinstance(content, str) else ""
-            if len(text) > _MAX_CONTENT:
-                raise _form_error(
-                    "content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length."
-                )
             message["content"] = text
             mentions, roles, everyone = self._mentions(
                 int(message["channel_id"]), text, body.get("allowed_mentions")
