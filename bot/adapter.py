@@ -91,6 +91,22 @@ class PermanentDeliveryError(DeliveryError):
     """The platform will never accept this one (bot not in channel, member gone)."""
 
 
+class PartlyDelivered(DeliveryError):
+    """A message the platform takes as several stopped part-way through.
+
+    ``ref`` names what went out (or was changed) so far. The deliverer keeps it
+    with the outbox row and finishes the message later with ``edit(ref, …)``,
+    which sends only what is still missing, so no part goes out twice.
+    ``cause`` is why it stopped (a 429, a dropped connection, a refusal) and
+    decides what the deliverer does next, as if it had been raised alone.
+    """
+
+    def __init__(self, ref: MessageRef, cause: DeliveryError) -> None:
+        super().__init__(f"stopped part-way: {cause}")
+        self.ref = ref
+        self.cause = cause
+
+
 class MemberUnreachable(PermanentDeliveryError):
     """A member's DMs are closed to the bot: the member is marked so conveners can see."""
 
@@ -121,15 +137,21 @@ class Adapter(Protocol):
 
         Raises ``RateLimited``, ``TransientDeliveryError`` or
         ``PermanentDeliveryError``; the deliverer decides what follows.
-        ``idempotency_key`` may be passed on as a nonce where the platform
-        de-duplicates sends.
+        A message sent as several platform messages that fails after its
+        first part raises ``PartlyDelivered``. ``idempotency_key`` may be
+        passed on as a nonce where the platform de-duplicates sends.
         """
         ...
 
     async def edit(
         self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
     ) -> MessageRef:
-        """Replace the text and buttons of a message sent earlier (``ref``)."""
+        """Replace the text and buttons of a message sent earlier (``ref``).
+
+        Returns the reference to the message as it now is (its parts may have
+        changed). Also finishes a message ``PartlyDelivered`` left half sent:
+        parts that already read as they should are left alone.
+        """
         ...
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:

@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 import enum
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -21,6 +22,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.adapter import (
     Adapter,
     MemberUnreachable,
+    PartlyDelivered,
     PermanentDeliveryError,
     RateLimited,
 )
@@ -28,10 +30,13 @@ from bot.clock import Clock
 from bot.messages import OutgoingMessage, Target
 from bot.ratelimit import Lanes, TokenBucket
 from bot.waiting import wake_or_timeout
+from storage.busy import DatabaseBusy, retry_when_busy
 from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
 
 log = logging.getLogger("convene.outbox")
+
+T = TypeVar("T")
 
 
 class _Outcome(enum.Enum):
@@ -85,7 +90,9 @@ class Deliverer:
         self._dms_closed: set[tuple[str, str]] = set()
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
-        self._unrecorded: dict[int, tuple[datetime, dict[str, Any]]] = {}
+        self._unrecorded: dict[
+            int, tuple[outbox_repo.ClaimedMessage, datetime, dict[str, Any]]
+        ] = {}
         self._lock = asyncio.Lock()
 
     @property
@@ -95,11 +102,19 @@ class Deliverer:
     # -- lifecycle ---------------------------------------------------------
 
     async def resume(self) -> int:
-        """Take back what this instance was sending when it last stopped."""
+        """Take back what this instance was sending when it last stopped.
 
-        async with self._sessions.begin() as session:
+        That is, what a process of the same worker name left claimed: only
+        with an instance_id configured by hand (docs/deploy.md). A process
+        that names itself finds nothing here; its predecessor's claims come
+        free when their lease ends.
+        """
+
+        async def reclaim(session: AsyncSession) -> tuple[int, set[tuple[str, str]]]:
             count = await outbox_repo.reclaim_own(session, self.worker)
-            self._dms_closed = await members_repo.with_dms_closed(session, self.platform)
+            return count, await members_repo.with_dms_closed(session, self.platform)
+
+        count, self._dms_closed = await self._transaction(reclaim, "taking back messages in flight")
         if count:
             log.info("resuming %d message(s) that were in flight at the last stop", count)
         return count
@@ -156,15 +171,21 @@ class Deliverer:
             if not await self._record_unrecorded():
                 return 0
             now = self._clock.now()
-            async with self._sessions.begin() as session:
-                batch = await outbox_repo.claim(
-                    session,
-                    platform=self.platform,
-                    now=now,
-                    lease_until=now + self._lease,
-                    worker=self.worker,
-                    limit=self._batch_size,
+            try:
+                batch = await self._transaction(
+                    lambda session: outbox_repo.claim(
+                        session,
+                        platform=self.platform,
+                        now=now,
+                        lease_until=now + self._lease,
+                        worker=self.worker,
+                        limit=self._batch_size,
+                    ),
+                    "claiming messages to send",
                 )
+            except DatabaseBusy as busy:
+                log.warning("%s: they wait for the next look", busy)
+                return 0
             if not batch:
                 return 0
             # Once half the lease is gone, hand the rest back and claim afresh:
@@ -173,10 +194,12 @@ class Deliverer:
             deadline = now + self._lease / 2
             failed_targets: set[str] = set()
             waiting: list[int] = []  # passed over for their target's pace
+            next_up = 0  # batch[next_up:] has not been tried
             self._lane_wait = None
             try:
                 async with outbox_repo.SentRecorder(self._engine) as record_sent:
                     for index, item in enumerate(batch):
+                        next_up = index + 1
                         if item.target_key in failed_targets:
                             waiting.append(item.id)
                             continue
@@ -191,9 +214,17 @@ class Deliverer:
                             # back the rest of the batch.
                             tried = index if outcome is _Outcome.LEASE_RUNNING_OUT else index + 1
                             waiting.extend(m.id for m in batch[tried:])
+                            next_up = len(batch)
                             return tried
+            except (Exception, asyncio.CancelledError):
+                # Stopped (or failed) in mid-batch: what was not tried yet goes
+                # back at once, so a restart need not wait for the lease to end.
+                # The message in flight, if any, keeps its claim: whether the
+                # platform has it is unknown, and its lease decides.
+                waiting.extend(m.id for m in batch[next_up:])
+                raise
             finally:
-                await self._hand_back(waiting)
+                await self._hand_back(batch[0].claim, waiting)
             if len(waiting) == len(batch) and self._lane_wait is not None:
                 # Every target here is waiting for its pace: sleep until the
                 # first may go rather than claim the same rows again at once.
@@ -207,8 +238,8 @@ class Deliverer:
             return True
         try:
             async with outbox_repo.SentRecorder(self._engine) as record_sent:
-                for message_id, (at, ref) in list(self._unrecorded.items()):
-                    await record_sent(message_id, self.worker, at, ref)
+                for message_id, (item, at, ref) in list(self._unrecorded.items()):
+                    self._say_if_lapsed(item, await record_sent(message_id, item.claim, at, ref))
                     del self._unrecorded[message_id]
         except Exception as refused:
             log.warning(
@@ -217,20 +248,62 @@ class Deliverer:
             return False
         return True
 
-    async def _hand_back(self, message_ids: list[int]) -> None:
-        """Release claimed rows not tried; if the database refuses, their lease frees them."""
+    async def _hand_back(self, claim: outbox_repo.Claim, message_ids: list[int]) -> None:
+        """Release claimed rows not tried; if the database refuses, their lease frees them.
+
+        Rows the claim lost meanwhile (this instance stalled past its lease and
+        another took them over) stay as they are, with the one who holds them.
+        """
 
         if not message_ids:
             return
         try:
-            async with self._sessions.begin() as session:
-                await outbox_repo.release(session, message_ids)
+            released = await self._transaction(
+                lambda session: outbox_repo.release(session, message_ids, claim),
+                f"handing back {len(message_ids)} message(s)",
+            )
         except Exception as refused:
             log.warning(
                 "could not hand back %d message(s) now (%s); they go again when their lease ends",
                 len(message_ids),
                 refused,
             )
+            return
+        if released < len(message_ids):
+            log.warning(
+                "%d of %d message(s) to hand back were no longer this instance's: its lease "
+                "ran out first (was it paused or starved?); they stay with whoever holds them",
+                len(message_ids) - released,
+                len(message_ids),
+            )
+
+    def _say_if_lapsed(
+        self, item: outbox_repo.ClaimedMessage, recorded: outbox_repo.Recorded
+    ) -> None:
+        """Log a send made under a claim that had lapsed: it may have reached members twice."""
+
+        if recorded is outbox_repo.Recorded.HELD:
+            return
+        log.warning(
+            "outbox message %d (%s) was sent under a claim this instance no longer held "
+            "(its lease ran out first); another instance may have sent it too. %s",
+            item.id,
+            item.idempotency_key,
+            "Nobody held it: recorded it as sent."
+            if recorded is outbox_repo.Recorded.ADOPTED
+            else "Another instance holds it, or it was settled already: left it alone.",
+        )
+
+    def _say_lapsed(self, item: outbox_repo.ClaimedMessage, dropped: str) -> None:
+        """Log an outcome dropped because another instance now holds (or settled) the message."""
+
+        log.warning(
+            "outbox message %d (%s): this instance's claim had lapsed (its lease ran out "
+            "first), so its %s was dropped; the message stays with whoever holds it",
+            item.id,
+            item.idempotency_key,
+            dropped,
+        )
 
     async def _deliver_one(
         self,
@@ -262,14 +335,7 @@ class Deliverer:
             if self._bucket is not None:
                 self._bucket.pause(limited.retry_after)
             log.info("%s asked us to slow down for %g s", self.platform, limited.retry_after)
-            async with self._sessions.begin() as session:
-                await outbox_repo.retry_later(
-                    session,
-                    item.id,
-                    next_attempt_at=self._clock.now() + timedelta(seconds=limited.retry_after),
-                    error=str(limited),
-                    count_attempt=False,
-                )
+            await self._retry_later(item, limited.retry_after, str(limited), count_attempt=False)
             return _Outcome.PAUSED
         except MemberUnreachable as closed:
             await self._give_up(item, f"refused by {self.platform}: {closed}")
@@ -292,17 +358,11 @@ class Deliverer:
                 delay,
                 error,
             )
-            async with self._sessions.begin() as session:
-                await outbox_repo.retry_later(
-                    session,
-                    item.id,
-                    next_attempt_at=self._clock.now() + timedelta(seconds=delay),
-                    error=error,
-                )
+            await self._retry_later(item, delay, error)
             return _Outcome.RETRY
         sent_at = self._clock.now()
         try:
-            await record_sent(item.id, self.worker, sent_at, ref)
+            recorded = await record_sent(item.id, item.claim, sent_at, ref)
         except Exception as refused:
             # The platform has the message; only our note of it failed (a
             # database locked for longer than busy_timeout). Keep the note and
@@ -310,8 +370,9 @@ class Deliverer:
             log.warning(
                 "delivered %s but could not record it yet: %s", item.idempotency_key, refused
             )
-            self._unrecorded[item.id] = (sent_at, ref)
+            self._unrecorded[item.id] = (item, sent_at, ref)
             return _Outcome.NOT_RECORDED
+        self._say_if_lapsed(item, recorded)
         if message.target.kind == "dm":
             await self._note_dms(item.workspace_external_id, message.target.member_ids[0], False)
         return _Outcome.DONE
@@ -322,10 +383,14 @@ class Deliverer:
         key = (workspace, member_id)
         if closed == (key in self._dms_closed):
             return
+        at = self._clock.now() if closed else None
         try:
-            async with self._sessions.begin() as session:
-                at = self._clock.now() if closed else None
-                await members_repo.set_dms_closed(session, self.platform, workspace, member_id, at)
+            await self._transaction(
+                lambda session: members_repo.set_dms_closed(
+                    session, self.platform, workspace, member_id, at
+                ),
+                f"noting {member_id}'s DMs",
+            )
         except Exception as refused:
             log.warning("could not note %s's DMs as %s: %s", member_id, closed, refused)
             return
@@ -343,16 +408,51 @@ class Deliverer:
     ) -> dict[str, Any]:
         """Send a message, or edit the earlier one it replaces.
 
+        An edit changes the message as the last delivered edit left it (an
+        edit may add or remove parts, and returns the reference that says so).
         An edit whose original never went out (given up on) is sent as a new
         message: the words matter more than where they land. Later edits
         change that stand-in.
+
+        A message the platform takes in several parts may stop part-way
+        (``PartlyDelivered``): what went out is kept with the row, and the next
+        try finishes it from there, so no part is sent twice.
         """
 
+        try:
+            return await self._send_or_finish(item, message)
+        except PartlyDelivered as partly:
+            await self._keep_partial(item, partly.ref)
+            raise partly.cause from None
+
+    async def _keep_partial(self, item: outbox_repo.ClaimedMessage, ref: dict[str, Any]) -> None:
+        try:
+            held = await self._transaction(
+                lambda session: outbox_repo.keep_partial_ref(session, item.id, item.claim, ref),
+                f"noting the parts of {item.idempotency_key} already sent",
+            )
+        except Exception as refused:
+            log.warning(
+                "could not note the parts of %s already sent (%s): a retry sends them again",
+                item.idempotency_key,
+                refused,
+            )
+            return
+        if not held:
+            self._say_lapsed(item, "note of the parts already sent")
+
+    async def _send_or_finish(
+        self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage
+    ) -> dict[str, Any]:
+        if item.partial_ref is not None:
+            # An earlier try sent the first parts: the edit sends what is missing.
+            return await self._adapter.edit(item.workspace_external_id, item.partial_ref, message)
         if message.replaces is not None:
-            async with self._sessions() as session:
-                original = await outbox_repo.sent_ref(
-                    session, message.replaces
-                ) or await outbox_repo.sent_ref_of_stand_in(session, message.replaces)
+            replaces = message.replaces
+            original = await self._transaction(
+                lambda session: outbox_repo.ref_to_edit(session, replaces, item.target_key),
+                f"reading the message {item.idempotency_key} edits",
+            )
             if original is not None:
                 return await self._adapter.edit(item.workspace_external_id, original, message)
             log.info(
@@ -371,8 +471,14 @@ class Deliverer:
 
         root_key = message.target.root_key
         assert root_key is not None
-        async with self._sessions() as session:
-            ref = await outbox_repo.sent_ref(session, root_key)
+        try:
+            ref = await self._transaction(
+                lambda session: outbox_repo.sent_ref(session, root_key),
+                f"reading the thread root of {item.idempotency_key}",
+            )
+        except DatabaseBusy as busy:
+            log.warning("%s: it goes again when its lease ends", busy)
+            return None
         if ref is None or "message_id" not in ref:
             await self._give_up(item, f"its thread root {root_key!r} was never delivered")
             return None
@@ -388,7 +494,57 @@ class Deliverer:
             replaces=message.replaces,
         )
 
+    async def _transaction(self, work: Callable[[AsyncSession], Awaitable[T]], what: str) -> T:
+        """One short transaction, run again while the database is busy (``storage.busy``).
+
+        Reads too: on SQLite every transaction begins by taking the write lock.
+        """
+
+        async def in_one_transaction() -> T:
+            async with self._sessions.begin() as session:
+                return await work(session)
+
+        return await retry_when_busy(in_one_transaction, what=what)
+
+    async def _retry_later(
+        self,
+        item: outbox_repo.ClaimedMessage,
+        delay: float,
+        error: str,
+        *,
+        count_attempt: bool = True,
+    ) -> None:
+        next_attempt_at = self._clock.now() + timedelta(seconds=delay)
+        try:
+            held = await self._transaction(
+                lambda session: outbox_repo.retry_later(
+                    session,
+                    item.id,
+                    item.claim,
+                    next_attempt_at=next_attempt_at,
+                    error=error,
+                    count_attempt=count_attempt,
+                ),
+                f"putting {item.idempotency_key} off for a retry",
+            )
+        except DatabaseBusy as busy:
+            log.warning("%s: it goes again when its lease ends", busy)
+            return
+        if not held:
+            self._say_lapsed(item, "retry")
+
     async def _give_up(self, item: outbox_repo.ClaimedMessage, error: str) -> None:
+        try:
+            held = await self._transaction(
+                lambda session: outbox_repo.mark_dead(session, item.id, item.claim, error),
+                f"giving up on {item.idempotency_key}",
+            )
+        except DatabaseBusy as busy:
+            log.warning("%s: it goes again when its lease ends", busy)
+            return
+        if not held:
+            self._say_lapsed(item, "giving up")
+            return
         log.warning(
             "gave up on message %s to %s after %d attempt(s): %s",
             item.idempotency_key,
@@ -396,5 +552,3 @@ class Deliverer:
             item.attempts,
             error,
         )
-        async with self._sessions.begin() as session:
-            await outbox_repo.mark_dead(session, item.id, error)

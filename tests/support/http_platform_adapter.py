@@ -8,6 +8,7 @@ It answers the outbox the way a real platform adapter must: a 429 becomes
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import httpx
@@ -41,6 +42,7 @@ class HttpPlatformAdapter(StopsOnExit):
         per_target_rate: float | None = None,
         per_target_burst: int = 1,
         timeout: float = 5.0,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self._base_url = base_url.rstrip("/")
         self._platform = platform
@@ -52,7 +54,8 @@ class HttpPlatformAdapter(StopsOnExit):
             per_target_burst=per_target_burst,
         )
         # trust_env=False: never route loopback traffic through a proxy from the environment.
-        self._client = httpx.AsyncClient(timeout=timeout, trust_env=False)
+        # ``headers`` go with every request (a chaos test names the sending process).
+        self._client = httpx.AsyncClient(timeout=timeout, trust_env=False, headers=headers)
         self._dispatch: Dispatch | None = None
 
     @property
