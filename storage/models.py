@@ -90,6 +90,34 @@ class ProcessedEvent(SQLModel, table=True):
     received_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class InboxEvent(SQLModel, table=True):
+    """An event the platform has its acknowledgement for, kept until it is handled.
+
+    Slack sends a slash command or a click once and never again once it is
+    acknowledged, so the event is written here before the acknowledgement
+    leaves, and deleted in the transaction that handles it. A row whose
+    holder died is taken over by another instance once ``lease_until`` has
+    passed. ``payload`` is the whole event (member text included), which is
+    why a row lives no longer than its handling. ``id`` is the arrival order.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        UniqueConstraint("platform", "event_id"),
+        Index("ix_inbox_lease", "lease_until", "id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=32)
+    event_id: str = Field(max_length=200)
+    payload: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str = Field(max_length=128)
+    lease_until: datetime = Field(sa_type=UTCDateTime)
+    attempts: int = Field(default=0)
+    """How many times an instance took the row over after its holder let it go."""
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message waiting to go out, being sent, sent, or given up on.
 
