@@ -22,6 +22,7 @@ once, so a program driving Convene through a pipe sees each line as it comes.
 from __future__ import annotations
 
 import asyncio
+import io
 import itertools
 import re
 import threading
@@ -59,6 +60,13 @@ _SPEAKER = re.compile(
 _BUTTON = re.compile(r"^\[(?P<label>[^\]]+)\](?:\s+on\s+(?P<number>\d+))?$")
 _STEP = re.compile(r"^\+(?P<amount>\d+)(?P<unit>[dhm])$")
 _UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+# Bytes that were not UTF-8, as ``surrogateescape`` keeps them (and any lone surrogate).
+_NOT_TEXT = re.compile("[\ud800-\udfff]")
+
+NOT_UTF8_REPLY = (
+    "shell → that line holds bytes that are not UTF-8 text, so nothing was done: "
+    "type it again as plain text, with your terminal (or the file) set to UTF-8"
+)
 
 SHELL_HELP = """\
 Shell grammar:
@@ -246,11 +254,16 @@ class ShellAdapter:
 
         line = line.rstrip("\r\n")
         if self._echo:
-            self.print(line)
+            self.print(_NOT_TEXT.sub("\ufffd", line))
         stripped = line.strip()
         if not stripped:
             return True
         if stripped.startswith("#"):
+            return True
+        if _NOT_TEXT.search(stripped):
+            # Refused here, like control characters: no handler, database or
+            # platform could store or show them.
+            self.print(NOT_UTF8_REPLY)
             return True
         if stripped.startswith(":"):
             return await self._shell_command(stripped, move_clock, now)
@@ -448,9 +461,13 @@ async def lines_from(stream: TextIO) -> AsyncIterator[str]:
     """Lines from a blocking stream (a terminal or a pipe) without blocking the loop.
 
     A daemon thread does the reading, so Ctrl-C or the end of input never
-    leaves the process waiting on a stuck ``readline``.
+    leaves the process waiting on a stuck ``readline``. Bytes that are not
+    text in the stream's encoding are kept as ``surrogateescape`` does, for
+    ``handle_line`` to refuse that one line, rather than end the input there.
     """
 
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="surrogateescape")
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue[str | None] = asyncio.Queue()
 

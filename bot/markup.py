@@ -41,11 +41,16 @@ def plain(user_text: str) -> str:
 
 
 def has_control_characters(text: str) -> bool:
-    """True when text holds characters no name or answer should contain."""
+    """True when text holds characters no name or answer should contain.
+
+    Lone surrogates (``Cs``) count: they are bytes that were not UTF-8 (kept
+    by ``surrogateescape``) or a JSON ``\\udXXX`` escape, and no database or
+    platform can store or show them.
+    """
 
     if _CONTROL.search(text):
         return True
-    return any(unicodedata.category(ch) in ("Cc", "Cf") and ch not in "\t\n" for ch in text)
+    return any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") and ch not in "\t\n" for ch in text)
 
 
 def mentioned_ids(text: str) -> list[str]:

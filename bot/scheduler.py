@@ -23,7 +23,9 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.clock import Clock
+from bot.platform_reads import read_first
 from bot.waiting import wake_or_timeout
+from storage.busy import DatabaseBusy, retry_when_busy
 from storage.models import Schedule, Timer
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import timers as timers_repo
@@ -170,6 +172,9 @@ class Scheduler:
             try:
                 await self.run_due()
                 upcoming = await self.next_slot()
+            except DatabaseBusy as busy:
+                log.warning("%s; the scheduler looks again shortly", busy)
+                upcoming = None
             except Exception:
                 log.exception("the scheduler hit an error; trying again shortly")
                 upcoming = None
@@ -186,6 +191,9 @@ class Scheduler:
     async def next_slot(self) -> datetime | None:
         """The earliest slot of any active schedule not yet claimed, or pending timer."""
 
+        return await retry_when_busy(self._next_slot_once, what="looking for the next slot")
+
+    async def _next_slot_once(self) -> datetime | None:
         earliest: datetime | None = None
         async with self._sessions() as session:
             if self._timer_runner is not None:
@@ -203,29 +211,26 @@ class Scheduler:
     async def run_due(self) -> int:
         """Run every slot that is due now (late ones inside the grace period).
 
-        Returns the number of slots this instance ran.
+        Returns the number of slots this instance ran. A database that stays
+        busy (another process holding SQLite's lock) never makes this raise:
+        what could not be claimed stays due, for the next look.
         """
 
         async with self._lock:
             now = self._clock.now()
-            due: list[tuple[datetime, Schedule]] = []
-            missed: list[tuple[Schedule, list[datetime]]] = []
-            async with self._sessions() as session:
-                for schedule in await schedules_repo.active(session, self._platforms):
-                    in_grace, too_late = await self._due_slots(session, schedule, now)
-                    due.extend(in_grace)
-                    if too_late:
-                        missed.append((schedule, too_late))
+            try:
+                due, missed, timers = await retry_when_busy(
+                    lambda: self._look(now), what="looking for due slots and timers"
+                )
+            except DatabaseBusy as busy:
+                log.warning("%s: what is due waits for the next look", busy)
+                return 0
             # Skipped only once the reading session is closed: on SQLite it
             # holds the write lock (BEGIN IMMEDIATE), and a second write
             # transaction opened inside it would wait for itself until
             # busy_timeout and fail with "database is locked".
             for schedule, too_late in missed:
                 await self._skip(schedule, too_late, now)
-            timers: Sequence[Timer] = ()
-            if self._timer_runner is not None:
-                async with self._sessions() as session:
-                    timers = await timers_repo.due(session, now, self._platforms)
             # At the same moment, timers (work already promised: a member's
             # 09:00) go before schedules (new work: the next run's opening).
             work: list[tuple[datetime, int, Schedule | Timer]] = [
@@ -239,6 +244,26 @@ class Scheduler:
                 elif await self._run_slot(item, slot):
                     ran += 1
             return ran
+
+    async def _look(
+        self, now: datetime
+    ) -> tuple[
+        list[tuple[datetime, Schedule]], list[tuple[Schedule, list[datetime]]], Sequence[Timer]
+    ]:
+        """What is due now, in one reading transaction: slots to run, slots missed, timers."""
+
+        due: list[tuple[datetime, Schedule]] = []
+        missed: list[tuple[Schedule, list[datetime]]] = []
+        timers: Sequence[Timer] = ()
+        async with self._sessions() as session:
+            for schedule in await schedules_repo.active(session, self._platforms):
+                in_grace, too_late = await self._due_slots(session, schedule, now)
+                due.extend(in_grace)
+                if too_late:
+                    missed.append((schedule, too_late))
+            if self._timer_runner is not None:
+                timers = await timers_repo.due(session, now, self._platforms)
+        return due, missed, timers
 
     async def _due_slots(
         self, session: AsyncSession, schedule: Schedule, now: datetime
@@ -270,22 +295,33 @@ class Scheduler:
         return in_grace, missed
 
     async def _skip(self, schedule: Schedule, missed: list[datetime], now: datetime) -> None:
-        assert schedule.id is not None
-        async with self._sessions.begin() as session:
-            claimed = await schedules_repo.claim_slot(
-                session,
-                schedule.id,
-                missed[-1],
-                status="skipped",
-                now=now,
-                instance=self.instance,
+        schedule_id = schedule.id
+        assert schedule_id is not None
+
+        async def claim() -> bool:
+            async with self._sessions.begin() as session:
+                return await schedules_repo.claim_slot(
+                    session,
+                    schedule_id,
+                    missed[-1],
+                    status="skipped",
+                    now=now,
+                    instance=self.instance,
+                )
+
+        try:
+            claimed = await retry_when_busy(
+                claim, what=f"skipping missed slots of schedule {schedule_id}"
             )
+        except DatabaseBusy as busy:
+            log.warning("%s: they are skipped at the next look", busy)
+            return
         if claimed:
             log.warning(
                 "skipped %d slot(s) of schedule %s (%s) missed while Convene was stopped, "
                 "the latest at %s: later than the grace period of %s",
                 len(missed),
-                schedule.id,
+                schedule_id,
                 schedule.job,
                 missed[-1].isoformat(),
                 timedelta(minutes=schedule.grace_minutes)
@@ -296,28 +332,47 @@ class Scheduler:
     async def _run_timer(self, timer: Timer) -> bool:
         """Fire a timer once, however late: its handler decides what is stale."""
 
-        assert timer.id is not None and self._timer_runner is not None
+        timer_id = timer.id
+        timer_runner = self._timer_runner
+        assert timer_id is not None and timer_runner is not None
         now = self._clock.now()
-        try:
+
+        async def claim_and_run() -> bool:
             async with self._sessions.begin() as session:
-                if not await timers_repo.claim(session, timer.id, now):
+                if not await timers_repo.claim(session, timer_id, now):
                     return False
-                await self._timer_runner(session, timer)
-            self._on_ran()
+                await timer_runner(session, timer)
             return True
+
+        async def mark_failed() -> None:
+            async with self._sessions.begin() as session:
+                await timers_repo.mark_failed(session, timer_id, now)
+
+        try:
+            # Platform reads the job asks for are made before its transaction (platform_reads).
+            ran = await read_first(
+                lambda: retry_when_busy(claim_and_run, what=f"running timer {timer.key}")
+            )
+        except DatabaseBusy as busy:
+            log.warning("%s: the timer stays due", busy)
+            return False
         except Exception:
             log.exception("timer %s (%s) failed", timer.key, timer.job)
-            async with self._sessions.begin() as session:
-                await timers_repo.mark_failed(session, timer.id, now)
+            await self._settle_failure(mark_failed, f"marking timer {timer.key} failed")
             return False
+        if ran:
+            self._on_ran()
+        return ran
 
     async def _run_slot(self, schedule: Schedule, slot: datetime) -> bool:
-        assert schedule.id is not None
+        schedule_id = schedule.id
+        assert schedule_id is not None
         now = self._clock.now()
-        try:
+
+        async def claim_and_run() -> bool:
             async with self._sessions.begin() as session:
                 claimed = await schedules_repo.claim_slot(
-                    session, schedule.id, slot, status="ran", now=now, instance=self.instance
+                    session, schedule_id, slot, status="ran", now=now, instance=self.instance
                 )
                 if not claimed:
                     return False
@@ -325,19 +380,42 @@ class Scheduler:
                     log.info(
                         "running slot %s of schedule %s (%s) late, by %s",
                         slot.isoformat(),
-                        schedule.id,
+                        schedule_id,
                         schedule.job,
                         now - slot,
                     )
                 await self._runner(session, schedule, slot)
-            self._on_ran()
             return True
-        except Exception:
-            log.exception(
-                "slot %s of schedule %s (%s) failed", slot.isoformat(), schedule.id, schedule.job
-            )
+
+        async def mark_failed() -> None:
             async with self._sessions.begin() as session:
                 await schedules_repo.claim_slot(
-                    session, schedule.id, slot, status="failed", now=now, instance=self.instance
+                    session, schedule_id, slot, status="failed", now=now, instance=self.instance
                 )
+
+        what = f"running slot {slot.isoformat()} of schedule {schedule_id}"
+        try:
+            # Platform reads the job asks for (a channel's members) are made before the
+            # slot's transaction, not inside it (platform_reads).
+            ran = await read_first(lambda: retry_when_busy(claim_and_run, what=what))
+        except DatabaseBusy as busy:
+            log.warning("%s: the slot stays due", busy)
             return False
+        except Exception:
+            log.exception(
+                "slot %s of schedule %s (%s) failed", slot.isoformat(), schedule_id, schedule.job
+            )
+            await self._settle_failure(mark_failed, f"marking {what} failed")
+            return False
+        if ran:
+            self._on_ran()
+        return ran
+
+    @staticmethod
+    async def _settle_failure(mark: Callable[[], Awaitable[None]], what: str) -> None:
+        """Record a failure; if even that cannot be written, say so and go on."""
+
+        try:
+            await retry_when_busy(mark, what=what)
+        except Exception:
+            log.exception("could not finish %s", what)

@@ -3,7 +3,8 @@
 SQLite gets the settings measured to be safe and fast for a bot: WAL with
 ``synchronous=NORMAL`` (no acknowledged commit lost to SIGKILL, about four
 times the commit rate of FULL), a 5 s ``busy_timeout`` so concurrent writers
-wait instead of failing, and foreign keys on. Every SQLite transaction begins
+wait instead of failing (the URL's own ``?timeout=SECONDS``, the sqlite3
+driver's parameter, sets another), and foreign keys on. Every SQLite transaction begins
 ``IMMEDIATE`` so a reader that later writes never hits the lock-upgrade
 deadlock that deferred transactions can.
 """
@@ -46,11 +47,26 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     url = normalise_url(url)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
-        _configure_sqlite(engine)
+        _configure_sqlite(engine, sqlite_busy_timeout_ms(url))
     return engine
 
 
-def _configure_sqlite(engine: AsyncEngine) -> None:
+def sqlite_busy_timeout_ms(url: str) -> int:
+    """How long a SQLite connection waits for another writer's lock: ``?timeout=`` or 5 s.
+
+    Raises ``ValueError`` for a timeout that is not a number of seconds.
+    """
+
+    given = make_url(url).query.get("timeout")
+    if given is None:
+        return SQLITE_BUSY_TIMEOUT_MS
+    seconds = float(given if isinstance(given, str) else given[-1])
+    if not seconds >= 0:
+        raise ValueError(f"timeout={given} is not a number of seconds")
+    return round(seconds * 1000)
+
+
+def _configure_sqlite(engine: AsyncEngine, busy_timeout_ms: int) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let us issue BEGIN ourselves (see _on_begin).
@@ -58,7 +74,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

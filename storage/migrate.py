@@ -15,6 +15,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage.busy import DatabaseBusy, retry_when_busy
+from storage.opening import MigrationFailed, check_can_open, describe_migration_failure
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
 
@@ -29,10 +32,30 @@ def head_revision() -> str | None:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Bring the database up to ``revision`` (by default the newest)."""
+    """Bring the database up to ``revision`` (by default the newest).
 
-    async with engine.begin() as connection:
-        await connection.run_sync(_upgrade, revision)
+    Each failure says in one line what to fix: ``DatabaseUnavailable`` when
+    the database cannot be reached or opened, ``MigrationFailed`` when a
+    migration fails (they run in one transaction: nothing is left half done),
+    ``DatabaseBusy`` when another process held the lock through every
+    attempt. Several processes starting on one SQLite file at once wait for
+    each other's migrations rather than fail.
+    """
+
+    await check_can_open(engine)
+
+    async def upgrade_in_one_transaction() -> None:
+        async with engine.begin() as connection:
+            await connection.run_sync(_upgrade, revision)
+
+    try:
+        await retry_when_busy(
+            upgrade_in_one_transaction, what="bringing the database schema up to date"
+        )
+    except DatabaseBusy:
+        raise
+    except Exception as failed:
+        raise MigrationFailed(describe_migration_failure(failed)) from failed
 
 
 def _upgrade(connection: Connection, revision: str) -> None:
