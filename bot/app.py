@@ -1,13 +1,19 @@
 """ConveneApp: one running Convene, whatever adapters it has.
 
-It owns the engine, the dispatcher, one deliverer per adapter and the
-scheduler, and knows how to ``settle`` (run what is due, deliver what is
-queued) so that the shell and tests can step through time deterministically.
+It owns the engine, the dispatcher, the inbox, one deliverer per adapter and
+the scheduler, and knows how to ``settle`` (run what is due, deliver what is
+queued, handle events left in the inbox) so that the shell and tests can step
+through time deterministically.
+
+Adapters are started with an ``Intake``: calling it handles an event now,
+its ``keep`` writes an event the platform has its acknowledgement for to the
+inbox first (``bot.inbox``).
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
@@ -21,10 +27,13 @@ from bot.context import JobContext
 from bot.deliverer import Deliverer
 from bot.dispatcher import Dispatcher
 from bot.events import Event
+from bot.inbox import Inbox, Intake
 from bot.outbox import Outbox
+from bot.platform_reads import before_transaction
 from bot.registry import Registry
 from bot.scheduler import Scheduler
 from storage import migrate
+from storage.busy import retry_when_busy
 from storage.engine import create_engine, session_factory
 from storage.models import Schedule, Timer
 from storage.repositories import members as members_repo
@@ -50,6 +59,7 @@ class ConveneApp:
         self.adapters = {adapter.platform: adapter for adapter in adapters}
         self.engine = engine or create_engine(settings.convene.database_url)
         self.sessions = session_factory(self.engine)
+        self._database_opened = False
         self.deliverers = {
             platform: Deliverer(
                 self.sessions,
@@ -75,6 +85,16 @@ class ConveneApp:
             bootstrap_conveners=bootstrap_conveners
             or {platform: frozenset(conveners) for platform in self.adapters},
         )
+        self.inbox = Inbox(
+            self.sessions,
+            clock,
+            # Unique to this process, whatever the instance id: a restart is another holder.
+            holder=f"{settings.instance}:{secrets.token_hex(4)}"[-128:],
+            lease=timedelta(seconds=settings.outbox.lease_seconds),
+            wanted=self.dispatcher.wants,
+            handle=self.dispatch,
+        )
+        self.intake = Intake(self.dispatch, self.inbox.keep)
         self.scheduler = Scheduler(
             self.sessions,
             clock,
@@ -91,6 +111,7 @@ class ConveneApp:
 
     async def upgrade_database(self) -> None:
         await migrate.upgrade(self.engine)
+        self._database_opened = True
 
     async def start(self, *, background: bool = True) -> None:
         """Upgrade the database, resume delivery, start adapters.
@@ -108,7 +129,10 @@ class ConveneApp:
         if background:
             await self.scheduler.start()
         for adapter in self.adapters.values():
-            await adapter.start(self.dispatch)
+            await adapter.start(self.intake)
+        if background:
+            # Events left by an instance that died are taken over once their lease is out.
+            self.inbox.start(poll_seconds=max(1.0, self.settings.outbox.lease_seconds / 3))
 
     async def stop(self) -> None:
         for adapter in self.adapters.values():
@@ -119,6 +143,8 @@ class ConveneApp:
         await self.scheduler.stop()
         for deliverer in self.deliverers.values():
             await deliverer.stop()
+        if self._database_opened:  # one that never opened holds none of the inbox's rows
+            await self.inbox.stop()
         await self.engine.dispose()
 
     async def ensure_member(
@@ -139,21 +165,30 @@ class ConveneApp:
         """
 
         now = self.clock.now()
-        async with self.sessions.begin() as session:
-            workspace = await workspaces_repo.get_or_create(
-                session, platform, workspace_external_id, workspace_name, now
-            )
-            assert workspace.id is not None
-            member, created = await members_repo.get_or_create(
-                session, workspace.id, platform_user_id, display_name, now
-            )
-            if created:
-                member.timezone = timezone
-                member.is_convener = convener
-                members_repo.stage(session, member)
+
+        async def ensure() -> None:
+            async with self.sessions.begin() as session:
+                workspace = await workspaces_repo.get_or_create(
+                    session, platform, workspace_external_id, workspace_name, now
+                )
+                assert workspace.id is not None
+                member, created = await members_repo.get_or_create(
+                    session, workspace.id, platform_user_id, display_name, now
+                )
+                if created:
+                    member.timezone = timezone
+                    member.is_convener = convener
+                    members_repo.stage(session, member)
+
+        await retry_when_busy(ensure, what=f"adding the member {platform_user_id}")
 
     async def dispatch(self, event: Event) -> None:
-        await self.dispatcher.dispatch(event)
+        kept = self.inbox.holds(event)
+        try:
+            await self.dispatcher.dispatch(event, kept=kept)
+        finally:
+            if kept:
+                self.inbox.let_go(event)
 
     def _wake_deliverer(self, platform: str) -> None:
         deliverer = self.deliverers.get(platform)
@@ -170,10 +205,12 @@ class ConveneApp:
     # -- stepping time -------------------------------------------------------
 
     async def settle(self) -> None:
-        """Run every schedule slot due now, then deliver everything queued."""
+        """Handle events left in the inbox, run every schedule slot due now, then
+        deliver everything queued."""
 
         while True:
-            ran = await self.scheduler.run_due()
+            ran = await self.inbox.take_over()
+            ran += await self.scheduler.run_due()
             sent = 0
             for deliverer in self.deliverers.values():
                 sent += await deliverer.drain()
@@ -257,7 +294,9 @@ class ConveneApp:
                 outbox=outbox,
                 capabilities=adapter.capabilities,
                 settings=self.settings,
-                list_channel_on_platform=adapter.list_channel_members,
+                list_channel_on_platform=before_transaction(
+                    "list_channel_members", adapter.list_channel_members
+                ),
             )
         )
         await outbox.flush()

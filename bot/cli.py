@@ -20,6 +20,7 @@ from typing import TextIO
 from bot import __version__
 from bot.adapter import PlatformUnavailable
 from bot.config import ConfigError, Settings, load_settings
+from bot.library_logs import hold_library_logs
 
 log = logging.getLogger("convene")
 
@@ -72,7 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.db_command != "upgrade":
             parser.parse_args(["db", "--help"])
             return 2
-        return asyncio.run(_db_upgrade(settings))
+        try:
+            return asyncio.run(_db_upgrade(settings))
+        except Exception as failure:
+            return _stopped_by(failure, starting=False)
     if args.command == "run":
         return _run(settings, args.script)
     parser.print_help()
@@ -86,7 +90,14 @@ def _run(settings: Settings, script_name: str | None) -> int:
     if script is not None and not script.is_file():
         print(f"convene: no such script file: {script}", file=sys.stderr)
         return 2
-    script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
+    try:
+        script_lines = _read_script(script) if script else None
+    except OSError as unreadable:
+        print(
+            f"convene: cannot read the script {script}: {unreadable.strerror or unreadable}",
+            file=sys.stderr,
+        )
+        return 2
     platforms = [a for a in settings.convene.adapters if a != "shell"]
     if platforms and (script_lines is not None or "shell" in settings.convene.adapters):
         print(
@@ -105,14 +116,55 @@ def _run(settings: Settings, script_name: str | None) -> int:
     except KeyboardInterrupt:
         print("\nBye. Everything is saved.", file=sys.stderr)
         return 0
-    except PlatformUnavailable as refused:
-        log.error("Convene could not start: %s", refused)
-        print(f"convene: stopped by an error: {refused}", file=sys.stderr)
-        return 1
     except Exception as failure:
-        log.exception("Convene stopped because of an error")
-        print(f"convene: stopped by an error: {failure}", file=sys.stderr)
-        return 1
+        return _stopped_by(failure, starting=True)
+
+
+def _read_script(script: Path) -> list[str]:
+    """A transcript's lines; bytes that are not UTF-8 are kept for the shell to refuse.
+
+    Decoded with ``surrogateescape`` rather than refused whole: the shell
+    answers the one line that holds them, and the rest of the script runs. A
+    byte-order mark (a file saved by Notepad) is dropped.
+    """
+
+    return script.read_bytes().decode("utf-8-sig", errors="surrogateescape").splitlines()
+
+
+def _stopped_by(failure: Exception, *, starting: bool) -> int:
+    """Say in one line why Convene stopped, and what to fix; the traceback goes to DEBUG.
+
+    A start-up that fails is about the set-up (a database that does not
+    answer, a refused token, a port in use), not a fault in Convene: a
+    traceback would bury the one thing to change.
+    """
+
+    log.debug("Convene stopped", exc_info=failure)
+    print(f"convene: {_why_it_stopped(failure, starting)}", file=sys.stderr)
+    return 1
+
+
+def _why_it_stopped(failure: BaseException, starting: bool) -> str:
+    """One line for a failure that stopped ``convene run`` (``starting``) or ``db upgrade``."""
+
+    from storage.busy import DatabaseBusy
+    from storage.opening import DatabaseUnavailable, MigrationFailed
+
+    if isinstance(failure, DatabaseUnavailable):
+        return f"cannot open the database: {failure}"
+    if isinstance(failure, MigrationFailed | PlatformUnavailable):
+        return f"cannot start: {failure}" if starting else str(failure)
+    if isinstance(failure, DatabaseBusy):
+        return (
+            f"stopped: {failure}; is another program holding the database (a long "
+            "transaction, a backup, an open sqlite3 shell)?"
+        )
+    lines = str(failure).strip().splitlines()
+    said = f"{type(failure).__name__}: {lines[0]}" if lines else type(failure).__name__
+    return (
+        f"stopped by an error Convene did not expect ({said}); run it again with "
+        "CONVENE_LOG_LEVEL=DEBUG to see where, and please report it"
+    )
 
 
 async def _run_platforms(settings: Settings) -> int:
@@ -191,13 +243,32 @@ class _ProgressBar:
         self.stream.flush()
 
 
+_LIBRARIES = frozenset({"alembic", "aiohttp", "discord", "slack_bolt", "slack_sdk"})
+
+
+class _QuietLibraries(logging.Filter):
+    """Libraries' INFO lines (a token being used, a retry about to happen) are noise beside
+    Convene's own: they reach standard error from WARNING up, unless the level is DEBUG.
+
+    A filter on Convene's own handler, on top of the floors ``hold_library_logs``
+    keeps (what no level may show): at DEBUG the libraries' INFO lines show.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in _LIBRARIES
+
+
 def _configure_logging(settings: Settings) -> None:
+    level = settings.convene.log_level.upper()
+    handler = logging.StreamHandler(sys.stderr)
+    if level != "DEBUG":
+        handler.addFilter(_QuietLibraries())
     logging.basicConfig(
-        level=settings.convene.log_level.upper(),
+        level=level,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
     )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    hold_library_logs(level)
 
 
 def _safe_url(url: str) -> str:
@@ -209,7 +280,8 @@ def _safe_url(url: str) -> str:
 def _describe(settings: Settings) -> str:
     return (
         f"Config OK ({settings.source}): adapters {', '.join(settings.convene.adapters)}; "
-        f"database {_safe_url(settings.convene.database_url)}; instance {settings.instance}."
+        f"database {_safe_url(settings.convene.database_url)}; instance "
+        f"{settings.convene.instance_id or 'named by each process (host-pid-random)'}."
     )
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import os
+import secrets
 import socket
 import tomllib
 import typing
@@ -138,7 +139,31 @@ class Settings:
 
     @property
     def instance(self) -> str:
-        return self.convene.instance_id or socket.gethostname()
+        """This process's name among the instances sharing the database (docs/deploy.md)."""
+
+        return self.convene.instance_id or process_instance_id()
+
+
+INSTANCE_ID_MAX = 48
+"""The outbox and the schedule runs keep who claimed a row in 64 characters:
+the instance's name, then ``:`` and the platform's."""
+
+_process_ids: dict[int, str] = {}
+
+
+def process_instance_id() -> str:
+    """A name for this process that no other process shares: host, process id, random.
+
+    Two processes on one host with the same name would take each other's
+    deliveries in flight for their own when one restarts; the random part
+    keeps a reused process id (a container restarted as pid 1) apart too.
+    """
+
+    pid = os.getpid()
+    if pid not in _process_ids:
+        host = socket.gethostname()[:24] or "convene"
+        _process_ids[pid] = f"{host}-{pid}-{secrets.token_hex(3)}"
+    return _process_ids[pid]
 
 
 _SECTIONS: dict[str, type[Any]] = {
@@ -206,6 +231,12 @@ def load_settings(
 
     settings = Settings(source=where, **sections)
     _check(settings, where)
+    _check_database_url(
+        settings.convene.database_url,
+        f"${env_name('convene', 'database_url')}"
+        if env_name("convene", "database_url") in environ
+        else f"{where}: [convene] database_url",
+    )
     return settings
 
 
@@ -304,7 +335,11 @@ def _check(settings: Settings, where: str) -> None:
             )
     if not c.adapters:
         raise ConfigError(f'{where}: [convene] adapters is empty; say ["shell"] at least')
-    _check_database_url(c.database_url, where)
+    if len(c.instance_id) > INSTANCE_ID_MAX:
+        raise ConfigError(
+            f"{where}: [convene] instance_id is {len(c.instance_id)} characters long; "
+            f"keep it to {INSTANCE_ID_MAX} (or leave it out: each process then names itself)"
+        )
     if c.log_level.upper() not in LOG_LEVELS:
         raise ConfigError(
             f"{where}: [convene] log_level must be one of {', '.join(LOG_LEVELS)}, "
@@ -358,20 +393,66 @@ def _check(settings: Settings, where: str) -> None:
         )
 
 
-def _check_database_url(url: str, where: str) -> None:
-    """Whether SQLAlchemy can read ``url``.
+DATABASE_URL_FORMS = (
+    "sqlite+aiosqlite:///convene.db or postgresql+asyncpg://USER:PASSWORD@HOST/NAME "
+    "(sqlite:// and postgresql:// mean the same)"
+)
+"""The database URLs Convene opens (``storage.engine.normalise_url`` reads the short forms)."""
+
+_DATABASE_DRIVERS = {
+    "sqlite": "aiosqlite",
+    "sqlite+aiosqlite": "aiosqlite",
+    "postgresql": "asyncpg",
+    "postgres": "asyncpg",
+    "postgresql+asyncpg": "asyncpg",
+}
+"""Each URL scheme Convene accepts, and the asyncio driver (a module) it needs."""
+
+
+def _check_database_url(url: str, label: str) -> None:
+    """Whether ``url`` is a database Convene can open: a form it knows, a driver installed.
 
     SQLAlchemy is imported here rather than at the top: it takes a quarter of a
-    second, and ``convene --version`` imports this module without checking anything.
+    second, and ``convene --version`` imports this module without checking
+    anything. The driver is looked up without importing it (``find_spec``), so
+    ``check-config`` stays quick.
     """
+
+    from importlib.util import find_spec
 
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import ArgumentError
 
     try:
-        make_url(url)
+        parsed = make_url(url)
     except ArgumentError:
         raise ConfigError(
-            f"{where}: [convene] database_url {url!r} is not a database URL "
-            "(try sqlite+aiosqlite:///convene.db)"
+            f"{label} {url!r} is not a database URL (try {DATABASE_URL_FORMS})"
         ) from None
+    shown = parsed.render_as_string(hide_password=True)
+    driver = _DATABASE_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ConfigError(
+            f"{label} {shown}: Convene cannot use "
+            f"{parsed.drivername!r} databases; give {DATABASE_URL_FORMS}"
+        )
+    if find_spec(driver) is None:
+        raise ConfigError(
+            f"{label} {shown} needs the {driver} driver, which is "
+            f"not installed here: pip install {driver}"
+        )
+    timeout = parsed.query.get("timeout")
+    if driver == "aiosqlite" and timeout is not None and not _seconds(timeout):
+        raise ConfigError(
+            f"{label} {shown}: timeout={timeout} must be a number of seconds, like timeout=5"
+        )
+
+
+def _seconds(value: str | tuple[str, ...]) -> bool:
+    """Whether a URL's query value is a number of seconds, zero or more."""
+
+    try:
+        seconds = float(value if isinstance(value, str) else value[-1])
+    except ValueError:
+        return False
+    return seconds >= 0

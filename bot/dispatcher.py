@@ -7,6 +7,12 @@ transaction as the work, so a retried delivery acts once; runs the handler;
 and turns mistakes into replies: a ``UserError`` rolls back and answers in one
 line, any other exception rolls back, is logged with the event id, is kept for
 ``/convene status``, and the member hears that the convener has been told.
+
+An event kept in the inbox (acknowledged to the platform before it was
+handled) has its row deleted by the same transaction that records it as
+processed, so it is handled once whichever instance gets to it. What the
+handler asks the platform (a channel's members, a channel's id, user
+groups) is read before the transaction, not inside it (``platform_reads``).
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -40,15 +45,16 @@ from bot.help import unknown_command_text
 from bot.messages import Form, OutgoingMessage, Target
 from bot.outbox import Outbox
 from bot.permissions import require_convener
+from bot.platform_reads import acted, before_transaction, read_first
 from bot.registry import Handler, Registry
+from storage.busy import retry_when_busy
 from storage.models import Member, Workspace
 from storage.repositories import events as events_repo
+from storage.repositories import inbox as inbox_repo
 from storage.repositories import members as members_repo
 from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("convene.dispatch")
-
-BUSY_ATTEMPTS = 3
 
 FAILURE_REPLY = (
     "Sorry, something went wrong on my side and I could not do that. "
@@ -76,14 +82,23 @@ class Dispatcher:
         self._on_queued = on_queued
         self._workspaces: dict[tuple[str, str], dict[str, Any]] = {}
 
-    async def dispatch(self, event: Event) -> None:
+    def wants(self, event: Event) -> bool:
+        """Whether anything answers this event (decided without I/O)."""
+
+        return self._route(event) is not None
+
+    async def dispatch(self, event: Event, *, kept: bool = False) -> None:
+        """Handle one event; ``kept`` when its inbox row is this process's to delete."""
+
         route = self._route(event)
         if route is None:
+            if kept:
+                await self._forget_kept(event)
             return
         try:
-            await self._act(event, route)
+            await read_first(lambda: self._act(event, route, kept=kept))
         except UserError as refused:
-            await self._answer_after_rollback(event, refused.reply_text(), failure=None)
+            await self._answer_after_rollback(event, refused.reply_text(), failure=None, kept=kept)
         except Exception as failure:
             log.error(
                 "handler failed for event %s (%s from %s): %s",
@@ -95,41 +110,42 @@ class Dispatcher:
             )
             summary = "".join(traceback.format_exception_only(failure)).strip()
             await self._answer_after_rollback(
-                event, FAILURE_REPLY.format(ref=event.event_id), failure=summary
+                event, FAILURE_REPLY.format(ref=event.event_id), failure=summary, kept=kept
             )
         self._on_queued(event.platform)
 
-    async def _act(self, event: Event, route: Handler) -> None:
+    async def _forget_kept(self, event: Event) -> None:
+        try:
+            async with self._sessions.begin() as session:
+                await inbox_repo.forget(session, event.platform, event.event_id)
+        except Exception:
+            log.exception("could not delete event %s from the inbox", event.event_id)
+
+    async def _act(self, event: Event, route: Handler, *, kept: bool) -> None:
         """Run the handler in one transaction, again if the database was only busy.
 
         SQLite says "database is locked" when another writer held it for
         longer than ``busy_timeout``; nothing was committed, so the event can
-        simply be tried again rather than lost.
+        simply be tried again (``storage.busy``, the rule every transaction
+        follows) rather than lost.
         """
 
-        for attempt in range(1, BUSY_ATTEMPTS + 1):
-            try:
-                async with self._sessions.begin() as session:
-                    if not await events_repo.record_processed(
-                        session, event.platform, event.event_id, self._clock.now()
-                    ):
-                        log.debug("event %s already handled; ignoring the repeat", event.event_id)
-                        return
-                    context = await self._context(session, event)
-                    await route(context)
-                    for then in self._registry.after:
-                        await then(context)
-                    await context.outbox.flush()
-                return
-            except OperationalError as busy:
-                if "locked" not in str(busy) or attempt == BUSY_ATTEMPTS:
-                    raise
-                log.warning(
-                    "the database was busy for event %s; trying again (%d of %d)",
-                    event.event_id,
-                    attempt + 1,
-                    BUSY_ATTEMPTS,
-                )
+        async def in_one_transaction() -> None:
+            async with self._sessions.begin() as session:
+                if kept:
+                    await inbox_repo.forget(session, event.platform, event.event_id)
+                if not await events_repo.record_processed(
+                    session, event.platform, event.event_id, self._clock.now()
+                ):
+                    log.debug("event %s already handled; ignoring the repeat", event.event_id)
+                    return
+                context = await self._context(session, event)
+                await route(context)
+                for then in self._registry.after:
+                    await then(context)
+                await context.outbox.flush()
+
+        await retry_when_busy(in_one_transaction, what=f"handling event {event.event_id}")
 
     # -- routing -----------------------------------------------------------
 
@@ -236,20 +252,28 @@ class Dispatcher:
             capabilities=adapter.capabilities,
             settings=self._settings,
             open_form_on_platform=self._open_form,
-            find_channel_on_platform=adapter.find_channel,
-            list_channel_on_platform=adapter.list_channel_members,
-            silo_groups_on_platform=adapter.silo_groups,
+            find_channel_on_platform=before_transaction("find_channel", adapter.find_channel),
+            list_channel_on_platform=before_transaction(
+                "list_channel_members", adapter.list_channel_members
+            ),
+            silo_groups_on_platform=before_transaction("silo_groups", adapter.silo_groups),
             hooks=self._registry.hooks,
         )
 
     async def _open_form(self, event: Event, form: Form) -> None:
+        # A form opened cannot be taken back, so nothing after it may rerun the handler.
+        acted()
         await self._adapters[event.platform].open_form(event, form)
 
-    async def _answer_after_rollback(self, event: Event, text: str, failure: str | None) -> None:
+    async def _answer_after_rollback(
+        self, event: Event, text: str, failure: str | None, *, kept: bool
+    ) -> None:
         """Record the event and answer it, in a fresh transaction."""
 
-        try:
+        async def in_one_transaction() -> None:
             async with self._sessions.begin() as session:
+                if kept:
+                    await inbox_repo.forget(session, event.platform, event.event_id)
                 if not await events_repo.record_processed(
                     session, event.platform, event.event_id, self._clock.now()
                 ):
@@ -262,6 +286,9 @@ class Dispatcher:
                     )
                     await self._tell_conveners(context, failure)
                 await context.outbox.flush()
+
+        try:
+            await retry_when_busy(in_one_transaction, what=f"answering event {event.event_id}")
         except Exception:
             log.exception("could not even answer event %s", event.event_id)
 

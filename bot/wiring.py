@@ -122,8 +122,10 @@ async def run_shell(
     app = ConveneApp(
         settings, [shell], build_registry(), clock, bootstrap_conveners={"shell": conveners}
     )
-    await app.start(background=not scripted)
     try:
+        # Inside the try: a start that fails (a database that cannot be opened)
+        # still disposes of the engine, whose connection thread would outlive the loop.
+        await app.start(background=not scripted)
         await app.ensure_member(
             platform=shell.platform,
             workspace_external_id=SHELL_WORKSPACE_ID,

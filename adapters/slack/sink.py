@@ -37,5 +37,9 @@ class EventSink(Protocol):
     def api_base_url(self) -> str:
         """Where Slack's Web API is (Socket Mode asks it for the WebSocket's address)."""
 
-    def after_ack(self, event: Event) -> None:
-        """Take an event Slack already has the acknowledgement for; never blocks."""
+    async def after_ack(self, event: Event) -> None:
+        """Take an event the listener has acknowledged.
+
+        Returns once the event is kept in the inbox (durable), before bolt sends
+        the acknowledgement; its handling comes after, never waited for here.
+        """

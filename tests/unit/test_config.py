@@ -192,7 +192,7 @@ def test_discord_that_cannot_be_reached_stops_convene_run_in_one_line(
         },
     )
     assert result.returncode == 1
-    assert "convene: stopped by an error:" in result.stderr
+    assert "convene: cannot start: could not reach Discord" in result.stderr
     assert "Traceback" not in result.stderr
 
 
@@ -208,4 +208,4 @@ def test_a_database_that_cannot_be_reached_stops_convene_with_a_failure_code(
         env={"CONVENE_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/no/such/folder/c.db"},
     )
     assert result.returncode == 1
-    assert "convene: stopped by an error:" in result.stderr
+    assert "convene: cannot open the database:" in result.stderr
