@@ -11,8 +11,11 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -78,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         except Exception as failure:
             return _stopped_by(failure, starting=False)
     if args.command == "run":
-        return _run(settings, args.script)
+        return _leave(_run(settings, args.script))
     parser.print_help()
     return 2
 
@@ -118,6 +121,38 @@ def _run(settings: Settings, script_name: str | None) -> int:
         return 0
     except Exception as failure:
         return _stopped_by(failure, starting=True)
+
+
+STUCK_THREAD_GRACE_SECONDS = 5.0
+
+
+def _leave(code: int) -> int:
+    """Return ``code``, or end the process with it if a worker thread would keep it alive.
+
+    Everything Convene wrote is committed or rolled back by now. But a stop
+    that lands while a database statement is in flight (Ctrl-C just after a
+    reply) can leave a driver's worker thread (aiosqlite runs one per
+    connection, not as a daemon) waiting on a connection nobody will close,
+    and the interpreter would wait for it for ever at exit. So each such
+    thread gets a few seconds to finish, and then the process leaves anyway.
+    """
+
+    deadline = time.monotonic() + STUCK_THREAD_GRACE_SECONDS
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread() and not thread.daemon:
+            thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [
+        thread.name
+        for thread in threading.enumerate()
+        if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
+    ]
+    if stuck:
+        log.warning("leaving without waiting for %d stuck worker thread(s)", len(stuck))
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    return code
 
 
 def _read_script(script: Path) -> list[str]:
