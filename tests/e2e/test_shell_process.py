@@ -34,6 +34,21 @@ def read_line_until(process: subprocess.Popen[str], needle: str) -> list[str]:
     raise AssertionError(f"never saw {needle!r}; saw {seen}")
 
 
+def wait_or_explain(process: subprocess.Popen[str]) -> int:
+    """The exit code; if the process does not stop in time, fail with where its threads stood.
+
+    The process runs with PYTHONFAULTHANDLER set, so SIGABRT makes it print
+    every thread's stack on stderr before it dies.
+    """
+
+    try:
+        return process.wait(timeout=DEADLINE_SECONDS)
+    except subprocess.TimeoutExpired:
+        os.kill(process.pid, signal.SIGABRT)
+        _, stderr = process.communicate(timeout=DEADLINE_SECONDS)
+        raise AssertionError(f"convene did not stop after Ctrl-C; its threads:\n{stderr}") from None
+
+
 def start_convene(tmp_path: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "run"],
@@ -43,7 +58,7 @@ def start_convene(tmp_path: Path) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
         bufsize=1,
-        env=convene_env(),
+        env=convene_env({"PYTHONFAULTHANDLER": "1"}),
     )
 
 
@@ -79,7 +94,7 @@ def test_ctrl_c_stops_cleanly_and_a_restart_finds_the_data(
         process.stdin.flush()
         read_line_until(process, "Added the silo Public Health")
         os.kill(process.pid, signal.SIGINT)
-        assert process.wait(timeout=DEADLINE_SECONDS) == 0
+        assert wait_or_explain(process) == 0
         assert process.stderr is not None
         stderr = process.stderr.read()
         assert "Traceback" not in stderr
