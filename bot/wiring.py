@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import signal
+import sys
+from collections.abc import AsyncIterator
 from typing import TextIO
 
 from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
@@ -122,6 +125,9 @@ async def run_shell(
     app = ConveneApp(
         settings, [shell], build_registry(), clock, bootstrap_conveners={"shell": conveners}
     )
+    stopped = asyncio.Event()
+    if not scripted:
+        _stop_on_signals(stopped)
     try:
         # Inside the try: a start that fails (a database that cannot be opened)
         # still disposes of the engine, whose connection thread would outlive the loop.
@@ -140,7 +146,11 @@ async def run_shell(
             f"channel #{shell_settings.channel}. You are {shell_settings.operator!r}, "
             "the first convener. Type /convene help, or :help for the shell's grammar."
         )
-        lines = lines_of(script_lines) if script_lines is not None else lines_from(stdin)
+        lines = (
+            lines_of(script_lines)
+            if script_lines is not None
+            else _until(stopped, lines_from(stdin))
+        )
         async for line in lines:
             keep_going = await shell.handle_line(line, app.advance_clock_to, clock.now())
             await app.settle()
@@ -148,4 +158,46 @@ async def run_shell(
                 break
     finally:
         await app.stop()
+        if not scripted:
+            _stop_on_signals(None)
+    if stopped.is_set():
+        print("\nBye. Everything is saved.", file=sys.stderr)
     return 0
+
+
+def _stop_on_signals(stopped: asyncio.Event | None) -> None:
+    """Ctrl-C (SIGINT) and SIGTERM set ``stopped``; with None, the defaults come back.
+
+    A stop asked for this way is a flag the line loop reads between lines, not
+    a cancellation thrown into whatever is running: the line being handled is
+    finished and its replies delivered, then the app stops cleanly. (A
+    cancellation landing in the middle of a statement could leave the process
+    waiting at exit, which is what the Ctrl-C test once caught.)
+    """
+
+    loop = asyncio.get_running_loop()
+    for number in (signal.SIGINT, signal.SIGTERM):
+        if stopped is None:
+            loop.remove_signal_handler(number)
+        else:
+            loop.add_signal_handler(number, stopped.set)
+
+
+async def _until(stopped: asyncio.Event, lines: AsyncIterator[str]) -> AsyncIterator[str]:
+    """The lines typed, until the input ends or ``stopped`` is set."""
+
+    iterator = aiter(lines)
+    stop_asked = asyncio.ensure_future(stopped.wait())
+    try:
+        while not stopped.is_set():
+            next_line = asyncio.ensure_future(anext(iterator))
+            await asyncio.wait({next_line, stop_asked}, return_when=asyncio.FIRST_COMPLETED)
+            if not next_line.done():
+                next_line.cancel()
+                return
+            try:
+                yield next_line.result()
+            except StopAsyncIteration:
+                return
+    finally:
+        stop_asked.cancel()
