@@ -17,7 +17,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -295,13 +295,13 @@ def sqlite_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if "_connection_worker_thread" in t.name]
 
 
-def within(seconds: float, condition: Callable[[], bool]) -> bool:
+def still_running_after(seconds: float, threads: set[threading.Thread]) -> list[threading.Thread]:
+    """The threads among ``threads`` that have not ended within ``seconds`` (joined, not polled)."""
+
     deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.01)
-    return True
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return [thread for thread in threads if thread.is_alive()]
 
 
 def test_a_start_that_fails_disposes_of_the_database_engine(
@@ -316,7 +316,7 @@ def test_a_start_that_fails_disposes_of_the_database_engine(
 
     assert ran.returncode == 1
     assert ran.stderr.startswith("convene: cannot start: the database's schema is newer")
-    assert within(2.0, lambda: not set(sqlite_threads()) - before), sqlite_threads()
+    assert still_running_after(2.0, set(sqlite_threads()) - before) == []
 
 
 @pytest.mark.parametrize("debug", [False, True])

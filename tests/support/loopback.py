@@ -20,6 +20,7 @@ reach a state (``wait_until``) instead of polling it or sleeping.
 from __future__ import annotations
 
 import asyncio
+from abc import ABC, abstractmethod
 from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, Self, TypeVar
@@ -33,11 +34,12 @@ SHUTDOWN_SECONDS = 0.5
 and WebSockets are closed first, so nothing should be left to wait for."""
 
 
-class StopsOnExit:
+class StopsOnExit(ABC):
     """``async with`` for a test double: leaving the block stops it."""
 
+    @abstractmethod
     async def stop(self) -> None:
-        raise NotImplementedError
+        """Stop serving and let go of the port."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -82,10 +84,9 @@ class LoopbackServer(StopsOnExit, Generic[Record]):
         except TimeoutError:
             raise TimeoutError(f"{self.name} did not see it within {within:g} s") from None
 
+    @abstractmethod
     def routes(self, app: web.Application) -> None:
         """Add the fake's routes to ``app``."""
-
-        raise NotImplementedError
 
     async def close_connections(self) -> None:
         """Close connections handlers keep open (WebSockets), before the server stops."""
