@@ -17,6 +17,34 @@ from bot.messages import Form, OutgoingMessage
 Dispatch = Callable[[Event], Awaitable[None]]
 MessageRef = dict[str, Any]
 
+PARTS = "parts"
+"""In a reference: every part's platform id, in order, for a message sent as several."""
+DIGESTS = "digests"
+"""In a reference: beside ``PARTS``, a digest of what each part says (an edit changes
+only the parts whose digest differs)."""
+
+SentPart = tuple[str, str | None]
+"""A part's platform id, and the digest of what it says (None: not known, so changed)."""
+
+
+def sent_parts(ref: MessageRef) -> list[SentPart]:
+    """A delivered message's parts, in order (one, ``message_id``, for a message sent whole).
+
+    Each adapter that splits long messages (Slack, Discord) keeps its parts in
+    the reference under the same two keys, so an edit or the finishing of a
+    partial send reads them back the same way.
+    """
+
+    listed = ref.get(PARTS)
+    ids = [str(each) for each in listed] if isinstance(listed, list) and listed else []
+    ids = ids or [str(ref["message_id"])]
+    known = ref.get(DIGESTS)
+    digests: list[str | None] = (
+        [str(d) if d else None for d in known] if isinstance(known, list) else []
+    )
+    digests = (digests + [None] * len(ids))[: len(ids)]
+    return list(zip(ids, digests, strict=True))
+
 
 @dataclass(frozen=True, slots=True)
 class Capabilities:

@@ -62,7 +62,6 @@ from adapters.discord.parts import (
     copies,
     digest,
     grouped,
-    parts_of,
     plan_edit,
     with_parts,
     without_copies,
@@ -80,6 +79,7 @@ from bot.adapter import (
     PlatformUnavailable,
     RateLimited,
     TransientDeliveryError,
+    sent_parts,
 )
 from bot.clock import Clock, SystemClock
 from bot.commands import CommandSpec
@@ -844,7 +844,7 @@ class DiscordAdapter:
     async def _edit_parts(self, ref: MessageRef, bodies: list[dict[str, Any]]) -> MessageRef:
         """Patch the parts that change, post the parts the new text adds, delete the rest."""
 
-        old = parts_of(ref)
+        old = sent_parts(ref)
         plan = plan_edit(old, bodies)
         token = ref.get("interaction_token")
         channel_id = str(ref["channel_id"])

@@ -2,8 +2,8 @@
 
 Discord takes 2,000 characters a message, so longer text goes out in parts
 (``render.chunks``), the buttons under the last. The reference the outbox
-keeps for such a message names every part in order (``part_ids``) with a
-digest of what each says (``part_digests``), and its ``message_id`` stays
+keeps for such a message names every part in order (``parts``) with a
+digest of what each says (``digests``), and its ``message_id`` stays
 the last part's, where the buttons are and where a thread started from the
 message hangs. A group message Discord could not put in a private thread
 goes to each member's DMs; the reference then carries the other members'
@@ -28,14 +28,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.adapter import MessageRef
+from bot.adapter import DIGESTS, PARTS, MessageRef, SentPart
 
-PARTS = "part_ids"
-DIGESTS = "part_digests"
 COPIES = "copies"
 Payload = dict[str, Any]
-Part = tuple[str, str | None]
-"""A part's message id, and the digest of what it says (None: not known, so changed)."""
+Part = SentPart
 
 
 def normal(body: Payload) -> Payload:
@@ -50,20 +47,6 @@ def digest(body: Payload) -> str:
 
     encoded = json.dumps(normal(body), sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(encoded.encode()).hexdigest()[:16]
-
-
-def parts_of(ref: MessageRef) -> list[Part]:
-    """A sent message's parts, in order (one for a message sent whole)."""
-
-    listed = ref.get(PARTS)
-    ids = [str(each) for each in listed] if isinstance(listed, list) and listed else []
-    ids = ids or [str(ref["message_id"])]
-    known = ref.get(DIGESTS)
-    digests: list[str | None] = (
-        [str(d) if d else None for d in known] if isinstance(known, list) else []
-    )
-    digests = (digests + [None] * len(ids))[: len(ids)]
-    return list(zip(ids, digests, strict=True))
 
 
 def with_parts(ref: MessageRef, parts: Sequence[Part], *, listed: bool = False) -> MessageRef:

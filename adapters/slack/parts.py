@@ -16,10 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from adapters.slack.render import SlackMessage
-from bot.adapter import MessageRef
+from bot.adapter import DIGESTS, PARTS, MessageRef, sent_parts
 
-PARTS = "parts"
-DIGESTS = "digests"
 UNKNOWN = ""
 """The digest of a part sent before digests were kept: it is always changed."""
 
@@ -45,13 +43,8 @@ class SentParts:
 
     @staticmethod
     def of(ref: MessageRef) -> SentParts:
-        listed = ref.get(PARTS)
-        ids = [str(ts) for ts in listed] if isinstance(listed, list) and listed else []
-        ids = ids or [str(ref["message_id"])]
-        known = ref.get(DIGESTS)
-        digests = [str(d) for d in known] if isinstance(known, list) else []
-        digests = (digests + [UNKNOWN] * len(ids))[: len(ids)]
-        return SentParts(ids, digests)
+        parts = sent_parts(ref)
+        return SentParts([ts for ts, _ in parts], [known or UNKNOWN for _, known in parts])
 
     def add(self, ts: str, part: SlackMessage) -> None:
         self.ids.append(ts)

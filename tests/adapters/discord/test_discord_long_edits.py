@@ -18,7 +18,7 @@ import pytest
 import adapters.discord.adapter as discord_adapter
 from adapters.discord.parts import digest, plan_edit
 from adapters.discord.render import MESSAGE_LIMIT
-from bot.adapter import TransientDeliveryError
+from bot.adapter import PARTS, TransientDeliveryError
 from bot.messages import Button, OutgoingMessage, Target
 from tests.support.discord_rig import ALICE, BOB, EPHEMERAL, GENERAL, GUILD, KENJI, DiscordRig
 from tests.support.times import SUNDAY_NOON, utc
@@ -207,7 +207,7 @@ async def test_a_private_reply_in_parts_is_edited_through_the_interactions_webho
     assert [b["label"] for row in now[0]["components"] for b in row["components"]] == ["Done"]
 
     grown = await adapter.edit(str(GUILD), edited, reply)
-    again = [rig.fake.message(int(i)) for i in grown["part_ids"]]
+    again = [rig.fake.message(int(i)) for i in grown[PARTS]]
     assert "\n".join(str(m["content"]) for m in again) == long_text
     assert [bool(m["components"]) for m in again] == [False, False, True]
     assert all(int(m["flags"]) & EPHEMERAL for m in again)
