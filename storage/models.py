@@ -31,6 +31,47 @@ class Workspace(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class WorkspaceSettings(SQLModel, table=True):
+    """A workspace's own preferences, kept apart from the row the dispatcher caches.
+
+    ``date_order`` is how the workspace writes numeric dates: ``dmy`` (31/12,
+    the default) or ``mdy`` (12/31).
+    """
+
+    __tablename__ = "workspace_settings"
+
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", primary_key=True)
+    date_order: str = Field(default="dmy", max_length=3)
+
+
+class SiloKind(SQLModel, table=True):
+    """A kind of silo a convener added on purpose, beyond the standard list."""
+
+    __tablename__ = "silo_kinds"
+
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", primary_key=True)
+    name: str = Field(max_length=32, primary_key=True)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FormDraft(SQLModel, table=True):
+    """What a member typed into a form that one field spoiled, kept to fill the form again.
+
+    ``form`` is the form with the typed values as its fields' initial values;
+    ``field`` names the field to fix and ``reason`` says why.
+    """
+
+    __tablename__ = "form_drafts"
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", index=True)
+    form: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    field: str = Field(max_length=64)
+    reason: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
 class Member(SQLModel, table=True):
     """A person Convene knows in one workspace."""
 
@@ -228,6 +269,8 @@ class Programme(SQLModel, table=True):
     status: str = Field(default="active", max_length=16)
     followup_days: int = Field(default=3)
     ban_rounds: int = Field(default=4)
+    min_gap_days: int = Field(default=5)
+    """No member is introduced twice within this many days, unless the convener insists."""
     starters: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     next_starter: int = Field(default=0)
     schedule_id: int | None = Field(default=None, foreign_key="schedules.id", ondelete="SET NULL")
