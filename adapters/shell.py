@@ -7,10 +7,15 @@ of lines can be replayed as a script. The grammar of a line:
   ``NAME: TEXT`` NAME speaks there; ``NAME@#channel: TEXT`` in another
   channel; ``NAME@#channel/N: TEXT`` in the thread under message N;
   ``NAME@dm: TEXT`` in a DM with the bot. Unknown names become members.
+- ``help`` (or ``?``) is ``/convene help``, in a channel as in a DM
+  (``bot.help_words``).
 - A TEXT starting with ``/`` is a slash command; ``[Label]`` presses the
   button with that label on the newest message NAME can see, and
   ``[Label] on N`` the one on message N.
-- When a form is open for NAME, NAME's next lines fill its fields in turn.
+- When a form is open for NAME, NAME's next lines fill its fields in turn;
+  a slash command still runs as a command (the field is asked again after
+  its answer), and ``/cancel`` drops the form. A field Convene refuses is
+  asked again with the reason, the other answers kept.
 - ``:clock`` prints the time; ``:clock +7d`` (``+3h``, ``+30m``) moves it,
   firing due schedules on the way; ``:clock 2026-12-01 09:00`` moves it to a
   UTC time. ``:help`` explains; ``:quit`` leaves. ``# text`` is a comment.
@@ -49,7 +54,8 @@ from bot.events import (
     PlaceKind,
     SlashCommand,
 )
-from bot.messages import Form, OutgoingMessage
+from bot.help_words import asks_for_help
+from bot.messages import Form, FormField, OutgoingMessage
 
 PLATFORM = "shell"
 WORKSPACE_ID = "shell"
@@ -75,6 +81,7 @@ Shell grammar:
   NAME@#chan: TEXT      NAME speaks in #chan;  NAME@#chan/N: TEXT in the thread of message N
   NAME@dm: TEXT         NAME writes to the bot in a DM
   /command ...          a slash command, e.g. /convene help
+  help  (or ?)          the commands you may use, as /convene help answers
   [Label]               press the button with that label on the newest message you can see
   [Label] on N          press it on message N
   :clock                print the time;  :clock +7d / +3h / +30m moves it, running due schedules
@@ -100,12 +107,22 @@ class _Shown:
 
 @dataclass
 class _OpenForm:
+    """A form being filled in: the answers so far and the fields still to ask, in order.
+
+    A form opened again because one field was refused (``form.problem``)
+    starts with every other answer kept and asks only that field.
+    """
+
     form: Form
     event: Event
+    asking: list[str]
     answers: dict[str, str] = field(default_factory=dict)
 
-    def next_field(self) -> int:
-        return len(self.answers)
+    def current(self) -> FormField:
+        return self.form.field_named(self.asking[0])
+
+    def values(self) -> dict[str, str]:
+        return {spec.name: self.answers.get(spec.name, "") for spec in self.form.fields}
 
 
 ClockMover = Callable[[datetime], Awaitable[None]]
@@ -114,7 +131,13 @@ ClockMover = Callable[[datetime], Awaitable[None]]
 class ShellAdapter:
     """Reads lines, turns them into events, prints what the bot says."""
 
-    capabilities = Capabilities(group_dm=True, modals=True, threads=True, channel_membership=False)
+    capabilities = Capabilities(
+        group_dm=True,
+        modals=True,
+        threads=True,
+        channel_membership=False,
+        reasks_form_fields=True,
+    )
 
     def __init__(
         self,
@@ -140,6 +163,11 @@ class ShellAdapter:
     @property
     def platform(self) -> str:
         return PLATFORM
+
+    def forms_waiting(self) -> dict[str, str]:
+        """Who has a form open, and the field it asks next (shown in a terminal's prompt)."""
+
+        return {name: state.current().label for name, state in self._forms.items()}
 
     # -- adapter protocol -----------------------------------------------------
 
@@ -201,10 +229,17 @@ class ShellAdapter:
         return name if name in self._channels else None
 
     async def open_form(self, event: Event, form: Form) -> None:
-        self._forms[event.actor_id] = _OpenForm(form, event)
-        title = form.title if form.title.endswith(("?", "!", ".")) else form.title + "."
-        self.print(f"bot → {event.actor_id} (form): {title} Type /cancel to stop.")
-        self._ask(event.actor_id)
+        name, problem = event.actor_id, form.problem
+        if problem is None:
+            self._forms[name] = _OpenForm(form, event, asking=[spec.name for spec in form.fields])
+            title = form.title if form.title.endswith(("?", "!", ".")) else form.title + "."
+            self.print(f"bot → {name} (form): {title} Type /cancel to stop.")
+        else:
+            kept = {spec.name: spec.initial for spec in form.fields if spec.name != problem.field}
+            self._forms[name] = _OpenForm(form, event, asking=[problem.field], answers=kept)
+            others = " Your other answers are kept." if kept else ""
+            self.print(f"bot → {name} (form): {problem.reason}{others}")
+        self._ask(name)
 
     # -- output -----------------------------------------------------------------
 
@@ -272,7 +307,10 @@ class ShellAdapter:
         if match is not None:
             name, where, text = match["name"], match["where"], match["text"].strip()
         if name in self._forms:
-            await self._fill_form(name, text)
+            if text.startswith("/") and len(text) > 1 and text.lower() != "/cancel":
+                await self._command_in_form(name, where, text, move_clock, now)
+            else:
+                await self._fill_form(name, text)
             return True
         place = self._place(name, where)
         await self._speak(name, place, text)
@@ -313,6 +351,13 @@ class ShellAdapter:
             number = int(button["number"]) if button["number"] else None
             await self._press(name, button["label"].strip(), text, number)
             return
+        if place.kind is not PlaceKind.DM and asks_for_help(text):
+            # Everything typed in the shell is typed at Convene (bot.help_words).
+            help_command = SlashCommand(
+                **self._common(name, place, text), command="convene", text="help"
+            )
+            await self._send(help_command)
+            return
         await self._send(MessagePosted(**self._common(name, place, text), text=text))
 
     async def _press(self, name: str, label: str, raw: str, number: int | None = None) -> None:
@@ -344,24 +389,38 @@ class ShellAdapter:
             raise RuntimeError("the shell adapter has not been started")
         await self._dispatch(event)
 
-    def _ask(self, name: str) -> None:
+    async def _command_in_form(
+        self, name: str, where: str | None, text: str, move_clock: ClockMover, now: datetime
+    ) -> None:
+        """A slash command typed while a form is open runs as a command; the form waits.
+
+        Its answer is delivered first (moving the clock to where it already is
+        lets everything queued go out), then the form's field is asked again.
+        """
+
         state = self._forms[name]
-        spec = state.form.fields[state.next_field()]
+        await self._speak(name, self._place(name, where), text)
+        await move_clock(now)
+        if self._forms.get(name) is state:
+            self._ask(name, opening="Back to your form: ")
+
+    def _ask(self, name: str, *, opening: str = "") -> None:
+        spec = self._forms[name].current()
         hints = []
         if spec.choices:
             hints.append("one of: " + ", ".join(spec.choices))
         if not spec.required:
             hints.append("or - to leave it empty")
         hint = f" ({'; '.join(hints)})" if hints else ""
-        self.print(f"bot → {name} (form): {spec.label}{hint}")
+        self.print(f"bot → {name} (form): {opening}{spec.label}{hint}")
 
     async def _fill_form(self, name: str, text: str) -> None:
         state = self._forms[name]
-        if text == "/cancel":
+        if text.lower() == "/cancel":
             del self._forms[name]
             self.print(f"bot → {name} (form): cancelled; nothing was saved.")
             return
-        spec = state.form.fields[state.next_field()]
+        spec = state.current()
         value = "" if text == "-" and not spec.required else text
         problem = None
         if spec.required and not value:
@@ -376,7 +435,8 @@ class ShellAdapter:
         if spec.choices and value:
             value = next(c for c in spec.choices if c.lower() == value.lower())
         state.answers[spec.name] = value
-        if state.next_field() < len(state.form.fields):
+        state.asking.pop(0)
+        if state.asking:
             self._ask(name)
             return
         del self._forms[name]
@@ -384,7 +444,7 @@ class ShellAdapter:
             FormSubmitted(
                 **self._common(name, state.event.place, "(form)"),
                 form_id=state.form.form_id,
-                values=dict(state.answers),
+                values=state.values(),
                 context=state.form.context,
             )
         )

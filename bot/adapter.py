@@ -81,6 +81,10 @@ class Capabilities:
     (Discord without the Message Content intent): buttons are the only way in."""
     """False where the platform does not tell a member's time zone (Discord): Convene
     asks each member once instead."""
+    reasks_form_fields: bool = False
+    """True where a form refused for one field can be asked again in place, that field
+    alone, keeping the other answers (the shell). Elsewhere a submitted modal is
+    already closed: Convene keeps what was typed and offers a button to open it again."""
 
 
 @dataclass(frozen=True, slots=True)

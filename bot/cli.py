@@ -18,12 +18,14 @@ import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot import __version__
 from bot.adapter import PlatformUnavailable
 from bot.config import ConfigError, Settings, load_settings
-from bot.library_logs import hold_library_logs
+
+if TYPE_CHECKING:
+    from bot.log_destinations import LogSetup
 
 log = logging.getLogger("convene")
 
@@ -67,8 +69,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as problem:
         print(f"convene: {problem}", file=sys.stderr)
         return 2
-    _configure_logging(settings)
+    logs = _configure_logging(settings, shell=_runs_the_shell(args, settings))
+    try:
+        return _command(parser, args, settings)
+    finally:
+        logs.undo()
 
+
+def _runs_the_shell(args: argparse.Namespace, settings: Settings) -> bool:
+    """Whether this command is the shell's chat, whose log goes to a file, not between its lines."""
+
+    return args.command == "run" and (
+        args.script is not None or "shell" in settings.convene.adapters
+    )
+
+
+def _command(parser: argparse.ArgumentParser, args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "check-config":
         print(_describe(settings))
         return 0
@@ -147,7 +163,11 @@ def _leave(code: int) -> int:
         if thread is not threading.main_thread() and not thread.daemon and thread.is_alive()
     ]
     if stuck:
-        log.warning("leaving without waiting for %d stuck worker thread(s)", len(stuck))
+        log.warning(
+            "leaving without waiting for %d stuck worker thread%s",
+            len(stuck),
+            "" if len(stuck) == 1 else "s",
+        )
         logging.shutdown()
         sys.stdout.flush()
         sys.stderr.flush()
@@ -182,6 +202,7 @@ def _stopped_by(failure: Exception, *, starting: bool) -> int:
 def _why_it_stopped(failure: BaseException, starting: bool) -> str:
     """One line for a failure that stopped ``convene run`` (``starting``) or ``db upgrade``."""
 
+    from bot.log_destinations import file_in_use
     from storage.busy import DatabaseBusy
     from storage.opening import DatabaseUnavailable, MigrationFailed
 
@@ -196,9 +217,11 @@ def _why_it_stopped(failure: BaseException, starting: bool) -> str:
         )
     lines = str(failure).strip().splitlines()
     said = f"{type(failure).__name__}: {lines[0]}" if lines else type(failure).__name__
+    log_file = file_in_use()
+    read = f" and read {log_file}" if log_file is not None else ""
     return (
         f"stopped by an error Convene did not expect ({said}); run it again with "
-        "CONVENE_LOG_LEVEL=DEBUG to see where, and please report it"
+        f"CONVENE_LOG_LEVEL=DEBUG{read} to see where, and please report it"
     )
 
 
@@ -278,32 +301,12 @@ class _ProgressBar:
         self.stream.flush()
 
 
-_LIBRARIES = frozenset({"alembic", "aiohttp", "discord", "slack_bolt", "slack_sdk"})
+def _configure_logging(settings: Settings, *, shell: bool = False) -> LogSetup:
+    """The shell's log to a file, a server's to standard error (``bot.log_destinations``)."""
 
+    from bot.log_destinations import send_logs
 
-class _QuietLibraries(logging.Filter):
-    """Libraries' INFO lines (a token being used, a retry about to happen) are noise beside
-    Convene's own: they reach standard error from WARNING up, unless the level is DEBUG.
-
-    A filter on Convene's own handler, on top of the floors ``hold_library_logs``
-    keeps (what no level may show): at DEBUG the libraries' INFO lines show.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return record.levelno >= logging.WARNING or record.name.split(".")[0] not in _LIBRARIES
-
-
-def _configure_logging(settings: Settings) -> None:
-    level = settings.convene.log_level.upper()
-    handler = logging.StreamHandler(sys.stderr)
-    if level != "DEBUG":
-        handler.addFilter(_QuietLibraries())
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        handlers=[handler],
-    )
-    hold_library_logs(level)
+    return send_logs(settings, shell=shell)
 
 
 def _safe_url(url: str) -> str:

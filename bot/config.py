@@ -68,6 +68,9 @@ class ConveneSection:
     adapters: list[str] = field(default_factory=lambda: ["shell"])
     instance_id: str = ""
     log_level: str = "INFO"
+    log_file: str = ""
+    """Where the log goes; empty: the shell's ``convene.log`` beside its database, a
+    server's standard error (``bot.log_destinations``)."""
     conveners: list[str] = field(default_factory=list)
 
 

@@ -5,8 +5,10 @@ call. For each event it: decides (without I/O) whether anything answers it;
 records the platform's event id under a UNIQUE constraint in the same
 transaction as the work, so a retried delivery acts once; runs the handler;
 and turns mistakes into replies: a ``UserError`` rolls back and answers in one
-line, any other exception rolls back, is logged with the event id, is kept for
-``/convene status``, and the member hears that the convener has been told.
+line (a ``FieldProblem``, one form field refused, asks that field again and
+keeps what was typed), any other exception rolls back, is logged with the
+event id, is kept for ``/convene status``, and the member hears that the
+convener has been told.
 
 An event kept in the inbox (acknowledged to the platform before it was
 handled) has its row deleted by the same transaction that records it as
@@ -19,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -27,12 +29,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import form_drafts
 from bot.adapter import Adapter
 from bot.clock import Clock
+from bot.command_buttons import RUN_COMMAND, as_slash_command
 from bot.commands import CommandSpec, parse_args, split_plain, split_words
 from bot.config import Settings
 from bot.context import Context
-from bot.errors import UsageError, UserError
+from bot.errors import FieldProblem, UsageError, UserError
 from bot.events import (
     ButtonClicked,
     Event,
@@ -42,11 +46,12 @@ from bot.events import (
     SlashCommand,
 )
 from bot.help import unknown_command_text
-from bot.messages import Form, OutgoingMessage, Target
+from bot.messages import Button, Form, OutgoingMessage, Target
 from bot.outbox import Outbox
 from bot.permissions import require_convener
 from bot.platform_reads import acted, before_transaction, read_first
 from bot.registry import Handler, Registry
+from bot.words import TYPE_INSTEAD
 from storage.busy import retry_when_busy
 from storage.models import Member, Workspace
 from storage.repositories import events as events_repo
@@ -77,6 +82,7 @@ class Dispatcher:
         self._sessions = sessions
         self._clock = clock
         self._registry = registry
+        form_drafts.register(registry)  # the core's [Fix …] button for forms kept as drafts
         self._settings = settings
         self._adapters = adapters
         self._on_queued = on_queued
@@ -97,8 +103,12 @@ class Dispatcher:
             return
         try:
             await read_first(lambda: self._act(event, route, kept=kept))
+        except FieldProblem as problem:
+            await self._ask_again(event, problem, kept=kept)
         except UserError as refused:
-            await self._answer_after_rollback(event, refused.reply_text(), failure=None, kept=kept)
+            await self._answer_after_rollback(
+                event, refused.reply_text(), failure=None, kept=kept, answer=refused.answer
+            )
         except Exception as failure:
             log.error(
                 "handler failed for event %s (%s from %s): %s",
@@ -155,6 +165,8 @@ class Dispatcher:
         if isinstance(event, SlashCommand):
             return self._run_command
         if isinstance(event, ButtonClicked):
+            if event.action_id == RUN_COMMAND:  # a corrected command offered by a refusal
+                return self._run_command
             return self._registry.button_handler(event.action_id) or _stale_button
         if isinstance(event, FormSubmitted):
             return self._registry.forms.get(event.form_id) or _stale_form
@@ -168,28 +180,30 @@ class Dispatcher:
         return self._registry.events.get(type(event))
 
     async def _run_command(self, context: Context) -> None:
-        event = context.event
-        assert isinstance(event, SlashCommand)
+        event = as_slash_command(context.event)
         table = self._registry.commands
         as_typed = table.match(event.command, event.text.split())
         try:
             if as_typed is not None and as_typed[0].free_text:
-                words = split_plain(event.text)
+                words = split_plain(event.text, event.command)
             else:
-                words = split_words(event.text) or ["help"]
+                words = split_words(event.text, event.command) or ["help"]
         except UsageError as refused:
-            # Still point at the right usage when the command's words are readable.
+            # Still point at the right usage when the command's words are readable
+            # and the refusal offers no command to type instead.
             found = table.match(event.command, event.text[:200].split())
-            if found is not None and refused.usage is None:
+            if found is not None and refused.usage is None and TYPE_INSTEAD not in refused.message:
                 refused.usage = found[0].usage
             raise
         found = table.match(event.command, words)
         if found is None:
             raise UsageError(unknown_command_text(table, event.command, words, context.actor))
         spec, rest = found
-        args = parse_args(spec, rest)
+        # Whose command it is comes first: a member is not coached on a convener's words.
         if spec.convener_only:
             await require_convener(context.session, context.actor, _doing(spec))
+        here = event.place.channel_name if event.place.kind is not PlaceKind.DM else None
+        args = parse_args(spec, rest, here=here)
         await spec.handler(context, args)
 
     # -- contexts ----------------------------------------------------------
@@ -265,12 +279,53 @@ class Dispatcher:
         acted()
         await self._adapters[event.platform].open_form(event, form)
 
+    async def _ask_again(self, event: Event, problem: FieldProblem, *, kept: bool) -> None:
+        """A form refused for one field: that field asked again, nothing typed lost.
+
+        The handler's writes were rolled back, as for any refusal. Where the
+        platform asks one field in place (the shell), the form opens again with
+        the reason once the event is recorded; elsewhere the submitted modal is
+        already closed, so a draft keeps what was typed and the member gets a
+        button that opens the form again filled in (``bot.form_drafts``).
+        """
+
+        adapter = self._adapters[event.platform]
+        if not isinstance(event, FormSubmitted):
+            await self._answer_after_rollback(event, problem.reply_text(), None, kept=kept)
+        elif not adapter.capabilities.reasks_form_fields:
+            await self._answer_after_rollback(
+                event,
+                problem.reply_text(),
+                None,
+                kept=kept,
+                answer=lambda context: form_drafts.offer_fix(context, problem),
+            )
+        elif await self._answer_after_rollback(
+            event, problem.reply_text(), None, kept=kept, answer=_saying_nothing
+        ):
+            try:
+                await adapter.open_form(event, problem.form)
+            except Exception:
+                log.exception("could not ask again for event %s", event.event_id)
+
     async def _answer_after_rollback(
-        self, event: Event, text: str, failure: str | None, *, kept: bool
-    ) -> None:
-        """Record the event and answer it, in a fresh transaction."""
+        self,
+        event: Event,
+        text: str,
+        failure: str | None,
+        *,
+        kept: bool,
+        buttons: Sequence[Button] = (),
+        answer: Handler | None = None,
+    ) -> bool:
+        """Record the event and answer it, in a fresh transaction: with ``text`` and
+        ``buttons``, or as ``answer`` says. False when it was answered before (or
+        could not be)."""
+
+        answered = False
 
         async def in_one_transaction() -> None:
+            nonlocal answered
             async with self._sessions.begin() as session:
                 if kept:
                     await inbox_repo.forget(session, event.platform, event.event_id)
@@ -279,18 +334,24 @@ class Dispatcher:
                 ):
                     return
                 context = await self._context(session, event)
-                await context.reply(text)
+                if answer is None:
+                    await context.reply(text, buttons)
+                else:
+                    await answer(context)
                 if failure is not None:
                     await events_repo.record_failure(
                         session, context.workspace.id, event.event_id, failure, self._clock.now()
                     )
                     await self._tell_conveners(context, failure)
                 await context.outbox.flush()
+            answered = True
 
         try:
             await retry_when_busy(in_one_transaction, what=f"answering event {event.event_id}")
         except Exception:
             log.exception("could not even answer event %s", event.event_id)
+            return False
+        return answered
 
     async def _tell_conveners(self, context: Context, failure: str) -> None:
         assert context.workspace.id is not None
@@ -311,6 +372,10 @@ class Dispatcher:
 
 def _doing(spec: CommandSpec) -> str:
     return f"use {spec.words}"
+
+
+async def _saying_nothing(context: Context) -> None:
+    """No reply: the platform asks the refused field again in place."""
 
 
 async def _stale_button(context: Context) -> None:

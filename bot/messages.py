@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 TargetKind = Literal["dm", "channel", "thread", "group", "home"]
@@ -114,11 +115,21 @@ class FormField:
 
 
 @dataclass(frozen=True, slots=True)
+class FormProblem:
+    """Why one field of a submitted form was refused, to ask that field again."""
+
+    field: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
 class Form:
     """A modal where the platform has one; the shell asks field by field.
 
     ``context`` comes back with the submission, so a handler knows which
-    check-in run or retro the answers belong to.
+    check-in run or retro the answers belong to. ``problem`` is set on a form
+    opened again because one field was refused: the shell asks only that
+    field, with the reason; a modal shows every field filled as typed.
     """
 
     form_id: str
@@ -126,6 +137,84 @@ class Form:
     fields: tuple[FormField, ...]
     context: str = ""
     submit_label: str = "Submit"
+    problem: FormProblem | None = None
+
+    def field_named(self, name: str) -> FormField:
+        for each in self.fields:
+            if each.name == name:
+                return each
+        raise KeyError(f"form {self.form_id!r} has no field {name!r}")
+
+    def refilled(self, values: Mapping[str, str], problem: FormProblem | None = None) -> Form:
+        """The same form with what was submitted as each field's initial value.
+
+        A field the submission left out keeps its own initial value.
+        """
+
+        if problem is not None:
+            self.field_named(problem.field)  # a problem names a field of this form
+        return replace(
+            self,
+            fields=tuple(
+                replace(each, initial=str(values.get(each.name, each.initial)))
+                for each in self.fields
+            ),
+            problem=problem,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The form as JSON can keep it (a draft waiting to be fixed)."""
+
+        return {
+            "form_id": self.form_id,
+            "title": self.title,
+            "context": self.context,
+            "submit_label": self.submit_label,
+            "fields": [
+                {
+                    "name": f.name,
+                    "label": f.label,
+                    "kind": f.kind,
+                    "required": f.required,
+                    "max_length": f.max_length,
+                    "choices": list(f.choices),
+                    "initial": f.initial,
+                }
+                for f in self.fields
+            ],
+            "problem": (
+                None
+                if self.problem is None
+                else {"field": self.problem.field, "reason": self.problem.reason}
+            ),
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> Form:
+        problem = data.get("problem")
+        return Form(
+            form_id=str(data["form_id"]),
+            title=str(data["title"]),
+            context=str(data.get("context", "")),
+            submit_label=str(data.get("submit_label", "Submit")),
+            fields=tuple(
+                FormField(
+                    name=str(f["name"]),
+                    label=str(f["label"]),
+                    kind=f.get("kind", "text"),
+                    required=bool(f.get("required", True)),
+                    max_length=int(f.get("max_length", 3000)),
+                    choices=tuple(str(c) for c in f.get("choices", ())),
+                    initial=str(f.get("initial", "")),
+                )
+                for f in data.get("fields", ())
+            ),
+            problem=(
+                None
+                if not problem
+                else FormProblem(field=str(problem["field"]), reason=str(problem["reason"]))
+            ),
+        )
 
 
 @dataclass(frozen=True, slots=True)

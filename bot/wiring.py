@@ -11,15 +11,26 @@ import gc
 import signal
 import sys
 from collections.abc import AsyncIterator
+from contextlib import nullcontext
 from typing import TextIO
 
 from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
 from adapters.shell import ShellAdapter, lines_from, lines_of, script_start
+from adapters.shell_terminal import (
+    HISTORY_FILE_NAME,
+    above_prompt,
+    is_terminal,
+    prompt_text,
+    terminal_session,
+    typed_lines,
+    warnings_above_prompt,
+)
 from bot import __version__
 from bot.adapter import Adapter
 from bot.app import ConveneApp
 from bot.clock import Clock, ManualClock, OffsetClock, SystemClock
 from bot.config import Settings
+from bot.local_files import beside_database
 from bot.registry import Registry
 from handlers import checkins, commitments, introductions, landscape, profile, retros
 
@@ -107,15 +118,26 @@ def build_registry() -> Registry:
 async def run_shell(
     settings: Settings, script_lines: list[str] | None, stdin: TextIO, stdout: TextIO
 ) -> int:
-    """Run Convene on the shell adapter, interactively or from a transcript."""
+    """Run Convene on the shell adapter, interactively or from a transcript.
+
+    A person at a terminal gets line editing, a history and a prompt
+    (``adapters.shell_terminal``); a pipe and a script are read line by line.
+    """
 
     scripted = script_lines is not None
     clock: ManualClock | OffsetClock = (
         ManualClock(script_start(script_lines)) if script_lines is not None else OffsetClock()
     )
+    terminal = (
+        terminal_session(
+            beside_database(settings.convene.database_url, HISTORY_FILE_NAME), stdin, stdout
+        )
+        if not scripted and is_terminal(stdin, stdout)
+        else None
+    )
     shell_settings = settings.shell
     shell = ShellAdapter(
-        stdout,
+        stdout if terminal is None else above_prompt(stdout, terminal.app),
         channel=shell_settings.channel,
         operator=shell_settings.operator,
         workspace_name=shell_settings.workspace,
@@ -128,6 +150,7 @@ async def run_shell(
     stopped = asyncio.Event()
     if not scripted:
         _stop_on_signals(stopped)
+    warnings = warnings_above_prompt(terminal.app) if terminal is not None else nullcontext()
     try:
         # Inside the try: a start that fails (a database that cannot be opened)
         # still disposes of the engine, whose connection thread would outlive the loop.
@@ -144,18 +167,20 @@ async def run_shell(
         shell.print(
             f"Convene {__version__}: shell workspace {shell_settings.workspace!r}, "
             f"channel #{shell_settings.channel}. You are {shell_settings.operator!r}, "
-            "the first convener. Type /convene help, or :help for the shell's grammar."
+            "the first convener. Type help for the commands, :help for the shell's grammar."
         )
-        lines = (
-            lines_of(script_lines)
-            if script_lines is not None
-            else _until(stopped, lines_from(stdin))
-        )
-        async for line in lines:
-            keep_going = await shell.handle_line(line, app.advance_clock_to, clock.now())
-            await app.settle()
-            if not keep_going:
-                break
+        if script_lines is not None:
+            lines = lines_of(script_lines)
+        elif terminal is not None:
+            lines = _until(stopped, typed_lines(terminal, lambda: prompt_text(shell), stopped))
+        else:
+            lines = _until(stopped, lines_from(stdin))
+        with warnings:
+            async for line in lines:
+                keep_going = await shell.handle_line(line, app.advance_clock_to, clock.now())
+                await app.settle()
+                if not keep_going:
+                    break
     finally:
         await app.stop()
         if not scripted:

@@ -87,7 +87,7 @@ PARAM_DESCRIPTIONS = {
 }
 USER_NAMES_IN = {("convene", "member"), ("convene", "convener")}
 """Commands whose ``name`` is a member's."""
-AUTOCOMPLETE = {"zone": "zone", "tz": "zone", "silo": "silo", "n": "commitment"}
+AUTOCOMPLETE = {"zone": "zone", "tz": "zone", "silo": "silo", "n": "commitment", "kind": "kind"}
 """Which suggestions a string option gets: by the option's name..."""
 AUTOCOMPLETE_NAME_IN: dict[tuple[str, ...], str] = {
     ("convene", "silo"): "silo",

@@ -216,7 +216,10 @@ def message_payloads(
     return bodies
 
 
-def _input(field: FormField) -> dict[str, Any]:
+def _input(field: FormField, problem: str | None = None) -> dict[str, Any]:
+    """One input in its label; ``problem`` (why it was refused last time) shows as the
+    label's description, unless the whole question needs that place."""
+
     label = field.label if len(field.label) <= INPUT_LABEL_LIMIT else field.label[:44] + "…"
     if field.kind == "choice":
         inner: dict[str, Any] = {
@@ -243,6 +246,8 @@ def _input(field: FormField) -> dict[str, Any]:
     described: dict[str, Any] = {"type": LABEL, "label": label, "component": inner}
     if len(field.label) > INPUT_LABEL_LIMIT:
         described["description"] = field.label[:100]  # the whole question, up to 100
+    elif problem:
+        described["description"] = problem if len(problem) <= 100 else problem[:99] + "…"
     return described
 
 
@@ -252,10 +257,14 @@ def modal_payload(workspace_id: str, form: Form) -> dict[str, Any]:
     if len(form.fields) > INPUTS_PER_MODAL:
         raise ValueError(f"Discord shows at most {INPUTS_PER_MODAL} inputs in a modal")
     title = form.title if len(form.title) <= MODAL_TITLE_LIMIT else form.title[:44] + "…"
+    problem = form.problem  # a form opened again to fix one field: why, on that field
     return {
         "custom_id": custom_id(workspace_id, form.form_id, form.context),
         "title": title,
-        "components": [_input(field) for field in form.fields],
+        "components": [
+            _input(field, problem.reason if problem and problem.field == field.name else None)
+            for field in form.fields
+        ],
     }
 
 

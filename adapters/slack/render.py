@@ -51,6 +51,7 @@ ACTIONS_ELEMENTS = 25
 MODAL_TITLE = 24
 """A modal's ``title``, ``submit`` and ``close`` texts."""
 INPUT_LABEL = 2000
+INPUT_HINT = 2000
 INPUT_MAX_LENGTH = 3000
 """Plain-text input: ``max_length`` (and so ``initial_value``) at most 3,000."""
 OPTIONS = 100
@@ -331,7 +332,9 @@ def action_id_of(slack_action_id: str) -> str:
 # -- forms ---------------------------------------------------------------------------------
 
 
-def _input(field: FormField) -> dict[str, Any]:
+def _input(field: FormField, problem: str | None = None) -> dict[str, Any]:
+    """One input; ``problem`` (why it was refused last time) shows as its hint."""
+
     element: dict[str, Any]
     if field.kind == "choice":
         options = [
@@ -355,13 +358,23 @@ def _input(field: FormField) -> dict[str, Any]:
         }
         if field.initial:
             element["initial_value"] = field.initial[:longest]
-    return {
+    block = {
         "type": "input",
         "block_id": _checked_id("block_id", field.name),
         "optional": not field.required,
         "label": {"type": "plain_text", "text": shorten(field.label, INPUT_LABEL) or " "},
         "element": element,
     }
+    if problem:
+        block["hint"] = {"type": "plain_text", "text": shorten(problem, INPUT_HINT)}
+    return block
+
+
+def _problem_with(form: Form, field: FormField) -> str | None:
+    """Why this field was refused, when the form is opened again to fix it."""
+
+    problem = form.problem
+    return problem.reason if problem is not None and problem.field == field.name else None
 
 
 def modal_for(form: Form, *, origin: dict[str, str | None]) -> dict[str, Any]:
@@ -383,7 +396,7 @@ def modal_for(form: Form, *, origin: dict[str, str | None]) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": shorten(form.title, MODAL_TITLE) or " "},
         "submit": {"type": "plain_text", "text": shorten(form.submit_label, MODAL_TITLE) or " "},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [_input(field) for field in form.fields],
+        "blocks": [_input(field, _problem_with(form, field)) for field in form.fields],
     }
 
 

@@ -1,5 +1,6 @@
 """Answering a check-in: through a form (paged where the platform caps a form's
-fields), or in the DM one answer a message; editing until the run closes.
+fields), or in the DM one answer a message (``skip`` or ``-`` passes over a question);
+editing until the run closes.
 
 Answers go to the run's thread in the channel, each under the member's name
 and silos; an edit changes that same thread message in place. A run that has
@@ -13,7 +14,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import UserError, asking_again
 from bot.events import ButtonClicked, FormSubmitted, MessagePosted, PlaceKind
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, Form, FormField, OutgoingMessage
@@ -31,6 +32,10 @@ from storage.repositories import members as members_repo
 
 MAX_ANSWER = 1000
 FORM_ID = "checkin.answers"
+SKIPPED = "-"
+"""A question's answer when the member skipped it (``skip`` or ``-``): kept, so the next
+question comes, and left out of the thread."""
+SKIP_WORDS = frozenset({"skip", "-"})
 RECENTLY_CLOSED = timedelta(days=2)
 
 _ANSWERABLE = (checkins_repo.ASKED, checkins_repo.SKIPPED, checkins_repo.ANSWERED)
@@ -118,10 +123,22 @@ def _without_trailing_blanks(answers: list[str]) -> list[str]:
     return kept
 
 
+def skips(text: str) -> bool:
+    """Whether an answer says "skip this question" (``skip`` or ``-``).
+
+    Not ``pass``: "Pass" is a fair answer to "How did the exam go?".
+    """
+
+    return text.strip().casefold() in SKIP_WORDS
+
+
 def clean_answer(question: dict[str, Any], text: str, number: int) -> str:
-    """An answer fit to keep, or a refusal that says what to send instead."""
+    """An answer fit to keep (``SKIPPED`` for a question skipped), or a refusal that says
+    what to send instead."""
 
     answer = text.strip()
+    if skips(answer):
+        return SKIPPED
     if not answer:
         raise UserError(f"Answer {number} is empty; write something, or press Skip this time.")
     if has_control_characters(answer.replace("\n", " ")):
@@ -170,14 +187,29 @@ async def skip_button(context: Context) -> None:
     if prompt.status == checkins_repo.ANSWERED:
         await context.reply("You have already answered this one; your answer stays in the thread.")
         return
+    await _skip_run(context, checkin, prompt)
+
+
+async def _skip_run(
+    context: Context, checkin: Checkin, prompt: CheckinPrompt, *, every_question: str | None = None
+) -> None:
+    """This run skipped as a whole: nothing in the thread, the streak kept.
+
+    ``every_question`` is said first when the member skipped each question
+    one by one rather than pressing Skip.
+    """
+
     prompt.status = checkins_repo.SKIPPED
     prompt.answers = []
     await checkins_repo.save_prompt(context.session, prompt)
     zone = zone_of(checkin, context.actor.timezone)
-    await context.reply(
-        f"Skipped *{plain(checkin.name)}* this time; your streak is safe. "
-        f"{next_text(checkin, zone, context.now)}"
+    name = plain(checkin.name)
+    said = (
+        f"Skipped *{name}* this time"
+        if every_question is None
+        else f"{every_question}With every question skipped, *{name}* counts as skipped this time"
     )
+    await context.reply(f"{said}; your streak is safe. {next_text(checkin, zone, context.now)}")
 
 
 # -- the form ------------------------------------------------------------------------------
@@ -195,9 +227,10 @@ async def form_submitted(context: Context) -> None:
     answers = list(prompt.answers) + [""] * (len(run.questions) - len(prompt.answers))
     for field in form.fields:
         index = int(field.name[1:])
-        answers[index] = clean_answer(
-            run.questions[index], str(event.values.get(field.name, "")), index + 1
-        )
+        with asking_again(form, event.values, field.name):
+            answers[index] = clean_answer(
+                run.questions[index], str(event.values.get(field.name, "")), index + 1
+            )
     last = (page + 1) * _page_size(context, run.questions) >= len(run.questions)
     if not last:
         prompt.answers = _without_trailing_blanks(answers)
@@ -219,10 +252,23 @@ async def _finish(
     run: CheckinRun,
     prompt: CheckinPrompt,
     answers: list[str],
+    opening: str = "",
 ) -> None:
-    """Record complete answers and show them in the run's thread (or edit them there)."""
+    """Record complete answers and show them in the run's thread (or edit them there).
+
+    Every question skipped is the whole run skipped, as the Skip button does
+    (or, for answers already in the thread, a refusal that keeps them).
+    """
 
     assert run.id is not None and context.actor.id is not None
+    if all(answer == SKIPPED for answer in answers):
+        if prompt.status == checkins_repo.ANSWERED:
+            raise UserError(
+                "That skips every question, which would leave no answer at all; your answers "
+                "stay in the thread as they were. Change one, or write skip for the others."
+            )
+        await _skip_run(context, checkin, prompt, every_question=opening)
+        return
     # Read before changing the prompt, so that it is written once (a read
     # would flush the change early, and the status change after it again).
     silos = await members_repo.silo_names(context.session, [context.actor.id])
@@ -245,7 +291,7 @@ async def _finish(
     until = prompt.close_at.astimezone(zone)
     done = "Updated your answer in" if editing else "Thank you! Your answers are in"
     await context.reply(
-        f"{done} the thread in #{checkin.channel_name}. You can change them until "
+        f"{opening}{done} the thread in #{checkin.channel_name}. You can change them until "
         f"{until:%H:%M} your time ({day_text(until.date())}).",
         [Button("Edit answer", "checkin.edit", str(run.id))],
     )
@@ -255,7 +301,8 @@ def _thread_text(name: str, silos: Sequence[str], run: CheckinRun, answers: Sequ
     where = f" ({', '.join(plain(s) for s in silos)})" if silos else ""
     lines = [f"*{plain(name)}*{where}"]
     for question, answer in zip(run.questions, answers, strict=False):
-        lines.append(f"*{question['text']}* {plain(answer)}")
+        if answer != SKIPPED:
+            lines.append(f"*{question['text']}* {plain(answer)}")
     return "\n".join(lines)
 
 
@@ -310,6 +357,7 @@ async def _answer_in_dm(
     answers = list(prompt.answers) + [""] * (len(run.questions) - len(prompt.answers))
     index = answers.index("")  # the first question still without an answer
     answers[index] = clean_answer(run.questions[index], text, index + 1)
+    said = f"Skipped question {index + 1}." if answers[index] == SKIPPED else "Got it."
     if "" in answers:
         prompt.answers = _without_trailing_blanks(answers)
         await checkins_repo.save_prompt(context.session, prompt)
@@ -317,8 +365,9 @@ async def _answer_in_dm(
         question = run.questions[following]
         hint = f" ({SCALE_LOW} to {SCALE_HIGH})" if is_scale(question) else ""
         await context.reply(
-            f"Got it. {following + 1} of {len(run.questions)}: {question['text']}{hint}",
+            f"{said} {following + 1} of {len(run.questions)}: {question['text']}{hint}",
             private=False,
         )
         return
-    await _finish(context, checkin, run, prompt, answers)
+    opening = f"{said} " if answers[index] == SKIPPED else ""
+    await _finish(context, checkin, run, prompt, answers, opening)

@@ -8,7 +8,7 @@ and skip with ``/checkin …``. A run's life (asking, reminding, closing) is in
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
@@ -16,9 +16,11 @@ from bot.errors import UsageError, UserError
 from bot.events import ButtonClicked
 from bot.markup import has_control_characters, plain
 from bot.messages import Button
+from bot.nearest import nearest
 from bot.permissions import require_convener
 from bot.registry import Registry
 from bot.scheduler import trigger_for
+from bot.words import command_line
 from handlers.checkins import answers as checkin_answers
 from handlers.checkins import report as checkin_report
 from handlers.checkins import runs as checkin_runs
@@ -37,6 +39,7 @@ from handlers.checkins.runs import (
     OPEN_JOB,
     TICK_JOB,
     next_ask,
+    next_asks,
     zone_of,
 )
 from handlers.checkins.templates import (
@@ -47,11 +50,14 @@ from handlers.checkins.templates import (
     TEXT,
     describe_templates,
 )
+from handlers.shared import upcoming
 from handlers.shared.channels import channel_id, channel_shown
+from handlers.shared.date_order import workspace_date_order
+from handlers.shared.dates import leading_date_words
 from handlers.shared.help import make_help
 from handlers.shared.members import workspace_id
 from handlers.shared.text import clean_name, plural
-from handlers.shared.zones import check_timezone, zone_named
+from handlers.shared.zones import zone_named, zone_option
 from storage.models import Checkin, CheckinMember, CheckinRun, Schedule
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import schedules as schedules_repo
@@ -127,14 +133,16 @@ async def create(context: Context, args: Args) -> None:
     template_name = (args.get("template") or "standup").strip().lower()
     template = TEMPLATES.get(template_name)
     if template is None:
-        raise UsageError(
+        meant = nearest(template_name, TEMPLATES)
+        raise args.refusal(
             f"There is no template {plain(template_name)!r}. Templates: {describe_templates()}.",
-            usage=CREATE,
+            {"template": meant[0] if meant else "standup"},
+            example=not meant,
         )
-    who = _who(args.get("who") or "channel", CREATE)
+    who = _who(args, "channel")
     remind, closes = _timing(args, slot, CREATE, remind=180, closes=END_OF_DAY)
     zone = (
-        check_timezone(args["tz"], CREATE) if args.get("tz") else (context.actor.timezone or "UTC")
+        zone_option(context, args, CREATE) if args.get("tz") else (context.actor.timezone or "UTC")
     )
     if await checkins_repo.by_name(context.session, wid, name) is not None:
         raise UserError(
@@ -170,7 +178,6 @@ async def create(context: Context, args: Args) -> None:
     schedule.subject_id = checkin.id
     schedules_repo.stage(context.session, schedule)
     await _open_today(context, checkin)
-    first = next_ask(checkin, zone_named(zone), now)
     who_text = (
         f"everyone in #{checkin.channel_name} (members can opt out with /checkin leave)"
         if who == "channel"
@@ -182,20 +189,25 @@ async def create(context: Context, args: Args) -> None:
         f"member's own time zone ({zone} for anyone who has not set one), asking {who_text}. "
         f"Template {template.name}: {template.summary}. "
         f"{_reminder_text(remind)} Answers close at {_close_words(closes)}. "
-        + (f"First: {checkin_runs.when_text(first, zone_named(zone))} ({zone})." if first else ""),
+        f"{_next_text(checkin, now)}",
         private=False,
     )
 
 
-def _who(value: str, usage: str) -> str:
-    who = value.strip().lower()
-    if who not in ("channel", "joined"):
-        raise UsageError(
-            f"--who {plain(who)}: say channel (everyone in the channel) or joined "
-            "(members who type /checkin join).",
-            usage=usage,
+def _who(args: Args, default: str) -> str:
+    who = (args.get("who") or default).strip().lower()
+    if who not in AUDIENCES:
+        meant = nearest(who, AUDIENCES)
+        raise args.refusal(
+            f"I could not use --who {plain(who)}: say channel (everyone in the channel) or "
+            "joined (members who type /checkin join).",
+            {"who": meant[0] if meant else "joined"},
+            example=not meant,
         )
     return who
+
+
+AUDIENCES = ("channel", "joined")
 
 
 def _timing(
@@ -204,8 +216,14 @@ def _timing(
     """The reminder delay and closing time, from the options or as they were, checked together."""
 
     given_remind = args.get("remind-after")
-    remind = parse_delay(given_remind, usage) if given_remind else remind
-    closes = parse_close(args["closes"], usage) if args.get("closes") else closes
+    try:
+        remind = parse_delay(given_remind, usage) if given_remind else remind
+    except UsageError as refused:
+        raise args.refusal(refused.message, {"remind-after": "3h"}, example=True) from None
+    try:
+        closes = parse_close(args["closes"], usage) if args.get("closes") else closes
+    except UsageError as refused:
+        raise args.refusal(refused.message, {"closes": "17:00"}, example=True) from None
     ask = slot.hour * 60 + slot.minute
     if closes <= ask:
         raise UsageError(
@@ -254,18 +272,18 @@ async def settings(context: Context, args: Args) -> None:
     assert checkin.id is not None
     options = ("schedule", "who", "remind-after", "closes", "tz")
     if not any(args.get(option) for option in options):
-        await context.reply(_settings_text(checkin, "Settings of"))
+        await context.reply(_settings_text(checkin, "Settings of", context.now))
         return
     slot = (
         parse_checkin_schedule(args["schedule"], SETTINGS)
         if args.get("schedule")
         else _slot_of(checkin)
     )
-    who = _who(args.get("who") or checkin.audience, SETTINGS)
+    who = _who(args, checkin.audience)
     remind, closes = _timing(
         args, slot, SETTINGS, remind=checkin.remind_after_minutes, closes=checkin.closes_minute
     )
-    zone = check_timezone(args["tz"], SETTINGS) if args.get("tz") else checkin.timezone
+    zone = zone_option(context, args, SETTINGS) if args.get("tz") else checkin.timezone
     if slot != _slot_of(checkin):
         # A new schedule row counts its slots from now: changing Monday to
         # Tuesday on a Wednesday must not open yesterday's run late.
@@ -287,12 +305,12 @@ async def settings(context: Context, args: Args) -> None:
     checkins_repo.stage(context.session, checkin)
     await _open_today(context, checkin)
     await context.reply(
-        _settings_text(checkin, "Updated")
+        _settings_text(checkin, "Updated", context.now)
         + " A run already open keeps its times; the changes apply from the next one."
     )
 
 
-def _settings_text(checkin: Checkin, lead: str) -> str:
+def _settings_text(checkin: Checkin, lead: str, now: datetime) -> str:
     who = (
         f"everyone in #{checkin.channel_name}"
         if checkin.audience == "channel"
@@ -304,7 +322,21 @@ def _settings_text(checkin: Checkin, lead: str) -> str:
         f"time zone ({checkin.timezone} for anyone who has not set one), asking {who}. "
         f"{_reminder_text(checkin.remind_after_minutes)} Answers close at "
         f"{_close_words(checkin.closes_minute)}.{paused}"
+        + (f" {_next_text(checkin, now)}" if not paused else "")
     )
+
+
+def _next_text(checkin: Checkin, now: datetime) -> str:
+    """ "Next in Europe/London: Mon 30 Nov 09:00, Mon 7 Dec 09:00, Mon 14 Dec 09:00."
+
+    Told in the check-in's own zone (that of members who have set none);
+    everyone else is asked on the same dates at the same time on their own
+    clock, so the convener reads what was understood once.
+    """
+
+    zone = zone_named(checkin.timezone)
+    asks = next_asks(checkin, zone, now)
+    return f"Next in {checkin.timezone}: {upcoming.listed(asks, zone, now=now)}." if asks else ""
 
 
 def _reminder_text(minutes: int) -> str:
@@ -650,13 +682,12 @@ async def skip(context: Context, args: Args) -> None:
     if what == "until":
         words = rest.split()
         if not words:
-            raise UsageError(
-                "Until when? Say a date, like /checkin skip until 2026-12-24.", usage=SKIP
-            )
-        taken = 2 if words[0].lower() == "next" and len(words) > 1 else 1
-        targets = await _skip_targets(context, " ".join(words[taken:]) or None)
+            raise UsageError("Until when? Say a date, like /checkin skip until 24/12.", usage=SKIP)
         today = context.now.astimezone(zone_named(zone_name or "UTC")).date()
-        last = parse_last_day(" ".join(words[:taken]), today, SKIP)
+        order = await workspace_date_order(context)
+        taken = leading_date_words(words, today, order) or 1  # the rest names the check-in
+        targets = await _skip_targets(context, " ".join(words[taken:]) or None)
+        last = parse_last_day(" ".join(words[:taken]), today, SKIP, order)
         for checkin in targets:
             row = await _my_choice(context, checkin)
             row.skip_until = last.isoformat()
@@ -678,8 +709,15 @@ async def skip(context: Context, args: Args) -> None:
             await checkins_repo.save_choice(context.session, row)
         await context.reply("No more skipping: you will be asked as usual.")
         return
+    meant = nearest(what, ("next", "until", "off"))
+    offered = (
+        args.retyped({"what": meant[0]})
+        if meant
+        else command_line(["checkin", "skip", "until", args["what"], *([rest] if rest else [])])
+    )
     raise UsageError(
-        f"Say skip next, skip until DATE or skip off, not skip {plain(what)}.", usage=SKIP
+        f"I could not use {plain(args['what'])!r}: say skip next, skip until DATE or skip off. "
+        + (f"Did you mean {meant[0]}? Type: {offered}" if meant else f"For a date, type: {offered}")
     )
 
 
@@ -771,7 +809,7 @@ CONVENER_COMMANDS = (
         example='/convene checkin questions "Weekly pulse" add "What surprised you?"',
         params=(
             _NAME,
-            Positional("action", required=False),
+            Positional("action", required=False, choices=("list", "add", "remove", "move")),
             Positional("rest", required=False, rest=True, max_length=MAX_QUESTION_LENGTH * 2),
             Flag("scale"),
         ),
@@ -878,7 +916,7 @@ MEMBER_COMMANDS = (
         handler=skip,
         summary="Skip the next check-in, or all of them until a date.",
         usage=SKIP,
-        example="/checkin skip until 2026-12-24",
+        example="/checkin skip until 24/12",
         params=(Positional("what"), Positional("rest", required=False, rest=True)),
         group=MEMBER,
     ),

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.errors import UsageError
+from handlers.shared.date_order import DEFAULT_ORDER, DateOrder
+from handlers.shared.date_words import date_hint
 from handlers.shared.dates import read_day, weekday_after
 from handlers.shared.days import EVERY_DAY, WEEKDAYS, day_named, days_listed
 from handlers.shared.durations import CLOCK_UNITS, Unit, read_amount
@@ -22,7 +24,7 @@ from handlers.shared.times import read_time
 SCHEDULE_EXAMPLE = "every Monday 09:00 (or every weekday 09:30, every Mon and Thu 9am)"
 DELAY_EXAMPLE = "3h, 90m or off"
 CLOSE_EXAMPLE = "17:00 or end of day"
-DATE_EXAMPLE = "2026-12-24, tomorrow or next friday"
+DATE_EXAMPLE = "24/12, tomorrow, next friday or 2026-12-24"
 END_OF_DAY = 24 * 60
 SHORTEST_DELAY_MINUTES = 15
 LONGEST_DELAY_MINUTES = 23 * 60
@@ -93,18 +95,28 @@ def parse_close(text: str, usage: str) -> int:
     return at.hour * 60 + at.minute
 
 
-def parse_last_day(text: str, today: date, usage: str) -> date:
+def parse_last_day(text: str, today: date, usage: str, order: DateOrder = DEFAULT_ORDER) -> date:
     """The last day of a skip, as a member's local date: today or later, within a year.
 
     A day of the week, with or without "next", is the first one after today:
-    a skip "until friday" said on a Friday lasts a week.
+    a skip "until friday" said on a Friday lasts a week. Other dates are read
+    as every job reads them ("24/12", "friday week", "in a fortnight"), in
+    the workspace's date ``order``; "3/12" is asked about.
     """
 
     words = " ".join(text.strip().lower().split())
     weekday = day_named(words.removeprefix("next "))
-    found = weekday_after(today, weekday) if weekday is not None else read_day(words, today)
+    found = (
+        weekday_after(today, weekday)
+        if weekday is not None
+        else read_day(words, today, order, usage=usage)
+    )
     if found is None:
-        raise UsageError(f"I could not read {text!r} as a date; say {DATE_EXAMPLE}.", usage=usage)
+        hint = date_hint(text)
+        because = f" ({hint})" if hint else ""
+        raise UsageError(
+            f"I could not read {text!r} as a date{because}; say {DATE_EXAMPLE}.", usage=usage
+        )
     if found < today:
         raise UsageError(
             f"{found.isoformat()} has already passed; give today or a later date.", usage=usage

@@ -92,7 +92,8 @@ async def report_text(session: AsyncSession, checkin: Checkin, limit: int) -> st
             history.setdefault(prompt.member_id, []).append(prompt.status)
             names[prompt.member_id] = member.display_name
     lines = [
-        f"*{plain(checkin.name)}* (#{checkin.channel_name}), the last {len(runs)} run(s):",
+        f"*{plain(checkin.name)}* (#{checkin.channel_name}), the last "
+        + ("run:" if len(runs) == 1 else f"{len(runs)} runs:"),
         table(headers, table_rows),
     ]
     asked_runs = [r for r in runs if any(p.status in _ASKED for p, _ in by_run.get(r.id or 0, []))]

@@ -25,6 +25,7 @@ from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
 from handlers.checkins.templates import SCALE_HIGH, SCALE_LOW, is_scale
+from handlers.shared import upcoming
 from handlers.shared.zones import zone_named
 from storage.models import Checkin, CheckinMember, CheckinRun, Member, Workspace
 from storage.repositories import checkins as checkins_repo
@@ -92,19 +93,27 @@ def runs_on(checkin: Checkin, day: date) -> bool:
     return (weeks.days // 7) % checkin.every_weeks == 0
 
 
+def next_asks(
+    checkin: Checkin, zone: ZoneInfo, after: datetime, count: int = upcoming.SHOWN
+) -> list[datetime]:
+    """A member's next ask times after ``after`` (UTC), in ``zone``; none while paused.
+
+    Each run date is a date on the member's own calendar, asked at the
+    check-in's time of day on their own clock (``plan``), on the days and
+    weeks ``runs_on`` takes.
+    """
+
+    if checkin.status != checkins_repo.ACTIVE:
+        return []
+    at = time(checkin.hour, checkin.minute)
+    return upcoming.next_times(lambda day: runs_on(checkin, day), at, zone, after, count)
+
+
 def next_ask(checkin: Checkin, zone: ZoneInfo, after: datetime) -> datetime | None:
     """A member's next ask time after ``after`` (UTC), or None for a paused check-in."""
 
-    if checkin.status != checkins_repo.ACTIVE:
-        return None
-    today = after.astimezone(zone).date()
-    for offset in range(7 * checkin.every_weeks + 2):
-        day = today + timedelta(days=offset)
-        if runs_on(checkin, day):
-            moment = local_moment(day, ask_minute(checkin), zone)
-            if moment > after:
-                return moment
-    return None
+    found = next_asks(checkin, zone, after, 1)
+    return found[0] if found else None
 
 
 def day_text(day: date) -> str:

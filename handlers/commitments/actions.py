@@ -8,7 +8,7 @@ thread and not privately, told there, so the people it was promised to see it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from bot.context import Context
 from bot.errors import UserError
@@ -26,6 +26,7 @@ from storage.repositories import members as members_repo
 MAX_COMMITMENT = 300
 MAX_NOTE = 300
 LIST_HINT = "/commit list shows yours"
+ADD_DUE_DATE = "commitment.add_due"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,8 +49,14 @@ def made_here(context: Context) -> MadeIn:
     return MadeIn()
 
 
+def local_now(member: Member | None, context: Context) -> datetime:
+    """The member's wall clock now, in their own time zone."""
+
+    return context.now.astimezone(zone_named(reminders.owner_zone_name(member)))
+
+
 def local_today(member: Member | None, context: Context) -> date:
-    return context.now.astimezone(zone_named(reminders.owner_zone_name(member))).date()
+    return local_now(member, context).date()
 
 
 def clean_text(text: str, what: str = "The commitment") -> str:
@@ -80,8 +87,13 @@ def clean_note(text: str) -> str:
 
 
 def describe(commitment: Commitment, today: date | None = None) -> str:
+    """ "*Text* (commitment 4, due Friday 4 December)"; the due date's year shown when it is not
+    ``today``'s, or else the year of the commitment's latest change (when the message is written).
+    """
+
+    year_of = today or commitment.updated_at.date()
     due = (
-        f"due {due_text(date.fromisoformat(commitment.due_on), today)}"
+        f"due {due_text(date.fromisoformat(commitment.due_on), year_of)}"
         if commitment.due_on
         else "no due date"
     )
@@ -192,8 +204,15 @@ async def make(
     due: date | None,
     private: bool,
     made_in: MadeIn,
+    kept: str | None = None,
+    offer_due_date: bool = False,
 ) -> Commitment:
-    """A new commitment: open when the owner makes it, proposed when made for someone else."""
+    """A new commitment: open when the owner makes it, proposed when made for someone else.
+
+    ``kept`` are words after "by" that were no date ("by Dr Smith"), so the
+    answer says why there is no due date; ``offer_due_date`` adds a button
+    to the owner's answer that gives a commitment without one a due date.
+    """
 
     assert owner.id is not None and context.workspace.id is not None
     for_someone_else = owner.id != context.actor.id
@@ -244,12 +263,33 @@ async def make(
         )
         return commitment
     told = await tell_room(context, commitment, f"{asker} commits to {describe(commitment)}.")
-    if not told:
+    if due is None and offer_due_date:
+        await _offer_due_date(context, commitment, kept, told=told)
+    elif not told:
         later = " Reminders come at 09:00 your time the day before and on the day." if due else ""
         await context.reply(
             f"You committed to {describe(commitment, local_today(owner, context))}.{later}"
         )
     return commitment
+
+
+async def _offer_due_date(
+    context: Context, commitment: Commitment, kept: str | None, *, told: bool
+) -> None:
+    """Say there is no due date (and why, when "by …" was no date), with a button to add one."""
+
+    why = (
+        f" {plain(kept)!r} is not a date, so I kept it as part of what you will do." if kept else ""
+    )
+    head = (
+        f"Commitment {commitment.id} has no due date."
+        if told
+        else f"You committed to {describe(commitment)}."
+    )
+    await context.reply(
+        f"{head}{why} Add a due date when you know it, and I will remind you before it.",
+        [Button("Add a due date", ADD_DUE_DATE, str(commitment.id))],
+    )
 
 
 async def answer_request(context: Context, number: int, accept: bool) -> None:
@@ -313,13 +353,15 @@ async def move(context: Context, number: int, due: date) -> None:
     before = commitment.due_on
     commitment.due_on = due.isoformat()
     await _save(context, commitment, context.actor)
-    was = f"; it was due {due_text(date.fromisoformat(before))}" if before else ""
-    await tell_room(
-        context,
-        commitment,
-        f"Moved: {plain(context.actor.display_name)}'s {describe(commitment)}{was}.",
-    )
-    await context.reply(f"Moved: {describe(commitment, local_today(context.actor, context))}{was}.")
+    name = plain(context.actor.display_name)
+    mine = describe(commitment, local_today(context.actor, context))
+    if before is None:
+        await tell_room(context, commitment, f"{name} gave a due date to {describe(commitment)}.")
+        await context.reply(f"Due date added: {mine}. I will remind you the day before.")
+        return
+    was = f"; it was due {due_text(date.fromisoformat(before))}"
+    await tell_room(context, commitment, f"Moved: {name}'s {describe(commitment)}{was}.")
+    await context.reply(f"Moved: {mine}{was}.")
 
 
 async def block(context: Context, number: int, why: str) -> None:

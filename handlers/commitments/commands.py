@@ -11,15 +11,16 @@ from datetime import date
 
 from bot.commands import MAX_COMMAND_LENGTH, Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
-from bot.errors import UsageError, UserError
+from bot.errors import UsageError, UserError, asking_again
 from bot.events import ButtonClicked, FormSubmitted
 from bot.markup import plain
 from bot.messages import Form, FormField
 from bot.registry import Registry
 from handlers.commitments import actions
 from handlers.commitments import report as commitment_report
-from handlers.commitments.phrases import split_due
+from handlers.commitments.phrases import Promise, read_promise
 from handlers.commitments.reminders import REMIND_JOB, remind_job
+from handlers.shared.date_order import workspace_date_order
 from handlers.shared.dates import DUE_EXAMPLE, due_text, parse_due
 from handlers.shared.help import make_help
 from storage.models import Commitment
@@ -34,6 +35,7 @@ UPDATE = "/commit update N blocked: WHY | /commit update N unblocked | /commit u
 MOVE = "/commit move N DATE"
 DROP = "/commit drop N"
 MOVE_FORM = "commitment.move"
+ADD_DUE = actions.ADD_DUE_DATE
 BLOCK_FORM = "commitment.block"
 LONGEST_TEXT = MAX_COMMAND_LENGTH  # the commitment's own limit is checked with a kinder reply
 
@@ -48,39 +50,47 @@ def _number(value: str, usage: str) -> int:
     return int(text)
 
 
-def _due(context: Context, words: str | None, usage: str, what: str) -> date | None:
-    if words is None:
-        return None
-    return parse_due(words, actions.local_today(context.actor, context), usage, understood=what)
+async def _promise(context: Context, text: str, usage: str) -> Promise:
+    """What the actor will do (or asks of someone) and by when, on their own calendar."""
+
+    now = actions.local_now(context.actor, context)
+    order = await workspace_date_order(context)
+    return read_promise(text, now.date(), usage, order=order, clock=now.time())
+
+
+async def _new_due(context: Context, words: str) -> date:
+    """A commitment's new due date, on the actor's own calendar (a move, a date added)."""
+
+    now = actions.local_now(context.actor, context)
+    order = await workspace_date_order(context)
+    return parse_due(words, now.date(), MOVE, optional=False, order=order, clock=now.time())
 
 
 # -- members' commands ------------------------------------------------------------------------
 
 
 async def commit(context: Context, args: Args) -> None:
-    said = split_due(args["what"])
-    text = actions.clean_text(said.what)
-    due = _due(context, said.due_words, COMMIT, text)
+    promise = await _promise(context, args["what"], COMMIT)
     await actions.make(
         context,
         owner=context.actor,
-        text=text,
-        due=due,
+        text=actions.clean_text(promise.what),
+        due=promise.due,
         private=args.flag("private"),
         made_in=actions.made_here(context),
+        kept=promise.kept,
+        offer_due_date=True,
     )
 
 
 async def commit_for(context: Context, args: Args) -> None:
     owner = await actions.owner_named(context, args["who"], COMMIT_FOR)
-    said = split_due(args.get("what") or "")
-    text = actions.clean_text(said.what)
-    due = _due(context, said.due_words, COMMIT_FOR, text)
+    promise = await _promise(context, args.get("what") or "", COMMIT_FOR)
     await actions.make(
         context,
         owner=owner,
-        text=text,
-        due=due,
+        text=actions.clean_text(promise.what),
+        due=promise.due,
         private=args.flag("private"),
         made_in=actions.made_here(context),
     )
@@ -147,12 +157,7 @@ async def move(context: Context, args: Args) -> None:
     words = args.get("when")
     if not words:
         raise UsageError(f"Say the new date: {DUE_EXAMPLE}.", usage=MOVE)
-    due = parse_due(
-        words.removeprefix("to ").removeprefix("by "),
-        actions.local_today(context.actor, context),
-        MOVE,
-        optional=False,
-    )
+    due = await _new_due(context, words.removeprefix("to ").removeprefix("by "))
     await actions.move(context, number, due)
 
 
@@ -188,56 +193,95 @@ async def decline_button(context: Context) -> None:
     await actions.answer_request(context, _clicked_number(context), accept=False)
 
 
+def _more_time_form(number: int) -> Form:
+    return Form(
+        MOVE_FORM,
+        "Need more time",
+        (
+            FormField(
+                "due",
+                "New due date (next friday, 31/12, in a fortnight)",
+                max_length=60,
+            ),
+        ),
+        context=str(number),
+        submit_label="Move it",
+    )
+
+
+def _add_due_form(number: int) -> Form:
+    return Form(
+        ADD_DUE,
+        "Add a due date",
+        (FormField("due", "Due date (friday, 31/12, in a fortnight)", max_length=60),),
+        context=str(number),
+        submit_label="Add it",
+    )
+
+
+def _blocked_form(number: int) -> Form:
+    return Form(
+        BLOCK_FORM,
+        "Blocked",
+        (FormField("why", "What is in the way?", "long_text", max_length=actions.MAX_NOTE),),
+        context=str(number),
+        submit_label="Mark blocked",
+    )
+
+
 async def more_time_button(context: Context) -> None:
     number = _clicked_number(context)
     commitment = await actions.owned(context, number, "move it")
-    await context.open_form(
-        Form(
-            MOVE_FORM,
-            "Need more time",
-            (
-                FormField(
-                    "due",
-                    "New due date (next friday, 2026-12-15)",
-                    max_length=60,
-                ),
-            ),
-            context=str(commitment.id),
-            submit_label="Move it",
-        )
-    )
+    await context.open_form(_more_time_form(commitment.id or number))
+
+
+async def add_due_button(context: Context) -> None:
+    number = _clicked_number(context)
+    commitment = await actions.owned(context, number, "give it a due date")
+    await context.open_form(_add_due_form(commitment.id or number))
 
 
 async def blocked_button(context: Context) -> None:
     number = _clicked_number(context)
     commitment = await actions.owned(context, number, "update it")
-    await context.open_form(
-        Form(
-            BLOCK_FORM,
-            "Blocked",
-            (FormField("why", "What is in the way?", "long_text", max_length=actions.MAX_NOTE),),
-            context=str(commitment.id),
-            submit_label="Mark blocked",
-        )
-    )
+    await context.open_form(_blocked_form(commitment.id or number))
 
 
 async def move_form(context: Context) -> None:
+    """Move the due date; a date it cannot use is asked again."""
+
     event = context.event
     assert isinstance(event, FormSubmitted)
-    due = parse_due(
-        str(event.values.get("due", "")),
-        actions.local_today(context.actor, context),
-        MOVE,
-        optional=False,
-    )
-    await actions.move(context, _clicked_number(context), due)
+    number = _clicked_number(context)
+    await actions.owned(context, number, "move it")
+    with asking_again(_more_time_form(number), event.values, "due"):
+        due = await _new_due(context, str(event.values.get("due", "")))
+    await actions.move(context, number, due)
+
+
+async def add_due_form(context: Context) -> None:
+    """Give a commitment made without one a due date; a date it cannot use is asked again."""
+
+    event = context.event
+    assert isinstance(event, FormSubmitted)
+    number = _clicked_number(context)
+    await actions.owned(context, number, "give it a due date")
+    with asking_again(_add_due_form(number), event.values, "due"):
+        due = await _new_due(context, str(event.values.get("due", "")))
+    await actions.move(context, number, due)
 
 
 async def block_form(context: Context) -> None:
+    """Mark it blocked; a reason it cannot keep (too long, not plain text) is asked again."""
+
     event = context.event
     assert isinstance(event, FormSubmitted)
-    await actions.block(context, _clicked_number(context), str(event.values.get("why", "")))
+    number = _clicked_number(context)
+    await actions.owned(context, number, "update it")
+    why = str(event.values.get("why", ""))
+    with asking_again(_blocked_form(number), event.values, "why"):
+        actions.clean_note(why)
+    await actions.block(context, number, why)
 
 
 _NUMBER = Positional("n")
@@ -336,8 +380,10 @@ def register(registry: Registry) -> None:
     registry.button("commitment.drop", drop_button)
     registry.button("commitment.more_time", more_time_button)
     registry.button("commitment.blocked", blocked_button)
+    registry.button(ADD_DUE, add_due_button)
     registry.button("commitment.accept", accept_button)
     registry.button("commitment.decline", decline_button)
     registry.form(MOVE_FORM, move_form)
     registry.form(BLOCK_FORM, block_form)
+    registry.form(ADD_DUE, add_due_form)
     registry.job(REMIND_JOB, remind_job)

@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import UserError, asking_again
 from bot.events import ButtonClicked, FormSubmitted
 from bot.markup import plain
 from bot.messages import Form, FormField, OutgoingMessage
 from bot.registry import Registry
 from handlers.commitments import actions
 from handlers.commitments.reminders import status_buttons
+from handlers.shared.date_order import workspace_date_order
 from handlers.shared.dates import DUE_EXAMPLE, due_text, parse_due
 from handlers.shared.retro_hooks import MAKE_COMMITMENT, RETRO_OPENED, RetroOpened, thread_key
 from handlers.shared.text import plural
@@ -39,62 +40,67 @@ async def _item_and_retro(context: Context, value: str) -> tuple[RetroItem, Retr
     return item, retro
 
 
+def commit_form(item: RetroItem) -> Form:
+    return Form(
+        MAKE_COMMITMENT,
+        "Make it a commitment",
+        (
+            FormField(
+                "owner",
+                "Who will do it? (@name; you, if left empty)",
+                required=False,
+                max_length=80,
+            ),
+            FormField(
+                "what",
+                "What will they do?",
+                "long_text",
+                max_length=actions.MAX_COMMITMENT,
+                initial=item.text[: actions.MAX_COMMITMENT],
+            ),
+            FormField(
+                "due",
+                "By when? (friday, 31/12, in a fortnight)",
+                required=False,
+                max_length=60,
+            ),
+        ),
+        context=str(item.id),
+        submit_label="Commit",
+    )
+
+
 async def commit_button(context: Context) -> None:
     event = context.event
     assert isinstance(event, ButtonClicked)
     item, _ = await _item_and_retro(context, event.value)
-    await context.open_form(
-        Form(
-            MAKE_COMMITMENT,
-            "Make it a commitment",
-            (
-                FormField(
-                    "owner",
-                    "Who will do it? (@name; you, if left empty)",
-                    required=False,
-                    max_length=80,
-                ),
-                FormField(
-                    "what",
-                    "What will they do?",
-                    "long_text",
-                    max_length=actions.MAX_COMMITMENT,
-                    initial=item.text[: actions.MAX_COMMITMENT],
-                ),
-                FormField(
-                    "due",
-                    "By when? (friday, in 2 weeks, 2026-12-15)",
-                    required=False,
-                    max_length=60,
-                ),
-            ),
-            context=str(item.id),
-            submit_label="Commit",
-        )
-    )
+    await context.open_form(commit_form(item))
 
 
 async def commit_form_submitted(context: Context) -> None:
+    """Make the commitment; a field it cannot use is asked again, the others kept."""
+
     event = context.event
     assert isinstance(event, FormSubmitted)
     item, retro = await _item_and_retro(context, event.context)
     assert retro.id is not None
-    who = str(event.values.get("owner", "")).strip()
-    owner: Member = (
-        await actions.owner_named(context, who, "Name the owner as @name.")
-        if who
-        else context.actor
-    )
-    text = actions.clean_text(str(event.values.get("what", "")))
-    due_words = str(event.values.get("due", "")).strip()
+    form, values = commit_form(item), event.values
+    who = str(values.get("owner", "")).strip()
+    owner: Member = context.actor
+    if who:
+        with asking_again(form, values, "owner"):
+            owner = await actions.owner_named(context, who, "Name the owner as @name.")
+    with asking_again(form, values, "what"):
+        text = actions.clean_text(str(values.get("what", "")))
+    due_words = str(values.get("due", "")).strip()
     due = None
     if due_words:
-        due = parse_due(
-            due_words,
-            actions.local_today(context.actor, context),
-            f"By when: {DUE_EXAMPLE}.",
-            understood=text,
-        )
+        now = actions.local_now(context.actor, context)
+        order = await workspace_date_order(context)
+        with asking_again(form, values, "due"):
+            due = parse_due(
+                due_words, now.date(), f"By when: {DUE_EXAMPLE}.", order=order, clock=now.time()
+            )
     await actions.make(
         context,
         owner=owner,

@@ -7,27 +7,31 @@ live in ``pairing_rounds``; the statistics in ``pairing_stats``.
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time
 
-from bot.commands import Args, CommandSpec, Option, Positional
+from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
-from bot.errors import UsageError, UserError
+from bot.errors import FieldProblem, UsageError, UserError
 from bot.events import ButtonClicked, FormSubmitted
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, Form, FormField
 from bot.registry import Registry
-from bot.scheduler import next_fire_after, trigger_for
+from bot.scheduler import trigger_for
+from handlers.introductions import gap, member_status, overview, resting, round_now
 from handlers.introductions import rounds as pairing_rounds
 from handlers.introductions import stats as pairing_stats
-from handlers.introductions.phrases import parse_duration, parse_schedule
-from handlers.introductions.programmes import programme_meant, programmes_meant
-from handlers.introductions.rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, week_index
+from handlers.introductions.phrases import parse_duration, parse_gap, parse_schedule
+from handlers.introductions.programmes import programme_meant
+from handlers.introductions.round_dates import next_round, week_index
+from handlers.introductions.round_dates import when as _when
+from handlers.introductions.rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, taking_part
+from handlers.shared import upcoming
 from handlers.shared.channels import channel_id, channel_shown
 from handlers.shared.help import make_help
+from handlers.shared.kinds import KindAsked, kind_key, kinds_meant
 from handlers.shared.members import find_member, workspace_id
-from handlers.shared.text import member_reference
-from handlers.shared.zones import check_timezone
+from handlers.shared.text import listed, member_reference, plural
+from handlers.shared.zones import zone_named, zone_option
 from storage.models import PairingGroupMember, Participant, Programme
 from storage.repositories import pairings as pairings_repo
 from storage.repositories import schedules as schedules_repo
@@ -45,11 +49,11 @@ START = (
 )
 PAUSE = "/convene pairing pause [#CHANNEL]"
 RESUME = "/convene pairing resume [#CHANNEL]"
-ROUND_NOW = "/convene pairing round now [#CHANNEL]"
-STATUS = "/convene pairing status [#CHANNEL]"
+ROUND_NOW = round_now.ROUND_NOW
+STATUS = overview.STATUS
 SETTINGS = (
     "/convene pairing settings [#CHANNEL] [--size N] [--mix KINDS|all] "
-    "[--followup-days N] [--ban-rounds N]"
+    "[--followup-days N] [--ban-rounds N] [--min-gap DAYS]"
 )
 STARTERS = "/convene pairing starters [list|add TEXT|remove N] [--in #CHANNEL]"
 JOIN = "/pairing join [#CHANNEL]"
@@ -58,6 +62,8 @@ MEMBER_PAUSE = "/pairing pause LENGTH [#CHANNEL]"
 ABOUT = "/pairing about TEXT"
 AVOID = "/pairing avoid @MEMBER"
 UNAVOID = "/pairing unavoid @MEMBER"
+START_PATH = ("convene", "pairing", "start")
+SETTINGS_PATH = ("convene", "pairing", "settings")
 
 
 # -- conveners ---------------------------------------------------------------------------
@@ -68,9 +74,11 @@ async def start(context: Context, args: Args) -> None:
     channel = await channel_id(context, args["channel"], START)
     slot = parse_schedule(args["when"], START)
     size = _size(args.get("size") or "2", START)
-    kinds = await _kinds(context, args.get("mix"), START)
+    kinds = await _kinds(context, args, START_PATH, START)
+    if kinds is None:
+        return  # the convener was asked which kind they meant; nothing is written yet
     zone = (
-        check_timezone(args["tz"], START) if args.get("tz") else (context.actor.timezone or "UTC")
+        zone_option(context, args, START) if args.get("tz") else (context.actor.timezone or "UTC")
     )
     if await pairings_repo.programme_in(context.session, wid, channel) is not None:
         raise UserError(
@@ -113,15 +121,32 @@ async def start(context: Context, args: Args) -> None:
     round_schedule.subject_id = programme.id
     followup_schedule.subject_id = programme.id
     schedules_repo.stage(context.session, round_schedule, followup_schedule)
-    first = next_round(programme, now)
+    rounds = next_rounds(programme, now)
     await context.reply(
         f"Introductions are starting in #{programme.channel_name}: "
         f"{slot.describe()} ({zone}), "
         f"{_groups_of(size)} mixing {_mixing(programme)}. "
-        f"First round: {_when(first, zone)}. Join with /pairing join; "
-        "tell others what you work on with /pairing about.",
+        f"Next rounds in {zone}: {upcoming.listed(rounds, zone_named(zone), now=now)}. "
+        "Join with /pairing join; tell others what you work on with /pairing about.",
         private=False,
     )
+
+
+def next_rounds(programme: Programme, after: datetime) -> list[datetime]:
+    """The next three moments a round runs: its day and time in its zone, on the weeks
+    the round job takes (``week_index`` from the day it started, every N weeks)."""
+
+    zone = zone_named(programme.timezone)
+    at = time(programme.hour, programme.minute)
+
+    def runs_on(day: date) -> bool:
+        moment = upcoming.wall_moment(day, at, zone)
+        return (
+            day.weekday() == programme.weekday
+            and week_index(programme, moment) % programme.every_weeks == 0
+        )
+
+    return upcoming.next_times(runs_on, at, zone, after)
 
 
 def _size(value: str, usage: str) -> int:
@@ -133,22 +158,29 @@ def _size(value: str, usage: str) -> int:
     return int(value)
 
 
-async def _kinds(context: Context, value: str | None, usage: str) -> frozenset[str]:
+async def _kinds(
+    context: Context, args: Args, path: tuple[str, ...], usage: str
+) -> frozenset[str] | None:
+    """The kinds of silo a programme mixes (empty for every kind), read as every kind is
+    read; None once the convener was asked which kind a word they typed meant."""
+
+    value = args.get("mix")
     if value is None or value.strip().lower() in ("", "all", "every"):
         return frozenset()
-    kinds = frozenset(k.strip().lower() for k in value.split(",") if k.strip())
-    known = {
-        s.silo.kind
-        for s in await silos_repo.list_with_counts(context.session, workspace_id(context))
-    }
-    unknown = sorted(kinds - known)
-    if unknown:
-        have = ", ".join(sorted(known)) or "none yet (add silos with /convene silo add)"
+    kinds = await kinds_meant(context, value, KindAsked(path, args, "mix", usage, several=True))
+    if kinds is None:
+        return None
+    silos = await silos_repo.list_with_counts(context.session, workspace_id(context))
+    have = sorted({kind_key(s.silo.kind) for s in silos})
+    empty = [kind for kind in kinds if kind_key(kind) not in have]
+    if empty:
+        kinds_so_far = listed(have) or "none yet (add silos with /convene silo add)"
         raise UsageError(
-            f"No silo is of kind {', '.join(unknown)}. Kinds so far: {have}; or say --mix all.",
+            f"No silo is of kind {listed(empty, 'or')} yet, so there is nothing of it to mix. "
+            f"Kinds of silo so far: {kinds_so_far}; or say --mix all.",
             usage=usage,
         )
-    return kinds
+    return frozenset(kinds)
 
 
 def _groups_of(size: int) -> str:
@@ -158,29 +190,7 @@ def _groups_of(size: int) -> str:
 def _mixing(programme: Programme) -> str:
     if not programme.mix_kinds:
         return "every kind of silo"
-    return " and ".join(programme.mix_kinds.split(","))
-
-
-def _when(moment: datetime | None, zone: str) -> str:
-    if moment is None:
-        return "not scheduled"
-    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y %H:%M %Z").replace(" 0", " ")
-
-
-def next_round(programme: Programme, after: datetime) -> datetime | None:
-    """The next slot on which a round will really run (every N weeks)."""
-
-    trigger = trigger_for(
-        f"{programme.minute} {programme.hour} * * {(programme.weekday + 1) % 7}",
-        programme.timezone,
-    )
-    moment: datetime | None = after
-    for _ in range(14):
-        assert moment is not None
-        moment = next_fire_after(trigger, moment)
-        if moment is None or week_index(programme, moment) % programme.every_weeks == 0:
-            return moment
-    return moment
+    return listed(programme.mix_kinds.split(","))
 
 
 async def pause(context: Context, args: Args) -> None:
@@ -204,64 +214,18 @@ async def resume(context: Context, args: Args) -> None:
     )
 
 
-async def round_now(context: Context, args: Args) -> None:
-    programme = await programme_meant(context, args.get("channel"), ROUND_NOW)
-    summary = await pairing_rounds.run_round(
-        context.session,
-        workspace=context.workspace,
-        programme=programme,
-        slot=context.now,
-        outbox=context.outbox,
-        capabilities=context.capabilities,
-    )
-    await context.reply(
-        f"Round {summary.number} is out: {summary.participants} taking part, "
-        f"{summary.groups} group(s), {summary.new_bridges} new bridge(s)."
-    )
-
-
-async def status(context: Context, args: Args) -> None:
-    every = await programmes_meant(context, args.get("channel"), STATUS)
-    if not every:
-        await context.reply(
-            "No introductions yet. Start some with /convene pairing start #general every 2 weeks "
-            "on Monday 10:00"
-        )
-        return
-    lines = []
-    for programme in every:
-        assert programme.id is not None
-        joined = await pairings_repo.participants(context.session, programme.id)
-        active = sum(1 for p, _ in joined if _taking_part(p))
-        resting = sum(
-            1 for p, _ in joined if p.status != pairings_repo.LEFT and not _taking_part(p)
-        )
-        rounds = await pairings_repo.round_count(context.session, programme.id)
-        state = "paused" if programme.status == pairings_repo.PAUSED else "running"
-        upcoming = (
-            "none while paused"
-            if state == "paused"
-            else _when(next_round(programme, context.now), programme.timezone)
-        )
-        lines.append(
-            f"#{programme.channel_name}: {state}, {rounds} round(s) so far; {active} taking part, "
-            f"{resting} paused; next round {upcoming}."
-        )
-    await context.reply("\n".join(lines))
-
-
-def _taking_part(participant: Participant) -> bool:
-    return participant.status == pairings_repo.ACTIVE and participant.paused_until is None
-
-
 async def settings(context: Context, args: Args) -> None:
     programme = await programme_meant(context, args.get("channel"), SETTINGS)
+    # Read before anything changes: a kind to confirm leaves the programme as it was.
+    mix = await _kinds(context, args, SETTINGS_PATH, SETTINGS)
+    if mix is None:
+        return
     changed = []
     if args.get("size"):
         programme.group_size = _size(args["size"], SETTINGS)
         changed.append("size")
     if args.get("mix") is not None:
-        programme.mix_kinds = ",".join(sorted(await _kinds(context, args.get("mix"), SETTINGS)))
+        programme.mix_kinds = ",".join(sorted(mix))
         changed.append("mix")
     for option, low, high in (("followup-days", 1, 14), ("ban-rounds", 0, 52)):
         value = args.get(option)
@@ -271,6 +235,14 @@ async def settings(context: Context, args: Args) -> None:
             raise UsageError(f"--{option} takes a number from {low} to {high}.", usage=SETTINGS)
         setattr(programme, option.replace("-", "_"), int(value))
         changed.append(option)
+    if args.get("min-gap") is not None:
+        programme.min_gap_days = parse_gap(
+            args["min-gap"],
+            SETTINGS,
+            channel=programme.channel_name,
+            every_weeks=programme.every_weeks,
+        )
+        changed.append("min-gap")
     pairings_repo.stage(context.session, programme)
     every = "every week" if programme.every_weeks == 1 else f"every {programme.every_weeks} weeks"
     day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
@@ -281,7 +253,8 @@ async def settings(context: Context, args: Args) -> None:
         f"{head}#{programme.channel_name}: {every} on {day} at "
         f"{programme.hour:02d}:{programme.minute:02d} ({programme.timezone}); "
         f"{_groups_of(programme.group_size)}; mixing {_mixing(programme)}; follow-up after "
-        f"{programme.followup_days} day(s); no repeat within {programme.ban_rounds} round(s)."
+        f"{plural(programme.followup_days, 'day')}; no repeat within "
+        f"{plural(programme.ban_rounds, 'round')}; {gap.rule(programme)}."
     )
 
 
@@ -325,7 +298,7 @@ async def join(context: Context, args: Args) -> None:
     programme = await programme_meant(context, args.get("channel"), JOIN)
     assert programme.id is not None and context.actor.id is not None
     participant = await pairings_repo.participant(context.session, programme.id, context.actor.id)
-    if participant is not None and _taking_part(participant):
+    if participant is not None and taking_part(participant):
         await context.reply(f"You are already in the introductions in #{programme.channel_name}.")
         return
     if participant is None:
@@ -334,6 +307,7 @@ async def join(context: Context, args: Args) -> None:
         )
     participant.status = pairings_repo.ACTIVE
     participant.paused_until = None
+    participant.joined_at = context.now  # unanswered follow-ups count afresh from here
     await pairings_repo.save(context.session, participant)
     upcoming = _when(next_round(programme, context.now), programme.timezone)
     hint = "" if participant.about else " Tell your future matches what you do: /pairing about …"
@@ -447,28 +421,7 @@ async def followup_answer(context: Context) -> None:
     place.answered_at = context.now
     pairings_repo.stage(context.session, place)
     if outcome == "met":
-        await context.open_form(
-            Form(
-                form_id="pairing.learning",
-                title="What did you take away?",
-                fields=(
-                    FormField(
-                        "learning",
-                        "What did you learn or take away?",
-                        kind="long_text",
-                        required=False,
-                        max_length=MAX_LEARNING,
-                    ),
-                    FormField(
-                        "quotable",
-                        "May conveners quote it, with your name?",
-                        kind="choice",
-                        choices=("yes", "no"),
-                    ),
-                ),
-                context=group_id,
-            )
-        )
+        await context.open_form(_learning_form(group_id))
         await context.reply("Wonderful, thank you for meeting!", private=False)
     elif outcome == "not_yet":
         await context.reply(
@@ -482,7 +435,32 @@ async def followup_answer(context: Context) -> None:
         )
 
 
+def _learning_form(group_id: str) -> Form:
+    return Form(
+        form_id="pairing.learning",
+        title="What did you take away?",
+        fields=(
+            FormField(
+                "learning",
+                "What did you learn or take away?",
+                kind="long_text",
+                required=False,
+                max_length=MAX_LEARNING,
+            ),
+            FormField(
+                "quotable",
+                "May conveners quote it, with your name?",
+                kind="choice",
+                choices=("yes", "no"),
+            ),
+        ),
+        context=group_id,
+    )
+
+
 async def learning_submitted(context: Context) -> None:
+    """Keep what the member took away; words it cannot keep are asked for again."""
+
     event = context.event
     assert isinstance(event, FormSubmitted)
     place = await _my_place(context, event.context)
@@ -490,10 +468,13 @@ async def learning_submitted(context: Context) -> None:
         await context.reply("That form belongs to someone else's introduction; nothing was saved.")
         return
     learning = (event.values.get("learning") or "").strip()
+    refused = None
     if len(learning) > MAX_LEARNING:
-        raise UsageError(f"Keep it to {MAX_LEARNING:,} characters; nothing was saved.")
-    if has_control_characters(learning.replace("\n", " ")):
-        raise UsageError("Write it as plain text; nothing was saved.")
+        refused = f"That is {len(learning):,} characters; keep it to {MAX_LEARNING:,}."
+    elif has_control_characters(learning.replace("\n", " ")):
+        refused = "It holds control characters; write it as plain text."
+    if refused is not None:
+        raise FieldProblem(_learning_form(event.context), event.values, "learning", refused)
     place.learning = learning or None
     place.learning_quotable = (event.values.get("quotable") or "no").lower() == "yes"
     pairings_repo.stage(context.session, place)
@@ -512,7 +493,7 @@ _CHANNEL = Positional("channel", required=False)
 
 CONVENER_COMMANDS = (
     CommandSpec(
-        path=("convene", "pairing", "start"),
+        path=START_PATH,
         handler=start,
         summary="Start introductions in a channel.",
         usage=START,
@@ -552,17 +533,17 @@ CONVENER_COMMANDS = (
     ),
     CommandSpec(
         path=("convene", "pairing", "round", "now"),
-        handler=round_now,
-        summary="Run a round at once.",
+        handler=round_now.round_now,
+        summary="Run a round at once (--anyway: even for members introduced lately).",
         usage=ROUND_NOW,
         example="/convene pairing round now #general",
-        params=(_CHANNEL,),
+        params=(_CHANNEL, Flag("anyway")),
         convener_only=True,
         group=CONVENER,
     ),
     CommandSpec(
         path=("convene", "pairing", "status"),
-        handler=status,
+        handler=overview.status,
         summary="See programmes and who takes part.",
         usage=STATUS,
         example="/convene pairing status",
@@ -571,7 +552,7 @@ CONVENER_COMMANDS = (
         group=CONVENER,
     ),
     CommandSpec(
-        path=("convene", "pairing", "settings"),
+        path=SETTINGS_PATH,
         handler=settings,
         summary="See or change a programme's settings.",
         usage=SETTINGS,
@@ -582,6 +563,7 @@ CONVENER_COMMANDS = (
             Option("mix", "KINDS"),
             Option("followup-days", "N"),
             Option("ban-rounds", "N"),
+            Option("min-gap", "DAYS"),
         ),
         convener_only=True,
         group=CONVENER,
@@ -593,7 +575,7 @@ CONVENER_COMMANDS = (
         usage=STARTERS,
         example='/convene pairing starters add "What surprised you this month?"',
         params=(
-            Positional("action", required=False),
+            Positional("action", required=False, choices=("list", "add", "remove")),
             Positional("text", required=False, rest=True, max_length=MAX_STARTER + 50),
             Option("in", "#CHANNEL"),
         ),
@@ -630,6 +612,15 @@ MEMBER_COMMANDS = (
         summary="Join the introductions (never automatic).",
         usage=JOIN,
         example="/pairing join",
+        params=(_CHANNEL,),
+        group=MEMBER,
+    ),
+    CommandSpec(
+        path=("pairing", "status"),
+        handler=member_status.member_status,
+        summary="Where you stand: in or paused, your next round, your last introduction.",
+        usage=member_status.MEMBER_STATUS,
+        example="/pairing status",
         params=(_CHANNEL,),
         group=MEMBER,
     ),
@@ -689,6 +680,9 @@ def register(registry: Registry) -> None:
         registry.command(spec)
     for action_id in OUTCOMES:
         registry.button(action_id, followup_answer)
+    registry.button(resting.RESUME_ACTION, resting.resume_clicked)
+    registry.button(round_now.RUN_WITHOUT, round_now.run_clicked)
+    registry.button(round_now.RUN_ANYWAY, round_now.run_clicked)
     registry.form("pairing.learning", learning_submitted)
     registry.job(pairing_rounds.ROUND_JOB, pairing_rounds.round_job)
     registry.job(pairing_rounds.FOLLOWUP_JOB, pairing_rounds.followup_job)

@@ -1,15 +1,14 @@
 """What introductions add to the rest of Convene through the registry.
 
 The last section of a member's home: the programmes they take part in and
-when each next introduces them.
+where they stand in each, as ``/pairing status`` says it.
 """
 
 from __future__ import annotations
 
 from bot.context import Context
-from bot.markup import plain
 from bot.registry import Registry
-from handlers.introductions.commands import next_round
+from handlers.introductions.member_status import standing
 from storage.repositories import pairings as pairings_repo
 
 HOME_ORDER = 30
@@ -24,14 +23,7 @@ async def home_section(context: Context) -> str:
     ):
         if participant.status == pairings_repo.LEFT:
             continue
-        if participant.status == pairings_repo.PAUSED:
-            state = "paused (/pairing resume to come back)"
-        elif programme.status == pairings_repo.PAUSED:
-            state = "the programme is paused"
-        else:
-            upcoming = next_round(programme, context.now)
-            state = f"next round {upcoming:%A %d %B}" if upcoming else "no round planned"
-        lines.append(f"- #{plain(programme.channel_name)}: {state}")
+        lines.append(f"- {await standing(context, participant, programme)}")
     return "*Introductions*\n\n" + ("\n".join(lines) or "Not taking part. Join with /pairing join.")
 
 

@@ -2,9 +2,10 @@
 
 The words are read by the shared readers (``handlers.shared``); this module
 holds what only introductions mean by them: rounds come on one day of the
-week ("every 2 weeks on Monday 10:00"), and a member pauses for days, weeks
-or months ("3w", up to 26 weeks). Each refuses what it cannot take with the
-example to type instead.
+week ("every 2 weeks on Monday 10:00"), a member pauses for days, weeks
+or months ("3w", up to 26 weeks), and a programme leaves a minimum gap
+between a member's introductions ("5d", "1w", 0 for none). Each refuses what
+it cannot take with the example to type instead.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import timedelta
 
 from bot.errors import UsageError
 from handlers.shared.days import day_title
-from handlers.shared.durations import CALENDAR_UNITS, read_amount
+from handlers.shared.durations import CALENDAR_UNITS, Unit, read_amount
 from handlers.shared.schedules import parse_weekly
 
 SCHEDULE_EXAMPLE = "every 2 weeks on Monday 10:00"
@@ -71,3 +72,41 @@ def parse_duration(text: str, usage: str) -> timedelta:
             usage=usage,
         )
     return length
+
+
+GAP_UNITS = (Unit.DAY, Unit.WEEK)
+NO_GAP = frozenset({"0", "0d", "off", "none", "no"})
+
+
+def parse_gap(text: str, usage: str, *, channel: str, every_weeks: int) -> int:
+    """The minimum gap between a member's introductions, in days: "5d", "5", "1w"; 0 for none.
+
+    At most the time between two rounds: a longer gap would keep everyone out
+    of every other round.
+    """
+
+    words = " ".join(text.strip().lower().split())
+    longest = every_weeks * 7
+    example = f"/convene pairing settings #{channel} --min-gap 5d"
+    if words in NO_GAP:
+        return 0
+    if words.isdecimal():
+        days = int(words)
+    else:
+        amount = read_amount(words, GAP_UNITS)
+        if amount is None:
+            raise UsageError(
+                f"--min-gap {text}: I read the gap in days or weeks, like 5d or 1w. "
+                f"Try {example}, or --min-gap 0 to turn it off.",
+                usage=usage,
+            )
+        days = amount.count * (7 if amount.unit is Unit.WEEK else 1)
+    if days > longest:
+        every = "every week" if every_weeks == 1 else f"every {every_weeks} weeks"
+        raise UsageError(
+            f"--min-gap {text}: rounds in #{channel} come {every}, so a gap of more than "
+            f"{longest} days would keep members out of every other round. "
+            f"Try /convene pairing settings #{channel} --min-gap {min(5, longest)}d.",
+            usage=usage,
+        )
+    return days

@@ -1,21 +1,21 @@
 """Running a round of introductions, and the follow-ups a few days later.
 
-A round gathers who takes part from storage, asks the pure matching engine
-(``handlers.introductions.matching``) for groups, records them and the silo pairs they
-bridge, and queues one introduction per group: a group DM where the platform
-has them, otherwise one DM to each member (chosen by capability). Everything
-happens in the slot's (or command's) one transaction, and every message has
-an idempotency key built from the round and group, so a replayed slot sends
-nothing twice.
+A round gathers who takes part from storage, leaves out whoever was
+introduced within the programme's minimum gap (unless the convener insists),
+asks the pure matching engine (``handlers.introductions.matching``) for groups,
+records them and the silo pairs they bridge, and queues one introduction per
+group: a group DM where the platform has them, otherwise one DM to each member
+(chosen by capability). Everything happens in the slot's (or command's) one
+transaction, and every message has an idempotency key built from the round and
+group, so a replayed slot sends nothing twice.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -24,8 +24,13 @@ from bot.context import JobContext
 from bot.markup import mention, plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
-from handlers.introductions import matching
+from handlers.introductions import gap, matching, resting
+from handlers.introductions.names import listed
+from handlers.introductions.resting import IGNORED_FOLLOWUPS_BEFORE_PAUSE
+from handlers.introductions.round_dates import week_index
 from handlers.introductions.times import describe_window, shared_windows, utc_offset_minutes
+from handlers.shared.kinds import kind_key
+from handlers.shared.text import plural
 from storage.models import (
     Member,
     PairingRound,
@@ -42,7 +47,6 @@ log = logging.getLogger("convene.pairings")
 ROUND_JOB = "pairing.round"
 FOLLOWUP_JOB = "pairing.followups"
 HISTORY_ROUNDS = 12
-IGNORED_FOLLOWUPS_BEFORE_PAUSE = 3
 
 DEFAULT_STARTERS = (
     "What is one thing your part of the organisation does that the other would find surprising?",
@@ -60,6 +64,20 @@ class RoundSummary:
     groups: int
     new_bridges: int
     note: str
+    unplaced: int = 0
+    """Members taking part whom no group could take (a lone member, or avoidances)."""
+    sat_out: tuple[str, ...] = ()
+    """Who sat the round out, introduced within the programme's minimum gap."""
+    insisted: tuple[str, ...] = ()
+    """Who was introduced within the gap all the same, because the convener insisted."""
+    auto_paused: tuple[str, ...] = ()
+    """Who is paused for unanswered follow-ups once the round is done."""
+
+    @property
+    def too_few(self) -> bool:
+        """Whether the round found nobody, or not everyone, to pair."""
+
+        return self.groups == 0 or self.unplaced > 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,20 +95,26 @@ async def run_round(
     slot: datetime,
     outbox: Outbox,
     capabilities: Capabilities,
+    insist: bool = False,
 ) -> RoundSummary:
+    """Run one round at ``slot``; ``insist`` also introduces members within the minimum gap."""
+
     assert workspace.id is not None and programme.id is not None
     number = await pairings_repo.round_count(session, programme.id) + 1
     people = await _people(session, workspace.id, programme)
     joined = await pairings_repo.participants(session, programme.id)
     await _wake_the_rested(joined, programme, slot, outbox, number)
     await _pause_the_silent(session, joined, programme, outbox, number)
-    eligible = [
-        p.member_id
-        for p, _ in joined
-        if p.status == pairings_repo.ACTIVE and p.paused_until is None
-    ]
+    ready = [p.member_id for p, _ in joined if taking_part(p)]
+    recent = await gap.sitting_out(session, programme, ready, slot)
+    eligible = ready if insist else [m for m in ready if m not in recent]
+    sat_out = () if insist else _names(people, recent)
+    insisted = _names(people, recent) if insist else ()
     silo_kinds = {
-        silo.id: silo.kind for person in people.values() for silo in person.silos if silo.id
+        silo.id: kind_key(silo.kind)
+        for person in people.values()
+        for silo in person.silos
+        if silo.id
     }
     past = await pairings_repo.rounds(session, programme.id)
     history_rows = await pairings_repo.groups_of_rounds(
@@ -109,7 +133,7 @@ async def run_round(
             silo_kinds=silo_kinds,
             rules=matching.RoundRules(
                 group_size=programme.group_size,
-                mix_kinds=frozenset(programme.mix_kinds.split(","))
+                mix_kinds=frozenset(kind_key(k) for k in programme.mix_kinds.split(","))
                 if programme.mix_kinds
                 else None,
                 ban_rounds=programme.ban_rounds,
@@ -148,11 +172,15 @@ async def run_round(
         await _introduce(
             outbox, capabilities, programme, number, row.id or 0, members, group, starter, slot
         )
-    why_not = (
-        "you were the only one taking part, so there was nobody to meet"
-        if len(eligible) < 2
-        else "everyone left was someone you asked not to meet"
-    )
+    if len(eligible) >= 2:
+        why_not = "everyone left was someone you asked not to meet"
+    elif sat_out:
+        why_not = (
+            f"everyone else taking part was introduced {gap.lately(programme)}, "
+            "so there was nobody to meet"
+        )
+    else:
+        why_not = "you were the only one taking part, so there was nobody to meet"
     for member_id in result.unplaced:
         await outbox.send(
             f"pairing:{programme.id}:round:{number}:unplaced:{member_id}",
@@ -166,7 +194,17 @@ async def run_round(
         1, len(programme.starters or DEFAULT_STARTERS)
     )
     pairings_repo.stage(session, programme)
-    summary = RoundSummary(number, len(eligible), len(result.groups), new_bridges, result.note)
+    summary = RoundSummary(
+        number,
+        len(eligible),
+        len(result.groups),
+        new_bridges,
+        result.note,
+        unplaced=len(result.unplaced),
+        sat_out=sat_out,
+        insisted=insisted,
+        auto_paused=tuple(m.display_name for p, m in joined if p.status == pairings_repo.PAUSED),
+    )
     await outbox.send(
         f"pairing:{programme.id}:round:{number}:summary",
         OutgoingMessage(
@@ -176,23 +214,73 @@ async def run_round(
     return summary
 
 
+def taking_part(participant: Participant) -> bool:
+    """In, and not resting: neither paused by themselves nor paused automatically."""
+
+    return participant.status == pairings_repo.ACTIVE and participant.paused_until is None
+
+
+async def expected(
+    session: AsyncSession, programme: Programme, slot: datetime
+) -> list[tuple[Participant, Member]]:
+    """Who a round at ``slot`` would take before the minimum gap, as ``run_round`` will find.
+
+    Those whose own pause is over by then are in; those the round would pause
+    for unanswered follow-ups are not. Nothing is changed.
+    """
+
+    assert programme.id is not None
+    joined = await pairings_repo.participants(session, programme.id)
+    ready = [
+        (p, m)
+        for p, m in joined
+        if p.status == pairings_repo.ACTIVE and (p.paused_until is None or p.paused_until <= slot)
+    ]
+    streaks = await pairings_repo.unanswered_streaks(
+        session, programme.id, [p.member_id for p, _ in ready]
+    )
+    return [
+        (p, m) for p, m in ready if streaks.get(p.member_id, 0) < IGNORED_FOLLOWUPS_BEFORE_PAUSE
+    ]
+
+
+def _names(people: dict[int, Person], member_ids: Iterable[int]) -> tuple[str, ...]:
+    return tuple(sorted((people[m].member.display_name for m in member_ids), key=str.lower))
+
+
 def _summary_text(programme: Programme, summary: RoundSummary, capabilities: Capabilities) -> str:
+    """The channel's line about a round: counts only, never who sat it out."""
+
+    head = f"Round {summary.number} of introductions in #{programme.channel_name}: "
+    resting = len(summary.sat_out)
+    rested = (
+        f"{plural(resting, 'person', 'people')} introduced {gap.lately(programme)} "
+        f"{'sits' if resting == 1 else 'sit'} this one out"
+    )
+    if summary.groups == 0 and resting:
+        left = (
+            ""
+            if summary.participants == 0
+            else f", which left {plural(summary.participants, 'person', 'people')}, "
+            "not enough for a group"
+        )
+        return (
+            f"{head}no groups this time: {rested}{left}. Those who sat out are in the next round."
+        )
     if summary.groups == 0:
         return (
-            f"Round {summary.number} of introductions in #{programme.channel_name}: "
-            f"{summary.participants} taking part, not enough for a group. "
+            f"{head}{summary.participants or 'nobody'} taking part, not enough for a group. "
             "Join with /pairing join and invite a colleague from another team."
         )
     bridges = (
-        f" and {summary.new_bridges} new bridge{'s' if summary.new_bridges != 1 else ''} "
-        "between silos"
+        f" and {plural(summary.new_bridges, 'new bridge')} between silos"
         if summary.new_bridges
         else ""
     )
+    also = f"; {rested}" if resting else ""
     return (
-        f"Round {summary.number} of introductions in #{programme.channel_name}: "
-        f"{summary.participants} people in {summary.groups} "
-        f"group{'s' if summary.groups != 1 else ''}{bridges}. {_where_groups_meet(capabilities)}"
+        f"{head}{plural(summary.participants, 'person', 'people')} in "
+        f"{plural(summary.groups, 'group')}{bridges}{also}. {_where_groups_meet(capabilities)}"
     )
 
 
@@ -288,7 +376,7 @@ async def _pause_the_silent(
                 Target.dm(member.platform_user_id),
                 "You have not answered your last three introduction follow-ups, so I have "
                 f"paused your introductions in #{programme.channel_name} for now. Whenever "
-                "you want to meet people again, type /pairing join.",
+                f"you want to meet people again, type /pairing join #{programme.channel_name}",
             ),
         )
 
@@ -339,6 +427,10 @@ async def _introduce(
         await outbox.send(f"{key}:dm:{member_id}", OutgoingMessage(Target.dm(member_id), text))
 
 
+def _times(count: int) -> str:
+    return {1: "once", 2: "twice"}.get(count, f"{count} times")
+
+
 def _why(group: matching.Group, silos: dict[int | None, Silo]) -> str:
     def name(silo_id: int) -> str:
         silo = silos.get(silo_id)
@@ -350,8 +442,9 @@ def _why(group: matching.Group, silos: dict[int | None, Silo]) -> str:
     if group.known_bridges:
         a, b = group.known_bridges[0].silos
         return (
-            f"{name(a)} and {name(b)} have met only {group.known_bridges[0].connections_before} "
-            "time(s) through Convene: more bridges make a stronger link."
+            f"{name(a)} and {name(b)} have met only "
+            f"{_times(group.known_bridges[0].connections_before)} through Convene: "
+            "more bridges make a stronger link."
         )
     return "You have not met through Convene yet, and your working days line up."
 
@@ -407,12 +500,6 @@ def _and(names: Sequence[str]) -> str:
 # -- schedule jobs ---------------------------------------------------------------------
 
 
-def week_index(programme: Programme, slot: datetime) -> int:
-    zone = ZoneInfo(programme.timezone)
-    start = programme.anchor_at.astimezone(zone).date()
-    return (slot.astimezone(zone).date() - start).days // 7
-
-
 async def round_job(context: JobContext) -> None:
     programme = await pairings_repo.programme(context.session, context.subject_id or 0)
     if programme is None or programme.status != pairings_repo.ACTIVE:
@@ -434,6 +521,42 @@ async def round_job(context: JobContext) -> None:
         summary.participants,
         summary.groups,
     )
+    await tell_conveners(context.session, programme, summary, context.outbox)
+
+
+async def tell_conveners(
+    session: AsyncSession, programme: Programme, summary: RoundSummary, outbox: Outbox
+) -> None:
+    """After a scheduled round that found too few to pair, name who is paused automatically.
+
+    Only then: a round that paired everyone needs nobody's attention, and a
+    convener who ran ``round now`` read the same in its answer.
+    """
+
+    if not (summary.too_few and summary.auto_paused):
+        return
+    if summary.groups == 0 and summary.participants == 0:
+        found = "made no groups: nobody was taking part"
+    elif summary.groups == 0:
+        were = "was" if summary.participants == 1 else "were"
+        found = (
+            f"made no groups: {plural(summary.participants, 'person', 'people')} {were} taking part"
+        )
+    else:
+        found = f"left {plural(summary.unplaced, 'person', 'people')} without a group"
+    sat = (
+        f"; {listed(summary.sat_out)} sat it out, introduced {gap.lately(programme)}"
+        if summary.sat_out
+        else ""
+    )
+    head = f"Round {summary.number} of introductions in #{programme.channel_name} {found}{sat}."
+    for convener in await members_repo.conveners(session, programme.workspace_id):
+        await outbox.send(
+            f"pairing:{programme.id}:round:{summary.number}:conveners:{convener.id}",
+            resting.conveners_message(
+                head, programme, summary.auto_paused, Target.dm(convener.platform_user_id)
+            ),
+        )
 
 
 async def followup_job(context: JobContext) -> None:

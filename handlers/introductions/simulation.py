@@ -27,6 +27,7 @@ from handlers.introductions.matching import (
     SiloPair,
     match_round,
 )
+from handlers.shared.text import plural
 
 HEADER = ("member", "silos", "timezone")
 FIRST_ROUND = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -240,8 +241,9 @@ def format_report(report: SimulationReport) -> str:
 
     org = report.organisation
     lines = [
-        f"Simulated {len(report.rounds)} rounds of pairs for {len(org.people)} members in "
-        f"{len(org.silo_names)} silos ({org.silo_pairs} silo pairs), seed {report.seed}.",
+        f"Simulated {plural(len(report.rounds), 'round')} of pairs for "
+        f"{plural(len(org.people), 'member')} in {plural(len(org.silo_names), 'silo')} "
+        f"({plural(org.silo_pairs, 'silo pair')}), seed {report.seed}.",
         "round  groups  new bridges  silo pairs connected",
     ]
     for r in report.rounds:

@@ -9,7 +9,7 @@ from bot.context import Context
 from bot.markup import plain
 from handlers.introductions.programmes import programmes_meant
 from handlers.shared.members import workspace_id
-from handlers.shared.text import table
+from handlers.shared.text import plural, table
 from storage.repositories import members as members_repo
 from storage.repositories import pairings as pairings_repo
 from storage.repositories import silos as silos_repo
@@ -56,7 +56,7 @@ async def stats(context: Context, args: Args) -> None:
                     _percent(min(linked_by_then, possible), possible),
                 ]
             )
-        head = f"#{programme.channel_name}: {len(rounds)} round(s)"
+        head = f"#{programme.channel_name}: {plural(len(rounds), 'round')}"
         if body:
             parts.append(
                 head

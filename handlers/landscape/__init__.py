@@ -15,8 +15,10 @@ def register(registry: Registry) -> None:
     (a phrase parser, a report) does not load the whole job.
     """
 
-    from handlers.landscape import hooks
+    from handlers.landscape import hooks, kinds, removal
     from handlers.landscape.commands import register as register_commands
 
     register_commands(registry)
+    kinds.register(registry)
+    removal.register(registry)
     hooks.register(registry)

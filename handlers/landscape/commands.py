@@ -12,6 +12,9 @@ from bot.context import Context
 from bot.errors import UsageError, UserError
 from bot.markup import has_control_characters, plain
 from bot.registry import Registry
+from handlers.landscape.kinds import KINDS_COMMAND
+from handlers.landscape.removal import MEMBER_REMOVE, member_remove
+from handlers.shared.kinds import KindAsked, kind_meant
 from handlers.shared.members import find_member, find_silo, workspace_id
 from handlers.shared.text import (
     MAX_NAME_LENGTH,
@@ -21,11 +24,10 @@ from handlers.shared.text import (
     plural,
     table,
 )
-from handlers.shared.zones import check_timezone
+from handlers.shared.zones import zone_option
 from storage.repositories import members as members_repo
 from storage.repositories import silos as silos_repo
 
-SILO_KINDS_HINT = "team, organisation, profession, site, or any one word"
 GROUP = "Landscape (conveners)"
 
 SILO_ADD = "/convene silo add NAME [--kind KIND]"
@@ -41,18 +43,15 @@ SILO_REMOVE = "/convene silo remove NAME"
 SILO_RENAME = "/convene silo rename NAME NEW-NAME"
 SILO_KIND = "/convene silo kind NAME KIND"
 MEMBER_ADD = "/convene member add NAME [--silo SILO]... [--tz ZONE]"
-MEMBER_REMOVE = "/convene member remove NAME"
 MEMBER_SILO = "/convene member silo add|remove NAME SILO"
 MEMBERS = "/convene members [--silo SILO]"
 CONVENER_ADD = "/convene convener add NAME"
 CONVENER_REMOVE = "/convene convener remove NAME"
 
 
-def check_kind(value: str, usage: str) -> str:
-    kind = value.strip().lower()
-    if not kind or not kind.replace("-", "").isalpha() or len(kind) > 32:
-        raise UsageError(f"The kind {value!r} should be one word ({SILO_KINDS_HINT}).", usage=usage)
-    return kind
+SILO_ADD_PATH = ("convene", "silo", "add")
+SILO_IMPORT_PATH = ("convene", "silo", "import")
+SILO_KIND_PATH = ("convene", "silo", "kind")
 
 
 # -- silos ------------------------------------------------------------------
@@ -60,13 +59,24 @@ def check_kind(value: str, usage: str) -> str:
 
 async def silo_add(context: Context, args: Args) -> None:
     name = clean_name(args["name"], "silo name", SILO_ADD)
-    kind = check_kind(args.get("kind") or "team", SILO_ADD)
     existing = await silos_repo.find(context.session, workspace_id(context), name)
     if existing is not None:
-        raise UserError(
-            f"There is already a silo called {existing.name} ({existing.kind}). "
-            f'To change its kind: /convene silo kind "{existing.name}" {kind}'
+        asked = " ".join((args.get("kind") or "").split()).casefold()
+        shown = f'"{existing.name}"' if " " in existing.name else existing.name
+        change = (
+            f"/convene silo kind {shown} {plain(asked)}"
+            if asked and asked != existing.kind
+            else f"/convene silo kind {shown} KIND (the kinds: /convene silo kinds)"
         )
+        raise UserError(
+            f"There is already a silo called {existing.name} ({existing.kind}), so nothing "
+            f"was added. To change its kind: {change}"
+        )
+    kind = await kind_meant(
+        context, args.get("kind") or "team", KindAsked(SILO_ADD_PATH, args, "kind", SILO_ADD)
+    )
+    if kind is None:
+        return
     await silos_repo.add(context.session, workspace_id(context), name, kind, context.now)
     await context.reply(f"Added the silo {name} ({kind}).")
 
@@ -93,9 +103,13 @@ async def silo_import(context: Context, args: Args) -> None:
         raise UsageError(
             "Name the profile field, like: /convene silo import field Department", usage=SILO_IMPORT
         )
-    kind = check_kind(
-        args.get("kind") or ("department" if source == "field" else "team"), SILO_IMPORT
+    kind = await kind_meant(
+        context,
+        args.get("kind") or ("department" if source == "field" else "team"),
+        KindAsked(SILO_IMPORT_PATH, args, "kind", SILO_IMPORT),
     )
+    if kind is None:
+        return
     prefix = (args.get("prefix") or "").strip().casefold()
     found = await context.silo_groups(source, detail)
     groups: dict[str, list[ChannelMember]] = {}
@@ -158,9 +172,21 @@ async def silo_rename(context: Context, args: Args) -> None:
 
 async def silo_kind(context: Context, args: Args) -> None:
     silo = await find_silo(context, args["name"], SILO_KIND)
-    kind = check_kind(args["kind"], SILO_KIND)
+    asked = KindAsked(SILO_KIND_PATH, args, "kind", SILO_KIND)
+    kind = await kind_meant(context, args["kind"], asked)
+    if kind is None:
+        return
+    if kind == silo.kind:
+        await context.reply(f"{silo.name} is already {_a(kind)}; nothing changed.")
+        return
     await silos_repo.set_kind(context.session, silo, kind)
-    await context.reply(f"{silo.name} is now a {kind}.")
+    await context.reply(f"{silo.name} is now {_a(kind)}.")
+
+
+def _a(word: str) -> str:
+    """The word with its article: "a team", "an organisation"."""
+
+    return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
 async def silos_list(context: Context, args: Args) -> None:
@@ -183,7 +209,7 @@ async def silos_list(context: Context, args: Args) -> None:
 async def member_add(context: Context, args: Args) -> None:
     typed = clean_name(args["name"], "member name", MEMBER_ADD)
     reference = member_reference(typed)
-    zone = check_timezone(args["tz"], MEMBER_ADD) if args.get("tz") else None
+    zone = zone_option(context, args, MEMBER_ADD) if args.get("tz") else None
     silos = [await find_silo(context, name, MEMBER_ADD) for name in _silo_names(args)]
     wid = workspace_id(context)
     member = await members_repo.find(context.session, wid, reference)
@@ -214,25 +240,13 @@ def _silo_names(args: Args) -> list[str]:
     return names
 
 
-async def member_remove(context: Context, args: Args) -> None:
-    member = await find_member(context, args["name"], MEMBER_REMOVE)
-    if member.id == context.actor.id:
-        raise UserError("You cannot remove yourself; ask another convener.")
-    if member.is_convener:
-        raise UserError(
-            f"{member.display_name} is a convener; first /convene convener remove "
-            f"{member.display_name}."
-        )
-    await members_repo.remove(context.session, member)
-    await context.reply(f"Removed {member.display_name} and their silo links.")
-
-
 async def member_silo(context: Context, args: Args) -> None:
     action = args["action"].lower()
     if action not in ("add", "remove"):
         raise UsageError(f"Say add or remove, not {plain(action)!r}.", usage=MEMBER_SILO)
-    member = await find_member(context, args["name"], MEMBER_SILO)
-    silo = await find_silo(context, args["silo"], MEMBER_SILO)
+    name, silo_name = await _member_then_silo(context, args["name"], args["silo"])
+    member = await find_member(context, name, MEMBER_SILO)
+    silo = await find_silo(context, silo_name, MEMBER_SILO)
     if action == "add":
         changed = await members_repo.link_silo(context.session, member, silo)
         text = (
@@ -248,6 +262,22 @@ async def member_silo(context: Context, args: Args) -> None:
             else (f"{member.display_name} was not in {silo.name}.")
         )
     await context.reply(text)
+
+
+async def _member_then_silo(context: Context, first: str, second: str) -> tuple[str, str]:
+    """The member and the silo, in either order: ``member silo add "Public Health" alice``
+    means what ``member silo add alice "Public Health"`` does when the first is a silo and
+    not a member, and the second a member."""
+
+    wid = workspace_id(context)
+    if await members_repo.find(context.session, wid, member_reference(first)) is not None:
+        return first, second
+    if (
+        await silos_repo.find(context.session, wid, first) is not None
+        and await members_repo.find(context.session, wid, member_reference(second)) is not None
+    ):
+        return second, first
+    return first, second
 
 
 async def members_list(context: Context, args: Args) -> None:
@@ -318,7 +348,7 @@ async def conveners_list(context: Context, args: Args) -> None:
 
 COMMANDS = (
     CommandSpec(
-        path=("convene", "silo", "add"),
+        path=SILO_ADD_PATH,
         handler=silo_add,
         summary="Add a silo.",
         usage=SILO_ADD,
@@ -328,13 +358,13 @@ COMMANDS = (
         group=GROUP,
     ),
     CommandSpec(
-        path=("convene", "silo", "import"),
+        path=SILO_IMPORT_PATH,
         handler=silo_import,
         summary="Make silos from the platform's user groups, roles or a profile field.",
         usage=SILO_IMPORT,
         example="/convene silo import usergroups",
         params=(
-            Positional("source"),
+            Positional("source", choices=tuple(IMPORT_SOURCES)),
             Positional("field", required=False, rest=True),
             Option("prefix", "TEXT"),
             Option("kind", "KIND"),
@@ -363,7 +393,7 @@ COMMANDS = (
         group=GROUP,
     ),
     CommandSpec(
-        path=("convene", "silo", "kind"),
+        path=SILO_KIND_PATH,
         handler=silo_kind,
         summary="Change a silo's kind.",
         usage=SILO_KIND,
@@ -372,6 +402,7 @@ COMMANDS = (
         convener_only=True,
         group=GROUP,
     ),
+    KINDS_COMMAND,
     CommandSpec(
         path=("convene", "silos"),
         handler=silos_list,
@@ -393,7 +424,7 @@ COMMANDS = (
     CommandSpec(
         path=("convene", "member", "remove"),
         handler=member_remove,
-        summary="Remove a member.",
+        summary="Remove a member (asks first, saying what of theirs is deleted).",
         usage=MEMBER_REMOVE,
         example="/convene member remove alice",
         params=(Positional("name"),),
@@ -406,7 +437,11 @@ COMMANDS = (
         summary="Put a member in a silo or take them out.",
         usage=MEMBER_SILO,
         example='/convene member silo add alice "Public Health"',
-        params=(Positional("action"), Positional("name"), Positional("silo")),
+        params=(
+            Positional("action", choices=("add", "remove")),
+            Positional("name"),
+            Positional("silo"),
+        ),
         convener_only=True,
         group=GROUP,
     ),

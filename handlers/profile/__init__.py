@@ -9,10 +9,15 @@ if TYPE_CHECKING:
 
 
 def register(registry: Registry) -> None:
-    """Declare help and status, ``/convene me`` and the home view."""
+    """Declare help and status, the workspace's settings, ``/convene me`` and the home view,
+    and the buttons that finish a command once its member chose which date they meant."""
 
-    from handlers.profile import commands, convener, home
+    from handlers.profile import commands, convener, home, plain_help, settings
+    from handlers.shared import date_choice
 
+    plain_help.register(registry)  # first of every job's DM routes: see plain_help
     convener.register(registry)
+    settings.register(registry)
+    date_choice.register(registry)
     commands.register(registry)
     home.register(registry)

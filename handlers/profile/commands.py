@@ -59,7 +59,14 @@ async def me_silo(context: Context, args: Args) -> None:
 
 
 async def me_tz(context: Context, args: Args) -> None:
-    await _set_zone(context, check_timezone(args["zone"], ME_TZ))
+    await _set_zone(context, check_timezone(args["zone"], ME_TZ, retry=_me_tz, now=context.now))
+
+
+def _me_tz(zone: str) -> tuple[str, Button | None]:
+    """For a zone offered after "GMT" or a typo: the command that sets it, and the
+    button that does (``me.tz``, the one Convene's first question uses)."""
+
+    return f"/convene me tz {zone}", Button(zone, "me.tz", zone)
 
 
 async def zone_chosen(context: Context) -> None:
@@ -67,7 +74,7 @@ async def zone_chosen(context: Context) -> None:
 
     event = context.event
     assert isinstance(event, ButtonClicked)
-    await _set_zone(context, check_timezone(event.value, ME_TZ))
+    await _set_zone(context, check_timezone(event.value, ME_TZ, now=context.now))
 
 
 async def ask_timezone_once(context: Context) -> None:
@@ -116,7 +123,7 @@ COMMANDS = (
         summary="Say which silos you belong to.",
         usage=ME_SILO,
         example='/convene me silo add "Public Health"',
-        params=(Positional("action"), Positional("silo")),
+        params=(Positional("action", choices=("add", "remove")), Positional("silo")),
         group=GROUP,
     ),
     CommandSpec(
@@ -125,7 +132,7 @@ COMMANDS = (
         summary="Set your time zone, so prompts reach you in your morning.",
         usage=ME_TZ,
         example="/convene me tz America/New_York",
-        params=(Positional("zone"),),
+        params=(Positional("zone", rest=True),),  # "New York" is asked about, not cut short
         group=GROUP,
     ),
 )

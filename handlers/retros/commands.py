@@ -29,6 +29,7 @@ from handlers.retros import items as retro_items
 from handlers.retros.formats import FORMATS, RetroFormat, custom_format, format_named
 from handlers.retros.phrases import parse_closing
 from handlers.shared.channels import channel_id, channel_shown
+from handlers.shared.date_order import workspace_date_order
 from handlers.shared.retro_hooks import MAKE_COMMITMENT, RETRO_OPENED, RetroOpened
 from handlers.shared.text import clean_name, plural, table
 from handlers.shared.zones import zone_named
@@ -122,7 +123,13 @@ async def open_command(context: Context, args: Args) -> None:
     votes = _votes(args, context.settings.retros.default_votes)
     zone_name = context.actor.timezone or "UTC"
     closes_at = (
-        parse_closing(args["closes"], context.now, zone_named(zone_name), OPEN)
+        parse_closing(
+            args["closes"],
+            context.now,
+            zone_named(zone_name),
+            OPEN,
+            await workspace_date_order(context),
+        )
         if args.get("closes")
         else None
     )
@@ -413,6 +420,7 @@ def register(registry: Registry) -> None:
     registry.button("retro.vote", retro_items.vote_button)
     registry.button("retro.edit", retro_items.edit_button)
     registry.button("retro.delete", retro_items.delete_button)
+    registry.button(retro_items.REPLY_CATEGORY, retro_items.reply_category_button)
     registry.form(retro_items.ADD_FORM, retro_items.add_form_submitted)
     registry.form(retro_items.EDIT_FORM, retro_items.edit_form_submitted)
     registry.message(retro_items.wants_thread_reply, retro_items.thread_reply)

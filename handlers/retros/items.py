@@ -13,19 +13,22 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import FieldProblem, UserError, asking_again
 from bot.events import ButtonClicked, FormSubmitted, MessagePosted, PlaceKind
 from bot.markup import has_control_characters, plain
-from bot.messages import Button, Form, FormField, OutgoingMessage, Target
+from bot.messages import Button, Form, FormField, FormProblem, OutgoingMessage, Target
 from handlers.retros.formats import MAX_CATEGORY_LENGTH, category_meant
 from handlers.shared.retro_hooks import thread_key
 from handlers.shared.text import plural
-from storage.models import Member, Retro, RetroItem
+from storage.models import FormDraft, Member, Retro, RetroItem
+from storage.repositories import form_drafts as drafts_repo
 from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import retros as retros_repo
@@ -34,6 +37,9 @@ MAX_ITEM = 500
 MAX_ITEMS = 200
 ADD_FORM = "retro.add"
 EDIT_FORM = "retro.edit"
+REPLY_FORM = "retro.reply"
+"""A thread reply kept until its writer chooses a category (a draft, never opened)."""
+REPLY_CATEGORY = "retro.reply_category"
 _PREFIX = re.compile(
     r"^\s*(?P<category>[^:\n]{1," + str(MAX_CATEGORY_LENGTH) + r"})\s*:\s*(?P<text>\S.*)$",
     re.S,
@@ -212,33 +218,58 @@ async def add_button(context: Context) -> None:
 
 
 async def add_form_submitted(context: Context) -> None:
+    """Add the item; a category or text it cannot use is asked again, the other kept."""
+
     event = context.event
     assert isinstance(event, FormSubmitted)
     retro = await open_retro(context, _value_number(event.context))
-    typed = str(event.values.get("category", ""))
+    form, values = add_form(retro), event.values
+    typed = str(values.get("category", ""))
     category = category_meant(retro.categories, typed)
     if category is None:
-        raise UserError(
+        raise FieldProblem(
+            form,
+            values,
+            "category",
             f"{plain(typed)!r} is not one of this retro's categories: "
-            f"{', '.join(retro.categories)}. Nothing was added."
+            f"{', '.join(retro.categories)}. Nothing was added.",
         )
-    await add_item(context, retro, category, clean_item(str(event.values.get("text", ""))))
+    with asking_again(form, values, "text"):
+        text = clean_item(str(values.get("text", "")))
+    await add_item(context, retro, category, text)
 
 
 # -- thread replies ------------------------------------------------------------------------------
 
 
+def _category_prefix(text: str) -> re.Match[str] | None:
+    """``Category: text``, unless the colon is a time's (``at 9:30``) or a link's (``https://``)."""
+
+    found = _PREFIX.match(text)
+    if found is None:
+        return None
+    before, after = found["category"].rstrip(), found["text"]
+    if (before[-1:].isdigit() and after[:1].isdigit()) or after.startswith("//"):
+        return None
+    return found
+
+
 def wants_thread_reply(event: MessagePosted) -> bool:
-    return event.place.kind is PlaceKind.THREAD and _PREFIX.match(event.text) is not None
+    """Any reply in a thread: only the database knows whether the thread is a retro's."""
+
+    return event.place.kind is PlaceKind.THREAD and not event.text.startswith("/")
 
 
-async def retro_of_thread(context: Context) -> Retro | None:
-    """The retro whose root message a thread hangs from, if any (recent retros of the channel)."""
+async def retro_of_thread(context: Context, *, status: str | None = None) -> Retro | None:
+    """The retro whose root message a thread hangs from, if any (recent retros of the
+    channel; only those with ``status``, when given)."""
 
     place = context.event.place
     assert context.workspace.id is not None
     for retro in (
-        await retros_repo.in_channel(context.session, context.workspace.id, place.channel_id)
+        await retros_repo.in_channel(
+            context.session, context.workspace.id, place.channel_id, status=status
+        )
     )[:20]:
         assert retro.id is not None
         ref = await outbox_repo.sent_ref(context.session, root_key(retro.id))
@@ -250,9 +281,18 @@ async def retro_of_thread(context: Context) -> Retro | None:
 
 
 async def thread_reply(context: Context) -> None:
+    """A reply in a retro's thread: ``Category: text`` is added at once; a reply without a
+    category the retro knows is kept, and its writer asked which category, with buttons.
+
+    Chat under a closed retro's summary, and replies in threads that are not a
+    retro's, are left alone.
+    """
+
     event = context.event
     assert isinstance(event, MessagePosted)
-    retro = await retro_of_thread(context)
+    found = _category_prefix(event.text)
+    # Plain chat is only ever answered under an open retro: look among those alone.
+    retro = await retro_of_thread(context, status=None if found else retros_repo.OPEN)
     if retro is None:
         return  # a thread that is not a retro's: not ours to answer
     if retro.status != retros_repo.OPEN:
@@ -263,15 +303,115 @@ async def thread_reply(context: Context) -> None:
             "add it. Press Add item on the retro's first message instead (you may want to "
             "delete your reply)."
         )
-    found = _PREFIX.match(event.text)
-    assert found is not None
-    category = category_meant(retro.categories, found["category"])
-    if category is None:
-        raise UserError(
-            f"{plain(found['category'].strip())!r} is not a category of this retro. Start your "
-            f"reply with one of: {', '.join(c + ':' for c in retro.categories)}"
+    category = category_meant(retro.categories, found["category"]) if found else None
+    if found is not None and category is not None:
+        await add_item(context, retro, category, clean_item(found["text"]))
+        return
+    could_be = _could_be(retro, found["category"]) if found is not None else []
+    if found is not None and could_be:
+        # "st:" meant Start or Stop: the words after it are the item.
+        await _ask_category(
+            context, retro, clean_item(found["text"]), found["category"].strip(), could_be
         )
-    await add_item(context, retro, category, clean_item(found["text"]))
+        return
+    prefix = found["category"].strip() if found is not None else None
+    await _ask_category(context, retro, clean_item(event.text), prefix)
+
+
+def _could_be(retro: Retro, typed: str) -> list[str]:
+    """The categories a prefix is the start of, when it is the start of more than one."""
+
+    word = " ".join(typed.split()).casefold()
+    starts = [c for c in retro.categories if word and c.casefold().startswith(word)]
+    return starts if len(starts) > 1 else []
+
+
+def _reply_form(retro: Retro, text: str) -> Form:
+    """A reply waiting for its category, kept as the add form with the text filled in.
+
+    It has a form id of its own: sending the retro's add form about something
+    else must not let go of it.
+    """
+
+    return replace(add_form(retro), form_id=REPLY_FORM).refilled(
+        {"text": text}, FormProblem("category", "which category?")
+    )
+
+
+async def _ask_category(
+    context: Context,
+    retro: Retro,
+    text: str,
+    prefix: str | None = None,
+    could_be: Sequence[str] = (),
+) -> None:
+    """Keep a reply and ask its writer, privately, which category it is for.
+
+    ``prefix`` is what came before a colon, when no category was read from it;
+    ``could_be`` the categories it starts, when it starts more than one.
+    """
+
+    assert context.workspace.id is not None and context.actor.id is not None and retro.id
+    draft = await drafts_repo.add(
+        context.session,
+        FormDraft(
+            workspace_id=context.workspace.id,
+            member_id=context.actor.id,
+            form=_reply_form(retro, text).to_dict(),
+            field="category",
+            reason="which category?",
+            created_at=context.now,
+        ),
+    )
+    starts = ", ".join(f"{c}:" for c in retro.categories[:-1]) + f" or {retro.categories[-1]}:"
+    opening = ""
+    if prefix is not None and could_be:
+        opening = f"{plain(prefix)!r} could be {plain(' or '.join(could_be))}. "
+    elif prefix is not None:
+        opening = f"{plain(prefix)!r} is not a category of this retro. "
+    await context.reply(
+        f"{opening}Which category is this for? “{plain(_shortened(text))}” I add it to "
+        f'"{plain(retro.name)}", as you wrote it, when you choose. (Starting a reply with '
+        f"{starts} adds it at once; if it was not meant for the retro, ignore this.)",
+        [
+            Button(category, REPLY_CATEGORY, drafts_repo.button_value(draft, str(index)))
+            for index, category in enumerate(retro.categories)
+        ],
+    )
+
+
+def _shortened(text: str, most: int = 80) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= most else line[: most - 1] + "…"
+
+
+ALREADY_ADDED = (
+    "That reply is already in the retro (or it waited more than a week and was let go); "
+    "look for it in the thread."
+)
+
+
+async def reply_category_button(context: Context) -> None:
+    """The category chosen for a reply kept without one: the item is added, once."""
+
+    event = context.event
+    assert isinstance(event, ButtonClicked)
+    found = await drafts_repo.named(context.session, event.value, context.workspace.id)
+    if found is None:
+        raise UserError(ALREADY_ADDED)
+    draft, more = found
+    if draft.member_id != context.actor.id:
+        raise UserError("Only the person who wrote that reply can choose its category.")
+    form = Form.from_dict(draft.form)
+    retro = await open_retro(context, _value_number(form.context))
+    index = more[0] if more else ""
+    if not index.isdigit() or int(index) >= len(retro.categories):
+        raise UserError("That button belongs to something that no longer exists.")
+    if draft.id is None or not await drafts_repo.take(context.session, draft.id):
+        raise UserError(ALREADY_ADDED)
+    category = retro.categories[int(index)]
+    item = await add_item(context, retro, category, form.field_named("text").initial)
+    await context.reply(f"Added as item {item.number}, under *{plain(category)}*.")
 
 
 # -- votes, edits, withdrawals ---------------------------------------------------------------------
@@ -329,19 +469,21 @@ def _not_yours(retro: Retro) -> UserError:
     return UserError("Only the author of an item can change it.")
 
 
+def edit_form(item: RetroItem) -> Form:
+    return Form(
+        EDIT_FORM,
+        "Edit your item",
+        (FormField("text", "Your item", "long_text", max_length=MAX_ITEM, initial=item.text),),
+        context=str(item.id),
+        submit_label="Save",
+    )
+
+
 async def edit_button(context: Context) -> None:
     retro, item = await _item_here(context)
     if not is_author(context, retro, item):
         raise _not_yours(retro)
-    await context.open_form(
-        Form(
-            EDIT_FORM,
-            "Edit your item",
-            (FormField("text", "Your item", "long_text", max_length=MAX_ITEM, initial=item.text),),
-            context=str(item.id),
-            submit_label="Save",
-        )
-    )
+    await context.open_form(edit_form(item))
 
 
 async def edit_form_submitted(context: Context) -> None:
@@ -350,7 +492,8 @@ async def edit_form_submitted(context: Context) -> None:
     retro, item = await _item_here(context)
     if not is_author(context, retro, item):
         raise _not_yours(retro)
-    item.text = clean_item(str(event.values.get("text", "")))
+    with asking_again(edit_form(item), event.values, "text"):
+        item.text = clean_item(str(event.values.get("text", "")))
     await _reshow(context, retro, item)
 
 

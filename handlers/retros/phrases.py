@@ -1,7 +1,8 @@
 """When a retro closes, from the convener's words, read on their own wall clock.
 
-"friday 17:00", "tomorrow 9am", "17:00" or "in 2 hours" (the shared
-``read_moment`` reads them); a retro closes after now and within 60 days.
+"friday 17:00", "tomorrow 9am", "31/12 12:00", "17:00" or "in 2 hours" (the
+shared ``read_moment`` reads them, in the workspace's date order); a retro
+closes after now and within 60 days.
 """
 
 from __future__ import annotations
@@ -10,16 +11,19 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UsageError
+from handlers.shared.date_order import DEFAULT_ORDER, DateOrder
 from handlers.shared.dates import read_moment
 
 CLOSE_EXAMPLE = '"friday 17:00", "tomorrow 9am", "17:00" or "in 2 hours"'
 FARTHEST_CLOSE = timedelta(days=60)
 
 
-def parse_closing(words: str, now: datetime, zone: ZoneInfo, usage: str) -> datetime:
+def parse_closing(
+    words: str, now: datetime, zone: ZoneInfo, usage: str, order: DateOrder = DEFAULT_ORDER
+) -> datetime:
     """When a retro closes, as an aware datetime, or a refusal with the forms that work."""
 
-    moment = read_moment(words, now, zone, usage)
+    moment = read_moment(words, now, zone, usage, order)
     if moment is None:
         raise UsageError(
             f"I could not read {words!r} as a closing time; say {CLOSE_EXAMPLE}.", usage=usage

@@ -22,7 +22,11 @@ async def channel_id(context: Context, reference: str, usage: str) -> str:
     """The platform's id of the channel named with a #, or a refusal saying how to name it."""
 
     if not reference.startswith("#") and not reference.startswith("<#"):
-        raise UsageError(f"Name the channel with a #, like #{reference}.", usage=usage)
+        raise UsageError(
+            f"I could not use {plain(reference)!r} as a channel: name it with a #, "
+            f"like #{plain(reference)}.",
+            usage=usage,
+        )
     found = await context.find_channel(reference)
     if found is None:
         raise UserError(

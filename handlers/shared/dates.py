@@ -1,135 +1,167 @@
 """Dates and moments as people type them, read on the speaker's own calendar and clock.
 
-"friday", "next friday", "tomorrow", "end of month", "in 2 weeks",
-"15 December", "2026-12-15" are days; "friday 17:00", "tomorrow 9am",
-"17:00" and "in 2 hours" are moments. Due dates are read here for every job
-that sets them (commitments, a retro's actions), with one refusal wording.
+Every job that takes a date reads it here: a commitment's due date, a
+check-in skip's last day, a retro's closing time. Convene's own phrases come
+first (``date_phrases``: "friday", "next friday", "end of month", "in 2
+weeks", "15 December", "2026-12-15", "friday week", "the 3rd", "31/12");
+what they leave over goes to the date library (``date_library``: "Dec 31st",
+"tomorrow morning", "in ten days"), preferring the future, with the
+workspace's date order, from the member's own today. A time of day after a
+day ("tomorrow 3pm", "31/12 at 9:30") is read as well: a due date keeps the
+day, a closing time both. Numbers that make two dates ("3/12") are asked
+about (``date_choice``), never guessed.
 """
 
 from __future__ import annotations
 
-import calendar
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.errors import UsageError
-from handlers.shared.days import day_named
-from handlers.shared.durations import CLOCK_UNITS, Unit, read_in
+from handlers.shared.date_choice import AmbiguousDate
+from handlers.shared.date_library import library_reading
+from handlers.shared.date_order import DEFAULT_ORDER, DateOrder
+from handlers.shared.date_phrases import (
+    NoSuchDate,
+    add_months,
+    normalised,
+    own_reading,
+    weekday_after,
+    weekday_on_or_after,
+)
+from handlers.shared.date_words import date_hint, worth_asking_the_library
+from handlers.shared.durations import CLOCK_UNITS, read_in
 from handlers.shared.times import CLOCK, clock_time
 
-DUE_EXAMPLE = "by Friday, by tomorrow, in 2 weeks, by 15 December or by 2026-12-15"
+__all__ = [
+    "DUE_EXAMPLE",
+    "AmbiguousDate",
+    "Reading",
+    "add_months",
+    "due_text",
+    "leading_date_words",
+    "parse_due",
+    "read_day",
+    "read_moment",
+    "read_reading",
+    "weekday_after",
+    "weekday_on_or_after",
+]
+
+DUE_EXAMPLE = "by Friday, by tomorrow, by 31/12, in a fortnight or next tuesday"
 FARTHEST_DUE = timedelta(days=2 * 366)
 END_OF_WORKING_DAY = time(17, 0)
 """The moment a day named alone stands for ("closes friday")."""
-FRIDAY = 4
+NOON = time(12, 0)
+LONGEST_DATE_PHRASE = 6
+"""Words; "a week on friday at 5pm" is the longest phrase worth trying."""
 
-_MONTHS = {
-    name.lower(): number
-    for number in range(1, 13)
-    for name in (calendar.month_name[number], calendar.month_abbr[number])
-}
-_MONTHS["sept"] = 9
-_DAY_MONTH = re.compile(
-    r"^(?P<day>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>[a-z]+)(?:\s+(?P<year>\d{4}))?$"
-)
-_MONTH_DAY = re.compile(
-    r"^(?P<month>[a-z]+)\s+(?P<day>\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(?P<year>\d{4}))?$"
-)
-_TIME_AT_END = re.compile(rf"^(?P<day>.*?)\s*(?:at\s+)?{CLOCK}$")
+_AT_CLOCK = re.compile(rf"^(?:(?P<day>.+?)\s+)?(?P<at>at\s+)?{CLOCK}$")
+_AT_NOON = re.compile(r"^(?:(?P<day>.+?)\s+)?(?:at\s+)?(?P<noon>noon|midday|lunchtime)$")
+_TIME_WORDS = frozenset(["morning", "afternoon", "evening", "night", "tonight"])
 
 
-def weekday_on_or_after(today: date, weekday: int) -> date:
-    """The first ``weekday`` (Monday 0) from today on: today itself when it is one."""
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """A day, and the time of day when the words named one ("tomorrow 3pm")."""
 
-    return today + timedelta(days=(weekday - today.weekday()) % 7)
-
-
-def weekday_after(today: date, weekday: int) -> date:
-    """The first ``weekday`` after today: a week ahead when today is one."""
-
-    return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
+    day: date
+    at: time | None = None
 
 
-def add_months(day: date, months: int) -> date:
-    """The same day of the month ``months`` later, or that month's last day when it is shorter."""
+def read_reading(
+    words: str,
+    today: date,
+    order: DateOrder = DEFAULT_ORDER,
+    *,
+    clock: time | None = None,
+    usage: str = "",
+) -> Reading | None:
+    """A day (and time) from the words, on the speaker's calendar, or None.
 
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def read_day(words: str, today: date) -> date | None:
-    """A local date from words like "friday", "next friday", "in 2 weeks", "15 dec", or None.
-
-    A day named alone is the next one from today on (today when it is that
-    day); "next friday" is the Friday of next week.
+    ``clock`` is the speaker's wall-clock time now: a time alone ("5pm") is
+    today's while it is still to come, else tomorrow's. A time that is no
+    time of day ("25:00") is refused with ``usage``; numbers that make two
+    dates raise ``AmbiguousDate``.
     """
 
-    words = " ".join(words.strip().lower().replace(",", " ").split())
-    words = words.removeprefix("the ")
-    if words in ("today", "tonight", "end of day", "end of today", "eod"):
-        return today
-    if words == "tomorrow":
-        return today + timedelta(days=1)
-    if words in ("end of week", "end of the week", "eow", "this week"):
-        return weekday_on_or_after(today, FRIDAY)
-    if words == "next week":
-        return today + timedelta(days=7 - today.weekday() + FRIDAY)
-    if words in ("end of month", "end of the month", "eom", "this month"):
-        return date(today.year, today.month, calendar.monthrange(today.year, today.month)[1])
-    if words.startswith("next "):
-        day = day_named(words.removeprefix("next "))
-        if day is not None:
-            next_monday = today + timedelta(days=7 - today.weekday())
-            return next_monday + timedelta(days=day)
-    words = words.removeprefix("this ")
-    if " " not in words:
-        day = day_named(words)
-        if day is not None:
-            return weekday_on_or_after(today, day)
-    ahead = read_in(words)
-    if ahead is not None:
-        return _days_ahead(today, ahead.count, ahead.unit)
-    return _calendar_date(words, today)
+    found = _read(words, today, order, clock, usage)
+    return found if isinstance(found, Reading) else None
 
 
-def _days_ahead(today: date, count: int, unit: Unit) -> date | None:
-    try:
-        if unit is Unit.MONTH:
-            return add_months(today, count)
-        if unit in CLOCK_UNITS:
-            return None
-        return today + timedelta(days=count * (7 if unit is Unit.WEEK else 1))
-    except (OverflowError, ValueError):  # past the year 9999
-        return None
+def read_day(
+    words: str,
+    today: date,
+    order: DateOrder = DEFAULT_ORDER,
+    *,
+    clock: time | None = None,
+    usage: str = "",
+) -> date | None:
+    """A local date from words like "friday", "next friday", "31/12", "in a fortnight", or None.
+
+    A day named alone is the next one from today on (today when it is that
+    day); "next friday" is the Friday of next week; "friday week" a week
+    after the coming Friday.
+    """
+
+    reading = read_reading(words, today, order, clock=clock, usage=usage)
+    return None if reading is None else reading.day
 
 
-def _calendar_date(words: str, today: date) -> date | None:
-    first, _, rest = words.partition(" ")
-    if rest and day_named(first) is not None:  # "monday 7 december", as the bot writes dates
-        return _calendar_date(rest, today)
-    try:
-        return date.fromisoformat(words)
-    except ValueError:
-        pass
-    found = _DAY_MONTH.match(words) or _MONTH_DAY.match(words)
-    if found is None:
+def _read(
+    words: str, today: date, order: DateOrder, clock: time | None, usage: str
+) -> Reading | NoSuchDate | None:
+    text = normalised(words)
+    if not text:
         return None
-    month = _MONTHS.get(found["month"])
-    if month is None:
+    timed: Reading | NoSuchDate | None = None
+    at_clock = _AT_CLOCK.match(text)
+    at_noon = _AT_NOON.match(text)
+    if at_clock is not None and (at_clock["minute"] or at_clock["ampm"] or at_clock["at"]):
+        timed = _with_time(at_clock["day"], clock_time(at_clock, usage), today, order, clock)
+    elif at_noon is not None:
+        timed = _with_time(at_noon["day"], NOON, today, order, clock)
+    if isinstance(timed, Reading):
+        return timed
+    whole = _read_date(text, today, order, clock)
+    if isinstance(whole, date):
+        return Reading(whole, None)
+    return whole or timed
+
+
+def _with_time(
+    day_words: str | None, at: time, today: date, order: DateOrder, clock: time | None
+) -> Reading | NoSuchDate | None:
+    if day_words is None:
+        later_today = clock is None or at > clock
+        return Reading(today if later_today else today + timedelta(days=1), at)
+    day = _read_date(day_words, today, order, clock)
+    return Reading(day, at) if isinstance(day, date) else day
+
+
+def _read_date(
+    text: str, today: date, order: DateOrder, clock: time | None
+) -> date | NoSuchDate | None:
+    text = text.removeprefix("on ").removeprefix("by ")
+    own = own_reading(text, today, order)
+    if own is not None:
+        return own
+    if not worth_asking_the_library(text):
         return None
-    year = int(found["year"]) if found["year"] else today.year
-    try:
-        day = date(year, month, int(found["day"]))
-    except ValueError:
-        return None
-    if not found["year"] and day < today:
-        try:
-            day = date(year + 1, month, int(found["day"]))
-        except ValueError:
-            return None
-    return day
+    found = library_reading(text, datetime.combine(today, clock or NOON), order)
+    return None if found is None else found.date()
+
+
+def leading_date_words(words: Sequence[str], today: date, order: DateOrder = DEFAULT_ORDER) -> int:
+    """How many of the first words make a date ("24 December Standup" → 2); 0 if none do."""
+
+    for count in range(min(len(words), LONGEST_DATE_PHRASE), 0, -1):
+        if read_reading(" ".join(words[:count]), today, order) is not None:
+            return count
+    return 0
 
 
 def parse_due(
@@ -139,6 +171,8 @@ def parse_due(
     *,
     understood: str | None = None,
     optional: bool = True,
+    order: DateOrder = DEFAULT_ORDER,
+    clock: time | None = None,
 ) -> date:
     """A due date that is today or later (the member's local date), or a refusal.
 
@@ -146,14 +180,21 @@ def parse_due(
     ``optional`` says whether the refusal may suggest leaving the date out.
     """
 
-    day = read_day(words, today) if words.strip() else None
-    if day is None:
+    found = _read(words, today, order, clock, usage) if words.strip() else None
+    if not isinstance(found, Reading):
         before = f"I understood the commitment as {understood!r}, but " if understood else ""
-        what = f"I could not read {words!r} as a date" if words.strip() else "the date is missing"
+        what = (
+            f"I could not read {words.strip()!r} as a date"
+            if words.strip()
+            else "the date is missing"
+        )
         if not before:
             what = what[0].upper() + what[1:]
+        why = found.reason if isinstance(found, NoSuchDate) else date_hint(words)
+        because = f" ({why})" if why else ""
         leave_out = ", or leave the date out" if optional else ""
-        raise UsageError(f"{before}{what}. Say {DUE_EXAMPLE}{leave_out}.", usage=usage)
+        raise UsageError(f"{before}{what}{because}. Say {DUE_EXAMPLE}{leave_out}.", usage=usage)
+    day = found.day
     if day < today:
         raise UsageError(
             f"{day:%A} {day.day} {day:%B %Y} has already passed (today is {today:%A} "
@@ -162,22 +203,25 @@ def parse_due(
         )
     if day - today > FARTHEST_DUE:
         raise UsageError(
-            "That is more than two years away; give a nearer date, or break it into steps.",
+            f"{day:%A} {day.day} {day:%B %Y} is more than two years away; give a nearer date, "
+            "or break it into steps.",
             usage=usage,
         )
     return day
 
 
-def read_moment(words: str, now: datetime, zone: ZoneInfo, usage: str) -> datetime | None:
+def read_moment(
+    words: str, now: datetime, zone: ZoneInfo, usage: str, order: DateOrder = DEFAULT_ORDER
+) -> datetime | None:
     """A moment from words read on the speaker's wall clock in ``zone``, or None.
 
     "in 2 hours" counts from now; a day alone ("friday") is the end of its
-    working day; a day and a time ("friday 17:00") is that time that day; a
-    time alone is the next time the clock shows it. A time that is no time of
-    day ("25:00") is refused.
+    working day; a day and a time ("friday 17:00", "31/12 9am") is that time
+    that day; a time alone is the next time the clock shows it. A time that
+    is no time of day ("25:00") is refused.
     """
 
-    text = " ".join(words.strip().lower().split())
+    text = normalised(words)
     ahead = read_in(text)
     if ahead is not None and ahead.unit in CLOCK_UNITS:
         try:
@@ -185,21 +229,22 @@ def read_moment(words: str, now: datetime, zone: ZoneInfo, usage: str) -> dateti
         except OverflowError:  # past the year 9999
             return None
     local_now = now.astimezone(zone)
-    day = read_day(text, local_now.date())
-    if day is not None:
-        return datetime.combine(day, END_OF_WORKING_DAY).replace(tzinfo=zone)
-    found = _TIME_AT_END.match(text)
-    if found is None:
+    reading = read_reading(
+        text, local_now.date(), order, clock=local_now.time().replace(tzinfo=None), usage=usage
+    )
+    if reading is None:
         return None
-    at = clock_time(found, usage)
-    day_words = found["day"].strip()
-    if day_words:
-        day = read_day(day_words, local_now.date())
-        if day is None:
-            return None
-        return datetime.combine(day, at).replace(tzinfo=zone)
-    today_at = datetime.combine(local_now.date(), at).replace(tzinfo=zone)
-    return today_at if today_at > local_now else today_at + timedelta(days=1)
+    at = reading.at
+    if at is None and _TIME_WORDS.intersection(text.split()):
+        at = _library_time(text, local_now, order)
+    return datetime.combine(reading.day, at or END_OF_WORKING_DAY).replace(tzinfo=zone)
+
+
+def _library_time(text: str, local_now: datetime, order: DateOrder) -> time | None:
+    """The time the library gives "tomorrow morning" (09:00) or "friday evening" (18:00)."""
+
+    found = library_reading(text, local_now.replace(tzinfo=None), order)
+    return None if found is None else found.time()
 
 
 def due_text(day: date | None, today: date | None = None) -> str:

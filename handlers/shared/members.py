@@ -9,6 +9,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.errors import UserError
 from bot.markup import plain
+from bot.nearest import nearest
+from bot.words import quoted
 from handlers.shared.text import member_reference
 from storage.models import Member, Silo
 from storage.repositories import members as members_repo
@@ -42,9 +44,13 @@ async def find_member(context: Context, reference: str, usage: str) -> Member:
         context.session, workspace_id(context), member_reference(reference)
     )
     if member is None:
+        everyone = await members_repo.of_workspace(context.session, workspace_id(context))
+        near = nearest(member_reference(reference), [m.display_name for m in everyone])
+        meant = f" Did you mean {near[0]}?" if near else ""
         raise UserError(
-            f"I don't know a member called {plain(reference)!r}. "
-            f"Add them with /convene member add {plain(member_reference(reference))}.",
+            f"I don't know a member called {plain(reference)!r}.{meant} "
+            f"{'Or add' if near else 'Add'} them with "
+            f"/convene member add {quoted(plain(member_reference(reference)))}.",
             usage=usage,
         )
     return member

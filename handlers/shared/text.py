@@ -70,3 +70,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
 
 def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def listed(words: Sequence[str], last: str = "and") -> str:
+    """Words as a sentence lists them: "a", "a and b", "a, b and c" (or ``last="or"``)."""
+
+    if len(words) <= 1:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {last} " + words[-1]

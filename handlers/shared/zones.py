@@ -1,13 +1,57 @@
-"""Time zones by name: typed by a member (checked, with a suggestion) or stored (kept loaded)."""
+"""Time zones by name: typed by a member (checked, with suggestions) or stored (kept loaded).
+
+A zone is kept by the name of a place (Europe/London), whose rules follow its
+clocks going forward and back. A name of a clock that is not a place ("GMT",
+"EST", "UTC+1": ``clock_names``) is refused even where the zone database
+knows it, and so is a typo; the answer offers the zones meant, as buttons
+that finish what the member was doing where ``Retry`` can make them, and
+always as a corrected command to type. UTC itself is a zone like any other.
+"""
 
 from __future__ import annotations
 
 import difflib
 import zoneinfo
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.errors import UsageError
+from bot.command_buttons import command_button
+from bot.commands import Args
+from bot.context import Context
+from bot.errors import UsageError, UserError
+from bot.markup import plain
+from bot.messages import Button
+from handlers.shared.clock_names import ABBREVIATIONS, changes_clocks, clock_named
+from handlers.shared.text import listed
+
+Retry = Callable[[str], tuple[str, Button | None]]
+"""For a zone the member may have meant: the command to type with it, and the
+button that does it (None where it cannot be one)."""
+
+_NOT_PLACES = frozenset({"factory", "localtime"})
+"""Names in the zone database that are no one's zone."""
+AREAS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)
+"""The areas of today's zone names: suggestions come from these, not from older names
+kept for old systems (Canada/Atlantic, US/Eastern)."""
+SUGGESTED = 3
+PLACE_CUTOFF = 0.75
+"""How alike a place typed alone must be to a zone's place to be suggested:
+"Londn" is London, not Lindeman."""
 
 
 @lru_cache(maxsize=512)
@@ -20,19 +64,106 @@ def zone_named(name: str) -> ZoneInfo:
 
 @lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
-    return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
+    return {
+        zone.lower(): zone
+        for zone in zoneinfo.available_timezones()
+        if zone.lower() not in _NOT_PLACES
+    }
 
 
-def check_timezone(value: str, usage: str) -> str:
-    """The canonical IANA name for a zone typed in any case, or a helpful refusal."""
+@lru_cache(maxsize=1)
+def _places() -> dict[str, tuple[str, ...]]:
+    """Today's zones by their place in lower case with spaces ("new york": America/New_York)."""
 
-    found = _zones().get(value.strip().lower())
+    found: dict[str, list[str]] = {}
+    for zone in sorted(_zones().values()):
+        if zone.split("/", 1)[0] not in AREAS or "/" not in zone:
+            continue
+        place = zone.rsplit("/", 1)[1].replace("_", " ").lower()
+        found.setdefault(place, []).append(zone)
+    return {place: tuple(zones) for place, zones in found.items()}
+
+
+def check_timezone(
+    value: str, usage: str, *, retry: Retry | None = None, now: datetime | None = None
+) -> str:
+    """The canonical name of a zone typed in any case, or a refusal offering the zones meant.
+
+    ``retry`` makes the corrected command and its button for each zone
+    offered; without it the refusal names the zones and shows ``usage``.
+    ``now`` decides which zones a fixed offset likely means (those whose
+    clocks show it now come first).
+    """
+
+    typed = " ".join(value.split())
+    at = now or datetime.now(UTC)
+    clock = clock_named(typed, at)
+    found = _zones().get(typed.lower().replace(" ", "_"))  # "America/New York" is meant
+    if clock is not None:
+        why = f"{plain(typed)!r} is {_described(typed, clock.meaning)}, a clock rather than a place"
+        fixed = found is None or not changes_clocks((found,), at)  # CET has rules of its own
+        if fixed and changes_clocks(clock.zones, at):
+            why += ": as a fixed offset it would not go forward or back with the clocks"
+        raise _offering(f"{why}.", clock.zones, usage, retry)
     if found is not None:
         return found
-    close = difflib.get_close_matches(value, sorted(_zones().values()), n=2)
-    hint = f" Did you mean {' or '.join(close)}?" if close else ""
-    raise UsageError(
-        f"{value!r} is not a time zone I know.{hint} Use an IANA name like Europe/London, "
-        "America/New_York or Asia/Tokyo.",
-        usage=usage,
-    )
+    close = _close_to(typed)
+    if not close:
+        raise UsageError(
+            f"{plain(typed)!r} is not a time zone I know. Use an IANA name like Europe/London, "
+            "America/New_York or Asia/Tokyo.",
+            usage=usage,
+        )
+    raise _offering(f"{plain(typed)!r} is not a time zone I know.", close, usage, retry)
+
+
+def zone_option(context: Context, args: Args, usage: str) -> str:
+    """The zone given to a command's ``--tz``, or a refusal whose buttons run the command
+    again with the zone chosen (where it is short enough to ride in a button)."""
+
+    def retry(zone: str) -> tuple[str, Button | None]:
+        if not args.path:
+            return f"--tz {zone}", None
+        line = args.retyped({"tz": zone})
+        return line, command_button(zone, line)
+
+    return check_timezone(args["tz"], usage, retry=retry, now=context.now)
+
+
+def _described(typed: str, meaning: str) -> str:
+    return f"short for {meaning}" if typed.upper() in ABBREVIATIONS else meaning
+
+
+def _offering(why: str, zones: Sequence[str], usage: str, retry: Retry | None) -> UserError:
+    """The refusal that offers ``zones``: as buttons, and as a corrected command to type.
+
+    Buttons only when every zone makes one (the command fits in a button);
+    otherwise the command to copy, with the first zone in place.
+    """
+
+    question = f"{why} Did you mean {listed(list(zones), 'or')}?"
+    if retry is None:
+        return UsageError(question, usage=usage)
+    made = [retry(zone) for zone in zones]
+    buttons = [button for _, button in made if button is not None]
+    first = plain(made[0][0])
+    if len(buttons) == len(made):
+        return UserError(f"{question} Choose below, or type: {first}", buttons=buttons)
+    if len(made) == 1:
+        return UserError(f"{question} Type the command again with it: {first}")
+    return UserError(f"{question} Type the command again with the one you mean, like: {first}")
+
+
+def _close_to(typed: str) -> tuple[str, ...]:
+    """Zones a typo or a place name likely means: "london", "Europe/Londn", "New York"."""
+
+    words = typed.lower().replace("_", " ")
+    named = _places().get(words)
+    if named:
+        return named[:SUGGESTED]
+    if "/" in typed:
+        regions = {zone.lower(): zone for place in _places().values() for zone in place}
+        close = difflib.get_close_matches(typed.lower(), sorted(regions), n=SUGGESTED - 1)
+        return tuple(regions[name] for name in close)
+    places = difflib.get_close_matches(words, list(_places()), n=SUGGESTED - 1, cutoff=PLACE_CUTOFF)
+    return tuple(zone for place in places for zone in _places()[place])[:SUGGESTED]

@@ -132,6 +132,18 @@ async def unavoid(session: AsyncSession, member_id: int, avoided_id: int) -> boo
     return True
 
 
+async def avoided_by(session: AsyncSession, member_id: int) -> list[Member]:
+    """Whom a member asked never to meet, by name (for their own eyes only)."""
+
+    found = await session.exec(
+        select(Member)
+        .join(Avoidance, col(Avoidance.avoided_id) == col(Member.id))
+        .where(Avoidance.member_id == member_id)
+        .order_by(func.lower(Member.display_name))
+    )
+    return list(found.all())
+
+
 async def avoidances_among(
     session: AsyncSession, member_ids: Iterable[int]
 ) -> set[tuple[int, int]]:
@@ -255,7 +267,12 @@ async def rounds_awaiting_followup(
 async def unanswered_streaks(
     session: AsyncSession, programme_id: int, member_ids: Iterable[int]
 ) -> dict[int, int]:
-    """For each member, how many of their latest follow-ups in a row went unanswered."""
+    """For each member, how many of their latest follow-ups in a row went unanswered.
+
+    Only rounds since the member last (re)joined count (``Participant.joined_at``
+    moves when they come back), so a member resumed after an automatic pause
+    starts afresh instead of being paused again by the very next round.
+    """
 
     ids = list(member_ids)
     if not ids:
@@ -264,10 +281,16 @@ async def unanswered_streaks(
         select(PairingGroupMember.member_id, PairingGroupMember.outcome)
         .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
         .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
+        .join(
+            Participant,
+            (col(Participant.programme_id) == col(PairingRound.programme_id))
+            & (col(Participant.member_id) == col(PairingGroupMember.member_id)),
+        )
         .where(
             PairingRound.programme_id == programme_id,
             col(PairingRound.followups_sent_at).is_not(None),
             col(PairingGroupMember.member_id).in_(ids),
+            col(PairingRound.slot_at) >= col(Participant.joined_at),
         )
         .order_by(col(PairingRound.number).desc())
     )
@@ -281,6 +304,30 @@ async def unanswered_streaks(
         else:
             broken.add(member_id)
     return streaks
+
+
+async def last_introductions(
+    session: AsyncSession, programme_id: int, member_ids: Iterable[int]
+) -> dict[int, PairingRound]:
+    """For each member, the latest round of this programme that put them in a group."""
+
+    ids = list(member_ids)
+    if not ids:
+        return {}
+    found = await session.exec(
+        select(PairingGroupMember.member_id, PairingRound)
+        .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
+        .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
+        .where(
+            PairingRound.programme_id == programme_id,
+            col(PairingGroupMember.member_id).in_(ids),
+        )
+        .order_by(col(PairingRound.number).desc())
+    )
+    latest: dict[int, PairingRound] = {}
+    for member_id, pairing_round in found.all():
+        latest.setdefault(member_id, pairing_round)
+    return latest
 
 
 # -- the silo map ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from bot.config import ConveneSection, Settings
 from bot.context import Context, JobContext
 from bot.events import FormSubmitted, MessagePosted
 from bot.messages import Button, Form, FormField, OutgoingMessage, Target
+from bot.registry import MessageRoute
 from bot.wiring import build_registry
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import workspaces as workspaces_repo
@@ -88,7 +89,11 @@ async def terminal(sqlite_url: str) -> AsyncIterator[Terminal]:
     registry.command(CommandSpec(("demo", "ask"), ask, "Ask.", "/demo ask", "/demo ask"))
     registry.button("demo.answer", answer)
     registry.form("demo.form", submitted)
-    registry.message(lambda event: event.place.thread_id is not None, in_thread)
+    # First in line: the retro job answers every thread reply it is given (a retro's
+    # thread or not), so the demo's route goes before the jobs'.
+    registry.messages.insert(
+        0, MessageRoute(lambda event: event.place.thread_id is not None, in_thread)
+    )
     registry.job("demo.tick", tick)
     out = io.StringIO()
     shell = ShellAdapter(out)
@@ -197,6 +202,6 @@ async def test_user_text_cannot_forge_a_mention(sqlite_url: str) -> None:
     async with terminal(sqlite_url) as t:
         said = await t.type("/convene silo add \x1f@everyone\x1e")
     assert said == [
-        "bot → #general (to you): That command holds control characters; type it as plain "
-        "text. Usage: /convene silo add NAME [--kind KIND]"
+        "bot → #general (to you): That command holds control characters (invisible ones, "
+        "perhaps pasted); type it as plain text. Type: /convene silo add @everyone"
     ]

@@ -109,5 +109,9 @@ async def test_the_same_from_another_platform_is_refused_like_a_control_characte
 
     texts = [d.text for d in delivered]
     assert len(texts) == 1
-    assert texts[0].startswith("That command holds control characters; type it as plain text.")
+    assert texts[0].startswith(
+        "That command holds control characters (invisible ones, perhaps pasted); "
+        "type it as plain text."
+    )
+    assert "Type:" not in texts[0]  # a byte that was not text stood for a letter
     assert listing.startswith("There are no silos")

@@ -52,9 +52,10 @@ def test_the_first_steps_transcript_sets_up_the_landscape(tmp_path: Path) -> Non
     # Mistakes: one line each, saying what to type instead.
     assert (
         "bot → #general (to carol): Only conveners can use /convene silo add. "
-        "Ask alice or you if you need it done." in out
+        'Ask alice or the convener named "you".' in out
     )
-    assert "I don't know /convene silo assign Radiotherapy. Try: /convene silo add" in out
+    assert "I don't know /convene silo assign: after /convene silo comes add, import, remove" in out
+    assert 'For example: /convene silo add "Public Health" --kind organisation' in out
     assert "There is no silo called 'Oncology'." in out
     assert "'Mars/Olympus' is not a time zone I know." in out
     assert "Outbox: " in out and "0 undeliverable" in out

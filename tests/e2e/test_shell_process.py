@@ -66,7 +66,7 @@ def test_a_program_gets_each_answer_before_it_types_the_next_line(tmp_path: Path
     process = start_convene(tmp_path)
     try:
         assert process.stdin is not None
-        read_line_until(process, "Type /convene help")
+        read_line_until(process, "the first convener")
         process.stdin.write("/convene silo add Radiotherapy\n")
         process.stdin.flush()
         assert (
@@ -89,7 +89,7 @@ def test_ctrl_c_stops_cleanly_and_a_restart_finds_the_data(
     process = start_convene(tmp_path)
     try:
         assert process.stdin is not None
-        read_line_until(process, "Type /convene help")
+        read_line_until(process, "the first convener")
         process.stdin.write('/convene silo add "Public Health" --kind organisation\n')
         process.stdin.flush()
         read_line_until(process, "Added the silo Public Health")

@@ -21,7 +21,8 @@ async def test_settings_without_options_show_how_the_check_in_runs(sqlite_url: s
         assert shown == (
             'Settings of "Pulse": every Monday at 09:00 in each member\'s own time zone (UTC '
             "for anyone who has not set one), asking everyone in #general. One reminder 3 h "
-            "later to those who have not answered. Answers close at the end of each member's day."
+            "later to those who have not answered. Answers close at the end of each member's day. "
+            "Next in UTC: Mon 7 Dec 09:00, Mon 14 Dec 09:00, Mon 21 Dec 09:00."
         )
 
 
@@ -44,6 +45,7 @@ async def test_moving_a_check_in_to_thursday_asks_on_thursday_and_not_late_for_t
             'Updated "Pulse": every Tuesday and Thursday at 10:00 in each member\'s own time zone'
         )
         assert "One reminder 2 h later" in reply and "Answers close at 18:00" in reply
+        assert "Next in UTC: Thu 3 Dec 10:00, Tue 8 Dec 10:00, Thu 10 Dec 10:00." in reply
         alice = convene.adapter.seen_by("alice")
         asks = [d.at for d in alice if d.text.startswith("Time for *Pulse*")]
         reminders = [d.at for d in alice if d.text.startswith("A gentle reminder")]
@@ -64,6 +66,7 @@ async def test_bad_settings_change_nothing(sqlite_url: str) -> None:
             ('/convene checkin settings "Pulse" --closes 08:00', "before it asks at 09:00"),
             ('/convene checkin settings "Pulse" --who everybody', "say channel"),
             ('/convene checkin settings "Pulse" --tz Mars/Olympus', "not a time zone"),
+            ('/convene checkin settings "Pulse" --tz GMT', "short for Greenwich Mean Time"),
             ('/convene checkin settings "Nope" --who joined', "no check-in called"),
         ):
             assert says in await convene.reply_to("you", line), line

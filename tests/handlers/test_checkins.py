@@ -367,7 +367,7 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
         report = squeezed(
             await convene.reply_to("you", '/convene checkin report "Daily pulse" --runs 10')
         )
-        assert "the last 9 run(s)" in report  # Thursday's opened at 09:00 in Kiritimati
+        assert "the last 9 runs:" in report  # Thursday's opened at 09:00 in Kiritimati
         assert "Thursday 10 December (open) 0 0 - -" in report
         assert "Tuesday 1 December 1 0 0% -" in report  # Alice skipped: not counted as asked
         assert "Thursday 3 December 2 1 50% 5.0" in report
@@ -545,7 +545,14 @@ def said(moment: datetime, zone: str = LONDON) -> str:
     return f"{wall:%A} {wall.day} {wall:%B} at {wall:%H:%M}"
 
 
-async def test_a_check_in_created_on_monday_morning_first_asks_when_its_reply_said(
+def listed_short(moments: list[datetime], zone: str = LONDON) -> str:
+    """Moments as a schedule's answer lists them: "Mon 30 Nov 09:00, Mon 7 Dec 09:00"."""
+
+    walls = [moment.astimezone(ZoneInfo(zone)) for moment in moments]
+    return ", ".join(f"{w:%a} {w.day} {w:%b} {w:%H:%M}" for w in walls)
+
+
+async def test_a_check_in_created_on_monday_morning_asks_the_three_times_its_reply_said(
     sqlite_url: str,
 ) -> None:
     created_at = at(MONDAY, 8, 0)
@@ -555,9 +562,10 @@ async def test_a_check_in_created_on_monday_morning_first_asks_when_its_reply_sa
         created = await convene.reply_to(
             "you", f"/convene checkin create Standup #general every Monday 09:00 --tz {LONDON}"
         )
-        await convene.advance(at(MONDAY + timedelta(days=7), 10, 0))
-        first = prompts(convene, "alice")[0]
-        assert f"First: {said(sent_at(first))} (Europe/London)." in created
+        await convene.advance(at(MONDAY + timedelta(days=14), 10, 0))
+        asked = [sent_at(prompt) for prompt in prompts(convene, "alice")]
+        assert len(asked) == 3
+        assert f"Next in Europe/London: {listed_short(asked)}." in created
 
 
 async def test_a_check_in_resumed_on_monday_morning_next_asks_when_its_reply_said(
@@ -646,7 +654,7 @@ async def test_the_report_shows_each_runs_rate_the_pulse_and_streaks_and_only_to
         await convene.advance(at(MONDAY + timedelta(days=1), 23, 30))
 
         report = await convene.reply_to("you", '/convene checkin report "Daily pulse"')
-        assert report.startswith("*Daily pulse* (#general), the last 3 run(s):")
+        assert report.startswith("*Daily pulse* (#general), the last 3 runs:")
         lines = squeezed(report).splitlines()
         assert "run asked answered rate pulse" in lines
         assert "Monday 30 November 3 2 67% 3.0" in lines
@@ -660,14 +668,14 @@ async def test_the_report_shows_each_runs_rate_the_pulse_and_streaks_and_only_to
         latest = squeezed(
             await convene.reply_to("you", '/convene checkin report "Daily pulse" --runs 1')
         )
-        assert "the last 1 run(s)" in latest
+        assert "the last run:" in latest
         assert "Wednesday 2 December (open) 3 0 0% -" in latest
         assert "Monday 30 November" not in latest
         assert "Not answered in the latest run: Alice, Bob, Carol." in latest
 
         refused = await convene.command("alice", '/convene checkin report "Daily pulse"')
         assert [d.text for d in refused] == [
-            "Only conveners can use /convene checkin report. Ask you if you need it done."
+            'Only conveners can use /convene checkin report. Ask the convener named "you".'
         ]
 
 

@@ -233,13 +233,14 @@ async def test_a_convener_can_run_a_round_now_and_see_the_status(sqlite_url: str
         await set_up(convene)
         await join(convene, "alice", "bob", "carol")
         status = await convene.reply_to("you", "/convene pairing status")
-        assert "#general: running, 0 round(s) so far; 3 taking part, 0 paused" in status
+        assert "#general: running, 0 rounds so far; 3 taking part, 0 paused" in status
         delivered = await convene.command("you", "/convene pairing round now")
         assert len(intros(delivered)) == 1
-        assert "Round 1 is out: 3 taking part, 1 group(s)" in delivered[-1].text
+        assert "Round 1 is out: 3 taking part, 1 group, " in delivered[-1].text
         settings = await convene.reply_to("you", "/convene pairing settings --size 3 --mix team")
         assert "Updated. #general: every 2 weeks on Monday at 10:00 (Europe/London)" in settings
         assert "in groups of 3; mixing team" in settings
+        assert settings.endswith("at least 5 days between a member's introductions.")
 
 
 BAD = [
@@ -257,10 +258,20 @@ BAD = [
     (
         "you",
         "/convene pairing start #general every Monday 10:00 --mix planets",
-        "No silo is of kind planets",
+        "'planets' is not a kind of silo here",
+    ),
+    (
+        "you",
+        "/convene pairing start #general every Monday 10:00 --mix team,sites",
+        "No silo is of kind site yet",
     ),
     ("you", "/convene pairing start #general every Monday 10:00 --tz Mars/Base", "not a time zone"),
-    ("you", "/convene pairing start general every Monday 10:00", "Name the channel with a #"),
+    (
+        "you",
+        "/convene pairing start general every Monday 10:00",
+        'I could not use "general" as the channel: a channel is named with a #, like #general. '
+        "Type: /convene pairing start #general every Monday 10:00",
+    ),
     ("alice", "/convene pairing start #general every Monday 10:00", "Only conveners"),
     ("alice", "/pairing pause forever", "For how long?"),
     ("alice", "/pairing avoid @alice", "You cannot avoid yourself"),
@@ -306,8 +317,8 @@ async def test_several_programmes_run_side_by_side_and_members_pick_theirs(
             "dan", "/pairing leave #random"
         )
         status = await convene.reply_to("you", "/convene pairing status")
-        assert "#general: running, 0 round(s) so far; 1 taking part" in status
-        assert "#random: running, 0 round(s) so far; 2 taking part" in status
+        assert "#general: running, 0 rounds so far; 1 taking part" in status
+        assert "#random: running, 0 rounds so far; 2 taking part" in status
 
 
 async def test_conveners_edit_the_rotating_conversation_starters(sqlite_url: str) -> None:

@@ -82,7 +82,7 @@ async def test_a_convener_opens_a_start_stop_continue_retro_whose_root_names_the
     assert none_yet == 'No retros yet. Open one with /convene retro open "Quarter 4".'
     refused = await convene.command("bob", '/convene retro open "Quarter 4"')
     assert private(refused, "bob") == [
-        "Only conveners can use /convene retro open. Ask you if you need it done."
+        'Only conveners can use /convene retro open. Ask the convener named "you".'
     ]
     assert await convene.rows(Retro) == []
 
@@ -156,17 +156,28 @@ async def test_items_come_from_the_form_and_from_thread_replies_and_show_their_a
     (third,) = await reply_in_thread(convene, "bob", root, "cont: Demos on Thursdays")
     assert third.text == "3. *Continue*: Demos on Thursdays · bob"
 
-    # "st" could be Start or Stop; "keep" is no category here: both refused, nothing kept.
+    # "st" could be Start or Stop; "keep" is no category here; "Good idea, Bob" names none:
+    # each writer is asked privately which category, a button a category, and nothing is
+    # added unless they choose.
     ambiguous = await reply_in_thread(convene, "bob", root, "st: more coffee")
     unknown = await reply_in_thread(convene, "bob", root, "keep: the rota")
-    for refused, word in ((ambiguous, "st"), (unknown, "keep")):
-        assert private(refused, "bob") == [
-            f"'{word}' is not a category of this retro. Start your reply with one of: "
-            "Start:, Stop:, Continue:"
-        ]
-        assert refused[0].message.target.thread_id == root.ref["message_id"]
-    # A thread reply that is plain conversation is left alone.
-    assert await reply_in_thread(convene, "carol", root, "Good idea, Bob") == []
+    chat = await reply_in_thread(convene, "carol", root, "Good idea, Bob")
+    choose = (
+        'I add it to "Quarter 4", as you wrote it, when you choose. (Starting a reply with '
+        "Start:, Stop: or Continue: adds it at once; if it was not meant for the retro, "
+        "ignore this.)"
+    )
+    assert private(ambiguous, "bob") == [
+        f"'st' could be Start or Stop. Which category is this for? “more coffee” {choose}"
+    ]
+    assert private(unknown, "bob") == [
+        "'keep' is not a category of this retro. Which category is this for? "
+        f"“keep: the rota” {choose}"
+    ]
+    assert private(chat, "carol") == [f"Which category is this for? “Good idea, Bob” {choose}"]
+    for asked in (ambiguous, unknown, chat):
+        assert labels(asked[0]) == ["Start", "Stop", "Continue"]
+        assert asked[0].message.target.thread_id == root.ref["message_id"]
 
     assert [d.text.split(" · ")[0] for d in retro_items(convene, root)] == [
         "1. *Start*: Weekly huddles across wards",

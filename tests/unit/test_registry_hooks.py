@@ -148,6 +148,7 @@ def test_each_job_registers_its_own_suggestions() -> None:
 
     assert {kind: source.__module__ for kind, source in sources.items()} == {
         "silo": "handlers.landscape.hooks",
+        "kind": "handlers.landscape.hooks",
         "checkin": "handlers.checkins.hooks",
         "commitment": "handlers.commitments.hooks",
     }

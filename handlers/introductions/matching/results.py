@@ -70,7 +70,7 @@ def describe_round(
         key=lambda group: group.members,
     )
     left_out = tuple(sorted(members[i].id for i in unplaced))
-    note = f"{len(described)} groups"
+    note = f"{len(described)} group{'' if len(described) == 1 else 's'}"
     if left_out:
         note += (
             f"; {len(left_out)} could not be placed without grouping people who avoid each other"

@@ -1,4 +1,4 @@
-"""The conversation: workspace date order, silo kinds, kept form drafts, a gap between introductions.
+"""The conversation: date order, silo kinds, form drafts, a gap between introductions.
 
 Revision ID: 0007
 Revises: 0006

@@ -231,7 +231,7 @@ async def test_the_synced_commands_keep_convener_commands_apart_and_type_their_o
         assert types["convene convener add"]["name"] == USER
         assert types["pairing avoid"]["member"] == USER
         assert types["convene checkin create"]["channel"] == CHANNEL
-        assert types["convene pairing round-now"] == {"channel": CHANNEL}
+        assert types["convene pairing round-now"] == {"channel": CHANNEL, "anyway": BOOLEAN}
         assert types["convene retro open"]["anonymous"] == BOOLEAN
         assert types["convene checkin questions"]["scale"] == BOOLEAN
         assert "profile tz" in types and "convene me tz" not in types

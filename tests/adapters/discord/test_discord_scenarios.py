@@ -268,7 +268,7 @@ async def test_first_steps_on_discord_every_answer_is_private_and_help_names_dis
         "You are Bob, a member.\nSilos: Public Health (organisation).\n"
         "Time zone: America/New_York.",
         "Updated Bob: Public Health, Radiotherapy; time zone America/New_York.",
-        "Only conveners can use /convene silo add. Ask Alice R if you need it done.",
+        "Only conveners can use /convene silo add. Ask Alice R.",
     ]
     # Help names the commands as they are typed on Discord.
     member_help, commit_help, status = replies[6:]
@@ -323,7 +323,10 @@ async def set_up_introductions(rig: DiscordRig, silo_of: Mapping[int, str]) -> N
     )
     assert [c.type for c in rig.fake.callbacks(started)] == [DEFER_REPLY]
     [announced] = public(rig, GENERAL, "Introductions are starting in")
-    assert "First round: Mon 30 Nov 2026 10:00 GMT" in announced["content"]
+    assert (
+        "Next rounds in Europe/London: Mon 30 Nov 10:00, Mon 14 Dec 10:00, Mon 28 Dec 10:00."
+        in announced["content"]
+    )
     for user in silo_of:
         joined = private_reply(rig, await rig.slash(user, "pairing", "join"))
         assert joined.startswith("You're in the introductions in ")

@@ -167,7 +167,10 @@ async def test_members_in_different_silos_are_introduced_in_a_group_dm_when_the_
     )
     announced = slack.posted("Introductions are starting")
     assert len(announced) == 1 and announced[0]["channel"] == "C1"
-    assert "First round: Mon 30 Nov 2026 10:00 GMT" in announced[0]["text"]
+    assert (
+        "Next rounds in Europe/London: Mon 30 Nov 10:00, Mon 14 Dec 10:00, Mon 28 Dec 10:00."
+        in announced[0]["text"]
+    )
     for user in silo_of:
         await slack.command(user, "/pairing", "join")
     await slack.command("U1", "/pairing", "about I work on discharge planning")

@@ -1,0 +1,181 @@
+"""Kinds of silo, as a convener lists and adds them, and the choice a typo leads to.
+
+``/convene silo kinds`` lists the kinds (the standard ones, those added on
+purpose, and any the silos already have); ``add`` and ``remove`` change the
+ones added on purpose. When a command met a kind that is not known, the
+answer carried ``[Use profession]`` and ``[Add kind "profesion"]``: pressing
+one finishes that command, whichever job's it is, through the registry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from bot.commands import Args, CommandSpec, CommandTable, Positional
+from bot.context import Context
+from bot.errors import UsageError, UserError
+from bot.events import ButtonClicked
+from bot.markup import plain
+from bot.permissions import require_convener
+from bot.registry import Registry
+from handlers.shared.kinds import (
+    ADD_KIND,
+    KINDS,
+    STANDARD_KINDS,
+    USE_KIND,
+    Vocabulary,
+    check_kind_word,
+    kind_key,
+    resumed_args,
+    vocabulary,
+)
+from handlers.shared.members import workspace_id
+from handlers.shared.text import plural, table
+from storage.repositories import silo_kinds as kinds_repo
+
+GROUP = "Landscape (conveners)"
+
+
+async def kinds(context: Context, args: Args) -> None:
+    action = (args.get("action") or "list").casefold()
+    word = args.get("kind")
+    if action == "list" and word is None:
+        await context.reply(_listed(await vocabulary(context)))
+        return
+    if action not in ("add", "remove"):
+        if word is None:
+            raise UsageError(
+                f"To add {plain(action)!r} as a kind of silo, type: "
+                f"/convene silo kinds add {plain(action)}"
+            )
+        raise UsageError(
+            f"Say add or remove, not {plain(action)!r}, like: "
+            f"/convene silo kinds add {plain(' '.join(word.split()))}"
+        )
+    if word is None:
+        raise UsageError(
+            f"Name the kind to {action}, like: /convene silo kinds {action} ward.", usage=KINDS
+        )
+    typed = check_kind_word(word, KINDS)
+    if action == "add":
+        await context.reply(await _add(context, typed))
+    else:
+        await context.reply(await _remove(context, typed))
+
+
+def _listed(known: Vocabulary) -> str:
+    rows = [
+        [
+            kind,
+            "standard"
+            if kind in STANDARD_KINDS
+            else ("added" if kind in known.added else "in use"),
+            str(known.silos_of_kind.get(kind, 0)),
+        ]
+        for kind in known.kinds
+    ]
+    return (
+        f"{plural(len(known.kinds), 'kind')} of silo:\n"
+        + table(["kind", "from", "silos"], rows)
+        + "\nAdd a kind on purpose with /convene silo kinds add NAME; give a silo its kind with "
+        "/convene silo kind SILO KIND."
+    )
+
+
+async def _add(context: Context, typed: str) -> str:
+    known = await vocabulary(context)
+    already = known.meant(typed)
+    if already is not None:
+        same = "" if already == typed else f" ({typed} is the same kind)"
+        return f"{already} is already a kind of silo{same}; nothing to add."
+    name = kind_key(typed)
+    await kinds_repo.add(context.session, workspace_id(context), name, context.now)
+    return f"Added the kind {name}. Give a silo this kind with /convene silo kind SILO {name}."
+
+
+async def _remove(context: Context, typed: str) -> str:
+    known = await vocabulary(context)
+    meant = known.meant(typed)
+    if meant is None:
+        raise UserError(f"{typed!r} is not a kind of silo here; the kinds are {known.sentence()}.")
+    if meant not in known.added:
+        why = (
+            "it is one of the standard kinds"
+            if meant in STANDARD_KINDS
+            else "it was never added with /convene silo kinds add"
+        )
+        raise UserError(f"{meant} cannot be removed: {why}.")
+    used = known.silos_of_kind.get(meant, 0)
+    if used:
+        raise UserError(
+            f"{plural(used, 'silo')} {'is' if used == 1 else 'are'} of kind {meant}; give "
+            f"{'it' if used == 1 else 'them'} another kind first (/convene silo kind SILO KIND), "
+            "then remove it."
+        )
+    for kind in await kinds_repo.added(context.session, workspace_id(context)):
+        if kind.name == meant:
+            await kinds_repo.remove(context.session, kind)
+    return f"Removed the kind {meant}."
+
+
+# -- the choice offered after a typo ---------------------------------------------------
+
+
+def _choice_handler(commands: CommandTable, add: bool) -> Callable[[Context], Awaitable[None]]:
+    async def choose(context: Context) -> None:
+        event = context.event
+        assert isinstance(event, ButtonClicked)
+        number, _, nonce = event.value.partition(":")
+        draft_id = int(number) if number.isdigit() else 0
+        waiting = await kinds_repo.pending(context.session, workspace_id(context), draft_id)
+        if (
+            waiting is None
+            or waiting.form.get("nonce") != nonce
+            or (not add and not waiting.form.get("nearest"))
+        ):
+            await context.reply("That choice was already made; nothing more to do.")
+            return
+        if waiting.member_id != context.actor.id:
+            raise UserError("That choice belongs to the convener who typed the command.")
+        pending = waiting.form
+        path = tuple(pending["command"])
+        specs = [spec for spec in commands.commands if spec.path == path]
+        if not specs:
+            await kinds_repo.drop_pending(context.session, waiting)
+            await context.reply("That command no longer exists; nothing was changed.")
+            return
+        spec = specs[0]
+        if spec.convener_only or add:
+            await require_convener(context.session, context.actor, f"use {spec.words}")
+        typed = str(pending["typed"])
+        if add:
+            chosen = kind_key(typed)
+            if (await vocabulary(context)).meant(typed) is None:
+                await kinds_repo.add(context.session, workspace_id(context), chosen, context.now)
+                await context.reply(f"Added the kind {chosen}.")
+        else:
+            chosen = str(pending["nearest"])
+        await kinds_repo.drop_pending(context.session, waiting)
+        await spec.handler(context, resumed_args(pending, chosen))
+
+    return choose
+
+
+KINDS_COMMAND = CommandSpec(
+    path=("convene", "silo", "kinds"),
+    handler=kinds,
+    summary="List the kinds of silo, add one on purpose, or remove one that was added.",
+    usage=KINDS,
+    example="/convene silo kinds add ward",
+    params=(Positional("action", required=False), Positional("kind", required=False)),
+    convener_only=True,
+    group=GROUP,
+)
+"""Declared with the landscape's commands, after ``/convene silo kind``."""
+
+
+def register(registry: Registry) -> None:
+    """The buttons that finish a command once the convener chose a kind."""
+
+    registry.button(USE_KIND, _choice_handler(registry.commands, add=False))
+    registry.button(ADD_KIND, _choice_handler(registry.commands, add=True))
