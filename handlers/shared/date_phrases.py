@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -125,8 +126,19 @@ def month_end(year: int, month: int) -> date:
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
+RECENTLY_PASSED = timedelta(days=45)
+"""A day and month without a year that passed less than this long ago is that day, gone:
+"by 26/11" typed on 27 November is a late entry, not a date a year ahead."""
+
+
 def next_on_or_after(today: date, month: int, day: int) -> date | None:
-    """The first ``day`` of ``month`` from today on (29 February waits for a leap year)."""
+    """The first ``day`` of ``month`` from today on (29 February waits for a leap year),
+    or this year's, already passed, when that was only days ago (``RECENTLY_PASSED``)."""
+
+    with suppress(ValueError):
+        this_year = date(today.year, month, day)
+        if today - RECENTLY_PASSED <= this_year < today:
+            return this_year
 
     for year in range(today.year, min(today.year + 8, LATEST_YEAR) + 1):
         try:

@@ -92,8 +92,8 @@ PHRASES = (
     Phrase("3/12/2026", BOTH, "Thu 3 Dec 2026", "Thu 3 Dec 2026"),
     Phrase("1/1", BOTH, "Fri 1 Jan 2027", "Fri 1 Jan 2027"),
     Phrase("29/2", UK, "Tue 29 Feb 2028", "Tue 29 Feb 2028"),
-    Phrase("26/11", UK, "Fri 26 Nov 2027", "Thu 26 Nov 2026"),
-    Phrase("11/26", US, "Fri 26 Nov 2027", "Thu 26 Nov 2026"),
+    Phrase("26/11", UK, "refused: already passed", "Thu 26 Nov 2026"),
+    Phrase("11/26", US, "refused: already passed", "Thu 26 Nov 2026"),
     Phrase("2026-12-15", BOTH, "Tue 15 Dec 2026", "Tue 15 Dec 2026"),
     Phrase("2026/12/31", BOTH, "Thu 31 Dec 2026", "Thu 31 Dec 2026"),
     # Days and months in words.
