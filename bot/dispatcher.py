@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -29,10 +30,10 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import form_drafts
+from bot import command_buttons, form_drafts
 from bot.adapter import Adapter
 from bot.clock import Clock
-from bot.command_buttons import RUN_COMMAND, as_slash_command
+from bot.command_buttons import RUN_COMMAND, Question, as_slash_command
 from bot.commands import CommandSpec, parse_args, split_plain, split_words
 from bot.config import Settings
 from bot.context import Context
@@ -83,6 +84,8 @@ class Dispatcher:
         self._clock = clock
         self._registry = registry
         form_drafts.register(registry)  # the core's [Fix …] button for forms kept as drafts
+        if command_buttons.KEPT_COMMAND not in registry.kept_questions:
+            registry.kept_question(command_buttons.KEPT_LINE)  # a command too long for a button
         self._settings = settings
         self._adapters = adapters
         self._on_queued = on_queued
@@ -167,6 +170,9 @@ class Dispatcher:
         if isinstance(event, ButtonClicked):
             if event.action_id == RUN_COMMAND:  # a corrected command offered by a refusal
                 return self._run_command
+            question = self._registry.kept_questions.get(event.action_id)
+            if question is not None:  # a command kept by a refusal, to finish
+                return lambda context: self._run_kept(context, question)
             return self._registry.button_handler(event.action_id) or _stale_button
         if isinstance(event, FormSubmitted):
             return self._registry.forms.get(event.form_id) or _stale_form
@@ -179,7 +185,21 @@ class Dispatcher:
             return None
         return self._registry.events.get(type(event))
 
-    async def _run_command(self, context: Context) -> None:
+    async def _run_kept(self, context: Context, question: Question) -> None:
+        """Run a kept command as its member pressed it (``bot.command_buttons``), after
+        the question's first step, if it has one."""
+
+        command, given = await command_buttons.pressed(context, question)
+        first = question.first
+        before = None if first is None else (lambda context: first(context, given))
+        await self._run_command(replace(context, event=command), before=before)
+
+    async def _run_command(
+        self, context: Context, before: Callable[[Context], Awaitable[None]] | None = None
+    ) -> None:
+        """Run the command typed, or carried by a button: words read, the convener checked,
+        ``before`` (a kept command's first step), then the handler."""
+
         event = as_slash_command(context.event)
         table = self._registry.commands
         as_typed = table.match(event.command, event.text.split())
@@ -204,6 +224,8 @@ class Dispatcher:
             await require_convener(context.session, context.actor, _doing(spec))
         here = event.place.channel_name if event.place.kind is not PlaceKind.DM else None
         args = parse_args(spec, rest, here=here)
+        if before is not None:
+            await before(context)
         await spec.handler(context, args)
 
     # -- contexts ----------------------------------------------------------

@@ -38,8 +38,8 @@ class UserError(Exception):
         """Tell the member, in the fresh transaction that records the refused event.
 
         A refusal that keeps something for a later press overrides this (a
-        command waiting for the member to choose which date they meant,
-        ``handlers.shared.date_choice``): what it keeps is all the refusal writes.
+        command kept for the buttons that finish it, ``bot.command_buttons``):
+        what it keeps is all the refusal writes.
         """
 
         await context.reply(self.reply_text(), self.buttons)

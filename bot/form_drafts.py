@@ -15,7 +15,6 @@ it again. Only the member who typed it may open it.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
 
 from bot.context import Context
 from bot.errors import FieldProblem, UserError
@@ -24,9 +23,9 @@ from bot.messages import Button, Form
 from bot.registry import Registry
 from storage.models import FormDraft
 from storage.repositories import form_drafts as drafts_repo
+from storage.repositories.form_drafts import KEPT_FOR as KEPT_FOR
 
 FIX_BUTTON = "form.fix"
-KEPT_FOR = timedelta(days=7)
 LONGEST_LABEL = 60
 """Of the field's label on the button (Slack takes 75 characters, Discord 80)."""
 

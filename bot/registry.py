@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
+from bot.command_buttons import Question
 from bot.commands import CommandSpec, CommandTable
 from bot.context import Context, Hooks, JobContext, Listener, ZoneChanged
 from bot.events import Event, MessagePosted
@@ -38,6 +39,7 @@ class HomeSectionRoute:
 class Registry:
     commands: CommandTable = field(default_factory=CommandTable)
     buttons: dict[str, Handler] = field(default_factory=dict)
+    kept_questions: dict[str, Question] = field(default_factory=dict)
     forms: dict[str, Handler] = field(default_factory=dict)
     messages: list[MessageRoute] = field(default_factory=list)
     jobs: dict[str, JobHandler] = field(default_factory=dict)
@@ -51,9 +53,17 @@ class Registry:
         self.commands.add(spec)
 
     def button(self, action_id: str, handler: Handler) -> None:
-        if action_id in self.buttons:
+        if action_id in self.buttons or action_id in self.kept_questions:
             raise ValueError(f"button {action_id!r} registered twice")
         self.buttons[action_id] = handler
+
+    def kept_question(self, question: Question) -> None:
+        """Buttons that finish a kept command (``bot.command_buttons``), asking ``question``:
+        the dispatcher runs the kept line, answering in the question's words once it is gone."""
+
+        if question.action_id in self.kept_questions or question.action_id in self.buttons:
+            raise ValueError(f"button {question.action_id!r} registered twice")
+        self.kept_questions[question.action_id] = question
 
     def form(self, form_id: str, handler: Handler) -> None:
         if form_id in self.forms:

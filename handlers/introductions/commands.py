@@ -75,8 +75,6 @@ async def start(context: Context, args: Args) -> None:
     slot = parse_schedule(args["when"], START)
     size = _size(args.get("size") or "2", START)
     kinds = await _kinds(context, args, START_PATH, START)
-    if kinds is None:
-        return  # the convener was asked which kind they meant; nothing is written yet
     zone = (
         zone_option(context, args, START) if args.get("tz") else (context.actor.timezone or "UTC")
     )
@@ -158,18 +156,14 @@ def _size(value: str, usage: str) -> int:
     return int(value)
 
 
-async def _kinds(
-    context: Context, args: Args, path: tuple[str, ...], usage: str
-) -> frozenset[str] | None:
+async def _kinds(context: Context, args: Args, path: tuple[str, ...], usage: str) -> frozenset[str]:
     """The kinds of silo a programme mixes (empty for every kind), read as every kind is
-    read; None once the convener was asked which kind a word they typed meant."""
+    read (a word that is no known kind is refused with buttons that finish the command)."""
 
     value = args.get("mix")
     if value is None or value.strip().lower() in ("", "all", "every"):
         return frozenset()
     kinds = await kinds_meant(context, value, KindAsked(path, args, "mix", usage, several=True))
-    if kinds is None:
-        return None
     silos = await silos_repo.list_with_counts(context.session, workspace_id(context))
     have = sorted({kind_key(s.silo.kind) for s in silos})
     empty = [kind for kind in kinds if kind_key(kind) not in have]
@@ -218,8 +212,6 @@ async def settings(context: Context, args: Args) -> None:
     programme = await programme_meant(context, args.get("channel"), SETTINGS)
     # Read before anything changes: a kind to confirm leaves the programme as it was.
     mix = await _kinds(context, args, SETTINGS_PATH, SETTINGS)
-    if mix is None:
-        return
     changed = []
     if args.get("size"):
         programme.group_size = _size(args["size"], SETTINGS)

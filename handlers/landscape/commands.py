@@ -75,8 +75,6 @@ async def silo_add(context: Context, args: Args) -> None:
     kind = await kind_meant(
         context, args.get("kind") or "team", KindAsked(SILO_ADD_PATH, args, "kind", SILO_ADD)
     )
-    if kind is None:
-        return
     await silos_repo.add(context.session, workspace_id(context), name, kind, context.now)
     await context.reply(f"Added the silo {name} ({kind}).")
 
@@ -108,8 +106,6 @@ async def silo_import(context: Context, args: Args) -> None:
         args.get("kind") or ("department" if source == "field" else "team"),
         KindAsked(SILO_IMPORT_PATH, args, "kind", SILO_IMPORT),
     )
-    if kind is None:
-        return
     prefix = (args.get("prefix") or "").strip().casefold()
     found = await context.silo_groups(source, detail)
     groups: dict[str, list[ChannelMember]] = {}
@@ -174,8 +170,6 @@ async def silo_kind(context: Context, args: Args) -> None:
     silo = await find_silo(context, args["name"], SILO_KIND)
     asked = KindAsked(SILO_KIND_PATH, args, "kind", SILO_KIND)
     kind = await kind_meant(context, args["kind"], asked)
-    if kind is None:
-        return
     if kind == silo.kind:
         await context.reply(f"{silo.name} is already {_a(kind)}; nothing changed.")
         return

@@ -4,29 +4,24 @@
 purpose, and any the silos already have); ``add`` and ``remove`` change the
 ones added on purpose. When a command met a kind that is not known, the
 answer carried ``[Use profession]`` and ``[Add kind "profesion"]``: pressing
-one finishes that command, whichever job's it is, through the registry.
+one finishes that command, whichever job's it is (``bot.command_buttons``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
-from bot.commands import Args, CommandSpec, CommandTable, Positional
+from bot.commands import Args, CommandSpec, Positional
 from bot.context import Context
 from bot.errors import UsageError, UserError
-from bot.events import ButtonClicked
 from bot.markup import plain
-from bot.permissions import require_convener
 from bot.registry import Registry
 from handlers.shared.kinds import (
-    ADD_KIND,
+    ADD,
     KINDS,
     STANDARD_KINDS,
-    USE_KIND,
+    USE,
     Vocabulary,
     check_kind_word,
     kind_key,
-    resumed_args,
     vocabulary,
 )
 from handlers.shared.members import workspace_id
@@ -118,49 +113,6 @@ async def _remove(context: Context, typed: str) -> str:
     return f"Removed the kind {meant}."
 
 
-# -- the choice offered after a typo ---------------------------------------------------
-
-
-def _choice_handler(commands: CommandTable, add: bool) -> Callable[[Context], Awaitable[None]]:
-    async def choose(context: Context) -> None:
-        event = context.event
-        assert isinstance(event, ButtonClicked)
-        number, _, nonce = event.value.partition(":")
-        draft_id = int(number) if number.isdigit() else 0
-        waiting = await kinds_repo.pending(context.session, workspace_id(context), draft_id)
-        if (
-            waiting is None
-            or waiting.form.get("nonce") != nonce
-            or (not add and not waiting.form.get("nearest"))
-        ):
-            await context.reply("That choice was already made; nothing more to do.")
-            return
-        if waiting.member_id != context.actor.id:
-            raise UserError("That choice belongs to the convener who typed the command.")
-        pending = waiting.form
-        path = tuple(pending["command"])
-        specs = [spec for spec in commands.commands if spec.path == path]
-        if not specs:
-            await kinds_repo.drop_pending(context.session, waiting)
-            await context.reply("That command no longer exists; nothing was changed.")
-            return
-        spec = specs[0]
-        if spec.convener_only or add:
-            await require_convener(context.session, context.actor, f"use {spec.words}")
-        typed = str(pending["typed"])
-        if add:
-            chosen = kind_key(typed)
-            if (await vocabulary(context)).meant(typed) is None:
-                await kinds_repo.add(context.session, workspace_id(context), chosen, context.now)
-                await context.reply(f"Added the kind {chosen}.")
-        else:
-            chosen = str(pending["nearest"])
-        await kinds_repo.drop_pending(context.session, waiting)
-        await spec.handler(context, resumed_args(pending, chosen))
-
-    return choose
-
-
 KINDS_COMMAND = CommandSpec(
     path=("convene", "silo", "kinds"),
     handler=kinds,
@@ -177,5 +129,5 @@ KINDS_COMMAND = CommandSpec(
 def register(registry: Registry) -> None:
     """The buttons that finish a command once the convener chose a kind."""
 
-    registry.button(USE_KIND, _choice_handler(registry.commands, add=False))
-    registry.button(ADD_KIND, _choice_handler(registry.commands, add=True))
+    registry.kept_question(USE)
+    registry.kept_question(ADD)

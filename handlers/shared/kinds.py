@@ -16,19 +16,18 @@ from __future__ import annotations
 
 import difflib
 import re
-import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot.command_buttons import CommandChoice, Question, command_button
 from bot.commands import Args
 from bot.context import Context
 from bot.errors import UsageError
 from bot.events import SlashCommand
 from bot.markup import plain
-from bot.messages import Button
+from bot.permissions import require_convener
 from handlers.shared.text import listed
 from storage.repositories import silo_kinds as kinds_repo
 
@@ -175,7 +174,7 @@ async def vocabulary_of(session: AsyncSession, wid: int) -> Vocabulary:
 
 @dataclass(frozen=True, slots=True)
 class KindAsked:
-    """Where a kind was typed: the command and its arguments, to finish it after a choice.
+    """Where a kind was typed: the command and its arguments, to offer it finished.
 
     ``option`` names the argument holding the kind (one kind, or a comma-separated
     list when ``several``).
@@ -188,19 +187,19 @@ class KindAsked:
     several: bool = False
 
 
-async def kind_meant(context: Context, value: str, asked: KindAsked) -> str | None:
-    """The known kind ``value`` means, or None once the member was asked which (nothing
-    else is written: the command finishes when they press a button)."""
+async def kind_meant(context: Context, value: str, asked: KindAsked) -> str:
+    """The known kind ``value`` means, or a refusal asking which (whose buttons finish
+    the command once the convener chooses)."""
 
     typed = _checked(context, value, asked)
     known = await vocabulary(context)
     meant = known.meant(typed)
     if meant is None:
-        await _offer_choice(context, known, typed, asked)
+        raise _choice(context, known, typed, asked)
     return meant
 
 
-async def kinds_meant(context: Context, value: str, asked: KindAsked) -> tuple[str, ...] | None:
+async def kinds_meant(context: Context, value: str, asked: KindAsked) -> tuple[str, ...]:
     """Several kinds separated by commas, each read as ``kind_meant`` reads one."""
 
     words = [_checked(context, word, asked) for word in value.split(",") if word.strip()]
@@ -209,8 +208,7 @@ async def kinds_meant(context: Context, value: str, asked: KindAsked) -> tuple[s
     for typed in words:
         meant = known.meant(typed)
         if meant is None:
-            await _offer_choice(context, known, typed, asked)
-            return None
+            raise _choice(context, known, typed, asked)
         if meant not in found:
             found.append(meant)
     return tuple(found)
@@ -224,26 +222,29 @@ def _checked(context: Context, value: str, asked: KindAsked) -> str:
     return check_kind_word(value, asked.usage, instead)
 
 
-async def _offer_choice(context: Context, known: Vocabulary, typed: str, asked: KindAsked) -> None:
-    assert context.workspace.id is not None and context.actor.id is not None
+async def _add_first(context: Context, typed: str) -> None:
+    """Before a command finished by [Add kind "x"]: add the kind, unless it is known by now."""
+
+    await require_convener(context.session, context.actor, "use /convene silo kinds")
+    chosen = kind_key(typed)
+    if (await vocabulary(context)).meant(typed) is None:
+        assert context.workspace.id is not None
+        await kinds_repo.add(context.session, context.workspace.id, chosen, context.now)
+        await context.reply(f"Added the kind {chosen}.")
+
+
+CHOSEN = "That choice was already made; nothing more to do."
+NOT_YOURS = "That choice belongs to the convener who typed the command."
+USE = Question(USE_KIND, answered=CHOSEN, not_yours=NOT_YOURS)
+"""[Use profession]: the command with the nearest known kind."""
+ADD = Question(ADD_KIND, answered=CHOSEN, not_yours=NOT_YOURS, first=_add_first)
+"""[Add kind "profesion"]: the kind added on purpose, then the command with it."""
+
+
+def _choice(context: Context, known: Vocabulary, typed: str, asked: KindAsked) -> CommandChoice:
+    """The refusal of a kind not known: the nearest one to use, or the new one to add."""
+
     nearest = known.nearest(typed)
-    # Row ids can come back once deleted (SQLite), so a button names its row and a nonce.
-    nonce = secrets.token_hex(4)
-    pending = {
-        "command": list(asked.command),
-        "values": dict(asked.args.values),
-        "lists": {name: list(values) for name, values in asked.args.lists.items()},
-        "flags": sorted(asked.args.flags),
-        "option": asked.option,
-        "several": asked.several,
-        "typed": typed,
-        "nearest": nearest,
-        "nonce": nonce,
-    }
-    reason = f"{typed!r} is not a kind of silo yet"
-    draft_id = await kinds_repo.keep_pending(
-        context.session, context.workspace.id, context.actor.id, pending, reason, context.now
-    )
     corrected = _corrected(context, typed, nearest) if nearest else None
     head = f"{typed!r} is not a kind of silo here, so nothing has changed yet."
     if nearest is not None:
@@ -255,13 +256,28 @@ async def _offer_choice(context: Context, known: Vocabulary, typed: str, asked: 
         f' To make {typed!r} a new kind on purpose, press Add kind "{typed}" '
         f"(or type /convene silo kinds add {typed})."
     )
-    value = f"{draft_id}:{nonce}"
-    buttons = [Button(f"Use {nearest}", USE_KIND, value, "primary")] if nearest else []
-    buttons.append(Button(f'Add kind "{typed}"', ADD_KIND, value))
-    await context.reply(head + use + add, buttons)
+    buttons = (
+        [
+            command_button(
+                f"Use {nearest}",
+                _line(context, asked, typed, nearest),
+                style="primary",
+                asked=USE,
+            )
+        ]
+        if nearest
+        else []
+    )
+    added = kind_key(typed)
+    buttons.append(
+        command_button(
+            f'Add kind "{typed}"', _line(context, asked, typed, added), asked=ADD, first=typed
+        )
+    )
+    return CommandChoice(head + use + add, buttons)
 
 
-def _corrected(context: Context, typed: str, meant: str) -> str | None:
+def _replaced(context: Context, typed: str, meant: str) -> str | None:
     """The command as the member typed it, with the kind put right (their last use of it)."""
 
     event = context.event
@@ -273,21 +289,26 @@ def _corrected(context: Context, typed: str, meant: str) -> str | None:
     if not found:
         return None
     last = found[-1]
-    return plain(text[: last.start()] + meant + text[last.end() :])
+    return text[: last.start()] + meant + text[last.end() :]
 
 
-def resumed_args(pending: Mapping[str, Any], kind: str) -> Args:
-    """The waiting command's arguments with the chosen kind in place of the one typed."""
+def _corrected(context: Context, typed: str, meant: str) -> str | None:
+    """The command to type instead, shown in the refusal."""
 
-    values = dict(pending["values"])
-    option = str(pending["option"])
-    typed = str(pending["typed"])
-    if pending.get("several"):
-        words = [word.strip() for word in values.get(option, "").split(",") if word.strip()]
-        values[option] = ",".join(kind if word.casefold() == typed else word for word in words)
+    line = _replaced(context, typed, meant)
+    return plain(line) if line is not None else None
+
+
+def _line(context: Context, asked: KindAsked, typed: str, kind: str) -> str:
+    """The command a button runs: as typed with ``kind`` in place of ``typed``."""
+
+    line = _replaced(context, typed, kind)
+    if line is not None:
+        return line
+    value = asked.args.get(asked.option) or ""
+    if asked.several:
+        words = [word.strip() for word in value.split(",") if word.strip()]
+        value = ",".join(kind if word.casefold() == typed else word for word in words)
     else:
-        values[option] = kind
-    lists: dict[str, Sequence[str]] = {
-        name: tuple(items) for name, items in dict(pending["lists"]).items()
-    }
-    return Args(values=values, lists=lists, flags=frozenset(pending["flags"]))
+        value = kind
+    return asked.args.retyped({asked.option: value})

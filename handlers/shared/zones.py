@@ -4,8 +4,9 @@ A zone is kept by the name of a place (Europe/London), whose rules follow its
 clocks going forward and back. A name of a clock that is not a place ("GMT",
 "EST", "UTC+1": ``clock_names``) is refused even where the zone database
 knows it, and so is a typo; the answer offers the zones meant, as buttons
-that finish what the member was doing where ``Retry`` can make them, and
-always as a corrected command to type. UTC itself is a zone like any other.
+that finish what the member was doing where ``Retry`` can make them (a
+command too long to ride in its button is kept for it: ``bot.command_buttons``),
+and always as a corrected command to type. UTC itself is a zone like any other.
 """
 
 from __future__ import annotations
@@ -17,16 +18,15 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from bot.command_buttons import command_button
+from bot.command_buttons import CommandChoice, Offered, command_button
 from bot.commands import Args
 from bot.context import Context
 from bot.errors import UsageError, UserError
 from bot.markup import plain
-from bot.messages import Button
 from handlers.shared.clock_names import ABBREVIATIONS, changes_clocks, clock_named
 from handlers.shared.text import listed
 
-Retry = Callable[[str], tuple[str, Button | None]]
+Retry = Callable[[str], tuple[str, Offered | None]]
 """For a zone the member may have meant: the command to type with it, and the
 button that does it (None where it cannot be one)."""
 
@@ -119,9 +119,9 @@ def check_timezone(
 
 def zone_option(context: Context, args: Args, usage: str) -> str:
     """The zone given to a command's ``--tz``, or a refusal whose buttons run the command
-    again with the zone chosen (where it is short enough to ride in a button)."""
+    again with the zone chosen."""
 
-    def retry(zone: str) -> tuple[str, Button | None]:
+    def retry(zone: str) -> tuple[str, Offered | None]:
         if not args.path:
             return f"--tz {zone}", None
         line = args.retyped({"tz": zone})
@@ -137,7 +137,7 @@ def _described(typed: str, meaning: str) -> str:
 def _offering(why: str, zones: Sequence[str], usage: str, retry: Retry | None) -> UserError:
     """The refusal that offers ``zones``: as buttons, and as a corrected command to type.
 
-    Buttons only when every zone makes one (the command fits in a button);
+    Buttons where every zone makes one (a command, not a bare ``--tz``);
     otherwise the command to copy, with the first zone in place.
     """
 
@@ -148,7 +148,7 @@ def _offering(why: str, zones: Sequence[str], usage: str, retry: Retry | None) -
     buttons = [button for _, button in made if button is not None]
     first = plain(made[0][0])
     if len(buttons) == len(made):
-        return UserError(f"{question} Choose below, or type: {first}", buttons=buttons)
+        return CommandChoice(f"{question} Choose below, or type: {first}", buttons)
     if len(made) == 1:
         return UserError(f"{question} Type the command again with it: {first}")
     return UserError(f"{question} Type the command again with the one you mean, like: {first}")

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete
@@ -25,6 +25,9 @@ from storage.repositories.core import execute, table_of
 drafts = table_of(FormDraft)
 
 
+KEPT_FOR = timedelta(days=7)
+"""How long a draft is kept: a form refused for one field, or a command kept for its
+buttons (older ones are let go whenever a new one is kept)."""
 KEY = "key"
 """In a draft's form JSON: the random part of the buttons that name it."""
 

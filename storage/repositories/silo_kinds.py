@@ -1,5 +1,4 @@
-"""Kinds of silo a convener added on purpose, the kinds silos already have, and a choice
-of kind left waiting for the convener's answer.
+"""Kinds of silo a convener added on purpose, and the kinds silos already have.
 
 The standard list (team, department…) is the landscape's own vocabulary and
 lives with it; this module only stores and reads.
@@ -9,16 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import FormDraft, Silo, SiloKind
-
-PENDING_FIELD = "silo-kind"
-"""What marks a ``form_drafts`` row as a command waiting for a choice of kind, not a form."""
+from storage.models import Silo, SiloKind
 
 
 async def added(session: AsyncSession, workspace_id: int) -> Sequence[SiloKind]:
@@ -54,45 +49,3 @@ async def in_use(session: AsyncSession, workspace_id: int) -> dict[str, int]:
         .order_by(col(Silo.kind))
     )
     return {kind: int(count) for kind, count in found.all()}
-
-
-async def keep_pending(
-    session: AsyncSession,
-    workspace_id: int,
-    member_id: int,
-    command: dict[str, Any],
-    reason: str,
-    now: datetime,
-) -> int:
-    """Keep a command that waits for its member to choose a kind; its id goes on the buttons."""
-
-    draft = FormDraft(
-        workspace_id=workspace_id,
-        member_id=member_id,
-        form=command,
-        field=PENDING_FIELD,
-        reason=reason,
-        created_at=now,
-    )
-    session.add(draft)
-    await session.flush()
-    assert draft.id is not None
-    return draft.id
-
-
-async def pending(session: AsyncSession, workspace_id: int, draft_id: int) -> FormDraft | None:
-    """The waiting command with this id in this workspace, if it still waits."""
-
-    found = await session.exec(
-        select(FormDraft).where(
-            FormDraft.id == draft_id,
-            FormDraft.workspace_id == workspace_id,
-            FormDraft.field == PENDING_FIELD,
-        )
-    )
-    return found.first()
-
-
-async def drop_pending(session: AsyncSession, draft: FormDraft) -> None:
-    await session.delete(draft)
-    await session.flush()

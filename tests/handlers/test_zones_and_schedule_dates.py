@@ -12,10 +12,10 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.adapter import ChannelMember
-from bot.command_buttons import RUN_COMMAND
+from bot.command_buttons import KEPT_COMMAND, KEPT_LINE, RUN_COMMAND
 from handlers.introductions.commands import next_rounds
 from handlers.introductions.round_dates import next_round
-from storage.models import Member, Programme
+from storage.models import Checkin, FormDraft, Member, Programme
 from tests.support.harness import Harness, running
 from tests.support.reading import sent_at
 from tests.support.times import LONDON, THURSDAY_NOON, TOKYO, at
@@ -91,7 +91,7 @@ async def test_adding_a_member_on_est_adds_nobody_until_a_zone_is_pressed(
         assert await zone_of(convene, "sam") == "America/Toronto"
 
 
-async def test_a_command_too_long_for_a_button_is_given_back_to_copy_and_creates_nothing(
+async def test_a_command_too_long_for_a_button_is_kept_and_its_zone_buttons_finish_it(
     sqlite_url: str,
 ) -> None:
     async with running(sqlite_url, start=THURSDAY_NOON) as convene:
@@ -107,17 +107,56 @@ async def test_a_command_too_long_for_a_button_is_given_back_to_copy_and_creates
             "you", "/convene pairing start #general every 2 weeks on Monday 10:00 --tz BST"
         )
 
-        assert refused.message.buttons == ()
+        assert [(b.label, b.action_id) for b in refused.message.buttons] == [
+            ("America/Los_Angeles", KEPT_COMMAND),
+            ("America/Vancouver", KEPT_COMMAND),
+            ("America/Tijuana", KEPT_COMMAND),
+        ]
+        assert all(len(b.value) <= 20 for b in refused.message.buttons), "a row id and a key"
         assert refused.text.endswith(
-            "Type the command again with the one you mean, like: "
-            + typed.replace("--tz PDT", "--tz America/Los_Angeles")
+            "Choose below, or type: " + typed.replace("--tz PDT", "--tz America/Los_Angeles")
         )
-        assert rounds.message.buttons == ()
         assert rounds.text.endswith(
-            "Did you mean Europe/London? Type the command again with it: /convene pairing "
+            "Did you mean Europe/London? Choose below, or type: /convene pairing "
             "start #general every 2 weeks on Monday 10:00 --tz Europe/London"
         )
-        assert await convene.snapshot(TABLES, order_by="1") == before
+        assert await convene.snapshot(TABLES, order_by="1") == before, "only the kept lines"
+
+        (created,) = await convene.press("you", refused, "America/Vancouver")
+        (started,) = await convene.press("you", rounds, "Europe/London")
+
+        assert created.text.startswith('Created the check-in "Pacific standup" in #general')
+        assert "(America/Vancouver for anyone who has not set one)" in created.text
+        assert created.message.target.channel_id == "general"
+        assert started.text.startswith("Introductions are starting in #general")
+        (programme,) = await convene.rows(Programme)
+        assert programme.timezone == "Europe/London"
+        assert await convene.rows(FormDraft) == []
+
+        # The other zones went with the one chosen: nothing is made twice.
+        (again,) = await convene.press("you", refused, "America/Tijuana")
+        assert again.text == KEPT_LINE.answered
+        assert len(await convene.rows(Checkin)) == 1
+
+
+async def test_a_kept_command_pressed_by_another_member_runs_nothing_and_stays_for_its_author(
+    sqlite_url: str,
+) -> None:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
+        await everyone_has_spoken(convene, "you", "alice")
+        await convene.command("you", "/convene convener add alice")
+        (refused,) = await convene.command(
+            "you",
+            '/convene checkin create "Pacific standup" #general every weekday 9:30 '
+            "--template standup --tz PDT",
+        )
+
+        (not_hers,) = await convene.press("alice", refused, "America/Vancouver")
+
+        assert not_hers.text == KEPT_LINE.not_yours
+        assert await convene.rows(Checkin) == []
+        (created,) = await convene.press("you", refused, "America/Vancouver")
+        assert created.text.startswith('Created the check-in "Pacific standup"')
 
 
 async def test_a_check_ins_zone_changed_with_a_pressed_button_runs_at_its_new_time(

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.command_buttons import LONGEST_LINE, RUN_COMMAND, command_button
+from bot.command_buttons import LONGEST_LINE, RUN_COMMAND, command_button, inline
 from bot.errors import UsageError, UserError
 from bot.messages import Button
 from handlers.shared.clock_names import ABBREVIATIONS, MOST_OFFERED, clock_named
@@ -155,14 +155,14 @@ def test_without_a_way_to_finish_the_command_the_zones_are_named_with_the_usage(
     assert refused.value.reply_text().endswith("Usage: /convene me tz ZONE")
 
 
-def test_a_command_too_long_for_a_discord_button_is_not_made_one() -> None:
+def test_a_command_too_long_for_a_discord_button_is_kept_rather_than_carried() -> None:
     short = command_button("Europe/London", "/convene member add sam --tz Europe/London")
     long = command_button("Europe/London", "/convene " + "x" * LONGEST_LINE)
 
-    assert short == Button(
+    assert inline(short) == Button(
         "Europe/London", RUN_COMMAND, "convene member add sam --tz Europe/London"
     )
-    assert long is None
+    assert inline(long) is None, "kept when the refusal answers, its button naming the row"
     # Discord: a 20-digit server id, the separators and "command.run#4" fit in 100.
     assert 20 + 1 + len(RUN_COMMAND) + 2 + 1 + LONGEST_LINE <= 100
 
