@@ -477,7 +477,8 @@ def _ask_text(checkin: Checkin, run: CheckinRun, day: date, until: str) -> str:
     return (
         f"Time for *{plain(checkin.name)}* (#{checkin.channel_name}), {day_text(day)}:\n"
         f"{questions_text(run.questions)}\n"
-        f"Press Answer, or reply here with one answer a message. Open until {until}."
+        f"Press Answer, or reply here with one answer a message (skip or - passes over "
+        f"a question). Open until {until}."
     )
 
 
