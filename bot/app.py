@@ -211,10 +211,11 @@ class ConveneApp:
         while True:
             ran = await self.inbox.take_over()
             ran += await self.scheduler.run_due()
-            sent = 0
             for deliverer in self.deliverers.values():
-                sent += await deliverer.drain()
-            if not ran and not sent:
+                await deliverer.drain()  # until nothing is due, threads' roots first
+            # Sending creates no event, schedule or timer, so only a round that ran
+            # something can have left more to do (a timer due now, say).
+            if not ran:
                 return
 
     async def advance_clock_to(self, when: datetime) -> None:

@@ -301,7 +301,9 @@ async def join(context: Context, args: Args) -> None:
     participant.paused_until = None
     participant.joined_at = context.now  # unanswered follow-ups count afresh from here
     await pairings_repo.save(context.session, participant)
-    upcoming = _when(next_round(programme, context.now), programme.timezone)
+    # In the member's own zone when they have one: a round at 10:00 London is 05:00 for bob.
+    zone = context.actor.timezone or programme.timezone
+    upcoming = _when(next_round(programme, context.now), zone)
     hint = "" if participant.about else " Tell your future matches what you do: /pairing about …"
     await context.reply(
         f"You're in the introductions in #{programme.channel_name}. Next round: {upcoming}.{hint}"

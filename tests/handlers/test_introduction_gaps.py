@@ -563,3 +563,16 @@ async def test_the_home_tab_says_how_a_member_paused_automatically_comes_back(
             "- #general: paused automatically after 3 follow-ups went unanswered. Come back with "
             "/pairing join #general." in shown.text
         )
+
+
+async def test_a_member_in_new_york_who_joins_hears_the_next_round_at_new_york_time(
+    sqlite_url: str,
+) -> None:
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
+        await set_up(convene)  # rounds every Friday 10:00 London time
+
+        bob = await convene.reply_to("bob", "/pairing join")
+        alice = await convene.reply_to("alice", "/pairing join")
+
+    assert "Next round: Fri 27 Nov 2026 05:00 EST." in bob
+    assert "Next round: Fri 27 Nov 2026 10:00 GMT." in alice

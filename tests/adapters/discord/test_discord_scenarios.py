@@ -330,7 +330,9 @@ async def set_up_introductions(rig: DiscordRig, silo_of: Mapping[int, str]) -> N
     for user in silo_of:
         joined = private_reply(rig, await rig.slash(user, "pairing", "join"))
         assert joined.startswith("You're in the introductions in ")
-        assert "Next round: Mon 30 Nov 2026 10:00 GMT." in joined
+        # The round at 10:00 London, on each member's own clock.
+        local = {ALICE: "10:00 GMT", BOB: "05:00 EST", KENJI: "19:00 JST"}.get(user, "11:00 CET")
+        assert f"Next round: Mon 30 Nov 2026 {local}." in joined
 
 
 async def test_members_in_different_silos_meet_in_a_private_thread_of_general_inviting_their_group(
