@@ -166,17 +166,6 @@ class CommandTable:
             return None
         return best, list(words[len(best.path) - 1 :])
 
-    def near(self, command: str, words: Sequence[str]) -> list[CommandSpec]:
-        """Commands that share the longest prefix with what was typed (for hints)."""
-
-        candidates = [spec for spec in self.commands if spec.path[0] == command]
-        for depth in range(len(words), -1, -1):
-            prefix = tuple(w.lower() for w in words[:depth])
-            found = [s for s in candidates if s.path[1 : 1 + depth] == prefix]
-            if found:
-                return found
-        return []
-
 
 # -- reading the words ----------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -47,7 +47,7 @@ from bot.events import (
     SlashCommand,
 )
 from bot.help import unknown_command_text
-from bot.messages import Button, Form, OutgoingMessage, Target
+from bot.messages import Form, OutgoingMessage, Target
 from bot.outbox import Outbox
 from bot.permissions import require_convener
 from bot.platform_reads import acted, before_transaction, read_first
@@ -337,11 +337,10 @@ class Dispatcher:
         failure: str | None,
         *,
         kept: bool,
-        buttons: Sequence[Button] = (),
         answer: Handler | None = None,
     ) -> bool:
-        """Record the event and answer it, in a fresh transaction: with ``text`` and
-        ``buttons``, or as ``answer`` says. False when it was answered before (or
+        """Record the event and answer it, in a fresh transaction: with ``text``, or as
+        ``answer`` says. False when it was answered before (or
         could not be)."""
 
         answered = False
@@ -357,7 +356,7 @@ class Dispatcher:
                     return
                 context = await self._context(session, event)
                 if answer is None:
-                    await context.reply(text, buttons)
+                    await context.reply(text)
                 else:
                     await answer(context)
                 if failure is not None:
