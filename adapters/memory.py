@@ -17,6 +17,7 @@ from bot.adapter import (
     Capabilities,
     ChannelMember,
     Dispatch,
+    FileUnavailable,
     MessageRef,
     PermanentDeliveryError,
 )
@@ -25,6 +26,7 @@ from bot.events import (
     ButtonClicked,
     Event,
     FormSubmitted,
+    IncomingFile,
     MessagePosted,
     Place,
     PlaceKind,
@@ -83,6 +85,8 @@ class MemoryAdapter:
     groups: dict[str, dict[str, list[ChannelMember]]] = field(default_factory=dict)
     """What ``silo_groups`` answers, by source ("usergroups", "roles", ...)."""
     clock: Clock | None = None
+    files: dict[str, bytes] = field(default_factory=dict)
+    """What ``download_file`` answers, by the file's url (``attach`` puts files here)."""
     _dispatch: Dispatch | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -145,6 +149,24 @@ class MemoryAdapter:
         name = reference.removeprefix("#")
         return name if name in self.channels else None
 
+    async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
+        if file.url not in self.files:
+            raise FileUnavailable(f"{file.name} is no longer there; attach it again.")
+        return self.files[file.url]
+
+    def attach(self, name: str, data: bytes, content_type: str = "text/csv") -> IncomingFile:
+        """A file a member is about to attach to a command or a message."""
+
+        url = f"memory://files/{len(self.files) + 1}/{name}"
+        self.files[url] = data
+        return IncomingFile(
+            file_id=f"F{len(self.files)}",
+            name=name,
+            size=len(data),
+            url=url,
+            content_type=content_type,
+        )
+
     # -- pushing events in ----------------------------------------------------
 
     async def push(self, event: Event) -> None:
@@ -171,7 +193,13 @@ class MemoryAdapter:
         return Place(PlaceKind.DM, f"D-{actor}")
 
     async def command(
-        self, actor: str, line: str, *, place: Place | None = None, event_id: str | None = None
+        self,
+        actor: str,
+        line: str,
+        *,
+        place: Place | None = None,
+        event_id: str | None = None,
+        files: tuple[IncomingFile, ...] = (),
     ) -> None:
         """``await adapter.command("alice", "/convene me")``."""
 
@@ -183,14 +211,23 @@ class MemoryAdapter:
                 **self._base(actor, place or self.channel(), event_id),
                 command=command,
                 text=text.strip(),
+                files=files,
             )
         )
 
     async def say(
-        self, actor: str, text: str, *, place: Place | None = None, event_id: str | None = None
+        self,
+        actor: str,
+        text: str,
+        *,
+        place: Place | None = None,
+        event_id: str | None = None,
+        files: tuple[IncomingFile, ...] = (),
     ) -> None:
         await self.push(
-            MessagePosted(**self._base(actor, place or self.channel(), event_id), text=text)
+            MessagePosted(
+                **self._base(actor, place or self.channel(), event_id), text=text, files=files
+            )
         )
 
     async def click(

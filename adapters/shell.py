@@ -35,6 +35,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, TextIO
 
 from bot import markup
@@ -42,6 +43,7 @@ from bot.adapter import (
     Capabilities,
     ChannelMember,
     Dispatch,
+    FileUnavailable,
     MessageRef,
     PermanentDeliveryError,
 )
@@ -49,6 +51,7 @@ from bot.events import (
     ButtonClicked,
     Event,
     FormSubmitted,
+    IncomingFile,
     MessagePosted,
     Place,
     PlaceKind,
@@ -221,6 +224,16 @@ class ShellAdapter:
         self, workspace_id: str, source: str, detail: str | None
     ) -> dict[str, list[ChannelMember]]:
         return {}  # the shell has no groups of its own: silos are added by hand
+
+    async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
+        """In the shell a file is a path on this computer (``url`` is the path)."""
+
+        try:
+            return await asyncio.to_thread(Path(file.url).read_bytes)
+        except OSError as problem:
+            raise FileUnavailable(
+                f"I cannot read {file.name}: {problem.strerror or problem}."
+            ) from None
 
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         """Channels exist once someone has spoken in them (and #general always)."""

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from bot.events import Event
+from bot.events import Event, IncomingFile
 from bot.messages import Form, OutgoingMessage
 
 Dispatch = Callable[[Event], Awaitable[None]]
@@ -101,6 +101,10 @@ class PlatformUnavailable(RuntimeError):
     Said in one line to whoever started Convene, without a traceback: it is
     about their set-up, not a fault in Convene.
     """
+
+
+class FileUnavailable(Exception):
+    """A file a member attached could not be read; the message says why, for them."""
 
 
 class DeliveryError(Exception):
@@ -210,4 +214,12 @@ class Adapter(Protocol):
         self, workspace_id: str, source: str, detail: str | None
     ) -> dict[str, list[ChannelMember]]:
         """The people of each group from one of ``capabilities.silo_sources``, by group name."""
+        ...
+
+    async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
+        """The bytes of a file a member attached (a CSV of members to import).
+
+        Raises ``FileUnavailable`` with a sentence for the member when the
+        platform will not give it (gone, too large, no permission).
+        """
         ...

@@ -9,12 +9,12 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot.adapter import Capabilities, ChannelMember
+from bot.adapter import Capabilities, ChannelMember, FileUnavailable
 from bot.clock import Clock
 from bot.config import Settings
-from bot.events import Event, PlaceKind
+from bot.events import Event, IncomingFile, PlaceKind
 from bot.hooks import Hook, Payload
-from bot.messages import Button, Form, OutgoingMessage, Target
+from bot.messages import Button, FileAttachment, Form, OutgoingMessage, Target
 from bot.outbox import Outbox
 from storage.models import Member, Schedule, Workspace
 
@@ -22,6 +22,7 @@ FormOpener = Callable[[Event, Form], Awaitable[None]]
 ChannelFinder = Callable[[str, str], Awaitable[str | None]]
 ChannelLister = Callable[[str, str], Awaitable[list[ChannelMember]]]
 SiloGrouper = Callable[[str, str, str | None], Awaitable[dict[str, list[ChannelMember]]]]
+FileReader = Callable[[str, IncomingFile], Awaitable[bytes]]
 ZoneChanged = Callable[["Context", Member], Awaitable[str | None]]
 """Re-plan what one job does at a member's local time; a sentence for them if anything moved."""
 Listener = Callable[["Context", Payload], Awaitable[None]]
@@ -58,6 +59,7 @@ class Context:
     find_channel_on_platform: ChannelFinder
     list_channel_on_platform: ChannelLister
     silo_groups_on_platform: SiloGrouper | None = None
+    read_file_on_platform: FileReader | None = None
     hooks: Hooks = field(default_factory=Hooks)
     _replies: int = field(default=0)
 
@@ -76,32 +78,72 @@ class Context:
         return Target.channel(place.channel_id)
 
     async def reply(
-        self, text: str, buttons: Sequence[Button] = (), *, private: bool = True
+        self,
+        text: str,
+        buttons: Sequence[Button] = (),
+        *,
+        private: bool = True,
+        files: Sequence[FileAttachment] = (),
     ) -> None:
         """Answer the member where they spoke.
 
         ``private`` replies are shown only to them where the platform allows
         (a command's answer in a busy channel should not spam everyone).
+        A reply with ``files`` (a map, a report) cannot be private on any
+        platform, so outside a DM it goes to the member's DM, and a short
+        private note where they asked says so.
         """
 
         self._replies += 1
         key = f"event:{self.event.platform}:{self.event.event_id}:reply:{self._replies}"
+        if files and self.event.place.kind is not PlaceKind.DM and private:
+            await self.outbox.send(
+                key,
+                OutgoingMessage(
+                    target=self.here(),
+                    text="I sent it to you in a direct message.",
+                    visible_to=self.actor.platform_user_id,
+                ),
+            )
+            self._replies += 1
+            key = f"event:{self.event.platform}:{self.event.event_id}:reply:{self._replies}"
+            target = Target.dm(self.actor.platform_user_id)
+        else:
+            target = self.here()
         await self.outbox.send(
             key,
             OutgoingMessage(
-                target=self.here(),
+                target=target,
                 text=text,
                 buttons=tuple(buttons),
-                visible_to=self.actor.platform_user_id if private else None,
+                visible_to=self.actor.platform_user_id if private and not files else None,
+                files=tuple(files),
             ),
         )
 
     async def send(
-        self, key: str, target: Target, text: str, buttons: Sequence[Button] = ()
+        self,
+        key: str,
+        target: Target,
+        text: str,
+        buttons: Sequence[Button] = (),
+        *,
+        files: Sequence[FileAttachment] = (),
     ) -> None:
         await self.outbox.send(
-            key, OutgoingMessage(target=target, text=text, buttons=tuple(buttons))
+            key,
+            OutgoingMessage(target=target, text=text, buttons=tuple(buttons), files=tuple(files)),
         )
+
+    async def read_file(self, file: IncomingFile) -> bytes:
+        """The bytes of a file the member attached (a read made before the transaction).
+
+        Raises ``FileUnavailable`` with a sentence for the member when it cannot be had.
+        """
+
+        if self.read_file_on_platform is None:
+            raise FileUnavailable("I cannot read files here.")
+        return await self.read_file_on_platform(self.event.workspace_id, file)
 
     async def open_form(self, form: Form) -> None:
         await self.open_form_on_platform(self.event, form)

@@ -293,6 +293,7 @@ class Dispatcher:
                 "list_channel_members", adapter.list_channel_members
             ),
             silo_groups_on_platform=before_transaction("silo_groups", adapter.silo_groups),
+            read_file_on_platform=before_transaction("download_file", adapter.download_file),
             hooks=self._registry.hooks,
         )
 

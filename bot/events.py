@@ -49,9 +49,27 @@ class Event:
     """The actor's time zone where the platform tells it (Slack does; Discord does not)."""
 
 
+@dataclass(frozen=True, slots=True)
+class IncomingFile:
+    """A file a member attached to a message or a command, not yet downloaded.
+
+    ``url`` is where the adapter fetches it (Slack's ``url_private_download``,
+    Discord's attachment URL; the memory adapter's own key); ``size`` is in
+    bytes as the platform reported it, so a handler can refuse a huge file
+    before reading it.
+    """
+
+    file_id: str
+    name: str
+    size: int
+    url: str
+    content_type: str = ""
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MessagePosted(Event):
     text: str
+    files: tuple[IncomingFile, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +79,9 @@ class SlashCommand(Event):
     command: str
     text: str
     trigger_id: str | None = None
+    files: tuple[IncomingFile, ...] = ()
+    """Files attached to the command (Discord's attachment options); Slack's slash
+    commands carry none, so there a file comes as a message in the bot's DM."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

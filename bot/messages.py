@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
@@ -217,6 +218,51 @@ class Form:
         )
 
 
+MAX_FILE_BYTES = 8 * 1024 * 1024
+"""The largest file Convene attaches: under Discord's 10 MiB for bots without boosts
+and far under Slack's 1 GB, so one rule holds on every platform."""
+
+MAX_FILES = 10
+"""Files on one message: Discord's limit for one message, and plenty for a report."""
+
+
+@dataclass(frozen=True, slots=True)
+class FileAttachment:
+    """A file sent with a message: a map's PNG, a report's Markdown, an export's CSV.
+
+    The bytes ride in the outbox row (base64 in its JSON), so a file is sent
+    exactly like text: once, after the transaction that made it commits.
+    """
+
+    name: str
+    content_type: str
+    data: bytes
+    title: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name or "\\" in self.name:
+            raise ValueError(f"a file name is one plain name, not {self.name!r}")
+        if len(self.data) > MAX_FILE_BYTES:
+            raise ValueError(f"{self.name} is {len(self.data):,} bytes; at most {MAX_FILE_BYTES:,}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "content_type": self.content_type,
+            "title": self.title,
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @staticmethod
+    def from_dict(data: Mapping[str, Any]) -> FileAttachment:
+        return FileAttachment(
+            name=str(data["name"]),
+            content_type=str(data["content_type"]),
+            title=str(data.get("title", "")),
+            data=base64.b64decode(data["data"]),
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class OutgoingMessage:
     """A message to send.
@@ -228,6 +274,11 @@ class OutgoingMessage:
     ``replaces`` names the idempotency key of an earlier message that this one
     edits in place (an answer changed, a vote counted); the target must be the
     earlier message's, so that it is delivered first.
+
+    ``files`` go with the text (Slack's file upload, Discord's attachments, the
+    shell's folder of files). A message with files is never private: the
+    platforms attach files only to ordinary messages, so ``visible_to`` must
+    be None (answer a command with files in the member's DM instead).
     """
 
     target: Target
@@ -235,6 +286,15 @@ class OutgoingMessage:
     buttons: tuple[Button, ...] = field(default=())
     visible_to: str | None = None
     replaces: str | None = None
+    files: tuple[FileAttachment, ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        if self.files and self.visible_to is not None:
+            raise ValueError("a message with files cannot be visible to one member only")
+        if self.files and self.replaces is not None:
+            raise ValueError("a message with files cannot edit an earlier message")
+        if len(self.files) > MAX_FILES:
+            raise ValueError(f"at most {MAX_FILES} files on one message, not {len(self.files)}")
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -246,6 +306,7 @@ class OutgoingMessage:
                 {"label": b.label, "action_id": b.action_id, "value": b.value, "style": b.style}
                 for b in self.buttons
             ],
+            **({"files": [f.to_dict() for f in self.files]} if self.files else {}),
         }
 
     @staticmethod
@@ -264,4 +325,5 @@ class OutgoingMessage:
                 )
                 for b in data.get("buttons", ())
             ),
+            files=tuple(FileAttachment.from_dict(f) for f in data.get("files", ())),
         )

@@ -42,6 +42,8 @@ class WorkspaceSettings(SQLModel, table=True):
 
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", primary_key=True)
     date_order: str = Field(default="dmy", max_length=3)
+    digest_enabled: bool = Field(default=True)
+    """The monthly digest to conveners: on unless a convener turned it off."""
 
 
 class SiloKind(SQLModel, table=True):
@@ -88,6 +90,10 @@ class Member(SQLModel, table=True):
     dms_closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When a DM to the member was last refused because they closed their DMs to
     the bot (Discord); cleared when one gets through. Conveners see who."""
+    email: str | None = Field(default=None, max_length=254)
+    """From a members file: how an imported member is matched to their platform account."""
+    welcomed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the welcome DM went to the member on their first contact; None: not yet."""
 
 
 class Silo(SQLModel, table=True):
@@ -340,7 +346,12 @@ class PairingGroupMember(SQLModel, table=True):
     outcome: str | None = Field(default=None, max_length=16)
     answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     learning: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-    learning_quotable: bool = Field(default=False)
+    learning_consent: str = Field(default="conveners", max_length=16)
+    """How the take-away may be used: ``conveners`` (only conveners read it, the
+    default), ``named`` (shared with the member's name) or ``anonymous`` (shared
+    without it). Reports, maps, exports and the dashboard honour it."""
+    met_marked_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    """The convener who marked the group as met for the member (told in person)."""
 
 
 class SiloBridge(SQLModel, table=True):
@@ -589,3 +600,53 @@ class Commitment(SQLModel, table=True):
     updated_at: datetime = Field(sa_type=UTCDateTime)
     done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     done_on_time: bool | None = Field(default=None)
+
+
+class LandscapeMap(SQLModel, table=True):
+    """A map as it was last drawn for one view (kind, programme, period).
+
+    ``positions`` (silo id to x, y) start the next layout, so the picture
+    stays put from one month to the next; ``bridges`` (``"a-b"`` to state)
+    tell the next map which bridges are new since this one.
+    """
+
+    __tablename__ = "landscape_maps"
+    __table_args__ = (UniqueConstraint("workspace_id", "scope"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    scope: str = Field(max_length=200)
+    made_at: datetime = Field(sa_type=UTCDateTime)
+    positions: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    bridges: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class DashboardToken(SQLModel, table=True):
+    """A convener's way into the dashboard: a one-time link or the session it became.
+
+    Only a SHA-256 of the token is kept, so a copy of the database opens
+    nothing. ``purpose`` is ``link`` (15 minutes, used once) or ``session``
+    (8 hours, in an HttpOnly cookie).
+    """
+
+    __tablename__ = "dashboard_tokens"
+
+    token_hash: str = Field(max_length=64, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
+    purpose: str = Field(max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class AwaitedFile(SQLModel, table=True):
+    """A file Convene asked a member to send next in its DM (Slack's slash commands
+    carry no files): what it is for, and until when the next file counts."""
+
+    __tablename__ = "awaited_files"
+
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", primary_key=True)
+    member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", primary_key=True)
+    purpose: str = Field(max_length=32)
+    expires_at: datetime = Field(sa_type=UTCDateTime)

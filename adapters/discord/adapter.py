@@ -72,6 +72,7 @@ from bot.adapter import (
     ChannelMember,
     DeliveryError,
     Dispatch,
+    FileUnavailable,
     MemberUnreachable,
     MessageRef,
     PartlyDelivered,
@@ -85,7 +86,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import CommandSpec
 from bot.config import DiscordSection
 from bot.errors import UserError
-from bot.events import Event
+from bot.events import Event, IncomingFile
 from bot.inbox import keeper_of
 from bot.messages import Form, OutgoingMessage
 from bot.ratelimit import TokenBucket
@@ -959,6 +960,9 @@ class DiscordAdapter:
             if channel.name.casefold() == name:
                 return str(channel.id)
         return None
+
+    async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
+        raise FileUnavailable("files are not read here yet")
 
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None

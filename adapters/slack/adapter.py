@@ -44,6 +44,7 @@ from bot.adapter import (
     ChannelMember,
     DeliveryError,
     Dispatch,
+    FileUnavailable,
     MessageRef,
     PartlyDelivered,
     PermanentDeliveryError,
@@ -54,7 +55,7 @@ from bot.adapter import (
 from bot.clock import Clock, SystemClock
 from bot.config import SlackSection
 from bot.errors import UserError
-from bot.events import ButtonClicked, Event, HomeOpened, SlashCommand
+from bot.events import ButtonClicked, Event, HomeOpened, IncomingFile, SlashCommand
 from bot.inbox import keeper_of
 from bot.messages import Form, OutgoingMessage
 
@@ -391,6 +392,9 @@ class SlackAdapter:
             if not cursor or name in self._channels:
                 break
         return self._channels.get(name)
+
+    async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
+        raise FileUnavailable("files are not read here yet")
 
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None

@@ -470,11 +470,12 @@ async def learning_submitted(context: Context) -> None:
     if refused is not None:
         raise FieldProblem(_learning_form(event.context), event.values, "learning", refused)
     place.learning = learning or None
-    place.learning_quotable = (event.values.get("quotable") or "no").lower() == "yes"
+    quotable = (event.values.get("quotable") or "no").lower() == "yes"
+    place.learning_consent = "named" if quotable else "conveners"
     pairings_repo.stage(context.session, place)
     note = (
         " Conveners may quote it with your name."
-        if place.learning_quotable
+        if place.learning_consent != "conveners"
         else (" Conveners will see it, and will not quote it.")
     )
     await context.reply(("Thank you, saved." + note) if learning else "Thanks!", private=False)

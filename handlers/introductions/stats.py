@@ -129,7 +129,9 @@ async def stories(context: Context, args: Args) -> None:
                 if not place.learning:
                     continue
                 who = names.get(place.member_id, "someone")
-                tag = "may be quoted" if place.learning_quotable else "not for quoting"
+                tag = (
+                    "may be quoted" if place.learning_consent != "conveners" else "not for quoting"
+                )
                 lines.append(
                     f"- {who}, round {row.pairing_round.number} in #{programme.channel_name} "
                     f'({tag}): "{plain(place.learning)}"'

@@ -17,12 +17,13 @@ from bot.adapter import (
     Capabilities,
     ChannelMember,
     Dispatch,
+    FileUnavailable,
     MessageRef,
     PermanentDeliveryError,
     RateLimited,
     TransientDeliveryError,
 )
-from bot.events import Event
+from bot.events import Event, IncomingFile
 from bot.messages import Form, OutgoingMessage
 from tests.support.loopback import StopsOnExit
 
@@ -115,6 +116,9 @@ class HttpPlatformAdapter(StopsOnExit):
 
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
         return []
+
+    async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
+        raise FileUnavailable("files are not read here yet")
 
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None

@@ -1,0 +1,168 @@
+"""The landscape as data: silos and their people, and the introductions across them.
+
+Maps, reports, exports and the dashboard all read the landscape through
+these few set-based queries (two or three statements, whatever the size),
+and ``handlers/shared/landscape.py`` turns the rows into a picture of which
+silos have met.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, exists, select
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import (
+    LandscapeMap,
+    MemberSilo,
+    PairingGroup,
+    PairingGroupMember,
+    PairingRound,
+    Programme,
+    Silo,
+    SiloBridge,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SiloRow:
+    id: int
+    name: str
+    kind: str
+    member_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BridgeRow:
+    """One group's connection of two silos (``silo_a < silo_b``)."""
+
+    group_id: int
+    round_id: int
+    round_number: int
+    programme_id: int
+    slot_at: datetime
+    silo_a: int
+    silo_b: int
+    met: bool
+
+
+async def silos(session: AsyncSession, workspace_id: int) -> list[SiloRow]:
+    """Every silo of the workspace with the ids of its members."""
+
+    found = await session.execute(
+        select(col(Silo.id), col(Silo.name), col(Silo.kind), col(MemberSilo.member_id))
+        .outerjoin(MemberSilo, col(MemberSilo.silo_id) == col(Silo.id))
+        .where(col(Silo.workspace_id) == workspace_id)
+        .order_by(col(Silo.kind), col(Silo.name_key))
+    )
+    rows: dict[int, tuple[str, str, list[int]]] = {}
+    for silo_id, name, kind, member_id in found.all():
+        entry = rows.setdefault(int(silo_id), (name, kind, []))
+        if member_id is not None:
+            entry[2].append(int(member_id))
+    return [SiloRow(i, n, k, tuple(sorted(m))) for i, (n, k, m) in rows.items()]
+
+
+async def bridges(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    programme_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[BridgeRow]:
+    """Every connection of two silos by a group, with whether the group met.
+
+    A group met when at least one of its members answered (or was marked) met.
+    """
+
+    met = exists().where(
+        and_(
+            col(PairingGroupMember.group_id) == col(SiloBridge.group_id),
+            col(PairingGroupMember.outcome) == "met",
+        )
+    )
+    query = (
+        select(
+            col(SiloBridge.group_id),
+            col(SiloBridge.round_id),
+            col(PairingRound.number),
+            col(PairingRound.programme_id),
+            col(PairingRound.slot_at),
+            col(SiloBridge.silo_a),
+            col(SiloBridge.silo_b),
+            met.label("met"),
+        )
+        .join(PairingRound, col(PairingRound.id) == col(SiloBridge.round_id))
+        .where(col(SiloBridge.workspace_id) == workspace_id)
+        .order_by(col(PairingRound.slot_at), col(SiloBridge.group_id))
+    )
+    if programme_id is not None:
+        query = query.where(col(PairingRound.programme_id) == programme_id)
+    if since is not None:
+        query = query.where(col(PairingRound.slot_at) >= since)
+    if until is not None:
+        query = query.where(col(PairingRound.slot_at) < until)
+    found = await session.execute(query)
+    return [
+        BridgeRow(
+            int(g), int(r), int(n), int(p), at, int(a), int(b), bool(m) if m is not None else False
+        )
+        for g, r, n, p, at, a, b, m in found.all()
+    ]
+
+
+async def programme_mixes(session: AsyncSession, workspace_id: int) -> dict[int, str]:
+    """Each programme's ``mix_kinds``, by programme id."""
+
+    found = await session.execute(
+        select(col(Programme.id), col(Programme.mix_kinds)).where(
+            col(Programme.workspace_id) == workspace_id
+        )
+    )
+    return {int(i): str(m) for i, m in found.all()}
+
+
+async def group_count(session: AsyncSession, workspace_id: int) -> int:
+    """How many groups were ever introduced in the workspace (a cheap "anything yet?")."""
+
+    found = await session.execute(
+        select(col(PairingGroup.id))
+        .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
+        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
+        .where(col(Programme.workspace_id) == workspace_id)
+        .limit(1)
+    )
+    return len(found.all())
+
+
+async def last_map(session: AsyncSession, workspace_id: int, scope: str) -> LandscapeMap | None:
+    found = await session.execute(
+        select(LandscapeMap).where(
+            col(LandscapeMap.workspace_id) == workspace_id, col(LandscapeMap.scope) == scope
+        )
+    )
+    return found.scalars().first()
+
+
+async def keep_map(
+    session: AsyncSession,
+    workspace_id: int,
+    scope: str,
+    made_at: datetime,
+    positions: dict[str, list[float]],
+    bridge_states: dict[str, str],
+) -> None:
+    """Remember this map's layout and bridges for the next one of the same view."""
+
+    row = await last_map(session, workspace_id, scope)
+    if row is None:
+        row = LandscapeMap(workspace_id=workspace_id, scope=scope, made_at=made_at)
+    row.made_at = made_at
+    row.positions = dict(positions)
+    row.bridges = dict(bridge_states)
+    session.add(row)
+    await session.flush()
