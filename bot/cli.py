@@ -53,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.add_parser("upgrade", help="bring the database schema up to date")
     commands.add_parser("check-config", help="read the config, report the first problem")
     _add_simulate(commands)
+    from bot.cli_export import add_export
+    from bot.cli_import import add_import
+
+    add_export(commands)
+    add_import(commands)
     return parser
 
 
@@ -98,6 +103,14 @@ def _command(parser: argparse.ArgumentParser, args: argparse.Namespace, settings
             return _stopped_by(failure, starting=False)
     if args.command == "run":
         return _leave(_run(settings, args.script))
+    if args.command == "export":
+        from bot.cli_export import run_export
+
+        return run_export(args, settings)
+    if args.command == "import":
+        from bot.cli_import import run_import
+
+        return run_import(args, settings)
     parser.print_help()
     return 2
 

@@ -17,6 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
     LandscapeMap,
+    Member,
     MemberSilo,
     PairingGroup,
     PairingGroupMember,
@@ -166,3 +167,67 @@ async def keep_map(
     row.bridges = dict(bridge_states)
     session.add(row)
     await session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class StoryRow:
+    """What one member took away from one introduction, and how they let it be used."""
+
+    member_id: int
+    display_name: str
+    text: str
+    consent: str
+    answered_at: datetime | None
+    round_number: int
+    slot_at: datetime
+    programme_id: int
+    channel_name: str
+
+
+async def stories(
+    session: AsyncSession,
+    workspace_id: int,
+    *,
+    consents: tuple[str, ...] | None = None,
+    programme_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[StoryRow]:
+    """Learning stories, oldest round first; only those of ``consents`` when given."""
+
+    query = (
+        select(
+            col(PairingGroupMember.member_id),
+            col(Member.display_name),
+            col(PairingGroupMember.learning),
+            col(PairingGroupMember.learning_consent),
+            col(PairingGroupMember.answered_at),
+            col(PairingRound.number),
+            col(PairingRound.slot_at),
+            col(PairingRound.programme_id),
+            col(Programme.channel_name),
+        )
+        .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
+        .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
+        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
+        .join(Member, col(Member.id) == col(PairingGroupMember.member_id))
+        .where(
+            col(Programme.workspace_id) == workspace_id,
+            col(PairingGroupMember.learning).is_not(None),
+            col(PairingGroupMember.learning) != "",
+        )
+        .order_by(col(PairingRound.slot_at), col(PairingGroupMember.group_id))
+    )
+    if consents is not None:
+        query = query.where(col(PairingGroupMember.learning_consent).in_(list(consents)))
+    if programme_id is not None:
+        query = query.where(col(PairingRound.programme_id) == programme_id)
+    if since is not None:
+        query = query.where(col(PairingRound.slot_at) >= since)
+    if until is not None:
+        query = query.where(col(PairingRound.slot_at) < until)
+    found = await session.execute(query)
+    return [
+        StoryRow(int(m), str(n), str(t), str(c), a, int(r), s, int(p), str(ch))
+        for m, n, t, c, a, r, s, p, ch in found.all()
+    ]
