@@ -13,6 +13,7 @@ from datetime import datetime
 
 from sqlalchemy import and_, exists, select
 from sqlmodel import col
+from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -53,7 +54,7 @@ class BridgeRow:
 async def silos(session: AsyncSession, workspace_id: int) -> list[SiloRow]:
     """Every silo of the workspace with the ids of its members."""
 
-    found = await session.execute(
+    found = await (await session.connection()).execute(
         select(col(Silo.id), col(Silo.name), col(Silo.kind), col(MemberSilo.member_id))
         .outerjoin(MemberSilo, col(MemberSilo.silo_id) == col(Silo.id))
         .where(col(Silo.workspace_id) == workspace_id)
@@ -61,7 +62,7 @@ async def silos(session: AsyncSession, workspace_id: int) -> list[SiloRow]:
     )
     rows: dict[int, tuple[str, str, list[int]]] = {}
     for silo_id, name, kind, member_id in found.all():
-        entry = rows.setdefault(int(silo_id), (name, kind, []))
+        entry = rows.setdefault(int(silo_id or 0), (name, kind, []))
         if member_id is not None:
             entry[2].append(int(member_id))
     return [SiloRow(i, n, k, tuple(sorted(m))) for i, (n, k, m) in rows.items()]
@@ -107,7 +108,7 @@ async def bridges(
         query = query.where(col(PairingRound.slot_at) >= since)
     if until is not None:
         query = query.where(col(PairingRound.slot_at) < until)
-    found = await session.execute(query)
+    found = await (await session.connection()).execute(query)
     return [
         BridgeRow(
             int(g), int(r), int(n), int(p), at, int(a), int(b), bool(m) if m is not None else False
@@ -119,18 +120,18 @@ async def bridges(
 async def programme_mixes(session: AsyncSession, workspace_id: int) -> dict[int, str]:
     """Each programme's ``mix_kinds``, by programme id."""
 
-    found = await session.execute(
+    found = await (await session.connection()).execute(
         select(col(Programme.id), col(Programme.mix_kinds)).where(
             col(Programme.workspace_id) == workspace_id
         )
     )
-    return {int(i): str(m) for i, m in found.all()}
+    return {int(i or 0): str(m) for i, m in found.all()}
 
 
 async def group_count(session: AsyncSession, workspace_id: int) -> int:
     """How many groups were ever introduced in the workspace (a cheap "anything yet?")."""
 
-    found = await session.execute(
+    found = await (await session.connection()).execute(
         select(col(PairingGroup.id))
         .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
         .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
@@ -141,12 +142,12 @@ async def group_count(session: AsyncSession, workspace_id: int) -> int:
 
 
 async def last_map(session: AsyncSession, workspace_id: int, scope: str) -> LandscapeMap | None:
-    found = await session.execute(
-        select(LandscapeMap).where(
+    found = await session.exec(
+        sqlmodel_select(LandscapeMap).where(
             col(LandscapeMap.workspace_id) == workspace_id, col(LandscapeMap.scope) == scope
         )
     )
-    return found.scalars().first()
+    return found.first()
 
 
 async def keep_map(
@@ -226,7 +227,7 @@ async def stories(
         query = query.where(col(PairingRound.slot_at) >= since)
     if until is not None:
         query = query.where(col(PairingRound.slot_at) < until)
-    found = await session.execute(query)
+    found = await (await session.connection()).execute(query)
     return [
         StoryRow(int(m), str(n), str(t), str(c), a, int(r), s, int(p), str(ch))
         for m, n, t, c, a, r, s, p, ch in found.all()
