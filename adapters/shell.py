@@ -22,6 +22,11 @@ of lines can be replayed as a script. The grammar of a line:
 
 Everything the bot says is printed on lines starting ``bot →``, flushed at
 once, so a program driving Convene through a pipe sees each line as it comes.
+A message's files (a map, a report) are written into a folder beside the
+database (``convene-files``), never over an earlier file, and each is printed
+under the text as ``bot →   file: convene-files/map.png (12.3 KB)``: the path
+relative to the current folder when it is inside it, so that a transcript
+replayed in a fresh folder prints the same lines.
 """
 
 from __future__ import annotations
@@ -29,6 +34,7 @@ from __future__ import annotations
 import asyncio
 import io
 import itertools
+import os
 import re
 import threading
 import uuid
@@ -38,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
+from adapters.file_limits import size_text
 from bot import markup
 from bot.adapter import (
     Capabilities,
@@ -58,10 +65,12 @@ from bot.events import (
     SlashCommand,
 )
 from bot.help_words import asks_for_help
-from bot.messages import Form, FormField, OutgoingMessage
+from bot.messages import FileAttachment, Form, FormField, OutgoingMessage
 
 PLATFORM = "shell"
 WORKSPACE_ID = "shell"
+FILES_DIR_NAME = "convene-files"
+"""The folder beside the database where the shell keeps the files Convene sends."""
 
 _SPEAKER = re.compile(
     r"^(?P<name>[A-Za-z][\w.\-]{0,39})(?:@(?P<where>dm|#[\w.\-]+(?:/\d+)?))?:\s?(?P<text>.*)$"
@@ -140,6 +149,7 @@ class ShellAdapter:
         threads=True,
         channel_membership=False,
         reasks_form_fields=True,
+        local_files=True,
     )
 
     def __init__(
@@ -150,8 +160,10 @@ class ShellAdapter:
         operator: str = "you",
         workspace_name: str = "Convene",
         echo: bool = False,
+        files_dir: Path | None = None,
     ) -> None:
         self._out = out
+        self._files_dir = Path(FILES_DIR_NAME) if files_dir is None else files_dir
         self.channel = channel
         self.operator = operator
         self.workspace_name = workspace_name
@@ -186,7 +198,8 @@ class ShellAdapter:
         number = next(self._numbers)
         where = self._where(message)
         self._shown.append(_Shown(number, message, where))
-        self._print_message(f"bot → {where}", message, number)
+        saved = [await self._save(file) for file in message.files] if message.files else []
+        self._print_message(f"bot → {where}", message, number, saved)
         ref: dict[str, Any] = {"message_id": str(number), "channel_id": self._channel_id(message)}
         if message.target.thread_id:
             ref["thread_id"] = message.target.thread_id
@@ -256,11 +269,25 @@ class ShellAdapter:
 
     # -- output -----------------------------------------------------------------
 
-    def _print_message(self, head: str, message: OutgoingMessage, number: int) -> None:
+    async def _save(self, file: FileAttachment) -> str:
+        """Write one file of a message; the line that says where it is (or why it is not)."""
+
+        try:
+            path = await asyncio.to_thread(_write_new_file, self._files_dir, file)
+        except OSError as problem:
+            return (
+                f"file: {file.name} could not be saved in {_shown_path(self._files_dir)} "
+                f"({problem.strerror or problem})"
+            )
+        return f"file: {_shown_path(path)} ({size_text(len(file.data))})"
+
+    def _print_message(
+        self, head: str, message: OutgoingMessage, number: int, files: Iterable[str] = ()
+    ) -> None:
         text = markup.render(message.text, escape=_strip_fences, render_mention=lambda m: f"@{m}")
         lines = text.split("\n")
         self.print(f"{head}: {lines[0]}")
-        for line in lines[1:]:
+        for line in [*lines[1:], *files]:
             self.print(f"bot →   {line}".rstrip())
         if message.buttons:
             # The number lets a script press a button on an older message: [+1] on 9.
@@ -518,6 +545,36 @@ def script_start(lines: Iterable[str]) -> datetime | None:
         word, _, rest = stripped.partition(" ")
         return _absolute_time(rest) if word == ":clock" and rest else None
     return None
+
+
+def _write_new_file(folder: Path, file: FileAttachment) -> Path:
+    """Write ``file`` into ``folder`` under its own name, or ``name-2.ext``, ``name-3.ext``…
+    when that is taken: an earlier map is never overwritten."""
+
+    folder.mkdir(parents=True, exist_ok=True)
+    name = file.name.lstrip(".") or "file"
+    stem, dot, extension = name.rpartition(".")
+    if not stem:
+        stem, dot, extension = name, "", ""
+    for copy in itertools.count(1):
+        path = folder / (name if copy == 1 else f"{stem}-{copy}{dot}{extension}")
+        try:
+            with path.open("xb") as written:
+                written.write(file.data)
+        except FileExistsError:
+            continue
+        return path
+    raise AssertionError("unreachable")
+
+
+def _shown_path(path: Path) -> str:
+    """A path as printed: relative to the current folder when inside it, else absolute."""
+
+    absolute = path.resolve()
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return os.fspath(absolute)
 
 
 def _show_time(when: datetime) -> str:

@@ -52,6 +52,7 @@ import numpy.typing as npt
 import rustworkx as rx
 
 from handlers.introductions.matching import (
+    Connection,
     PairScorer,
     RoundInput,
     RoundMember,
@@ -178,7 +179,9 @@ def round_input(org: Organisation, history: tuple[Groups, ...], seed: int) -> Ro
         silo_kinds=org.kinds,
         rules=RoundRules(seed=seed),
         history=history,
-        connections=connections_of(org, history),
+        connections={
+            pair: Connection(count, count) for pair, count in connections_of(org, history).items()
+        },  # as if every introduction met: the history is Donut-like, with no follow-ups
     )
 
 

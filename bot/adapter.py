@@ -81,6 +81,9 @@ class Capabilities:
     (Discord without the Message Content intent): buttons are the only way in."""
     """False where the platform does not tell a member's time zone (Discord): Convene
     asks each member once instead."""
+    local_files: bool = False
+    """True where a file is a path on this computer (the shell): a command may name one
+    (``/convene member import org.csv``) instead of attaching it."""
     reasks_form_fields: bool = False
     """True where a form refused for one field can be asked again in place, that field
     alone, keeping the other answers (the shell). Elsewhere a submitted modal is

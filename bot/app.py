@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -30,7 +31,7 @@ from bot.events import Event
 from bot.inbox import Inbox, Intake
 from bot.outbox import Outbox
 from bot.platform_reads import before_transaction
-from bot.registry import Registry
+from bot.registry import Registry, ServiceHost
 from bot.scheduler import Scheduler
 from storage import migrate
 from storage.busy import retry_when_busy
@@ -60,6 +61,7 @@ class ConveneApp:
         self.engine = engine or create_engine(settings.convene.database_url)
         self.sessions = session_factory(self.engine)
         self._database_opened = False
+        self._services = AsyncExitStack()
         self.deliverers = {
             platform: Deliverer(
                 self.sessions,
@@ -128,6 +130,9 @@ class ConveneApp:
                 await deliverer.resume()
         if background:
             await self.scheduler.start()
+            host = ServiceHost(self.sessions, self.clock, self.settings)
+            for service in self.registry.services.values():
+                await self._services.enter_async_context(service(host))
         for adapter in self.adapters.values():
             await adapter.start(self.intake)
         if background:
@@ -135,6 +140,10 @@ class ConveneApp:
             self.inbox.start(poll_seconds=max(1.0, self.settings.outbox.lease_seconds / 3))
 
     async def stop(self) -> None:
+        try:
+            await self._services.aclose()
+        except Exception:
+            log.exception("stopping a service beside the bot failed")
         for adapter in self.adapters.values():
             try:
                 await adapter.stop()

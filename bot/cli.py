@@ -253,9 +253,11 @@ async def _run_platforms(settings: Settings) -> int:
 def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     simulate_command = commands.add_parser(
         "simulate",
-        help="show what rounds of introductions would connect in an organisation",
-        description="Run rounds of pairs (mixing every kind of silo) on an organisation, as if "
-        "everyone met, and print each round's groups and the share of silo pairs connected.",
+        help="show what rounds of introductions would bridge in an organisation",
+        description="Run rounds of a programme of introductions on an organisation, each group "
+        "meeting with some probability, and print for each round the share of bridges (pairs "
+        "of silos of one kind, or of kinds crossed by --mix; never silos someone stands in "
+        "together) met and introduced so far, and with --groups who met whom.",
     )
     simulate_command.add_argument(
         "--org",
@@ -265,18 +267,50 @@ def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     )
     simulate_command.add_argument("--rounds", metavar="N", default="8", help="default 8")
     simulate_command.add_argument("--seed", metavar="N", default="1", help="default 1")
+    simulate_command.add_argument(
+        "--size", metavar="2|3|4", default="2", help="people in a group, default 2 (pairs)"
+    )
+    simulate_command.add_argument(
+        "--mix",
+        metavar="KINDS",
+        help="kinds to bridge, as a programme takes them: team,organisation (each kind among "
+        "itself), team+profession (a crossing); default every kind",
+    )
+    simulate_command.add_argument(
+        "--meet-rate",
+        metavar="R",
+        default="0.6",
+        help="the share of groups that meet, 0 to 1, default 0.6 (drawn from --seed)",
+    )
+    simulate_command.add_argument(
+        "--groups", action="store_true", help="print each round's groups and the bridges they make"
+    )
     simulate_command.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def _simulate(args: argparse.Namespace) -> int:
-    from bot.wiring import OrganisationError, format_report, read_organisation, simulate
+    from bot.wiring import (
+        OrganisationError,
+        SimulatedProgramme,
+        format_report,
+        read_meet_rate,
+        read_mix_option,
+        read_organisation,
+        read_size,
+        simulate,
+    )
 
     try:
         rounds = _whole_number(args.rounds, "--rounds")
         seed = _whole_number(args.seed, "--seed")
+        size = read_size(args.size)
+        meet_rate = read_meet_rate(args.meet_rate)
         organisation = read_organisation(Path(args.org))
+        programme = SimulatedProgramme(size, read_mix_option(args.mix, organisation), meet_rate)
         progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
-        report = simulate(organisation, rounds, seed, progress)
+        report = simulate(
+            organisation, rounds, seed, progress, programme=programme, with_groups=args.groups
+        )
     except OrganisationError as problem:
         print(f"convene: {problem}", file=sys.stderr)
         return 2
@@ -292,7 +326,10 @@ def _whole_number(value: str, option: str) -> int:
     try:
         return int(value)
     except ValueError:
-        raise OrganisationError(f"{option} takes a whole number, not {value!r}") from None
+        example = "8" if option == "--rounds" else "1"
+        raise OrganisationError(
+            f"{option} takes a whole number, not {value!r}; e.g. {option} {example}"
+        ) from None
 
 
 class _ProgressBar:

@@ -135,6 +135,10 @@ class CommandSpec:
     free_text: bool = False
     """Take the words as typed, quotes and apostrophes included: for prose such as
     "/commit Check Bob's rota by Friday", where a quote is not a quote."""
+    takes_file: bool = False
+    """The command reads a file the member attaches (a CSV to import): Discord offers it
+    a file option; on Slack, whose commands carry no file, the member sends the file in
+    the bot's DM."""
 
     @property
     def words(self) -> str:

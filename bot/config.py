@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_CONFIG_NAME = "convene.toml"
@@ -72,6 +73,9 @@ class ConveneSection:
     """Where the log goes; empty: the shell's ``convene.log`` beside its database, a
     server's standard error (``bot.log_destinations``)."""
     conveners: list[str] = field(default_factory=list)
+    welcome: bool = True
+    """A welcome DM to each member on their first contact (``handlers.profile.welcome``);
+    the test harness turns it off so that unrelated scenarios see no extra DM."""
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,25 @@ class CommitmentsSection:
 
 
 @dataclass(frozen=True)
+class DashboardSection:
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 8088
+    public_url: str = ""
+    """The address conveners open, put in their links (behind a proxy, its https://
+    address); empty: ``http://host:port``."""
+
+    @property
+    def base_url(self) -> str:
+        """Where links point: ``public_url`` without its last ``/``, or this host and port."""
+
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+
+@dataclass(frozen=True)
 class Settings:
     convene: ConveneSection = field(default_factory=ConveneSection)
     shell: ShellSection = field(default_factory=ShellSection)
@@ -138,6 +161,7 @@ class Settings:
     discord: DiscordSection = field(default_factory=DiscordSection)
     retros: RetrosSection = field(default_factory=RetrosSection)
     commitments: CommitmentsSection = field(default_factory=CommitmentsSection)
+    dashboard: DashboardSection = field(default_factory=DashboardSection)
     source: str = "embedded defaults"
 
     @property
@@ -178,6 +202,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "discord": DiscordSection,
     "retros": RetrosSection,
     "commitments": CommitmentsSection,
+    "dashboard": DashboardSection,
 }
 
 _CUSTOMARY_ENV = {
@@ -374,6 +399,7 @@ def _check(settings: Settings, where: str) -> None:
         raise ConfigError(
             f"{where}: [commitments] max_open_per_member cannot be negative (0 means no cap)"
         )
+    _check_dashboard(settings.dashboard, where)
     if settings.scheduler.grace_period_minutes < 0:
         raise ConfigError(f"{where}: [scheduler] grace_period_minutes cannot be negative")
     if "slack" in c.adapters:
@@ -393,6 +419,22 @@ def _check(settings: Settings, where: str) -> None:
         raise ConfigError(
             f"{where}: the discord adapter is enabled but [discord] token is missing; "
             "set $DISCORD_TOKEN or CONVENE_DISCORD_TOKEN"
+        )
+
+
+def _check_dashboard(dashboard: DashboardSection, where: str) -> None:
+    """A port that can be listened on, a host, and a public address a browser can open."""
+
+    if not 1 <= dashboard.port <= 65535:
+        raise ConfigError(f"{where}: [dashboard] port must be 1 to 65535, not {dashboard.port}")
+    if not dashboard.host.strip():
+        raise ConfigError(f'{where}: [dashboard] host is empty; say "127.0.0.1" at least')
+    url = dashboard.public_url
+    parts = urlsplit(url)
+    if url and (parts.scheme not in ("http", "https") or not parts.netloc or parts.query):
+        raise ConfigError(
+            f"{where}: [dashboard] public_url must be an http:// or https:// address, like "
+            f'"https://convene.example.org", not {url!r}'
         )
 
 

@@ -35,7 +35,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot import events
 from bot.adapter import Dispatch
 from bot.clock import Clock
-from bot.events import Event, Place, PlaceKind
+from bot.events import Event, IncomingFile, Place, PlaceKind
 from storage.busy import DatabaseBusy, retry_when_busy
 from storage.repositories import inbox as inbox_repo
 
@@ -75,6 +75,8 @@ def encode(event: Event) -> dict[str, Any]:
         value = getattr(event, item.name)
         if isinstance(value, Place):
             value = dataclasses.asdict(value)
+        elif item.name == "files":
+            value = [dataclasses.asdict(file) for file in value]
         elif isinstance(value, Mapping):
             value = dict(value)
         fields[item.name] = value
@@ -94,6 +96,8 @@ def decode(payload: Mapping[str, Any]) -> Event:
         thread_id=place.get("thread_id"),
         channel_name=place.get("channel_name"),
     )
+    if "files" in fields:
+        fields["files"] = tuple(IncomingFile(**dict(file)) for file in fields["files"] or ())
     return kind(**fields)
 
 

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
+from sqlalchemy.ext.asyncio import async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from bot.clock import Clock
 from bot.command_buttons import Question
 from bot.commands import CommandSpec, CommandTable
+from bot.config import Settings
 from bot.context import Context, Hooks, JobContext, Listener, ZoneChanged
 from bot.events import Event, MessagePosted
 from bot.hooks import Hook, Payload
@@ -17,6 +23,20 @@ JobHandler = Callable[[JobContext], Awaitable[None]]
 MessageFilter = Callable[[MessagePosted], bool]
 HomeSection = Callable[[Context], Awaitable[str]]
 """One job's part of a member's home: its heading and lines, as text."""
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceHost:
+    """What a service running beside the bot may use: the store, the clock, the settings."""
+
+    sessions: async_sessionmaker[AsyncSession]
+    clock: Clock
+    settings: Settings
+
+
+Service = Callable[[ServiceHost], AbstractAsyncContextManager[None]]
+"""Something a job runs beside the bot while Convene runs by itself (the dashboard's web
+server): entered when the app starts in the background, left when it stops."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +68,7 @@ class Registry:
     home_sections: list[HomeSectionRoute] = field(default_factory=list)
     suggestion_sources: dict[str, SuggestionSource] = field(default_factory=dict)
     hooks: Hooks = field(default_factory=Hooks)
+    services: dict[str, Service] = field(default_factory=dict)
 
     def command(self, spec: CommandSpec) -> None:
         self.commands.add(spec)
@@ -104,6 +125,15 @@ class Registry:
         if kind in self.suggestion_sources:
             raise ValueError(f"suggestions {kind!r} registered twice")
         self.suggestion_sources[kind] = source
+
+    def service(self, name: str, service: Service) -> None:
+        """Run ``service`` beside the bot whenever Convene runs in the background (not in
+        the scripted shell or the tests' stepping): it decides from the settings whether
+        it has anything to do, so a service that is off costs nothing."""
+
+        if name in self.services:
+            raise ValueError(f"service {name!r} registered twice")
+        self.services[name] = service
 
     def on_zone_changed(self, replan: ZoneChanged) -> None:
         """Run when a member's time zone changes (``context.zone_changed``), in this order."""

@@ -14,8 +14,9 @@ from collections.abc import AsyncIterator
 from contextlib import nullcontext
 from typing import TextIO
 
+from adapters.shell import FILES_DIR_NAME, ShellAdapter, lines_from, lines_of, script_start
+from adapters.shell import PLATFORM as SHELL_PLATFORM
 from adapters.shell import WORKSPACE_ID as SHELL_WORKSPACE_ID
-from adapters.shell import ShellAdapter, lines_from, lines_of, script_start
 from adapters.shell_terminal import (
     HISTORY_FILE_NAME,
     above_prompt,
@@ -36,9 +37,23 @@ from handlers import checkins, commitments, introductions, landscape, profile, r
 
 # ``convene simulate`` (bot/cli.py) reaches the pairing simulation through here.
 from handlers.introductions.simulation import OrganisationError as OrganisationError
+from handlers.introductions.simulation import SimulatedProgramme as SimulatedProgramme
 from handlers.introductions.simulation import format_report as format_report
+from handlers.introductions.simulation import read_meet_rate as read_meet_rate
+from handlers.introductions.simulation import read_mix_option as read_mix_option
 from handlers.introductions.simulation import read_organisation as read_organisation
+from handlers.introductions.simulation import read_size as read_size
 from handlers.introductions.simulation import simulate as simulate
+
+# ``convene export`` (bot/cli_export.py) reads the datasets through here.
+from handlers.landscape import exports as exports
+
+# ``convene import members`` (bot/cli_import.py) reaches the members file through here.
+from handlers.landscape import member_import as member_import
+from handlers.landscape import members_file as members_file
+
+SHELL_WORKSPACE = (SHELL_PLATFORM, SHELL_WORKSPACE_ID)
+"""The shell's workspace (platform, id): where ``convene import members`` imports by default."""
 
 
 def build_adapters(settings: Settings, clock: Clock, registry: Registry) -> list[Adapter]:
@@ -142,6 +157,7 @@ async def run_shell(
         operator=shell_settings.operator,
         workspace_name=shell_settings.workspace,
         echo=scripted,
+        files_dir=beside_database(settings.convene.database_url, FILES_DIR_NAME),
     )
     conveners = frozenset({shell_settings.operator, *settings.convene.conveners})
     app = ConveneApp(

@@ -22,6 +22,14 @@ messages in server channels (retro items replied in the retro's thread) needs
 the privileged Message Content intent, and is off unless
 ``[discord] read_channel_messages`` is set.
 
+A message's files ride on its last part (the one with the buttons), as
+``multipart/form-data``: the JSON body as ``payload_json`` with an
+``attachments`` list whose ids are the placeholders ``0..n`` of the parts
+``files[n]`` (Discord's "Uploading Files"), through discord.py's
+``HTTPClient.request(form=..., files=...)``, which rewinds the files when it
+retries after a 429. A file a member attached to a command comes from
+Discord's CDN (``HTTPClient.get_from_cdn``, no token), checked for size first.
+
 The REST and gateway addresses are discord.py's class attributes
 (``Route.BASE``, ``DiscordWebSocket.DEFAULT_GATEWAY``); ``point_at`` sets them
 in this one place, from ``[discord] api_base_url`` and ``gateway_url``.
@@ -32,8 +40,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import io
+import json
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import aiohttp
@@ -67,6 +77,7 @@ from adapters.discord.parts import (
     without_copies,
 )
 from adapters.discord.render import message_payloads, modal_payload
+from adapters.file_limits import MAX_READ_BYTES, too_large
 from bot.adapter import (
     Capabilities,
     ChannelMember,
@@ -88,7 +99,7 @@ from bot.config import DiscordSection
 from bot.errors import UserError
 from bot.events import Event, IncomingFile
 from bot.inbox import keeper_of
-from bot.messages import Form, OutgoingMessage
+from bot.messages import FileAttachment, Form, OutgoingMessage
 from bot.ratelimit import TokenBucket
 
 log = logging.getLogger("convene.discord")
@@ -119,6 +130,8 @@ AFTER_HANDLING = 0.5
 UNUSED_NOTE_SECONDS = 15.0
 """A "thinking…" note no reply replaced in this time is deleted."""
 SUGGESTIONS = 25
+
+JSON = "application/json"
 
 # Discord's JSON error codes that need more than "refused".
 CANNOT_DM = 50007
@@ -647,20 +660,58 @@ class DiscordAdapter:
 
         ref: MessageRef = {"channel_id": channel_id, **(also or {})}
         sent: list[Part] = []
+        bodies = message_payloads(workspace_id, message, self.commands.as_typed_here)
         try:
-            for body in message_payloads(workspace_id, message, self.commands.as_typed_here):
-                sent.append((await self._post_part(channel_id, body), digest(body)))
+            for index, body in enumerate(bodies):
+                if message.files and index == len(bodies) - 1:
+                    posted = await self._post_part(channel_id, body, message.files)
+                else:
+                    posted = await self._post_part(channel_id, body)
+                sent.append((posted, digest(body)))
         except DeliveryError as stopped:
             if not sent:
                 raise
             raise PartlyDelivered(with_parts(ref, sent, listed=True), stopped) from None
         return with_parts(ref, sent)
 
-    async def _post_part(self, channel_id: str, body: dict[str, Any]) -> str:
-        sent = await self._rest(
-            Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id), body
-        )
+    async def _post_part(
+        self, channel_id: str, body: dict[str, Any], files: Sequence[FileAttachment] = ()
+    ) -> str:
+        route = Route("POST", "/channels/{channel_id}/messages", channel_id=channel_id)
+        if files:
+            sent = await self._rest_with_files(route, body, files)
+        else:
+            sent = await self._rest(route, body)
         return str(sent["id"])
+
+    async def _rest_with_files(
+        self, route: Route, body: dict[str, Any], files: Sequence[FileAttachment]
+    ) -> Any:
+        """A request with files: ``payload_json`` naming them, and one part ``files[n]`` each."""
+
+        attached = [
+            discord.File(io.BytesIO(f.data), filename=f.name, description=f.title or None)
+            for f in files
+        ]
+        payload = {**body, "attachments": [a.to_dict(n) for n, a in enumerate(attached)]}
+        form: list[dict[str, Any]] = [
+            {"name": "payload_json", "value": json.dumps(payload), "content_type": JSON}
+        ]
+        form += [
+            {
+                "name": f"files[{n}]",
+                "value": a.fp,
+                "filename": a.filename,
+                "content_type": f.content_type or "application/octet-stream",
+            }
+            for n, (a, f) in enumerate(zip(attached, files, strict=True))
+        ]
+        await self._pace.acquire()
+        try:
+            return await self._call(self.client.http.request(route, form=form, files=attached))
+        finally:
+            for a in attached:
+                a.close()
 
     async def deliver(
         self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
@@ -827,7 +878,7 @@ class DiscordAdapter:
         done: list[MessageRef] = []
         for index, piece in enumerate(pieces):
             try:
-                done.append(await self._edit_parts(piece, bodies))
+                done.append(await self._edit_parts(piece, bodies, message.files))
             except PartlyDelivered as partly:
                 rest = [*done, partly.ref, *pieces[index + 1 :]]
                 raise PartlyDelivered(grouped(rest), partly.cause) from None
@@ -842,8 +893,17 @@ class DiscordAdapter:
                 raise PartlyDelivered(grouped([*done, *pieces[index:]]), stopped) from None
         return grouped(done)
 
-    async def _edit_parts(self, ref: MessageRef, bodies: list[dict[str, Any]]) -> MessageRef:
-        """Patch the parts that change, post the parts the new text adds, delete the rest."""
+    async def _edit_parts(
+        self,
+        ref: MessageRef,
+        bodies: list[dict[str, Any]],
+        files: Sequence[FileAttachment] = (),
+    ) -> MessageRef:
+        """Patch the parts that change, post the parts the new text adds, delete the rest.
+
+        ``files`` go with the last part when it is posted here (a send that stopped
+        before its last part); a part patched keeps the files it has.
+        """
 
         old = sent_parts(ref)
         plan = plan_edit(old, bodies)
@@ -867,6 +927,8 @@ class DiscordAdapter:
             for body in plan.post:
                 if token:
                     posted = await self._follow_up(str(token), {**body, "flags": EPHEMERAL})
+                elif files and body is plan.post[-1]:
+                    posted = await self._post_part(channel_id, body, files)
                 else:
                     posted = await self._post_part(channel_id, body)
                 now.append((posted, digest(body)))
@@ -962,7 +1024,30 @@ class DiscordAdapter:
         return None
 
     async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
-        raise FileUnavailable("files are not read here yet")
+        """A file a member attached to a command (or a DM), from Discord's CDN."""
+
+        if file.size > MAX_READ_BYTES:
+            raise FileUnavailable(too_large(file.name, file.size))
+        try:
+            data = await self.client.http.get_from_cdn(file.url)
+        except discord.NotFound:
+            raise FileUnavailable(
+                f"{file.name} is no longer on Discord (its link expires after a while); "
+                "attach it again."
+            ) from None
+        except discord.HTTPException as refused:
+            log.warning("Discord's CDN answered %s for %s", refused.status, file.name)
+            raise FileUnavailable(
+                f"Discord would not give me {file.name} just now; attach it again in a minute."
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as failed:
+            log.warning("could not fetch %s from Discord's CDN: %s", file.name, failed)
+            raise FileUnavailable(
+                f"I could not reach Discord to read {file.name}; attach it again in a minute."
+            ) from None
+        if len(data) > MAX_READ_BYTES:
+            raise FileUnavailable(too_large(file.name, len(data)))
+        return data
 
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None

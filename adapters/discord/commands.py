@@ -24,7 +24,10 @@ Discord's shape differs from Convene's words in three ways, settled here:
 Options are typed where Discord has a better input than text: members are
 user options and channels are channel options (both arrive as ids and go to
 the core as Discord mentions), flags are booleans. Names, zones and numbers a
-member may not remember autocomplete.
+member may not remember autocomplete. A command that reads a file
+(``CommandSpec.takes_file``) has an optional attachment option, ``file``;
+Discord sends the attachment's URL and size in the interaction's ``resolved``
+(``attached_files``), and the file goes to the core beside the words, never in them.
 """
 
 from __future__ import annotations
@@ -36,9 +39,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.commands import CommandSpec, Flag, Option, Positional
+from bot.events import IncomingFile
 
 # Option types from Discord's API.
 SUB_COMMAND, SUB_COMMAND_GROUP, STRING, BOOLEAN, USER, CHANNEL = 1, 2, 3, 5, 6, 7
+ATTACHMENT = 11
+FILE_OPTION = "file"
+"""The attachment option of a command that reads a file."""
+FILE_DESCRIPTION = "The file to read (a CSV), attached here"
 CHAT_INPUT = 1
 MANAGE_GUILD = str(1 << 5)
 """The permission a member needs, by default, to see ``/convene``."""
@@ -178,6 +186,17 @@ def _options(spec: CommandSpec) -> list[dict[str, Any]]:
             if _suggestions(spec, param.name):
                 option["autocomplete"] = True
         made.append(option)
+    if spec.takes_file:
+        if any(param.name == FILE_OPTION for param in spec.params):
+            raise ValueError(f"{spec.words} has a parameter named {FILE_OPTION!r} and takes a file")
+        made.append(
+            {
+                "type": ATTACHMENT,
+                "name": FILE_OPTION,
+                "description": FILE_DESCRIPTION,
+                "required": False,
+            }
+        )
     # Discord wants the required options first; the core's order is kept apart.
     return sorted(made, key=lambda o: not o["required"])
 
@@ -332,6 +351,30 @@ def resolved_names(data: Mapping[str, Any]) -> dict[str, str]:
     for channel_id, channel in (resolved.get("channels") or {}).items():
         names[str(channel_id)] = str(channel.get("name") or "")
     return names
+
+
+def attached_files(
+    data: Mapping[str, Any], given: Mapping[str, tuple[int, Any]]
+) -> tuple[IncomingFile, ...]:
+    """The files attached to a command's attachment options, from the interaction's
+    ``resolved.attachments`` (an option's value is the attachment's id)."""
+
+    resolved = (data.get("resolved") or {}).get("attachments") or {}
+    found = []
+    for kind, value in given.values():
+        attachment = resolved.get(str(value)) if kind == ATTACHMENT else None
+        if not isinstance(attachment, Mapping):
+            continue
+        found.append(
+            IncomingFile(
+                file_id=str(attachment.get("id", value)),
+                name=str(attachment.get("filename") or "file"),
+                size=int(attachment.get("size") or 0),
+                url=str(attachment.get("url") or ""),
+                content_type=str(attachment.get("content_type") or ""),
+            )
+        )
+    return tuple(found)
 
 
 def invoked(data: Mapping[str, Any]) -> tuple[list[str], dict[str, tuple[int, Any]], str | None]:

@@ -15,12 +15,19 @@ from typing import Any
 
 import discord
 
-from adapters.discord.commands import CommandSet, command_text, invoked, resolved_names
+from adapters.discord.commands import (
+    CommandSet,
+    attached_files,
+    command_text,
+    invoked,
+    resolved_names,
+)
 from adapters.discord.render import parse_custom_id, submitted_values
 from bot.events import (
     ButtonClicked,
     Event,
     FormSubmitted,
+    IncomingFile,
     MessagePosted,
     Place,
     PlaceKind,
@@ -90,6 +97,7 @@ def interaction_event(
             workspace_id=workspace,
             command=spec.path[0],
             text=command_text(spec, given, resolved_names(data)),
+            files=attached_files(data, given),
             **common,
         )
     if interaction.type is discord.InteractionType.component:
@@ -139,4 +147,14 @@ def message_event(message: discord.Message, workspace: str | None) -> MessagePos
         event_id=f"message:{message.id}",
         raw={"message_id": str(message.id)},
         text=message.content,
+        files=tuple(
+            IncomingFile(
+                file_id=str(attachment.id),
+                name=attachment.filename,
+                size=attachment.size,
+                url=attachment.url,
+                content_type=attachment.content_type or "",
+            )
+            for attachment in message.attachments
+        ),
     )

@@ -10,7 +10,12 @@ both see this adapter only as an ``EventSink`` (``sink``), so neither imports it
 Outgoing messages are Block Kit (``render``) sent with ``AsyncWebClient``
 at ``[slack] api_base_url``, so that tests and proxies can point it elsewhere.
 A message longer than one Slack message holds goes as several in a row, under
-one outbox reference (``parts``); a long App Home is shown in pages.
+one outbox reference (``parts``); a long App Home is shown in pages. A
+message's files follow its text in the same conversation (``files``): the text
+goes first as Block Kit, like every message, so its buttons work and the
+outbox's reference names a real message a thread can hang from; the files are
+then shared after it (Slack's ``initial_comment`` takes neither blocks nor
+buttons, and its message's ``ts`` may not be known when the share returns).
 Slack's answers become the outbox's vocabulary: ``ratelimited`` (429) is
 ``RateLimited`` with its ``Retry-After``, a channel the bot is not in or a
 member who left is permanent, a 5xx or a dropped connection is transient.
@@ -28,9 +33,10 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.files import SlackFiles
 from adapters.slack.inbound import with_mention_names
 from adapters.slack.limits import MethodPace
-from adapters.slack.parts import Place, SentParts
+from adapters.slack.parts import FILES, Place, SentParts
 from adapters.slack.render import (
     HOME_PAGE_ACTION,
     VIEW_BLOCKS,
@@ -44,7 +50,6 @@ from bot.adapter import (
     ChannelMember,
     DeliveryError,
     Dispatch,
-    FileUnavailable,
     MessageRef,
     PartlyDelivered,
     PermanentDeliveryError,
@@ -129,6 +134,12 @@ class SlackAdapter:
         self._http_port = settings.http_port if http_port is None else http_port
         self.client = AsyncWebClient(
             token=settings.bot_token.reveal() or None, base_url=settings.api_base_url
+        )
+        self._files = SlackFiles(
+            self.client,
+            self._call,
+            api_base_url=settings.api_base_url,
+            token=settings.bot_token.reveal(),
         )
         self._dispatch: Dispatch | None = None
         self._server: Any = None
@@ -221,6 +232,7 @@ class SlackAdapter:
         session = getattr(self.client, "session", None)
         if session is not None and not session.closed:
             await session.close()
+        await self._files.close()
 
     @property
     def signing_secret(self) -> str:
@@ -394,7 +406,9 @@ class SlackAdapter:
         return self._channels.get(name)
 
     async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
-        raise FileUnavailable("files are not read here yet")
+        """A file a member sent in a message (Slack's slash commands carry none)."""
+
+        return await self._files.download(file)
 
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None
@@ -509,7 +523,7 @@ class SlackAdapter:
             visible_to=message.visible_to if private else None,
         )
         parts = SentParts()
-        for part in messages_for(message):
+        for part in messages_for(message) if _has_words(message) else ():
             try:
                 place, ts = await self._post_part(place, part)
             except DeliveryError as failed:
@@ -517,7 +531,40 @@ class SlackAdapter:
                     raise
                 raise PartlyDelivered(parts.ref(place, listed=True), failed) from None
             parts.add(ts, part)
+        if message.files:
+            return await self._share_files(workspace_id, place, parts, message)
         return parts.ref(place)
+
+    async def _share_files(
+        self, workspace_id: str, place: Place, parts: SentParts, message: OutgoingMessage
+    ) -> MessageRef:
+        """Share a message's files where its text went (the reference then names them).
+
+        Stopped after the text went out, it says so with ``PartlyDelivered``; the
+        outbox's ``edit`` then shares the files without posting the text again.
+        """
+
+        if place.channel[:1] in ("U", "W"):
+            # Files alone to a member: Slack shares files only in a conversation's id.
+            place = dataclasses.replace(
+                place, channel=await self.open_dm(workspace_id, place.channel)
+            )
+        try:
+            shared = await self._files.share(
+                message.files, channel=place.channel, thread_ts=place.thread_ts
+            )
+        except DeliveryError as failed:
+            if not parts.ids:
+                raise
+            raise PartlyDelivered(parts.ref(place, listed=True), failed) from None
+        if parts.ids:
+            ref = parts.ref(place)
+        else:
+            ref = {"message_id": shared.ts or shared.file_ids[0], "channel_id": place.channel}
+            if place.thread_ts:
+                ref["thread_id"] = place.thread_ts
+        ref[FILES] = list(shared.file_ids)
+        return ref
 
     async def _post_part(self, place: Place, part: SlackMessage) -> tuple[Place, str]:
         """Post one Slack message; where it went (a DM, when an ephemeral reply could not
@@ -653,6 +700,11 @@ class SlackAdapter:
             if not now.ids and not now.deleted:
                 raise
             raise PartlyDelivered(now.progress(old, place), failed) from None
+        if message.files:
+            if FILES not in ref:
+                # A send whose text went out before its files could: share them now.
+                return await self._share_files(workspace_id, place, now, message)
+            return {**now.ref(place), FILES: ref[FILES]}
         return now.ref(place)
 
     async def _delete_part(self, place: Place, ts: str) -> None:
@@ -734,6 +786,12 @@ class SlackAdapter:
             raise PermanentDeliveryError(error) from None
         except (TimeoutError, aiohttp.ClientError) as failed:
             raise TransientDeliveryError(f"could not reach Slack: {failed}") from None
+
+
+def _has_words(message: OutgoingMessage) -> bool:
+    """Whether a message has text or buttons to post (files may go alone)."""
+
+    return bool(message.text.strip() or message.buttons or not message.files)
 
 
 def _turns_home_page(event: Event) -> TypeGuard[ButtonClicked]:

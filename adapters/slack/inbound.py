@@ -31,6 +31,7 @@ from bot.events import (
     Event,
     FormSubmitted,
     HomeOpened,
+    IncomingFile,
     MemberJoined,
     MessagePosted,
     Place,
@@ -208,6 +209,7 @@ def message_event(body: dict[str, Any], bot_user_id: str | None) -> Event | None
 
     Its text is what the member typed (``slack_text.member_text``); a mention
     reads ``@`` and the member's id until ``with_mention_names`` finds names.
+    A message with files (``subtype: file_share``) carries them, not yet read.
     """
 
     event = _object(body, "event")
@@ -231,7 +233,39 @@ def message_event(body: dict[str, Any], bot_user_id: str | None) -> Event | None
         event_id=f"event:{_text(body, 'event_id') or ts}",
         raw=body,
         text=member_text(_text(event, "text")),
+        files=_files(event),
     )
+
+
+def _files(event: dict[str, Any]) -> tuple[IncomingFile, ...]:
+    """The files a message carries that can be read: a file Slack hides (over a free
+    plan's limit, or deleted: a ``tombstone``) has no download URL and is left out."""
+
+    listed = event.get("files")
+    if listed is None:
+        return ()
+    if not isinstance(listed, list):
+        raise TypeError("files")
+    found = []
+    for file in listed:
+        if not isinstance(file, dict):
+            raise TypeError("file")
+        url = _text(file, "url_private_download") or _text(file, "url_private")
+        if not url:
+            continue
+        size = file.get("size") or 0
+        if not isinstance(size, int):
+            raise TypeError("size")
+        found.append(
+            IncomingFile(
+                file_id=_text(file, "id"),
+                name=_text(file, "name") or _text(file, "title") or "file",
+                size=size,
+                url=url,
+                content_type=_text(file, "mimetype"),
+            )
+        )
+    return tuple(found)
 
 
 def _slack_text(body: Mapping[str, Any]) -> str:

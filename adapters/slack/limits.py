@@ -25,6 +25,8 @@ PER_MINUTE: dict[str, int] = {
     "chat.postEphemeral": 100,  # Tier 4
     "conversations.open": 50,  # Tier 3: a group conversation for an introduction
     "views.publish": 100,  # Tier 4: the App Home
+    "files.getUploadURLExternal": 100,  # Tier 4: one for each file of a message
+    "files.completeUploadExternal": 100,  # Tier 4: one for all of a message's files
 }
 BURST_SECONDS = 10
 """A bucket holds this many seconds' worth of calls, for Slack's short bursts."""

@@ -20,6 +20,9 @@ from bot.adapter import DIGESTS, PARTS, MessageRef, sent_parts
 
 UNKNOWN = ""
 """The digest of a part sent before digests were kept: it is always changed."""
+FILES = "files"
+"""In a reference: the ids of the files shared after the message's text. A reference
+without it, for a message with files, is a send whose files have not gone yet."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,28 +11,36 @@ from datetime import date, datetime, time
 
 from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
-from bot.errors import FieldProblem, UsageError, UserError
-from bot.events import ButtonClicked, FormSubmitted
+from bot.errors import UsageError, UserError
 from bot.markup import has_control_characters, plain
-from bot.messages import Button, Form, FormField
 from bot.registry import Registry
 from bot.scheduler import trigger_for
-from handlers.introductions import gap, member_status, overview, resting, round_now
+from handlers.introductions import (
+    followup,
+    gap,
+    marking,
+    member_status,
+    overview,
+    resting,
+    round_now,
+)
 from handlers.introductions import rounds as pairing_rounds
 from handlers.introductions import stats as pairing_stats
+from handlers.introductions.mixes import MixWritingError, mix_of, mix_words, mixing
 from handlers.introductions.phrases import parse_duration, parse_gap, parse_schedule
 from handlers.introductions.programmes import programme_meant
 from handlers.introductions.round_dates import next_round, week_index
 from handlers.introductions.round_dates import when as _when
 from handlers.introductions.rounds import DEFAULT_STARTERS, FOLLOWUP_JOB, ROUND_JOB, taking_part
 from handlers.shared import upcoming
+from handlers.shared.bridges import EVERY_KIND, Mix, read_mix
 from handlers.shared.channels import channel_id, channel_shown
 from handlers.shared.help import make_help
-from handlers.shared.kinds import KindAsked, kind_key, kinds_meant
+from handlers.shared.kinds import KindAsked, kind_key, kind_meant
 from handlers.shared.members import find_member, workspace_id
 from handlers.shared.text import listed, member_reference, plural
 from handlers.shared.zones import zone_named, zone_option
-from storage.models import PairingGroupMember, Participant, Programme
+from storage.models import Participant, Programme
 from storage.repositories import pairings as pairings_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import silos as silos_repo
@@ -41,7 +49,6 @@ CONVENER = "Introductions (conveners)"
 MEMBER = "Introductions"
 MAX_ABOUT = 280
 MAX_STARTER = 300
-MAX_LEARNING = 2000
 
 START = (
     "/convene pairing start #CHANNEL every [N weeks on] DAY HH:MM "
@@ -103,7 +110,7 @@ async def start(context: Context, args: Args) -> None:
             channel_id=channel,
             channel_name=channel_shown(args["channel"], channel),
             group_size=size,
-            mix_kinds=",".join(sorted(kinds)) if kinds else "",
+            mix_kinds=kinds.stored(),
             every_weeks=slot.every_weeks,
             weekday=slot.weekday,
             hour=slot.hour,
@@ -156,17 +163,23 @@ def _size(value: str, usage: str) -> int:
     return int(value)
 
 
-async def _kinds(context: Context, args: Args, path: tuple[str, ...], usage: str) -> frozenset[str]:
-    """The kinds of silo a programme mixes (empty for every kind), read as every kind is
-    read (a word that is no known kind is refused with buttons that finish the command)."""
+async def _kinds(context: Context, args: Args, path: tuple[str, ...], usage: str) -> Mix:
+    """The kinds of silo a programme mixes and the kinds it crosses (``team+profession``),
+    every kind when none is said; each word read as every kind is read (a word that is
+    no known kind is refused with buttons that finish the command)."""
 
     value = args.get("mix")
-    if value is None or value.strip().lower() in ("", "all", "every"):
-        return frozenset()
-    kinds = await kinds_meant(context, value, KindAsked(path, args, "mix", usage, several=True))
+    try:
+        words = mix_words(value) if value is not None else None
+    except MixWritingError as problem:
+        raise UsageError(str(problem), usage=usage) from None
+    if words is None:
+        return EVERY_KIND
+    asked = KindAsked(path, args, "mix", usage, several=True)
+    meant = {word: await kind_meant(context, word, asked) for word in words.every_word}
     silos = await silos_repo.list_with_counts(context.session, workspace_id(context))
     have = sorted({kind_key(s.silo.kind) for s in silos})
-    empty = [kind for kind in kinds if kind_key(kind) not in have]
+    empty = [kind for kind in dict.fromkeys(meant.values()) if kind_key(kind) not in have]
     if empty:
         kinds_so_far = listed(have) or "none yet (add silos with /convene silo add)"
         raise UsageError(
@@ -174,7 +187,13 @@ async def _kinds(context: Context, args: Args, path: tuple[str, ...], usage: str
             f"Kinds of silo so far: {kinds_so_far}; or say --mix all.",
             usage=usage,
         )
-    return frozenset(kinds)
+    try:
+        return mix_of(
+            [meant[word] for word in words.kinds],
+            [(meant[first], meant[second]) for first, second in words.crossings],
+        )
+    except MixWritingError as problem:
+        raise UsageError(str(problem), usage=usage) from None
 
 
 def _groups_of(size: int) -> str:
@@ -182,9 +201,7 @@ def _groups_of(size: int) -> str:
 
 
 def _mixing(programme: Programme) -> str:
-    if not programme.mix_kinds:
-        return "every kind of silo"
-    return listed(programme.mix_kinds.split(","))
+    return mixing(read_mix(programme.mix_kinds))
 
 
 async def pause(context: Context, args: Args) -> None:
@@ -217,7 +234,7 @@ async def settings(context: Context, args: Args) -> None:
         programme.group_size = _size(args["size"], SETTINGS)
         changed.append("size")
     if args.get("mix") is not None:
-        programme.mix_kinds = ",".join(sorted(mix))
+        programme.mix_kinds = mix.stored()
         changed.append("mix")
     for option, low, high in (("followup-days", 1, 14), ("ban-rounds", 0, 52)):
         value = args.get(option)
@@ -389,96 +406,8 @@ async def unavoid(context: Context, args: Args) -> None:
 
 
 # -- follow-up buttons and the learning form ------------------------------------------------
-
-
-OUTCOMES = {"pairing.met": "met", "pairing.notyet": "not_yet", "pairing.wont": "wont"}
-
-
-async def _my_place(context: Context, group_ref: str) -> PairingGroupMember | None:
-    """The actor's place in the group a button or form names (None if not theirs)."""
-
-    assert context.actor.id is not None
-    group_id = int(group_ref) if group_ref.isdigit() else 0
-    return await pairings_repo.group_member(context.session, group_id, context.actor.id)
-
-
-async def followup_answer(context: Context) -> None:
-    event = context.event
-    assert isinstance(event, ButtonClicked)
-    group_id = event.value
-    place = await _my_place(context, group_id)
-    if place is None:
-        await context.reply("That follow-up belongs to someone else's introduction.")
-        return
-    outcome = OUTCOMES[event.action_id]
-    place.outcome = outcome
-    place.answered_at = context.now
-    pairings_repo.stage(context.session, place)
-    if outcome == "met":
-        await context.open_form(_learning_form(group_id))
-        await context.reply("Wonderful, thank you for meeting!", private=False)
-    elif outcome == "not_yet":
-        await context.reply(
-            "No rush. Press the button when you have met.",
-            [Button("We met", "pairing.met", group_id, "primary")],
-            private=False,
-        )
-    else:
-        await context.reply(
-            "Thanks for letting me know; there will be new people next round.", private=False
-        )
-
-
-def _learning_form(group_id: str) -> Form:
-    return Form(
-        form_id="pairing.learning",
-        title="What did you take away?",
-        fields=(
-            FormField(
-                "learning",
-                "What did you learn or take away?",
-                kind="long_text",
-                required=False,
-                max_length=MAX_LEARNING,
-            ),
-            FormField(
-                "quotable",
-                "May conveners quote it, with your name?",
-                kind="choice",
-                choices=("yes", "no"),
-            ),
-        ),
-        context=group_id,
-    )
-
-
-async def learning_submitted(context: Context) -> None:
-    """Keep what the member took away; words it cannot keep are asked for again."""
-
-    event = context.event
-    assert isinstance(event, FormSubmitted)
-    place = await _my_place(context, event.context)
-    if place is None:
-        await context.reply("That form belongs to someone else's introduction; nothing was saved.")
-        return
-    learning = (event.values.get("learning") or "").strip()
-    refused = None
-    if len(learning) > MAX_LEARNING:
-        refused = f"That is {len(learning):,} characters; keep it to {MAX_LEARNING:,}."
-    elif has_control_characters(learning.replace("\n", " ")):
-        refused = "It holds control characters; write it as plain text."
-    if refused is not None:
-        raise FieldProblem(_learning_form(event.context), event.values, "learning", refused)
-    place.learning = learning or None
-    quotable = (event.values.get("quotable") or "no").lower() == "yes"
-    place.learning_consent = "named" if quotable else "conveners"
-    pairings_repo.stage(context.session, place)
-    note = (
-        " Conveners may quote it with your name."
-        if place.learning_consent != "conveners"
-        else (" Conveners will see it, and will not quote it.")
-    )
-    await context.reply(("Thank you, saved." + note) if learning else "Thanks!", private=False)
+# They live in ``followup`` (the answer, the take-away and who may read it) and
+# ``marking`` (a convener's ``/convene pairing met``).
 
 
 # -- registration --------------------------------------------------------------------------
@@ -580,7 +509,7 @@ CONVENER_COMMANDS = (
     CommandSpec(
         path=("convene", "pairing", "stats"),
         handler=pairing_stats.stats,
-        summary="Rounds, meetings and the silos connected so far.",
+        summary="Rounds, and the silo pairs met and introduced so far.",
         usage=pairing_stats.STATS,
         example="/convene pairing stats #general",
         params=(_CHANNEL,),
@@ -588,9 +517,25 @@ CONVENER_COMMANDS = (
         group=CONVENER,
     ),
     CommandSpec(
+        path=("convene", "pairing", "met"),
+        handler=marking.mark_met,
+        summary="Mark an introduction as met for members who told you in person.",
+        usage=marking.MET,
+        example="/convene pairing met @alice @bob --round 2",
+        params=(
+            Positional("member"),
+            Positional("other_member", required=False),
+            _CHANNEL,
+            Option("round", "N"),
+            Flag("anyway"),
+        ),
+        convener_only=True,
+        group=CONVENER,
+    ),
+    CommandSpec(
         path=("convene", "pairing", "stories"),
         handler=pairing_stats.stories,
-        summary="What members learned from their introductions.",
+        summary="What members learned, with what each allowed (conveners only or shared).",
         usage=pairing_stats.STORIES,
         example="/convene pairing stories",
         params=(_CHANNEL,),
@@ -673,11 +618,13 @@ def register(registry: Registry) -> None:
 
     for spec in (*CONVENER_COMMANDS, make_help(registry, "pairing", MEMBER), *MEMBER_COMMANDS):
         registry.command(spec)
-    for action_id in OUTCOMES:
-        registry.button(action_id, followup_answer)
+    for action_id in followup.OUTCOMES:
+        registry.button(action_id, followup.followup_answer)
+    registry.button(followup.CHANGE_CONSENT, followup.change_clicked)
+    registry.button(marking.MARK_ANYWAY, marking.anyway_clicked)
     registry.button(resting.RESUME_ACTION, resting.resume_clicked)
     registry.button(round_now.RUN_WITHOUT, round_now.run_clicked)
     registry.button(round_now.RUN_ANYWAY, round_now.run_clicked)
-    registry.form("pairing.learning", learning_submitted)
+    registry.form(followup.LEARNING_FORM, followup.learning_submitted)
     registry.job(pairing_rounds.ROUND_JOB, pairing_rounds.round_job)
     registry.job(pairing_rounds.FOLLOWUP_JOB, pairing_rounds.followup_job)

@@ -29,6 +29,7 @@ from handlers.introductions.names import listed
 from handlers.introductions.resting import IGNORED_FOLLOWUPS_BEFORE_PAUSE
 from handlers.introductions.round_dates import week_index
 from handlers.introductions.times import describe_window, shared_windows, utc_offset_minutes
+from handlers.shared.bridges import read_mix, shared_pairs
 from handlers.shared.kinds import kind_key
 from handlers.shared.text import plural
 from storage.models import (
@@ -131,17 +132,13 @@ async def run_round(
                 for member_id in eligible
             ),
             silo_kinds=silo_kinds,
-            rules=matching.RoundRules(
-                group_size=programme.group_size,
-                mix_kinds=frozenset(kind_key(k) for k in programme.mix_kinds.split(","))
-                if programme.mix_kinds
-                else None,
-                ban_rounds=programme.ban_rounds,
-                seed=programme.id * 1_000_003 + number,
-            ),
+            rules=_rules(programme, number),
             exclusions=frozenset(await pairings_repo.avoidances_among(session, eligible)),
             history=_history(past[-HISTORY_ROUNDS:], history_rows),
-            connections=await pairings_repo.connection_counts(session, workspace.id),
+            connections=await _connections(session, workspace.id),
+            shared=shared_pairs(
+                [s.id for s in person.silos if s.id is not None] for person in people.values()
+            ),
         )
     )
     pairing_round = await pairings_repo.add_round(
@@ -306,6 +303,35 @@ async def _people(
     }
 
 
+def _rules(programme: Programme, number: int) -> matching.RoundRules:
+    """The programme's settings as the engine reads them, its mix in the kinds' one spelling."""
+
+    assert programme.id is not None
+    mix = read_mix(programme.mix_kinds)
+    return matching.RoundRules(
+        group_size=programme.group_size,
+        mix_kinds=None if mix.kinds is None else frozenset(kind_key(k) for k in mix.kinds),
+        crossings=frozenset(
+            frozenset(kind_key(k) for k in crossing)
+            for crossing in mix.crossings
+            if len({kind_key(k) for k in crossing}) == 2
+        ),
+        ban_rounds=programme.ban_rounds,
+        seed=programme.id * 1_000_003 + number,
+    )
+
+
+async def _connections(
+    session: AsyncSession, workspace_id: int
+) -> dict[matching.SiloPair, matching.Connection]:
+    """What introductions did across each silo pair: introduced, and met (``Connection``)."""
+
+    outcomes = await pairings_repo.connection_outcomes(session, workspace_id)
+    return {
+        pair: matching.Connection(introduced, met) for pair, (introduced, met) in outcomes.items()
+    }
+
+
 def _history(
     past: Sequence[PairingRound], rows: Sequence[pairings_repo.GroupRow]
 ) -> tuple[tuple[matching.MemberGroup, ...], ...]:
@@ -432,6 +458,14 @@ def _times(count: int) -> str:
 
 
 def _why(group: matching.Group, silos: dict[int | None, Silo]) -> str:
+    """Why these people: the bridges their meeting would build, or has built before.
+
+    The engine names only bridges (silos of one kind, or of kinds the
+    programme crosses; never silos someone already stands in together), so
+    a member in both Radiotherapy and Trust A is never told those two have
+    not met.
+    """
+
     def name(silo_id: int) -> str:
         silo = silos.get(silo_id)
         return silo.name if silo else "a silo"
@@ -443,10 +477,25 @@ def _why(group: matching.Group, silos: dict[int | None, Silo]) -> str:
         a, b = group.known_bridges[0].silos
         return (
             f"{name(a)} and {name(b)} have met only "
-            f"{_times(group.known_bridges[0].connections_before)} through Convene: "
+            f"{_times(group.known_bridges[0].meetings_before)} through Convene: "
             "more bridges make a stronger link."
         )
-    return "You have not met through Convene yet, and your working days line up."
+    if group.met_before:
+        return _met_before(group)
+    if group.shared_minutes:
+        return "You have not met through Convene yet, and your working days line up."
+    return "You have not met through Convene yet."
+
+
+def _met_before(group: matching.Group) -> str:
+    """Why people who were introduced before meet again: no bridge, and nobody newer."""
+
+    latest = min(meeting.rounds_ago for meeting in group.met_before)
+    when = "in the last round" if latest == 1 else f"{latest} rounds ago"
+    pairs = len(group.members) * (len(group.members) - 1) // 2
+    if len(group.met_before) == pairs:
+        return f"You were introduced {when}: a chance to pick up where you left off."
+    return f"Some of you were introduced {when}; for the others this is a first meeting."
 
 
 # -- follow-ups ----------------------------------------------------------------------

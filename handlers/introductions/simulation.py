@@ -1,25 +1,39 @@
 """What a programme of introductions would do to an organisation, round by round.
 
 ``convene simulate --org FILE.csv`` reads an organisation from a CSV file
-(``member,silos,timezone``; silos as ``kind:name`` separated by ``;``), runs
-rounds of the default programme (pairs, mixing every kind of silo) as if
-everyone met, and reports each round's groups and the share of silo pairs
-connected so far. Conveners use it before they launch a programme; it shares
-the matching engine with the real rounds, so what it shows is what they get.
+(``member,silos,timezone``; silos as ``kind:name`` separated by ``;``) and
+runs rounds of a programme on it: groups of ``--size`` people, mixing the
+kinds ``--mix`` names, as ``/convene pairing start`` takes them. Conveners
+use it before they launch a programme; it shares the matching engine with
+the real rounds, so what it shows is what they get.
+
+Not every group meets: each one does with probability ``--meet-rate``
+(0.6 unless told), drawn from the seed, so the same command prints the same
+report. The report gives both measures the landscape gives: the share of
+bridges **introduced** (a group spanned them) and the share **met** (a group
+across them met), met being the headline. Bridges follow the one rule
+(``handlers/shared/bridges.py``): silos of the same kind among those mixed,
+or of two kinds crossed on purpose, never two silos someone in the file
+stands in together; the share's denominator is every such pair. Between
+rounds the engine is fed what real rounds feed it: each pair's
+introductions and meetings (``matching.Connection``).
 """
 
 from __future__ import annotations
 
 import csv
 import difflib
+import random
 import zoneinfo
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 from handlers.introductions.matching import (
+    Connection,
+    Group,
     MemberGroup,
     RoundInput,
     RoundMember,
@@ -27,18 +41,22 @@ from handlers.introductions.matching import (
     SiloPair,
     match_round,
 )
-from handlers.shared.text import plural
+from handlers.introductions.mixes import MixWritingError, mix_of, mix_words, mixing
+from handlers.shared.bridges import EVERY_KIND, Mix, bridgeable_pairs, shared_pairs
+from handlers.shared.kinds import kind_key
+from handlers.shared.text import listed, plural
 
 HEADER = ("member", "silos", "timezone")
 FIRST_ROUND = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
 ROUND_INTERVAL = timedelta(weeks=2)
 MAX_ROUNDS = 1000
+MEET_RATE = 0.6
 
 Progress = Callable[[int, int], None]
 
 
 class OrganisationError(ValueError):
-    """A problem with the organisation file, worded for the person who wrote it."""
+    """A problem with the organisation file or an option, worded for the person who typed it."""
 
 
 @dataclass(frozen=True)
@@ -50,40 +68,130 @@ class Person:
 
 @dataclass(frozen=True)
 class Organisation:
-    """Members (by row) and silos (by first appearance), as read from the file."""
+    """Members (by row) and silos (by first appearance), as read from the file.
+
+    A silo's kind is kept in the one spelling kinds have everywhere
+    (``kind_key``: ``Teams`` is ``team``).
+    """
 
     people: tuple[Person, ...]
     silo_names: tuple[str, ...]
     silo_kinds: Mapping[int, str]
 
     @property
-    def silo_pairs(self) -> int:
-        count = len(self.silo_names)
-        return count * (count - 1) // 2
+    def kinds(self) -> tuple[str, ...]:
+        return tuple(sorted(set(self.silo_kinds.values())))
+
+    @property
+    def shared(self) -> frozenset[SiloPair]:
+        """Silo pairs someone stands in together: never a bridge."""
+
+        return shared_pairs(person.silos for person in self.people)
+
+    def bridges(self, mix: Mix) -> frozenset[SiloPair]:
+        """Every bridge to build under ``mix``: the denominator of both measures."""
+
+        return bridgeable_pairs(range(len(self.silo_names)), self.silo_kinds, mix, self.shared)
+
+
+@dataclass(frozen=True)
+class SimulatedProgramme:
+    """The programme being tried: group size, mix and how often a group meets."""
+
+    size: int = 2
+    mix: Mix = EVERY_KIND
+    meet_rate: float = MEET_RATE
+
+    def __post_init__(self) -> None:
+        if self.size not in (2, 3, 4):
+            raise OrganisationError(f"--size takes 2, 3 or 4, not {self.size}")
+        if not 0.0 <= self.meet_rate <= 1.0:
+            raise OrganisationError(f"--meet-rate takes a share from 0 to 1, not {self.meet_rate}")
+
+    @property
+    def groups(self) -> str:
+        return "pairs" if self.size == 2 else f"groups of {self.size}"
+
+
+@dataclass(frozen=True)
+class SimulatedGroup:
+    """One group of a round: who, whether they met, and the bridges it was to build."""
+
+    members: tuple[str, ...]
+    met: bool
+    new_bridges: tuple[tuple[str, str], ...]
 
 
 @dataclass(frozen=True)
 class RoundSummary:
+    """One round: groups made and met, and the bridges introduced and met so far."""
+
     round: int
     groups: int
+    groups_met: int
     new_bridges: int
-    connected: int
-    coverage: float
+    """Bridges met for the first time this round."""
+    introduced: int
+    met: int
+    bridges: int
+    """Every bridge to build (the denominator)."""
+    introductions: tuple[SimulatedGroup, ...] = field(default=(), compare=False)
+    """The round's groups, kept only when asked for (``--groups``)."""
+
+    @property
+    def introduced_share(self) -> float:
+        return self.introduced / self.bridges if self.bridges else 0.0
+
+    @property
+    def met_share(self) -> float:
+        return self.met / self.bridges if self.bridges else 0.0
+
+    @property
+    def coverage(self) -> float:
+        """The headline: the share of bridges met."""
+
+        return self.met_share
 
 
 @dataclass(frozen=True)
 class SimulationReport:
     organisation: Organisation
+    programme: SimulatedProgramme
     seed: int
+    bridges: int
     rounds: tuple[RoundSummary, ...]
 
-    def as_json(self) -> dict[str, list[dict[str, float | int]]]:
-        return {
-            "rounds": [
-                {"round": r.round, "groups": r.groups, "coverage": round(r.coverage, 4)}
-                for r in self.rounds
-            ]
-        }
+    def as_json(self) -> dict[str, object]:
+        """One object: ``bridges_to_build``, and per round both measures.
+
+        ``coverage`` is the headline, the share of bridges **met** (the same
+        as ``met``); ``introduced`` is the share introduced. Each is a
+        fraction of ``bridges_to_build``. With ``--groups`` each round also
+        lists its ``introductions``.
+        """
+
+        rounds: list[dict[str, object]] = []
+        for r in self.rounds:
+            entry: dict[str, object] = {
+                "round": r.round,
+                "groups": r.groups,
+                "groups_met": r.groups_met,
+                "new_bridges": r.new_bridges,
+                "coverage": round(r.met_share, 4),
+                "met": round(r.met_share, 4),
+                "introduced": round(r.introduced_share, 4),
+            }
+            if r.introductions:
+                entry["introductions"] = [
+                    {
+                        "members": list(group.members),
+                        "met": group.met,
+                        "new_bridges": [list(pair) for pair in group.new_bridges],
+                    }
+                    for group in r.introductions
+                ]
+            rounds.append(entry)
+        return {"bridges_to_build": self.bridges, "rounds": rounds}
 
 
 # -- reading -------------------------------------------------------------------
@@ -155,7 +263,7 @@ def _silo_id(item: str, where: str, silos: dict[tuple[str, str], int]) -> int:
             f"{where}: the silo {item.strip()!r} needs a kind; write kind:name, "
             "e.g. team:Radiotherapy or organisation:NHS Trust A"
         )
-    key = (kind.lower(), " ".join(name.split()))
+    key = (kind_key(kind), " ".join(name.split()))
     return silos.setdefault(key, len(silos))
 
 
@@ -175,38 +283,152 @@ def _zones() -> dict[str, str]:
     return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
 
 
+# -- the programme's options -----------------------------------------------------
+
+
+def read_size(value: str) -> int:
+    """``--size``: people in a group, as a programme takes it."""
+
+    if value.strip() not in ("2", "3", "4"):
+        raise OrganisationError(
+            f"--size takes 2, 3 or 4 (people in a group), not {value!r}; e.g. --size 3"
+        )
+    return int(value)
+
+
+def read_meet_rate(value: str) -> float:
+    """``--meet-rate``: the share of groups that meet, as 0.6 or 60%."""
+
+    text = value.strip()
+    try:
+        rate = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        rate = -1.0
+    if not 0.0 <= rate <= 1.0:
+        raise OrganisationError(
+            f"--meet-rate takes the share of groups that meet, from 0 to 1, not {value!r}; "
+            f"e.g. --meet-rate {MEET_RATE}"
+        )
+    return rate
+
+
+def read_mix_option(value: str | None, organisation: Organisation) -> Mix:
+    """``--mix`` as a programme takes it, its kinds read among the kinds in the file."""
+
+    try:
+        words = mix_words(value) if value is not None else None
+    except MixWritingError as problem:
+        raise OrganisationError(f"--mix: {problem}") from None
+    if words is None:
+        return EVERY_KIND
+    meant = {word: _file_kind(word, organisation) for word in words.every_word}
+    try:
+        return mix_of(
+            [meant[word] for word in words.kinds],
+            [(meant[first], meant[second]) for first, second in words.crossings],
+        )
+    except MixWritingError as problem:
+        raise OrganisationError(f"--mix: {problem}") from None
+
+
+def _file_kind(word: str, organisation: Organisation) -> str:
+    kinds = organisation.kinds
+    found = kind_key(word)
+    if found in kinds:
+        return found
+    close = difflib.get_close_matches(found, kinds, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    known = listed(kinds) if kinds else "none"
+    example = f"; e.g. --mix {','.join(kinds[:2])}" if kinds else ""
+    raise OrganisationError(
+        f"--mix: no silo in the file is of kind {word!r}{hint}; its kinds are {known}{example}"
+    )
+
+
 # -- simulating ----------------------------------------------------------------
 
 
 def simulate(
-    organisation: Organisation, rounds: int, seed: int, progress: Progress | None = None
+    organisation: Organisation,
+    rounds: int,
+    seed: int,
+    progress: Progress | None = None,
+    *,
+    programme: SimulatedProgramme | None = None,
+    with_groups: bool = False,
 ) -> SimulationReport:
-    """Run ``rounds`` rounds of pairs as if everyone met each time."""
+    """Run ``rounds`` rounds of ``programme`` (pairs of every kind, 60% meeting, by default)."""
 
     if not 1 <= rounds <= MAX_ROUNDS:
         raise OrganisationError(f"--rounds must be between 1 and {MAX_ROUNDS:,}, not {rounds}")
+    programme = programme or SimulatedProgramme()
+    bridges = organisation.bridges(programme.mix)
+    shared = organisation.shared
     history: list[tuple[MemberGroup, ...]] = []
-    connections: dict[SiloPair, int] = {}
+    introduced: dict[SiloPair, int] = {}
+    met: dict[SiloPair, int] = {}
     summaries: list[RoundSummary] = []
     for number in range(1, rounds + 1):
         spec = RoundInput(
             members=_members_at(organisation, FIRST_ROUND + (number - 1) * ROUND_INTERVAL),
             silo_kinds=organisation.silo_kinds,
-            rules=RoundRules(seed=seed * 1_000_003 + number),
+            rules=RoundRules(
+                group_size=programme.size,
+                mix_kinds=programme.mix.kinds,
+                crossings=programme.mix.crossings,
+                seed=seed * 1_000_003 + number,
+            ),
             history=tuple(history),
-            connections=dict(connections),
+            connections={
+                pair: Connection(count, met.get(pair, 0)) for pair, count in introduced.items()
+            },
+            shared=shared,
         )
         result = match_round(spec)
-        new: set[SiloPair] = set()
-        for group in result.groups:
-            new.update(group.new_bridges)
-            for pair in (*group.new_bridges, *(b.silos for b in group.known_bridges)):
-                connections[pair] = connections.get(pair, 0) + 1
+        luck = random.Random(f"meetings:{seed}:{number}")
+        outcomes = [luck.random() < programme.meet_rate for _ in result.groups]
+        met_before = {pair for pair, count in met.items() if count}
+        for group, happened in zip(result.groups, outcomes, strict=True):
+            for pair in _bridges_of(group):
+                introduced[pair] = introduced.get(pair, 0) + 1
+                met[pair] = met.get(pair, 0) + happened
         history.append(tuple(group.members for group in result.groups))
-        summaries.append(_summary(organisation, number, len(result.groups), len(new), connections))
+        met_now = {pair for pair, count in met.items() if count and pair in bridges}
+        summaries.append(
+            RoundSummary(
+                round=number,
+                groups=len(result.groups),
+                groups_met=sum(outcomes),
+                new_bridges=len(met_now - met_before),
+                introduced=sum(1 for pair in introduced if pair in bridges),
+                met=len(met_now),
+                bridges=len(bridges),
+                introductions=_described(organisation, result.groups, outcomes)
+                if with_groups
+                else (),
+            )
+        )
         if progress is not None:
             progress(number, rounds)
-    return SimulationReport(organisation, seed, tuple(summaries))
+    return SimulationReport(organisation, programme, seed, len(bridges), tuple(summaries))
+
+
+def _bridges_of(group: Group) -> tuple[SiloPair, ...]:
+    return (*group.new_bridges, *(known.silos for known in group.known_bridges))
+
+
+def _described(
+    organisation: Organisation, groups: Iterable[Group], outcomes: Iterable[bool]
+) -> tuple[SimulatedGroup, ...]:
+    names = organisation.silo_names
+    return tuple(
+        SimulatedGroup(
+            members=tuple(organisation.people[m].name for m in group.members),
+            met=happened,
+            new_bridges=tuple((names[a], names[b]) for a, b in group.new_bridges),
+        )
+        for group, happened in zip(groups, outcomes, strict=True)
+    )
 
 
 def _members_at(organisation: Organisation, when: datetime) -> tuple[RoundMember, ...]:
@@ -221,36 +443,48 @@ def _offset_minutes(zone: str, when: datetime) -> int:
     return 0 if offset is None else int(offset.total_seconds() // 60)
 
 
-def _summary(
-    organisation: Organisation,
-    number: int,
-    groups: int,
-    new_bridges: int,
-    connections: Mapping[SiloPair, int],
-) -> RoundSummary:
-    connected = sum(1 for count in connections.values() if count > 0)
-    share = connected / organisation.silo_pairs if organisation.silo_pairs else 0.0
-    return RoundSummary(number, groups, new_bridges, connected, share)
-
-
 # -- reporting -----------------------------------------------------------------
 
 
 def format_report(report: SimulationReport) -> str:
-    """The report as a small table, one line per round."""
+    """The report: a line saying what was tried, each round's groups if kept, then a table."""
 
-    org = report.organisation
+    org, programme = report.organisation, report.programme
     lines = [
-        f"Simulated {plural(len(report.rounds), 'round')} of pairs for "
+        f"Simulated {plural(len(report.rounds), 'round')} of {programme.groups} for "
         f"{plural(len(org.people), 'member')} in {plural(len(org.silo_names), 'silo')} "
-        f"({plural(org.silo_pairs, 'silo pair')}), seed {report.seed}.",
-        "round  groups  new bridges  silo pairs connected",
+        f"({plural(report.bridges, 'bridge')} to build, mixing {mixing(programme.mix)}), "
+        f"seed {report.seed}, each group meeting with probability {programme.meet_rate:.0%}."
     ]
     for r in report.rounds:
+        if r.introductions:
+            lines.append(f"Round {r.round}:")
+            lines.extend(f"  {_group_line(group)}" for group in r.introductions)
+    width = len(f"{report.bridges} of {report.bridges} (100.0%)")
+    lines.append(
+        f"round  groups  groups met  new bridges  {'bridges met':<{width}}  bridges introduced"
+    )
+    for r in report.rounds:
+        met = f"{r.met} of {r.bridges} ({r.met_share:.1%})"
+        introduced = f"{r.introduced} of {r.bridges} ({r.introduced_share:.1%})"
         lines.append(
-            f"{r.round:>5}  {r.groups:>6}  {r.new_bridges:>11}  "
-            f"{r.connected} of {org.silo_pairs} ({r.coverage:.1%})"
+            f"{r.round:>5}  {r.groups:>6}  {r.groups_met:>10}  {r.new_bridges:>11}  "
+            f"{met:<{width}}  {introduced}"
         )
     if len(org.people) < 2:
         lines.append("Fewer than two members: nobody can be introduced.")
+    elif not report.bridges:
+        lines.append(
+            "No bridges to build: no two silos of a kind this mix bridges are free of "
+            "shared members. Try --mix with another kind, or a crossing like team+profession."
+        )
     return "\n".join(lines)
+
+
+def _group_line(group: SimulatedGroup) -> str:
+    outcome = "met" if group.met else "did not meet"
+    if not group.new_bridges:
+        return f"{', '.join(group.members)}: {outcome}; no new bridge"
+    made = "; ".join(f"{a} and {b}" for a, b in group.new_bridges)
+    word = "bridge" if len(group.new_bridges) == 1 else "bridges"
+    return f"{', '.join(group.members)}: {outcome}; new {word} {made}"

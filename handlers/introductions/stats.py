@@ -1,21 +1,43 @@
-"""What a convener sees of introductions: rounds, meetings, and the silo map filling in."""
+"""What a convener sees of introductions: rounds, meetings, and which silos have met.
+
+The headline is **met**, never introductions alone: a round where nobody
+answered its follow-up introduced silos to each other, and none of them has
+met yet. Both measures come from ``load_landscape`` (``handlers/shared``), the
+one reading the map, the reports and the dashboard show too, so
+``/convene pairing stats`` never tells a convener a different story.
+"""
 
 from __future__ import annotations
 
-from itertools import combinations
+from collections.abc import Sequence
 
 from bot.commands import Args
 from bot.context import Context
 from bot.markup import plain
+from handlers.introductions.names import listed
 from handlers.introductions.programmes import programmes_meant
+from handlers.shared.landscape import Landscape, load_landscape
 from handlers.shared.members import workspace_id
+from handlers.shared.stories import ANONYMOUS, CONVENERS_ONLY, NAMED, load_stories
 from handlers.shared.text import plural, table
-from storage.repositories import members as members_repo
+from storage.models import PairingGroupMember, PairingRound
 from storage.repositories import pairings as pairings_repo
-from storage.repositories import silos as silos_repo
+from storage.repositories.pairings import GroupRow
 
 STATS = "/convene pairing stats [#CHANNEL]"
 STORIES = "/convene pairing stories [#CHANNEL]"
+MET = "met"
+
+HEADERS = ("round", "date", "people", "groups", "met", "answered", "new pairs", "newly met")
+"""One row a round: its groups introduced and met, how many people answered their
+follow-up, and the silo pairs it introduced, or saw meet, for the first time."""
+
+CONSENT_SHOWN = {
+    CONVENERS_ONLY: "conveners only",
+    NAMED: "may be shared with their name",
+    ANONYMOUS: "may be shared without their name",
+}
+"""How a convener's list of stories says what each author allowed."""
 
 
 def _percent(part: int, whole: int) -> str:
@@ -28,117 +50,120 @@ async def stats(context: Context, args: Args) -> None:
     if not every:
         await context.reply("No introductions yet, so no statistics.")
         return
-    firsts = await pairings_repo.first_bridges_by_round(context.session, wid)
-    possible = await _possible_pairs(context, wid)
-    parts = []
+    one = every[0].id if args.get("channel") else None
+    landscape = await load_landscape(context.session, wid, programme_id=one)
+    parts = [headline(landscape)]
+    waiting = unmet_line(landscape)
+    if waiting:
+        parts.append(waiting)
     for programme in every:
         assert programme.id is not None
         rounds = await pairings_repo.rounds(context.session, programme.id)
         rows = await pairings_repo.groups_of_rounds(
             context.session, [r.id for r in rounds if r.id is not None]
         )
-        body = []
-        for pairing_round in rounds:
-            linked_by_then = sum(n for r, n in firsts.items() if r <= (pairing_round.id or 0))
-            mine = [row for row in rows if row.pairing_round.id == pairing_round.id]
-            places = [m for row in mine for m in row.members]
-            met = sum(1 for m in places if m.outcome == "met")
-            answered = sum(1 for m in places if m.outcome is not None)
-            body.append(
-                [
-                    str(pairing_round.number),
-                    f"{pairing_round.slot_at:%Y-%m-%d}",
-                    str(pairing_round.participants),
-                    str(len(mine)),
-                    _percent(met, len(places)),
-                    _percent(answered, len(places)),
-                    str(firsts.get(pairing_round.id or 0, 0)),
-                    _percent(min(linked_by_then, possible), possible),
-                ]
-            )
         head = f"#{programme.channel_name}: {plural(len(rounds), 'round')}"
-        if body:
-            parts.append(
-                head
-                + "\n"
-                + table(
-                    [
-                        "round",
-                        "date",
-                        "people",
-                        "groups",
-                        "met",
-                        "answered",
-                        "new links",
-                        "coverage",
-                    ],
-                    body,
-                )
-            )
-        else:
+        if not rounds:
             parts.append(head + ", none run yet.")
-    parts.append(await _coverage(context, wid))
+            continue
+        body = [_round_row(r, rows, landscape) for r in rounds]
+        parts.append(head + "\n" + table(HEADERS, body))
     await context.reply("\n".join(parts))
 
 
-async def _possible_pairs(context: Context, wid: int) -> int:
-    populated = sum(
-        1 for s in await silos_repo.list_with_counts(context.session, wid) if s.member_count
+def headline(landscape: Landscape) -> str:
+    """ "Silo pairs met: 1 of 6 (17%); introduced: 2 of 6 (33%)." """
+
+    possible = len(landscape.possible)
+    if not possible:
+        return (
+            "No two silos can be bridged yet: a bridge joins two silos of the same kind, "
+            "both with members (unless a programme's --mix pairs two kinds)."
+        )
+    met = len(landscape.met_pairs)
+    introduced = len(landscape.introduced_pairs)
+    return (
+        f"Silo pairs met: {met} of {possible} ({_percent(met, possible)}); "
+        f"introduced: {introduced} of {possible} ({_percent(introduced, possible)})."
     )
-    return populated * (populated - 1) // 2
 
 
-async def _coverage(context: Context, wid: int) -> str:
-    populated = [
-        s.silo for s in await silos_repo.list_with_counts(context.session, wid) if s.member_count
+def unmet_line(landscape: Landscape) -> str:
+    """The silos no one has met yet, by name (the first ten, then how many more)."""
+
+    unmet = [s.name for s in landscape.unmet_silos()]
+    if not landscape.possible:
+        return ""
+    if not unmet:
+        return "Every silo has met at least one other."
+    return f"Silos no one has met yet: {listed(unmet)}."
+
+
+def _round_row(
+    pairing_round: PairingRound, rows: Sequence[GroupRow], landscape: Landscape
+) -> list[str]:
+    mine = [row for row in rows if row.pairing_round.id == pairing_round.id]
+    places = [m for row in mine for m in row.members]
+    met = sum(1 for row in mine if any(m.outcome == MET for m in row.members))
+    answered = sum(1 for m in places if _answered(m))
+    new, newly_met = _firsts(pairing_round, landscape)
+    return [
+        str(pairing_round.number),
+        f"{pairing_round.slot_at:%Y-%m-%d}",
+        str(pairing_round.participants),
+        str(len(mine)),
+        str(met),
+        _percent(answered, len(places)),
+        str(new),
+        str(newly_met),
     ]
-    ids = sorted(s.id for s in populated if s.id is not None)
-    possible = {(a, b) for a, b in combinations(ids, 2)}
-    connected = set(await pairings_repo.connection_counts(context.session, wid)) & possible
-    touched = {silo for pair in connected for silo in pair}
-    lonely = [
-        s.name for s in sorted(populated, key=lambda s: s.name.lower()) if s.id not in touched
-    ]
-    share = _percent(len(connected), len(possible))
-    line = (
-        f"Silo pairs connected so far: {len(connected)} of {len(possible)} ({share})."
-        if possible
-        else "Fewer than two silos have members, so there is nothing to connect yet."
-    )
-    if lonely and possible:
-        line += " Silos with no connection yet: " + ", ".join(lonely) + "."
-    return line
+
+
+def _answered(place: PairingGroupMember) -> bool:
+    """Whether the member answered their follow-up themselves: a convener's mark is not
+    their answer (and sets no ``answered_at``), though it keeps one they gave before."""
+
+    return place.answered_at is not None
+
+
+def _firsts(pairing_round: PairingRound, landscape: Landscape) -> tuple[int, int]:
+    """The silo pairs this round introduced for the first time, and those that first met
+    through one of its groups."""
+
+    new = newly_met = 0
+    for pair, bridge in landscape.bridges.items():
+        if pair not in landscape.possible or pairing_round.id not in bridge.rounds:
+            continue
+        if min(bridge.rounds) == pairing_round.id:
+            new += 1
+        if bridge.first_met is not None and bridge.first_met == pairing_round.slot_at:
+            newly_met += 1
+    return new, newly_met
 
 
 async def stories(context: Context, args: Args) -> None:
+    """Every learning story, for conveners, with what its author allowed beside it.
+
+    A story its author allowed to be shared without their name is listed
+    without it here too: a convener who copies it into a board paper cannot
+    carry the name along by mistake.
+    """
+
     wid = workspace_id(context)
     every = await programmes_meant(context, args.get("channel"), STORIES)
-    names = {
-        m.member.id: m.member.display_name
-        for m in await members_repo.list_with_silos(context.session, wid)
-    }
-    lines = []
-    for programme in every:
-        assert programme.id is not None
-        rounds = await pairings_repo.rounds(context.session, programme.id)
-        rows = await pairings_repo.groups_of_rounds(
-            context.session, [r.id for r in rounds if r.id is not None]
-        )
-        for row in rows:
-            for place in row.members:
-                if not place.learning:
-                    continue
-                who = names.get(place.member_id, "someone")
-                tag = (
-                    "may be quoted" if place.learning_consent != "conveners" else "not for quoting"
-                )
-                lines.append(
-                    f"- {who}, round {row.pairing_round.number} in #{programme.channel_name} "
-                    f'({tag}): "{plain(place.learning)}"'
-                )
-    if not lines:
+    one = every[0].id if args.get("channel") and every else None
+    found = await load_stories(context.session, wid, audience="conveners", programme_id=one)
+    if not found:
         await context.reply(
             "No learning stories yet; they come from the follow-ups after members meet."
         )
         return
-    await context.reply("What people took away from their introductions:\n" + "\n".join(lines))
+    lines = ["What people took away from their introductions:"]
+    for story in found:
+        who = "someone" if story.consent == ANONYMOUS or not story.author else story.author
+        allowed = CONSENT_SHOWN.get(story.consent, CONSENT_SHOWN[CONVENERS_ONLY])
+        lines.append(
+            f"- {plain(who)}, round {story.round_number} in #{story.programme} "
+            f'({allowed}): "{plain(story.text)}"'
+        )
+    await context.reply("\n".join(lines))

@@ -15,10 +15,25 @@ def register(registry: Registry) -> None:
     (a phrase parser, a report) does not load the whole job.
     """
 
-    from handlers.landscape import hooks, kinds, removal
+    from handlers.landscape import hooks, imports, kinds, removal
     from handlers.landscape.commands import register as register_commands
 
     register_commands(registry)
     kinds.register(registry)
     removal.register(registry)
+    imports.register(registry)
     hooks.register(registry)
+
+    from handlers.landscape.map_command import MAP_COMMAND
+
+    registry.command(MAP_COMMAND)
+
+    from handlers.landscape import dashboard
+
+    dashboard.register(registry)
+
+    from handlers.landscape import digest, exports, report
+
+    report.register(registry)
+    exports.register(registry)
+    digest.register(registry)

@@ -148,7 +148,7 @@ async def load_landscape(
 
     silo_rows = await landscape_repo.silos(session, workspace_id)
     mixes = await landscape_repo.programme_mixes(session, workspace_id)
-    rows = await landscape_repo.bridges(
+    totals = await landscape_repo.bridge_totals(
         session, workspace_id, programme_id=programme_id, since=since, until=until
     )
     members_silos: dict[int, list[int]] = {}
@@ -162,26 +162,26 @@ async def load_landscape(
     mix = _view_mix(mixes, programme_id)
     possible = bridgeable_pairs((s.id for s in in_view if s.member_ids), kinds, mix, shared)
     bridges: dict[SiloPair, Bridge] = {}
-    counted: set[tuple[int, SiloPair]] = set()
-    for row in rows:
-        pair = (row.silo_a, row.silo_b)
-        if row.silo_a not in ids or row.silo_b not in ids or pair in shared:
+    read_mixes = {programme: read_mix(stored) for programme, stored in mixes.items()}
+    # One row per programme and pair, summed by the database (a group and a pair
+    # make one row of silo_bridges, so its count is the groups): bench/map.py.
+    for total in totals:
+        pair = (total.silo_a, total.silo_b)
+        if total.silo_a not in ids or total.silo_b not in ids or pair in shared:
             continue
-        row_mix = read_mix(mixes.get(row.programme_id, ""))
-        if not row_mix.bridges(kinds.get(row.silo_a, ""), kinds.get(row.silo_b, "")):
+        row_mix = read_mixes.get(total.programme_id, EVERY_KIND)
+        if not row_mix.bridges(kinds.get(total.silo_a, ""), kinds.get(total.silo_b, "")):
             continue
-        if (row.group_id, pair) in counted:
-            continue
-        counted.add((row.group_id, pair))
         bridge = bridges.setdefault(pair, Bridge(pair))
-        bridge.introductions += 1
-        bridge.rounds.add(row.round_id)
-        if bridge.first_introduced is None or row.slot_at < bridge.first_introduced:
-            bridge.first_introduced = row.slot_at
-        if row.met:
-            bridge.meetings += 1
-            if bridge.first_met is None or row.slot_at < bridge.first_met:
-                bridge.first_met = row.slot_at
+        bridge.introductions += total.groups
+        bridge.rounds.update(total.round_ids)
+        if bridge.first_introduced is None or total.first_at < bridge.first_introduced:
+            bridge.first_introduced = total.first_at
+        if total.met_groups:
+            bridge.meetings += total.met_groups
+            met_at = total.first_met_at
+            if met_at is not None and (bridge.first_met is None or met_at < bridge.first_met):
+                bridge.first_met = met_at
     nodes = tuple(SiloNode(s.id, s.name, s.kind, len(s.member_ids)) for s in in_view)
     return Landscape(nodes, bridges, possible | frozenset(bridges), shared)
 

@@ -29,8 +29,8 @@ ANONYMOUS = "anonymous"
 CONSENTS = (CONVENERS_ONLY, NAMED, ANONYMOUS)
 CONSENT_LABELS = {
     CONVENERS_ONLY: "Conveners only",
-    NAMED: "Shared, with my name",
-    ANONYMOUS: "Shared, without my name",
+    NAMED: "Shared with my name",
+    ANONYMOUS: "Shared without my name",
 }
 Audience = Literal["conveners", "shared"]
 

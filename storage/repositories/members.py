@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -331,3 +332,163 @@ async def with_dms_closed(session: AsyncSession, platform: str) -> set[tuple[str
         .where(Workspace.platform == platform, col(Member.dms_closed_at).is_not(None))
     )
     return {(str(w), str(m)) for w, m in found.all()}
+
+
+# -- importing a members file (set-based: 10,000 rows in a few statements) --------------
+
+
+@dataclass(frozen=True, slots=True)
+class KnownMember:
+    """What an import matches a row against, without loading whole rows."""
+
+    id: int
+    platform_user_id: str
+    display_name: str
+    email: str | None
+    timezone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class NewMember:
+    platform_user_id: str
+    display_name: str
+    timezone: str | None
+    email: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class MemberChange:
+    """New values for one member; None leaves a value as it is."""
+
+    member_id: int
+    timezone: str | None = None
+    email: str | None = None
+    platform_user_id: str | None = None
+    display_name: str | None = None
+
+
+async def known_members(session: AsyncSession, workspace_id: int) -> list[KnownMember]:
+    """Every member of the workspace, oldest first, as an import matches them."""
+
+    table = table_of(Member)
+    rows = await execute(
+        session,
+        core_select(
+            table.c.id,
+            table.c.platform_user_id,
+            table.c.display_name,
+            table.c.email,
+            table.c.timezone,
+        )
+        .where(table.c.workspace_id == workspace_id)
+        .order_by(table.c.id),
+    )
+    return [
+        KnownMember(row.id, row.platform_user_id, row.display_name, row.email, row.timezone)
+        for row in rows.all()
+    ]
+
+
+async def silo_links(session: AsyncSession, workspace_id: int) -> set[tuple[int, int]]:
+    """Every (member id, silo id) of the workspace."""
+
+    links = table_of(MemberSilo)
+    silos = table_of(Silo)
+    rows = await execute(
+        session,
+        core_select(links.c.member_id, links.c.silo_id)
+        .join(silos, silos.c.id == links.c.silo_id)
+        .where(silos.c.workspace_id == workspace_id),
+    )
+    return {(int(row.member_id), int(row.silo_id)) for row in rows.all()}
+
+
+async def add_many(
+    session: AsyncSession, workspace_id: int, people: Sequence[NewMember], now: datetime
+) -> dict[str, int]:
+    """Add members in bulk (not yet welcomed); their ids by platform id."""
+
+    table = table_of(Member)
+    ids: dict[str, int] = {}
+    for start in range(0, len(people), _CHUNK):
+        chunk = people[start : start + _CHUNK]
+        await execute(
+            session,
+            table.insert(),
+            [
+                {
+                    "workspace_id": workspace_id,
+                    "platform_user_id": p.platform_user_id,
+                    "display_name": p.display_name,
+                    "timezone": p.timezone,
+                    "email": p.email,
+                    "is_convener": False,
+                    "created_at": now,
+                }
+                for p in chunk
+            ],
+        )
+        rows = await execute(
+            session,
+            core_select(table.c.platform_user_id, table.c.id).where(
+                table.c.workspace_id == workspace_id,
+                table.c.platform_user_id.in_([p.platform_user_id for p in chunk]),
+            ),
+        )
+        ids.update((str(row.platform_user_id), int(row.id)) for row in rows.all())
+    return ids
+
+
+async def change_many(session: AsyncSession, changes: Sequence[MemberChange]) -> None:
+    """Write each member's new values, one statement per column changed."""
+
+    table = table_of(Member)
+    for column in ("timezone", "email", "platform_user_id", "display_name"):
+        values = [
+            {"member": c.member_id, "value": getattr(c, column)}
+            for c in changes
+            if getattr(c, column) is not None
+        ]
+        if values:
+            await execute(
+                session,
+                update(table)
+                .where(table.c.id == bindparam("member"))
+                .values({column: bindparam("value")}),
+                values,
+            )
+
+
+async def link_many(session: AsyncSession, links: Sequence[tuple[int, int]]) -> None:
+    """Put members in silos in bulk: (member id, silo id) pairs; existing links stay."""
+
+    if not links:
+        return
+    table = table_of(MemberSilo)
+    await execute(
+        session,
+        insert_ignoring_conflicts(session.get_bind().dialect, table, ("member_id", "silo_id")),
+        [{"member_id": member, "silo_id": silo} for member, silo in links],
+    )
+
+
+async def reloaded(session: AsyncSession, member_ids: Sequence[int]) -> list[Member]:
+    """Members as the database now holds them (after a bulk change), refreshing any the
+    session already had."""
+
+    found: list[Member] = []
+    for start in range(0, len(member_ids), _CHUNK):
+        rows = await session.exec(
+            select(Member)
+            .where(col(Member.id).in_(member_ids[start : start + _CHUNK]))
+            .execution_options(populate_existing=True)
+        )
+        found.extend(rows.all())
+    return found
+
+
+async def mark_welcomed(session: AsyncSession, member: Member, at: datetime) -> None:
+    """Note that the member had their welcome (written with the event's other changes)."""
+
+    member.welcomed_at = at
+    session.add(member)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -364,3 +364,35 @@ async def first_bridges_by_round(session: AsyncSession, workspace_id: int) -> di
     for round_id, n in found.all():
         counts[int(round_id)] = int(n)
     return dict(counts)
+
+
+async def connection_outcomes(
+    session: AsyncSession, workspace_id: int
+) -> dict[tuple[int, int], tuple[int, int]]:
+    """For each silo pair introductions spanned: (groups introduced, groups that met).
+
+    A group met when at least one of its members answered (or was marked)
+    met, as ``landscape.bridges`` reads it. The matching engine favours pairs
+    by both: a bridge is built only when people meet, so an introduction
+    nobody met counts for less than a meeting (``matching.Connection``).
+    """
+
+    met = (
+        select(col(PairingGroupMember.group_id))
+        .where(
+            col(PairingGroupMember.group_id) == col(SiloBridge.group_id),
+            col(PairingGroupMember.outcome) == "met",
+        )
+        .exists()
+    )
+    found = await session.exec(
+        select(
+            SiloBridge.silo_a,
+            SiloBridge.silo_b,
+            func.count(),
+            func.sum(case((met, 1), else_=0)),
+        )
+        .where(SiloBridge.workspace_id == workspace_id)
+        .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b))
+    )
+    return {(a, b): (int(n), int(m or 0)) for a, b, n, m in found.all()}

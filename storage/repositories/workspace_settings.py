@@ -35,3 +35,16 @@ async def set_date_order(session: AsyncSession, workspace_id: int, order: str) -
     settings.date_order = order
     session.add(settings)
     await session.flush()
+
+
+async def digest_enabled(session: AsyncSession, workspace_id: int) -> bool:
+    """Whether conveners get the monthly digest (on unless one of them turned it off)."""
+
+    return bool((await get(session, workspace_id)).digest_enabled)
+
+
+async def set_digest_enabled(session: AsyncSession, workspace_id: int, enabled: bool) -> None:
+    settings = await get(session, workspace_id)
+    settings.digest_enabled = enabled
+    session.add(settings)
+    await session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Workspace
@@ -46,3 +46,10 @@ async def find(session: AsyncSession, platform: str, external_id: str) -> Worksp
 
 async def get(session: AsyncSession, workspace_id: int) -> Workspace | None:
     return await session.get(Workspace, workspace_id)
+
+
+async def every(session: AsyncSession) -> list[Workspace]:
+    """Every workspace the database holds, oldest first (the command line chooses one)."""
+
+    found = await session.exec(select(Workspace).order_by(col(Workspace.id)))
+    return list(found.all())

@@ -91,7 +91,9 @@ async def terminal(sqlite_url: str) -> AsyncIterator[Terminal]:
     out = io.StringIO()
     shell = ShellAdapter(out)
     clock = ManualClock(START)
-    settings = Settings(convene=ConveneSection(database_url=sqlite_url, instance_id="t"))
+    settings = Settings(
+        convene=ConveneSection(database_url=sqlite_url, instance_id="t", welcome=False)
+    )
     app = ConveneApp(
         settings, [shell], registry, clock, bootstrap_conveners={"shell": frozenset({"you"})}
     )

@@ -98,14 +98,19 @@ def test_the_introductions_transcript_runs_a_round_and_its_follow_ups(
     groups = [line for line in out.splitlines() if line.startswith("bot → group ")]
     assert len(groups) == 2
     assert all(": *Introductions, round 1 of #general*" in line for line in groups)
-    assert out.count("have not met through Convene before.") == 2
+    # Alice and Dan's two teams are a bridge; Bob's organisation and Carol's profession are not.
+    assert out.count("have not met through Convene before.") == 1
     assert "Times inside everyone's working hours:" in out
     assert "erin" not in "".join(groups)  # erin paused herself
     assert out.count("[We met] [Not yet] [We won't]") == 4
-    assert "bot → alice (DM): Thank you, saved. Conveners may quote it with your name." in out
-    assert "1      2026-11-30  4       2       50%  100%      2          33%" in out
-    assert "Silo pairs connected so far: 2 of 6 (33%)." in out
-    assert '(may be quoted): "Public health people think in populations, not patients."' in out
+    assert "bot → alice (DM): Thank you, saved. You chose Shared with my name: " in out
+    assert "bot → carol (DM): Thanks!" in out
+    assert "bot → #general (to you): Silo pairs met: " in out
+    assert "bot → #general (to you): Marked as met: bob (introduced to " in out
+    assert (
+        '(may be shared with their name): "Public health people think in populations, not '
+        'patients."'
+    ) in out
     assert "I can't find the channel #nowhere." in out
     assert "I could not read the schedule 'every blue moon'" in out
     assert "--size 1: groups are 2, 3 or 4 people" in out
@@ -132,10 +137,10 @@ def test_the_checkins_transcript_asks_each_member_at_their_own_nine(
     assert [line.split(" (DM)")[0] for line in asks] == ["bot → kenji", "bot → alice", "bot → bob"]
     assert out.count("A gentle reminder: *Weekly pulse*") == 1
     assert out.count("bot → #general: *Weekly pulse* for Monday 30 November") == 1
-    assert out.count("bot → #general thread 12: *kenji* (Radiotherapy)") == 1
-    assert "bot ✎ #general thread 12 (message 14 edited): *kenji* (Radiotherapy)" in out
+    assert out.count("bot → #general thread 13: *kenji* (Radiotherapy)") == 1
+    assert "bot ✎ #general thread 13 (message 16 edited): *kenji* (Radiotherapy)" in out
     assert "*What is on your mind?* The rota came: good news" in out
-    assert "bot → #general thread 12: *alice* (Radiotherapy)" in out
+    assert "bot → #general thread 13: *alice* (Radiotherapy)" in out
     assert "This check-in is closed: 2 of 3 answered (67%). Thank you!" in out
     assert "closed at 00:00 your time, so late answers are not added" in out
     assert "Monday 30 November  3      2         67%   4.0" in out
@@ -171,9 +176,9 @@ def test_the_retro_transcript_goes_from_items_to_commitments_reviewed_at_the_nex
 
     assert result.returncode == 0, result.stderr
     out = result.stdout
-    assert "bot → #general thread 7: 1. *Start*: weekly cross-team huddles · alice" in out
+    assert "bot → #general thread 8: 1. *Start*: weekly cross-team huddles · alice" in out
     assert (
-        "(message 8 edited): 1. *Start*: weekly cross-team huddles · alice (Radiotherapy)"
+        "(message 9 edited): 1. *Start*: weekly cross-team huddles · alice (Radiotherapy)"
         " · 2 votes" in out
     )
     assert "Took back your vote on item 2; you have 2 of 3 left." in out
@@ -181,11 +186,11 @@ def test_the_retro_transcript_goes_from_items_to_commitments_reviewed_at_the_nex
     # Friday 17:00 London: closed by its timer, ranked by votes.
     assert "is closed: 3 items, 3 votes. The summary is in the thread." in out
     assert "Top 1: *Start*: weekly cross-team huddles (2 votes)." in out
-    assert "bot → #general thread 7: alice commits to *Run the first cross-team huddle*" in out
+    assert "bot → #general thread 8: alice commits to *Run the first cross-team huddle*" in out
     assert "bot → kenji (DM): bob asks you to commit to *Write up what shadowing taught us*" in out
-    assert "bot → #general thread 7: kenji accepted *Write up what shadowing taught us*" in out
+    assert "bot → #general thread 8: kenji accepted *Write up what shadowing taught us*" in out
     assert "Reminder: *Run the first cross-team huddle* (commitment 1) is due tomorrow" in out
-    assert "bot → #general thread 7: Done: alice finished *Run the first cross-team huddle*" in out
+    assert "bot → #general thread 8: Done: alice finished *Run the first cross-team huddle*" in out
     assert "- [x] Run the first cross-team huddle (alice, due 2026-12-04; done)" in out
     assert '"Quarter 4", 1 of 2 commitments done; 1 still open:' in out
     assert "2 · *Write up what shadowing taught us* · kenji · due Friday 18 December" in out

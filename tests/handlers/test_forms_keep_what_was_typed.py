@@ -286,7 +286,7 @@ async def test_a_learning_story_that_is_not_plain_text_is_asked_again(sqlite_url
             await convene.command(name, "/pairing join")
         await convene.advance(datetime(2026, 12, 3, 12, 0, tzinfo=UTC))
         await convene.click("alice", "We met")
-        typed = {"learning": "They plan \x07 in years", "quotable": "yes"}
+        typed = {"learning": "They plan \x07 in years", "consent": "Shared with my name"}
 
         reply = only_reply(
             await convene.submit("alice", convene.last_form("alice", "pairing.learning"), typed),

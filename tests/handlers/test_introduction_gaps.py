@@ -164,7 +164,7 @@ async def test_the_convener_insists_with_anyway_and_everyone_is_introduced_again
 
         assert introduced(again) == set(FIRST_FOUR)
         assert again[-1].text == (
-            "Round 2 is out: 4 taking part, 2 groups, 2 new bridges. alice, bob, carol and dan "
+            "Round 2 is out: 4 taking part, 2 groups, no new bridges. alice, bob, carol and dan "
             "were introduced again within 5 days, as you asked."
         )
 

@@ -64,8 +64,14 @@ async def test_members_who_joined_are_introduced_across_silos_at_the_round(
         assert everyone == ["alice", "bob", "carol", "dan"]
         for group in groups:
             assert group.message.target.kind == "group"
-            assert "have not met through Convene before." in group.text
             assert "To start: " in group.text
+        # Two teams make a bridge; an organisation and a profession do not.
+        by_members = {g.message.target.member_ids: g.text for g in groups}
+        assert (
+            "Why you: Radiotherapy and Wards have not met through Convene before."
+            in (by_members[("alice", "dan")])
+        )
+        assert "Why you: You have not met through Convene yet" in by_members[("bob", "carol")]
         alice_intro = next(g for g in groups if "alice" in g.message.target.member_ids)
         assert '"I work on discharge planning"' in alice_intro.text
         summary = [d for d in delivered if d.message.target.kind == "channel"]
@@ -162,18 +168,23 @@ async def test_follow_ups_record_who_met_what_they_learned_and_feed_the_stats(
         _event, form = convene.adapter.forms_opened[-1]
         assert form.form_id == "pairing.learning"
         await convene.adapter.submit(
-            "alice", form, {"learning": "They plan in years, we plan in weeks.", "quotable": "yes"}
+            "alice",
+            form,
+            {"learning": "They plan in years, we plan in weeks.", "consent": "Shared with my name"},
         )
         await convene.app.settle()
-        assert convene.last_text() == "Thank you, saved. Conveners may quote it with your name."
+        assert convene.last_text().startswith(
+            "Thank you, saved. You chose Shared with my name: it may be shared in reports, "
+        )
         await convene.click("bob", "Not yet")
         await convene.click("carol", "We won't")
 
         stats = await convene.reply_to("you", "/convene pairing stats")
-        assert "1      2026-11-30  4       2       25%  75%       2          " in stats
-        assert "Silo pairs connected so far: " in stats
+        # One group met (alice's, across the one bridge: two teams); three of four answered.
+        assert stats.startswith("Silo pairs met: 1 of 1 (100%); introduced: 1 of 1 (100%).")
+        assert "1      2026-11-30  4       2       1    75%       1          1" in stats
         stories = await convene.reply_to("you", "/convene pairing stories")
-        assert 'alice, round 1 in #general (may be quoted): "They plan in years' in stories
+        assert 'alice, round 1 in #general (may be shared with their name): "They plan' in stories
 
         # Someone outside the group cannot answer its follow-up.
         theirs = next(

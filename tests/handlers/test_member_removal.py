@@ -190,7 +190,9 @@ async def test_a_members_introductions_and_what_they_learned_are_named_before_re
     await convene.advance(datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
     await convene.click("alice", "We met")
     learning = convene.last_form("alice", "pairing.learning")
-    await convene.submit("alice", learning, {"learning": "They plan in years.", "quotable": "no"})
+    await convene.submit(
+        "alice", learning, {"learning": "They plan in years.", "consent": "Conveners only"}
+    )
     before = await convene.snapshot((*HER_TABLES, "pairing_group_members"))
 
     asked = await ask_to_remove_alice(convene)

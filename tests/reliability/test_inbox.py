@@ -31,6 +31,7 @@ from bot.events import (
     Event,
     FormSubmitted,
     HomeOpened,
+    IncomingFile,
     MemberJoined,
     MessagePosted,
     Place,
@@ -385,6 +386,11 @@ _COMMON: dict[str, Any] = {
 }
 EVERY_KIND: list[Event] = [
     MessagePosted(**_COMMON, text="R&D <3"),
+    MessagePosted(
+        **_COMMON,
+        text="",
+        files=(IncomingFile("F1", "org.csv", 120, "https://files.example/F1", "text/csv"),),
+    ),
     SlashCommand(**_COMMON, command="convene", text="silo add X", trigger_id="t.1"),
     ButtonClicked(**_COMMON, action_id="a", value="v", message_ref={"message_id": "1"}),
     FormSubmitted(**_COMMON, form_id="f", values={"q1": "yes"}, context="c"),

@@ -41,6 +41,12 @@ that need the Components V2 flag Convene does not use (40 components a message,
   counting every name, description and choice name and value.
 - resources/channel, "Start Thread from Message" and "Start Thread without
   Message": a name of 1-100 characters.
+- reference, "Uploading Files": each file at most 10 MiB (the default for every
+  user and bot without Nitro or boosts; larger is 413, code 40005 "Request
+  entity too large"); parts named ``files[n]``, whose ``n`` is the placeholder
+  id an ``attachments`` entry of ``payload_json`` names. resources/message,
+  "Create Message": at most 10 attachments (the fake's 50035 for more, and for a
+  placeholder that names no part, uses codes of its own: Discord documents none).
 """
 
 from __future__ import annotations
@@ -82,6 +88,8 @@ OPTION_LENGTH = 6000
 COMMANDS_PER_SCOPE = 100
 COMMAND_SIZE = 8000
 THREAD_NAME = 100
+FILES = 10
+FILE_BYTES = 10 * 1024 * 1024
 
 ANSWER_WINDOW = 3.0
 """Seconds Discord waits for an interaction's first answer (interactions/receiving-and-
@@ -237,6 +245,38 @@ def message_problems(body: Mapping[str, Any], at: Path = ()) -> list[Problem]:
     rows = _items(found, (*at, "components"), body.get("components"), ROWS)
     for index, row in _objects(rows):
         _action_row(found, (*at, "components", index), row, ids)
+    return found
+
+
+def upload_problems(body: Mapping[str, Any], part_names: Sequence[str]) -> list[Problem]:
+    """A multipart request's files (``part_names``: each file part's name) against its
+    ``attachments``: at most ``FILES``, and each placeholder id naming a part ``files[id]``.
+
+    A placeholder is a small number; an attachment already on the message (kept by an
+    edit) is named by its snowflake instead.
+    """
+
+    found: list[Problem] = []
+    if len(part_names) > FILES:
+        found.append(
+            Problem(
+                ("attachments",), "BASE_TYPE_MAX_LENGTH", f"Must be {FILES} or fewer in length."
+            )
+        )
+    listed = body.get("attachments")
+    for index, attachment in enumerate(listed if isinstance(listed, list) else []):
+        if not isinstance(attachment, dict):
+            continue
+        placeholder = str(attachment.get("id", ""))
+        is_placeholder = placeholder.isdigit() and len(placeholder) < 5
+        if is_placeholder and f"files[{placeholder}]" not in part_names:
+            found.append(
+                Problem(
+                    ("attachments", index, "id"),
+                    "ATTACHMENT_NOT_UPLOADED",
+                    f"No file was uploaded as files[{placeholder}].",
+                )
+            )
     return found
 
 

@@ -28,6 +28,7 @@ from bot.clock import ManualClock
 from bot.commands import CommandSpec
 from bot.config import ConveneSection, DiscordSection, Secret, Settings
 from bot.events import Event
+from bot.registry import Registry
 from bot.wiring import build_registry, connect_suggestions
 from tests.support.fake_discord import (
     DiscordRequest,
@@ -435,6 +436,7 @@ async def discord_convene(
     world: Callable[[FakeDiscord], None] | None = None,
     commands: Iterable[CommandSpec] | None = None,
     prompt: bool = False,
+    registry: Registry | None = None,
 ) -> AsyncIterator[DiscordRig]:
     """Convene in one server with alice (a convener, nickname "Alice R"), bob and kenji,
     all in #general.
@@ -445,12 +447,15 @@ async def discord_convene(
     which outlives it: a second ``discord_convene`` on the same database and
     fake is a restart. ``commands`` replaces the command table sent to Discord.
     ``prompt`` delivers replies while Discord waits for an answer (``DiscordRig.prompt``).
+    ``registry`` replaces Convene's handlers (a test's own, added to ``build_registry()``'s).
     """
 
     if fake is None:
         async with (
             discord_world(second_guild=second_guild, world=world) as made,
-            _running(database_url, made, start, conveners, read_channel_messages, commands) as rig,
+            _running(
+                database_url, made, start, conveners, read_channel_messages, commands, registry
+            ) as rig,
         ):
             rig.prompt = prompt
             yield rig
@@ -459,7 +464,7 @@ async def discord_convene(
     if world is not None:
         world(fake)
     async with _running(
-        database_url, fake, start, conveners, read_channel_messages, commands
+        database_url, fake, start, conveners, read_channel_messages, commands, registry
     ) as rig:
         rig.prompt = prompt
         yield rig
@@ -483,6 +488,7 @@ async def _running(
     conveners: tuple[int, ...],
     read_channel_messages: bool,
     commands: Iterable[CommandSpec] | None,
+    registry: Registry | None = None,
 ) -> AsyncIterator[DiscordRig]:
     settings = Settings(
         convene=ConveneSection(
@@ -490,6 +496,7 @@ async def _running(
             conveners=[str(c) for c in conveners],
             instance_id="test",
             adapters=["discord"],
+            welcome=False,  # as in tests.support.harness: a scenario sees its own steps
         ),
         discord=DiscordSection(
             token=Secret(fake.token),
@@ -501,7 +508,7 @@ async def _running(
     clock = ManualClock(start)
     if isinstance(fake.now, DiscordTime):
         fake.now.follow(clock)
-    registry = build_registry()
+    registry = registry or build_registry()
     adapter = DiscordAdapter(
         settings.discord,
         commands=registry.commands.commands if commands is None else commands,

@@ -73,6 +73,11 @@ interaction went down the gateway is refused 404 (10062, Unknown
 interaction), and its token refused 401 (50027, Invalid Webhook Token)
 fifteen minutes on.
 
+Files: a message's ``files[n]`` parts are kept with their bytes
+(``DiscordRequest.uploads``) and served, like members' attachments
+(``add_attachment``), from the fake's own CDN path; more than 10 files or one
+over 10 MiB is refused as Discord refuses it (``fake_discord_files``).
+
 Bodies beyond Discord's documented limits (``discord_limits``: content,
 embeds, components, modals, autocompletion choices, command definitions) are
 refused 400 with Discord's ``{"code": 50035, "message": "Invalid Form
@@ -119,7 +124,9 @@ from tests.support.discord_limits import (
     errors_object,
     message_problems,
     modal_problems,
+    upload_problems,
 )
+from tests.support.fake_discord_files import DiscordCdn, UploadedPart, too_large
 from tests.support.loopback import LoopbackServer, scripted_times
 
 Payload = dict[str, Any]
@@ -270,6 +277,8 @@ class DiscordRequest:
     files: list[str] = field(default_factory=list)
     route: str | None = None
     status: int = 0
+    uploads: list[UploadedPart] = field(default_factory=list)
+    """The file parts of a multipart request, with their bytes."""
 
     def header(self, name: str) -> str | None:
         """A request header, looked up without regard to case as HTTP does."""
@@ -487,6 +496,9 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
 
     name = "the fake Discord"
 
+    client_max_size = 256 * 1024**2
+    """Room for a request of ten files over Discord's limit, to answer it as Discord does."""
+
     def __init__(
         self,
         *,
@@ -562,6 +574,7 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
 
         self._sessions: dict[str, _Session] = {}
         self._routes = self._build_routes()
+        self._cdn = DiscordCdn(lambda: self.url)
 
         self.add_user(bot_user_id, bot_name, bot=True)
         self.add_user(owner_id, "owner", global_name="App Owner")
@@ -571,6 +584,9 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/gateway", self._serve_gateway)
         app.router.add_get("/resume", self._serve_gateway)
+        app.router.add_get(
+            "/attachments/{channel_id}/{attachment_id}/{filename}", self._serve_attachment
+        )
         app.router.add_route("*", "/{tail:.*}", self._serve)
 
     async def close_connections(self) -> None:
@@ -829,6 +845,30 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
                 {"content": content, "components": list(components)},
             )
         )
+
+    def add_attachment(
+        self, channel_id: int, filename: str, data: bytes, content_type: str = "text/csv"
+    ) -> Payload:
+        """A file a member attaches (to a command's file option, or a message): its
+        attachment object, served at its ``url`` until ``expire_attachment``."""
+
+        return self._cdn.add(self._next_id(), channel_id, filename, content_type, data)
+
+    def expire_attachment(self, attachment_id: int | str) -> None:
+        """The attachment's link has expired: its URL answers 404 from now on."""
+
+        self._cdn.get(int(attachment_id)).expired = True
+
+    def attachment_data(self, attachment_id: int | str) -> bytes:
+        """The bytes of an attachment, the bot's or a member's."""
+
+        return self._cdn.get(int(attachment_id)).data
+
+    @property
+    def cdn_fetches(self) -> list[tuple[int, int]]:
+        """(attachment id, status) of every GET of an attachment's URL."""
+
+        return list(self._cdn.fetches)
 
     def close_dms(self, user_id: int, closed: bool = True) -> None:
         """Refuse (or allow again) the bot's DMs to a user: sending answers 403 code 50007."""
@@ -1387,6 +1427,9 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
                 elif kind == OptionType.MENTIONABLE:
                     if not add_user(value):
                         add_role(value)
+                elif kind == OptionType.ATTACHMENT and value in self._cdn.files:
+                    attachment = self._cdn.attachment(self._cdn.files[value])
+                    resolved.setdefault("attachments", {})[str(value)] = attachment
                 elif kind == OptionType.CHANNEL and value in self._channels:
                     channel = copy.deepcopy(self._channels[value])
                     user_perms = self._permissions(guild, user_id) if guild is not None else 0
@@ -1773,7 +1816,7 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         at = self._now()
         version, path = _split_api_path(request.path)
-        body, files, bad_body = await _read_body(request)
+        body, uploads, bad_body = await _read_body(request)
         record = DiscordRequest(
             method=request.method,
             path=path,
@@ -1781,13 +1824,18 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             json=body,
             headers=dict(request.headers),
             at=at,
-            files=files,
+            files=[part.filename for part in uploads],
+            uploads=uploads,
         )
         self.record(record)
         response = self._answer(record, version, bad_body)
         record.status = response.status
         await self._notify()
         return response
+
+    async def _serve_attachment(self, request: web.Request) -> web.Response:
+        status, content_type, body = self._cdn.serve(request.match_info["attachment_id"])
+        return web.Response(status=status, body=body, content_type=content_type)
 
     def _answer(self, record: DiscordRequest, version: str | None, bad_body: bool) -> web.Response:
         match = self._match(record.method, record.path) if version is not None else None
@@ -2181,10 +2229,8 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         if channel["type"] == ChannelType.GUILD_CATEGORY:
             raise _DiscordError(400, 50008, "Cannot send messages in a non-text channel")
         body = copy.deepcopy(call.body)
-        if call.record.files:
-            body["attachments"] = [
-                {"id": str(i), "filename": name} for i, name in enumerate(call.record.files)
-            ]
+        if call.record.uploads:
+            body["attachments"] = self._uploaded(channel_id, body, call.record.uploads)
         reference = body.get("message_reference")
         referenced: Payload | None = None
         if isinstance(reference, dict) and reference.get("message_id") is not None:
@@ -2204,6 +2250,29 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             }
             message["referenced_message"] = copy.deepcopy(referenced)
         return 200, copy.deepcopy(message)
+
+    def _uploaded(self, channel_id: int, body: Payload, parts: list[UploadedPart]) -> list[Payload]:
+        """A message's uploaded files, checked as Discord checks them and put on the CDN,
+        described as ``attachments`` says (its ``description``) or by their part alone."""
+
+        big = too_large(parts)
+        if big is not None:
+            raise _DiscordError(413, 40005, "Request entity too large")
+        _refuse(upload_problems(body, [part.name for part in parts]))
+        described = {
+            str(a.get("id")): a for a in body.get("attachments") or [] if isinstance(a, dict)
+        }
+        made = []
+        for part in parts:
+            placeholder = part.name.removeprefix("files[").removesuffix("]")
+            attachment = self._cdn.add(
+                self._next_id(), channel_id, part.filename, part.content_type, part.data
+            )
+            about = described.get(placeholder, {})
+            if about.get("description"):
+                attachment["description"] = about["description"]
+            made.append(attachment)
+        return made
 
     def _get_message(self, call: _Call) -> _Answer:
         return 200, copy.deepcopy(self._message_in(call))
@@ -3043,14 +3112,15 @@ def _split_api_path(path: str) -> tuple[str | None, str]:
     return found.group(1), found.group(2) or "/"
 
 
-async def _read_body(request: web.Request) -> tuple[Any, list[str], bool]:
-    """The JSON body (or a multipart's ``payload_json``), file names, and whether it was bad."""
+async def _read_body(request: web.Request) -> tuple[Any, list[UploadedPart], bool]:
+    """The JSON body (or a multipart's ``payload_json``), the file parts, and whether it
+    was bad."""
 
     if not request.body_exists:
         return None, [], False
     if request.content_type.startswith("multipart/"):
         payload: Any = None
-        files: list[str] = []
+        files: list[UploadedPart] = []
         reader = await request.multipart()
         while True:
             part = await reader.next()
@@ -3064,8 +3134,11 @@ async def _read_body(request: web.Request) -> tuple[Any, list[str], bool]:
                 except ValueError:
                     return None, files, True
             else:
-                await part.read()
-                files.append(part.filename or part.name or "")
+                data = bytes(await part.read())
+                kind = part.headers.get("Content-Type", "application/octet-stream")
+                files.append(
+                    UploadedPart(part.name or "", part.filename or part.name or "", kind, data)
+                )
         return payload, files, False
     raw = await request.read()
     if not raw:
@@ -3143,17 +3216,24 @@ def _role_object(
 
 
 def _attachment(sent: Payload) -> Payload:
+    """An attachment object: as the fake's CDN made it, or from a body that only names it."""
+
     attachment_id = str(sent.get("id", "0"))
     filename = str(sent.get("filename", "file"))
-    url = f"https://cdn.discordapp.com/attachments/0/{attachment_id}/{filename}"
-    return {
+    url = str(
+        sent.get("url") or f"https://cdn.discordapp.com/attachments/0/{attachment_id}/{filename}"
+    )
+    made = {
         "id": attachment_id,
         "filename": filename,
         "size": int(sent.get("size", 0)),
         "url": url,
-        "proxy_url": url,
-        "content_type": "application/octet-stream",
+        "proxy_url": str(sent.get("proxy_url") or url),
+        "content_type": str(sent.get("content_type") or "application/octet-stream"),
     }
+    if sent.get("description"):
+        made["description"] = str(sent["description"])
+    return made
 
 
 def _find_command(commands: list[Payload], name: str) -> Payload | None:

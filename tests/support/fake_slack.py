@@ -23,6 +23,15 @@ Time comes from the ``now`` function the fake is given (``time.monotonic``
 by default): a test can drive the optional rate limiter with a manual clock
 instead of sleeping.
 
+Files go through Slack's external upload flow (``files.getUploadURLExternal``,
+a POST of the bytes to the ``upload_url`` it hands out on this same server,
+``files.completeUploadExternal``); what was shared is in ``shared_files``. A
+member's file (``add_file``) is served at its ``url_private_download`` here,
+only to the bot token (``tests.support.fake_slack_files`` has the rules)::
+
+    csv = slack.add_file("U1", "members.csv", b"member,silos\n")
+    event = {..., "subtype": "file_share", "files": [csv]}
+
 Socket Mode is here too: ``apps.connections.open`` (with the app-level
 ``xapp-`` token as Bearer) hands out a one-use ``ws://`` URL on the same
 port, whose WebSocket says ``hello`` and then carries the envelopes a test
@@ -53,9 +62,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
-from aiohttp import WSMsgType, web
+from aiohttp import BodyPartReader, WSMsgType, web
 from aiohttp.web_request import FileField
 
+from tests.support.fake_slack_files import (
+    Download,
+    FileRefusal,
+    SharedFile,
+    SlackFileStore,
+)
 from tests.support.loopback import LoopbackServer, scripted_times
 from tests.support.slack_limits import Refusal, message_refusal, view_refusal
 
@@ -64,7 +79,15 @@ Payload = dict[str, Any]
 # Fields Slack accepts as JSON text inside form or query parameters; the
 # record decodes them so a test compares Python objects whichever way the
 # client chose to encode the request.
-_JSON_FIELDS = ("blocks", "attachments", "view", "metadata", "user_auth_blocks", "unfurls")
+_JSON_FIELDS = (
+    "blocks",
+    "attachments",
+    "view",
+    "metadata",
+    "user_auth_blocks",
+    "unfurls",
+    "files",
+)
 
 # All generated timestamps start here so that they look like real ones.
 _EPOCH = 1_700_000_000
@@ -86,6 +109,8 @@ _NEEDED_SCOPES = {
     "team.profile.get": "users.profile:read",
     "usergroups.users.list": "usergroups:read",
     "team.info": "team:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
 }
 
 _DEFAULT_SCOPES = (
@@ -99,6 +124,8 @@ _DEFAULT_SCOPES = (
     "usergroups:read",
     "team:read",
     "commands",
+    "files:write",
+    "files:read",
 )
 
 ChannelKind = Literal["public", "private", "im", "mpim"]
@@ -201,6 +228,8 @@ class FakeSlack(LoopbackServer[SlackCall]):
     """
 
     name = "the fake Slack"
+    client_max_size = 64 * 1024**2
+    """Room for the uploads of a message's files (Convene attaches up to 8 MiB each)."""
 
     def __init__(
         self,
@@ -269,7 +298,10 @@ class FakeSlack(LoopbackServer[SlackCall]):
             "team.info": self._team_info,
             "team.profile.get": self._team_profile_get,
             "users.profile.get": self._users_profile_get,
+            "files.getUploadURLExternal": self._files_get_upload_url_external,
+            "files.completeUploadExternal": self._files_complete_upload_external,
         }
+        self._files = SlackFileStore(team_id, lambda: self.url)
         self._profile_fields: list[Payload] = []
         self.add_user(bot_user_id, "convene", real_name="Convene", is_bot=True)
 
@@ -278,6 +310,9 @@ class FakeSlack(LoopbackServer[SlackCall]):
     def routes(self, app: web.Application) -> None:
         app.router.add_route("*", "/api/{method}", self._serve)
         app.router.add_get("/link/", self._serve_socket)
+        app.router.add_post("/upload/v1/{ticket}", self._serve_upload)
+        app.router.add_get("/files-pri/{key}/download/{name}", self._serve_file)
+        app.router.add_get("/files-pri/{key}/{name}", self._serve_file)
 
     async def close_connections(self) -> None:
         for socket in list(self._sockets):
@@ -422,6 +457,35 @@ class FakeSlack(LoopbackServer[SlackCall]):
             "prefs": {"channels": [], "groups": []},
             "users": list(dict.fromkeys(users)),
         }
+
+    def add_file(self, user: str, name: str, data: bytes, *, mimetype: str = "text/csv") -> Payload:
+        """A file ``user`` sends: the file object a ``file_share`` message event lists,
+        whose ``url_private_download`` serves ``data`` (to the bot token only)."""
+
+        return self._files.add(user, name, data, mimetype)
+
+    def remove_file(self, file_id: str) -> None:
+        """The member deleted the file: its URL answers 404 from now on."""
+
+        self._files.member_files[file_id].removed = True
+
+    @property
+    def shared_files(self) -> list[SharedFile]:
+        """Files the bot shared, in order (each with its bytes, conversation and comment)."""
+
+        return list(self._files.shared)
+
+    @property
+    def file_downloads(self) -> list[Download]:
+        """Every request for a member's file, with the token it carried."""
+
+        return list(self._files.downloads)
+
+    @property
+    def upload_posts(self) -> list[tuple[str, int]]:
+        """(upload ticket, bytes received) of every POST to an upload URL."""
+
+        return list(self._files.upload_posts)
 
     def history(self, channel_id: str) -> list[Payload]:
         """The messages the bot posted in a channel (as updated), oldest first."""
@@ -710,6 +774,21 @@ class FakeSlack(LoopbackServer[SlackCall]):
 
     # -- serving ---------------------------------------------------------------
 
+    async def _serve_upload(self, request: web.Request) -> web.Response:
+        """An upload URL from ``files.getUploadURLExternal``: raw bytes or a multipart file."""
+
+        data = await _upload_body(request)
+        status, text = self._files.receive(request.match_info["ticket"], data)
+        return web.Response(status=status, text=text)
+
+    async def _serve_file(self, request: web.Request) -> web.Response:
+        header = request.headers.get("Authorization", "")
+        token = header[len("Bearer ") :].strip() if header.startswith("Bearer ") else None
+        status, content_type, body = self._files.serve(
+            request.match_info["key"], token, self.bot_token
+        )
+        return web.Response(status=status, body=body, content_type=content_type)
+
     async def _serve(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         at = self._now()
@@ -979,6 +1058,46 @@ class FakeSlack(LoopbackServer[SlackCall]):
             raise _SlackError("no_such_subteam")
         return {"users": list(group["users"])}
 
+    def _files_get_upload_url_external(self, payload: Payload) -> Payload:
+        self._need_scope("files.getUploadURLExternal")
+        try:
+            return self._files.ask_upload(payload)
+        except FileRefusal as refused:
+            raise _SlackError(refused.error, **refused.fields) from None
+
+    def _files_complete_upload_external(self, payload: Payload) -> Payload:
+        self._need_scope("files.completeUploadExternal")
+
+        def check_channel(channel_id: str) -> None:
+            self._postable_channel({"channel": channel_id})
+
+        try:
+            shared, body = self._files.complete(
+                payload, check_channel=check_channel, next_ts=self._next_ts
+            )
+        except FileRefusal as refused:
+            raise _SlackError(refused.error, **refused.fields) from None
+        if shared:
+            first = shared[0]
+            message: Payload = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "text": first.initial_comment,
+                "ts": first.ts,
+                "files": [{"id": f.file_id, "name": f.name, "title": f.title} for f in shared],
+                "upload": True,
+            }
+            if first.thread_ts:
+                message["thread_ts"] = first.thread_ts
+            self._history.setdefault(first.channel, []).append(message)
+        return body
+
+    def _need_scope(self, method: str) -> None:
+        needed = _NEEDED_SCOPES[method]
+        if needed not in self.scopes:
+            raise _SlackError("missing_scope", needed=needed, provided=",".join(self.scopes))
+
     def _team_info(self, payload: Payload) -> Payload:
         return {
             "team": {
@@ -1155,6 +1274,18 @@ async def _read_payload(request: web.Request) -> tuple[Payload, str | None]:
             with contextlib.suppress(ValueError):
                 payload[key] = json.loads(text)
     return payload, error
+
+
+async def _upload_body(request: web.Request) -> bytes:
+    """The bytes POSTed to an upload URL: the body, or a multipart body's first file."""
+
+    if not request.content_type.startswith("multipart/"):
+        return await request.read()
+    reader = await request.multipart()
+    async for part in reader:
+        if isinstance(part, BodyPartReader) and part.filename is not None:
+            return bytes(await part.read())
+    return b""
 
 
 def _form_value(value: str | bytes | bytearray | FileField) -> Any:

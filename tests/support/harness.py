@@ -27,7 +27,7 @@ from bot.adapter import Capabilities
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import CommitmentsSection, ConveneSection, RetrosSection, Settings
-from bot.events import ButtonClicked, Place
+from bot.events import ButtonClicked, IncomingFile, Place
 from bot.messages import Form
 from bot.wiring import build_registry
 
@@ -55,16 +55,32 @@ class Harness:
     # -- what members do -----------------------------------------------------------------
 
     async def command(
-        self, actor: str, line: str, *, place: Place | None = None, event_id: str | None = None
+        self,
+        actor: str,
+        line: str,
+        *,
+        place: Place | None = None,
+        event_id: str | None = None,
+        files: tuple[IncomingFile, ...] = (),
     ) -> list[Delivered]:
-        """Run a slash command and return what it caused to be delivered."""
+        """Run a slash command (with ``files`` attached) and return what it caused to be
+        delivered."""
 
         return await self._delivered_by(
-            lambda: self.adapter.command(actor, line, place=place, event_id=event_id)
+            lambda: self.adapter.command(actor, line, place=place, event_id=event_id, files=files)
         )
 
-    async def say(self, actor: str, text: str, *, place: Place | None = None) -> list[Delivered]:
-        return await self._delivered_by(lambda: self.adapter.say(actor, text, place=place))
+    async def say(
+        self,
+        actor: str,
+        text: str,
+        *,
+        place: Place | None = None,
+        files: tuple[IncomingFile, ...] = (),
+    ) -> list[Delivered]:
+        return await self._delivered_by(
+            lambda: self.adapter.say(actor, text, place=place, files=files)
+        )
 
     async def in_dm(self, actor: str, text: str) -> list[Delivered]:
         """The member writes in their DM with the bot."""
@@ -204,10 +220,17 @@ async def running(
     platform: str = "memory",
     retros: RetrosSection | None = None,
     commitments: CommitmentsSection | None = None,
+    welcome: bool = False,
 ) -> AsyncIterator[Harness]:
+    """``welcome``: send the first-contact welcome DM (off, so a scenario sees only
+    what its own steps cause, unless it is about the welcome)."""
+
     settings = Settings(
         convene=ConveneSection(
-            database_url=database_url, conveners=list(conveners), instance_id="test"
+            database_url=database_url,
+            conveners=list(conveners),
+            instance_id="test",
+            welcome=welcome,
         ),
         retros=retros or RetrosSection(),
         commitments=commitments or CommitmentsSection(),

@@ -3,7 +3,8 @@
 It answers the outbox the way a real platform adapter must: a 429 becomes
 ``RateLimited`` carrying the ``Retry-After``, a 5xx or a dropped connection is
 ``TransientDeliveryError`` (try again later), any other 4xx is
-``PermanentDeliveryError`` (never going to work).
+``PermanentDeliveryError`` (never going to work). A message's files ride in the
+JSON (base64, as the outbox keeps them); a member's file is fetched from its URL.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from adapters.file_limits import MAX_READ_BYTES, too_large
 from bot.adapter import (
     Capabilities,
     ChannelMember,
@@ -83,6 +85,8 @@ class HttpPlatformAdapter(StopsOnExit):
             "target": message.target.to_dict(),
             "text": message.text,
         }
+        if message.files:
+            payload["files"] = [file.to_dict() for file in message.files]
         try:
             response = await self._client.post(f"{self._base_url}/messages", json=payload)
         except httpx.TransportError as error:
@@ -118,7 +122,23 @@ class HttpPlatformAdapter(StopsOnExit):
         return []
 
     async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
-        raise FileUnavailable("files are not read here yet")
+        """GET the file's URL: its bytes, or ``FileUnavailable`` with a sentence."""
+
+        if file.size > MAX_READ_BYTES:
+            raise FileUnavailable(too_large(file.name, file.size))
+        try:
+            response = await self._client.get(file.url)
+        except httpx.TransportError:
+            raise FileUnavailable(
+                f"I could not reach the platform to read {file.name}; send it again."
+            ) from None
+        if response.status_code in (404, 410):
+            raise FileUnavailable(f"{file.name} is no longer there; send it again.")
+        if response.status_code != 200:
+            raise FileUnavailable(f"The platform would not give me {file.name}; send it again.")
+        if len(response.content) > MAX_READ_BYTES:
+            raise FileUnavailable(too_large(file.name, len(response.content)))
+        return response.content
 
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None

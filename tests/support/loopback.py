@@ -58,6 +58,9 @@ class LoopbackServer(StopsOnExit, Generic[Record]):
 
     name = "the fake server"
     """How errors name it ("the fake Slack has not been started")."""
+    client_max_size = 1024**2
+    """The largest request body it reads (aiohttp's default; a fake that takes files
+    raises it, so that its own limits, not aiohttp's, answer a large upload)."""
 
     def __init__(self) -> None:
         self.requests: list[Record] = []
@@ -94,7 +97,7 @@ class LoopbackServer(StopsOnExit, Generic[Record]):
     async def start(self) -> None:
         if self._runner is not None:
             return
-        app = web.Application()
+        app = web.Application(client_max_size=self.client_max_size)
         self.routes(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=SHUTDOWN_SECONDS)
         await runner.setup()

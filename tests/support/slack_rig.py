@@ -34,6 +34,7 @@ from adapters.slack.adapter import SlackAdapter
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from bot.config import ConveneSection, Secret, Settings, SlackSection
+from bot.registry import Registry
 from bot.wiring import build_registry
 from storage.models import ProcessedEvent
 from tests.support.fake_slack import FakeSlack, SocketEnvelopeType
@@ -67,6 +68,15 @@ def dm_event(user: str, text: str, ts: str) -> dict[str, Any]:
         "text": text,
         "ts": ts,
     }
+
+
+def dm_file_event(
+    user: str, files: list[dict[str, Any]], ts: str, text: str = ""
+) -> dict[str, Any]:
+    """A member's message with files in their DM with the bot (``subtype: file_share``),
+    each file as ``FakeSlack.add_file`` made it."""
+
+    return {**dm_event(user, text, ts), "subtype": "file_share", "files": files, "upload": False}
 
 
 @dataclass
@@ -358,13 +368,15 @@ async def slack_convene(
     conveners: tuple[str, ...] = ("U1",),
     mode: str = "http",
     app_token: str | None = None,
+    registry: Registry | None = None,
 ) -> AsyncIterator[SlackRig]:
     """Convene with the fake's world: alice (U1, London, a convener), bob (U2, New York)
     and kenji (U3, Tokyo), all in #general (C1).
 
     ``mode`` is "http" (a signed endpoint) or "socket" (Socket Mode, with the
     fake's app token unless ``app_token`` says otherwise, and no signing
-    secret, which Socket Mode does not need).
+    secret, which Socket Mode does not need). ``registry`` replaces Convene's handlers
+    (a test's own, added to ``build_registry()``'s).
     """
 
     if mode not in ("http", "socket"):
@@ -381,6 +393,7 @@ async def slack_convene(
                 conveners=list(conveners),
                 instance_id="test",
                 adapters=["slack"],
+                welcome=False,  # as in tests.support.harness: a scenario sees its own steps
             ),
             slack=SlackSection(
                 bot_token=Secret(fake.bot_token),
@@ -393,7 +406,7 @@ async def slack_convene(
         )
         clock = ManualClock(start)
         adapter = SlackAdapter(settings.slack, http_port=0, clock=clock)
-        app = ConveneApp(settings, [adapter], build_registry(), clock)
+        app = ConveneApp(settings, [adapter], registry or build_registry(), clock)
         try:
             await app.start(background=False)
             async with aiohttp.ClientSession() as http:

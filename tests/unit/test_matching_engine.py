@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from handlers.introductions.matching import (
+    Connection,
     RoundInput,
     RoundMember,
     RoundResult,
@@ -105,10 +106,11 @@ def round_inputs(
     if with_exclusions and len(everyone) >= 2:
         pair = st.lists(st.sampled_from(everyone), min_size=2, max_size=2, unique=True)
         exclusions = frozenset(tuple(p) for p in draw(st.lists(pair, max_size=4)))  # type: ignore[misc]
-    silo_pair = st.tuples(st.sampled_from([1, 2, 3]), st.sampled_from([4, 5]))
-    connections = draw(st.dictionaries(silo_pair, st.integers(0, 5), max_size=4))
+    connections = draw(st.dictionaries(silo_pairs(), connections_made(), max_size=4))
     rules = RoundRules(
         group_size=draw(st.sampled_from(sizes)),
+        mix_kinds=draw(st.sampled_from([None, frozenset({"team"}), frozenset({"team", "site"})])),
+        crossings=draw(st.sampled_from([frozenset(), frozenset({frozenset({"team", "site"})})])),
         ban_rounds=draw(st.integers(0, 4)),
         seed=draw(st.integers(0, 2**16)),
     )
@@ -122,7 +124,21 @@ def round_inputs(
             diversity_passes=draw(st.sampled_from([0, 2])),
         )
     history = tuple(draw(st.lists(rounds(ids), max_size=5)))
-    return RoundInput(members, KINDS, rules, exclusions, history, connections)
+    shared = frozenset(draw(st.lists(silo_pairs(), max_size=2)))
+    return RoundInput(members, KINDS, rules, exclusions, history, connections, shared)
+
+
+def silo_pairs() -> st.SearchStrategy[tuple[int, int]]:
+    """Two different silos of ``KINDS``, smaller id first."""
+
+    pair = st.lists(st.sampled_from(sorted(KINDS)), min_size=2, max_size=2, unique=True)
+    return pair.map(lambda p: (min(p), max(p)))
+
+
+@st.composite
+def connections_made(draw: st.DrawFn) -> Connection:
+    introduced = draw(st.integers(0, 5))
+    return Connection(introduced, draw(st.integers(0, introduced)))
 
 
 # -- properties ----------------------------------------------------------------
@@ -234,7 +250,7 @@ def test_a_pair_that_met_last_round_is_not_matched_again_when_others_are_free() 
         (alice, bob, carol, dan),
         KINDS,
         history=(((1, 2), (3, 4)),),
-        connections={(1, 2): 2},
+        connections={(1, 2): Connection(2, 2)},
     )
     assert sorted(groups_of(match_round(spec))) == [(1, 4), (2, 3)]
 
@@ -253,7 +269,10 @@ def test_pairs_who_met_before_the_ban_are_only_discouraged() -> None:
 
 def test_a_new_bridge_between_two_unconnected_silos_beats_a_repeat_bridge() -> None:
     people = tuple(member(silo, silo) for silo in (1, 2, 3, 4))
-    connections = {(1, 2): 4, (3, 4): 4, (1, 4): 1, (2, 3): 1}
+    connections = {
+        pair: Connection(count, count)
+        for pair, count in {(1, 2): 4, (3, 4): 4, (1, 4): 1, (2, 3): 1}.items()
+    }
     assert bridge_bonus([0, 1, 4]).tolist() == [600, 150, 24]
     result = match_round(
         RoundInput(people, {s: "team" for s in range(1, 5)}, connections=connections)
@@ -264,13 +283,17 @@ def test_a_new_bridge_between_two_unconnected_silos_beats_a_repeat_bridge() -> N
 
 
 def test_reasons_name_the_bridges_that_are_new_and_the_ones_that_are_not() -> None:
-    radiotherapy, public_health, trust_a = 1, 4, 5
+    """Two teams and two organisations: a team and an organisation are no bridge."""
+
+    radiotherapy, oncology, trust_b, trust_a = 1, 2, 4, 5
     alice = member(1, radiotherapy, trust_a)
-    bob = member(2, public_health)
-    spec = RoundInput((alice, bob), KINDS, connections={(4, 5): 3})
+    bob = member(2, oncology, trust_b)
+    kinds = {1: "team", 2: "team", 4: "organisation", 5: "organisation"}
+    spec = RoundInput((alice, bob), kinds, connections={(4, 5): Connection(5, 3)})
     (group,) = match_round(spec).groups
-    assert group.new_bridges == ((radiotherapy, public_health),)
-    assert [(b.silos, b.connections_before) for b in group.known_bridges] == [((4, 5), 3)]
+    assert group.new_bridges == ((radiotherapy, oncology),)
+    known = [(b.silos, b.meetings_before, b.introductions_before) for b in group.known_bridges]
+    assert known == [((trust_b, trust_a), 3, 5)]
     assert group.shared_minutes == 8 * 60
 
 

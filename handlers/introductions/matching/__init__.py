@@ -11,19 +11,27 @@ Why the score is what it is
 A convener judges a round by the parts of the landscape it connects, so most
 of a candidate pair's score is about the silos the two would bridge:
 
-* a **bridge bonus** for each pair of silos (of the kinds the programme
-  mixes) that the meeting would connect: 600 points while the two silos have
-  no connection through Convene yet, then falling with the square of the
-  connections they have (150 after one, 67 after two, 38 after three). The
-  steep fall spends each round's meetings where the map is still blank
-  rather than where it is already dense. A bridge is worth more than the 400
-  points colleagues lose by meeting each other (below) plus the crossing
-  bonus, so a silo holding most members pairs among itself to free the small
-  silos to meet each other, which is how the small ones get connected at all;
-* a **crossing bonus** of 100 for each pair of different silos of the same
-  mixed kind (two teams, two organisations), and a **shared-silo penalty** of
-  400 for each mixed-kind silo the two share, so colleagues meet only when
-  nothing better is left;
+* a **bridge bonus** for each bridge the meeting would span. A bridge is
+  a pair of silos of the same kind among those the programme mixes (two
+  teams, two organisations), or of two kinds the programme crosses on
+  purpose (``--mix team+profession``); silos that share a member (a team
+  inside its own organisation, two teams with a common member) are never a
+  bridge, since someone already stands in both, and neither is a team and
+  an organisation the programme does not cross. The bonus is 600 points
+  while the two silos have no connection through Convene yet, then falls
+  with the square of the connections they have (150 after one, 67 after
+  two, 38 after three). A meeting counts 1 and an introduction nobody
+  reported meeting 0.5 (``Connection.weight``): a bridge is built when
+  people meet, so an unmet pair is tried again, but less eagerly than a
+  blank one (267 points). The steep fall spends each round's meetings
+  where the map is still blank rather than where it is already dense. A
+  bridge is worth more than the 400 points colleagues lose by meeting each
+  other (below) plus the crossing bonus, so a silo holding most members
+  pairs among itself to free the small silos to meet each other, which is
+  how the small ones get connected at all;
+* a **crossing bonus** of 100 for each bridge, and a **shared-silo
+  penalty** of 400 for each silo of a mixed kind the two share, so
+  colleagues meet only when nothing better is left;
 * **working hours**: up to 200 points in proportion to how much of the
   shorter working day the two share (given their UTC offsets), and -300 when
   their days do not overlap at all, so London and Tokyo meet only when
@@ -70,7 +78,8 @@ How groups are found
    it, but only the first meeting of a round connects the map; the others
    repeat it. So the weakest repeats (and as many meetings that bridge nothing
    new but could) are matched again, with this round's bridges counted as
-   made, at most ``diversity_passes`` times and half a block per pass.
+   built (as if they met), at most ``diversity_passes`` times and half a
+   block per pass.
 4. **Larger groups** come from the pairs. Size 2: a leftover single (odd
    count) joins the pair where they add most. Size 3: the strongest pairs are
    the cores; the other pairs are split into singles, which are seated in the
@@ -97,7 +106,8 @@ How groups are found
 
 Where each part lives
 ---------------------
-``inputs`` (``RoundMember``, ``RoundRules``, ``RoundInput``), ``scoring``
+``inputs`` (``RoundMember``, ``RoundRules`` with the bridge rule,
+``Connection``, ``RoundInput``), ``scoring``
 (``bridge_bonus``, ``recency_penalty``, ``PairScorer``), ``candidates`` (the
 candidate graph and its blocks), ``solver`` (the exact and greedy
 matchings), ``pairs`` (steps 1 to 3), ``groups`` (steps 4 and 5),
@@ -110,6 +120,8 @@ index helpers they share. The package imports nothing of ``bot``,
 from handlers.introductions.matching.engine import match_round
 from handlers.introductions.matching.groups import expected_sizes
 from handlers.introductions.matching.inputs import (
+    UNMET_WEIGHT,
+    Connection,
     MemberGroup,
     RoundInput,
     RoundMember,
@@ -126,6 +138,8 @@ from handlers.introductions.matching.scoring import (
 )
 
 __all__ = [
+    "UNMET_WEIGHT",
+    "Connection",
     "Group",
     "KnownBridge",
     "MemberGroup",

@@ -16,6 +16,9 @@ SiloPair = tuple[int, int]
 MemberGroup = tuple[int, ...]
 """The member ids of one group."""
 
+UNMET_WEIGHT = 0.5
+"""How much an introduction that has not (yet) led to a meeting connects two silos."""
+
 DAY_MINUTES = 24 * 60
 MAX_BLOCK = 4000
 """The most members one exact matching is asked to solve (its cost grows with the square)."""
@@ -41,6 +44,34 @@ class WorkingHours:
 
 
 @dataclass(frozen=True)
+class Connection:
+    """What introductions have done across one silo pair so far.
+
+    ``introduced`` counts the groups that spanned the pair, ``met`` those of
+    them where at least one member said they met. The engine favours pairs
+    by ``weight``: a meeting counts 1 and an introduction not (yet) met
+    counts ``UNMET_WEIGHT`` (0.5). A bridge is built only when people meet,
+    so a pair introduced but never met is tried again, yet less eagerly than
+    a pair never tried: its introduction may still turn into a meeting, and
+    the same two silos should not take every round while others wait.
+    """
+
+    introduced: int = 0
+    met: int = 0
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.met <= self.introduced:
+            raise ValueError(
+                f"a pair met at most as often as it was introduced, not {self.met} of "
+                f"{self.introduced}"
+            )
+
+    @property
+    def weight(self) -> float:
+        return self.met + UNMET_WEIGHT * (self.introduced - self.met)
+
+
+@dataclass(frozen=True)
 class RoundMember:
     """Someone taking part in this round: their silos and where their day falls."""
 
@@ -54,8 +85,11 @@ class RoundMember:
 class RoundRules:
     """A programme's settings, as far as matching is concerned.
 
-    ``group_size`` is 2, 3 or 4. ``mix_kinds`` is the set of silo kinds whose
-    boundaries count (``None``: every kind). Pairs who met within
+    ``group_size`` is 2, 3 or 4. A **bridge** is a pair of silos of the same
+    kind among ``mix_kinds`` (``None``: every kind), or of two kinds named
+    together in ``crossings`` (a programme's ``--mix team+profession``);
+    silos that share a member are never one (``RoundInput.shared``). Only
+    bridges earn the bridge bonus and are reported as bridges. Pairs who met within
     ``ban_rounds`` rounds are a hard ban; a meeting just after the ban costs
     ``recency_penalty`` points, halving with every further round.
 
@@ -70,6 +104,7 @@ class RoundRules:
 
     group_size: int = 2
     mix_kinds: frozenset[str] | None = None
+    crossings: frozenset[frozenset[str]] = frozenset()
     ban_rounds: int = 4
     recency_penalty: int = 800
     candidates: int = 16
@@ -92,6 +127,26 @@ class RoundRules:
             raise ValueError("candidates and per_silo must be at least 1")
         if not 2 <= self.full_graph_limit <= MAX_BLOCK or not 2 <= self.block_size <= MAX_BLOCK:
             raise ValueError(f"full_graph_limit and block_size must be 2..{MAX_BLOCK:,}")
+        if any(len(crossing) != 2 for crossing in self.crossings):
+            raise ValueError("a crossing is two different kinds of silo")
+
+    def bridges(self, kind_a: str, kind_b: str) -> bool:
+        """Whether two silos of these kinds make a bridge (whatever their members).
+
+        The same rule as ``handlers.shared.bridges.Mix.bridges``, which this
+        package may not import; a test holds the two together.
+        """
+
+        if kind_a == kind_b:
+            return self.mix_kinds is None or kind_a in self.mix_kinds
+        return frozenset((kind_a, kind_b)) in self.crossings
+
+    def mixes(self, kind: str) -> bool:
+        """Whether silos of this kind take part in any bridge (sharing one is then a cost)."""
+
+        if self.mix_kinds is None or kind in self.mix_kinds:
+            return True
+        return any(kind in crossing for crossing in self.crossings)
 
 
 @dataclass(frozen=True)
@@ -99,8 +154,12 @@ class RoundInput:
     """Everything one round of matching depends on.
 
     ``history`` holds the groups of past rounds, most recent round last.
-    ``connections`` maps a silo pair (smaller id first) to how many groups
-    have connected it so far. ``exclusions`` are pairs never to be grouped.
+    ``connections`` maps a silo pair (smaller id first) to what introductions
+    have done across it so far (``Connection``). ``shared`` holds the silo
+    pairs some member stands in together, read from everyone in the
+    workspace, not only this round's members: never a bridge to build (the
+    engine adds the pairs its own members share). ``exclusions`` are pairs
+    never to be grouped.
     """
 
     members: tuple[RoundMember, ...]
@@ -108,4 +167,5 @@ class RoundInput:
     rules: RoundRules = field(default_factory=RoundRules)
     exclusions: frozenset[tuple[int, int]] = frozenset()
     history: tuple[tuple[MemberGroup, ...], ...] = ()
-    connections: Mapping[SiloPair, int] = field(default_factory=dict)
+    connections: Mapping[SiloPair, Connection] = field(default_factory=dict)
+    shared: frozenset[SiloPair] = frozenset()

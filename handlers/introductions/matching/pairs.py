@@ -58,7 +58,7 @@ class PairFinder:
                 break
             kept += keep
             claimed |= {bridge for pair in keep for bridge in base.new_bridges(*pair)}
-            self.scorer = base.recounted(dict.fromkeys(claimed, 1))
+            self.scorer = base.recounted(claimed)
             pairs, singles = self.pair_up(np.array(pool + singles, dtype=np.int64))
         self.scorer = base
         return kept + pairs, singles

@@ -1,8 +1,9 @@
 """What a round of matching gives back: the groups, and for each the reasons it was made.
 
 The engine works on member indices in seeded order; ``describe_round`` turns
-its groups back into member ids, sorted, with the bridges each group makes,
-the meetings it repeats and the working minutes its members share.
+its groups back into member ids, sorted, with the bridges each group spans
+(only bridges: ``RoundRules.bridges``, never silos sharing a member), the
+meetings it repeats and the working minutes its members share.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from handlers.introductions.matching.scoring import PairScorer, group_score, pai
 
 @dataclass(frozen=True)
 class KnownBridge:
-    """A silo pair the group connects that was already connected before."""
+    """A bridge the group spans across which people have met before."""
 
     silos: SiloPair
-    connections_before: int
+    meetings_before: int
+    """Groups across the pair that met."""
+    introductions_before: int
+    """Groups introduced across the pair, met or not."""
 
 
 @dataclass(frozen=True)
@@ -32,7 +36,13 @@ class PastMeeting:
 
 @dataclass(frozen=True)
 class Group:
-    """One group and why it was made."""
+    """One group and why it was made.
+
+    ``new_bridges`` are the bridges it spans that nobody has met across yet
+    (never introduced, or introduced without a meeting): a meeting of this
+    group would build them. ``known_bridges`` are the ones it spans that were
+    built before.
+    """
 
     members: MemberGroup
     new_bridges: tuple[SiloPair, ...]
@@ -83,21 +93,14 @@ def _describe(
     scorer: PairScorer, members: Sequence[RoundMember], round_input: RoundInput, group: list[int]
 ) -> Group:
     ids = tuple(sorted(members[i].id for i in group))
-    bridged = sorted(
-        {
-            (min(s, t), max(s, t))
-            for a, b in pairs_in(group)
-            for s in members[a].silos
-            for t in members[b].silos
-            if s != t
-        }
-    )
+    bridged = sorted({pair for a, b in pairs_in(group) for pair in scorer.bridges_between(a, b)})
     before = round_input.connections
+    built = [pair for pair in bridged if pair in before and before[pair].met > 0]
     return Group(
         members=ids,
-        new_bridges=tuple(pair for pair in bridged if before.get(pair, 0) == 0),
+        new_bridges=tuple(pair for pair in bridged if pair not in built),
         known_bridges=tuple(
-            KnownBridge(pair, before[pair]) for pair in bridged if before.get(pair, 0) > 0
+            KnownBridge(pair, before[pair].met, before[pair].introduced) for pair in built
         ),
         met_before=_met_before(scorer, members, group),
         shared_minutes=scorer.shared_minutes_of(group),

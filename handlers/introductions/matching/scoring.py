@@ -114,17 +114,20 @@ class PairScorer:
         for i, member in enumerate(members):
             membership[i, [position[silo] for silo in member.silos]] = 1.0
         self.silo_ids = silos
+        self.silo_position = position
+        self.silos_of = [sorted(member.silos) for member in members]
         self.round_input = round_input
-        self.connections: Mapping[SiloPair, int] = round_input.connections
-        weights = _silo_weights(silos, round_input, self.connections)
-        mix = round_input.rules.mix_kinds
-        self.mixed_silos = [
-            sorted(s for s in m.silos if mix is None or round_input.silo_kinds.get(s, "") in mix)
-            for m in members
-        ]
-        mixed = np.array([any(s in m for m in self.mixed_silos) for s in silos], dtype=bool)
-        self.mixed_pairs = np.outer(mixed, mixed)
-        np.fill_diagonal(self.mixed_pairs, False)
+        self.bridge_table = _bridge_table(silos, members, round_input)
+        self.mixed = np.array(
+            [round_input.rules.mixes(round_input.silo_kinds.get(s, "")) for s in silos], dtype=bool
+        )
+        self.weights_of: Mapping[SiloPair, float] = {
+            pair: connection.weight for pair, connection in round_input.connections.items()
+        }
+        self.met: frozenset[SiloPair] = frozenset(
+            pair for pair, connection in round_input.connections.items() if connection.met > 0
+        )
+        weights = _silo_weights(self, self.weights_of)
         self.membership = membership
         self.silo_weighted = membership @ weights
         self.signature = [tuple(sorted(member.silos)) for member in members]
@@ -207,35 +210,41 @@ class PairScorer:
                 if i != j:
                     yield i * self.n + j
 
-    def recounted(self, extra: Mapping[SiloPair, int]) -> PairScorer:
-        """This scorer as if the silo pairs in ``extra`` had that many more connections."""
+    def recounted(self, made: Iterable[SiloPair]) -> PairScorer:
+        """This scorer as if the silo pairs in ``made`` had met once more (the diversity step)."""
 
-        connections = dict(self.connections)
-        for pair, count in extra.items():
-            connections[pair] = connections.get(pair, 0) + count
-        weights = _silo_weights(self.silo_ids, self.round_input, connections)
+        made = set(made)
+        weights_of = dict(self.weights_of)
+        for pair in made:
+            weights_of[pair] = weights_of.get(pair, 0.0) + 1.0
         twin = copy.copy(self)
-        twin.connections = connections
-        twin.silo_weighted = self.membership @ weights
+        twin.weights_of = weights_of
+        twin.met = self.met | made
+        twin.silo_weighted = self.membership @ _silo_weights(self, weights_of)
         return twin
 
-    def new_bridges(self, i: int, j: int) -> set[SiloPair]:
-        """The mixed-kind silo pairs that members i and j would connect for the first time."""
+    def bridges_between(self, i: int, j: int) -> set[SiloPair]:
+        """The silo pairs that are bridges between member i's silos and member j's."""
 
+        at, table = self.silo_position, self.bridge_table
         return {
             (min(s, t), max(s, t))
-            for s in self.mixed_silos[i]
-            for t in self.mixed_silos[j]
-            if s != t and self.connections.get((min(s, t), max(s, t)), 0) == 0
+            for s in self.silos_of[i]
+            for t in self.silos_of[j]
+            if table[at[s], at[t]]
         }
 
-    def could_bridge(self, members: Sequence[int], made: set[SiloPair]) -> BoolArray:
-        """Which members could make a new bridge with one of ``members``."""
+    def new_bridges(self, i: int, j: int) -> set[SiloPair]:
+        """The bridges members i and j would build: those across which nobody has met yet."""
 
-        position = {silo: k for k, silo in enumerate(self.silo_ids)}
-        open_pairs = self.mixed_pairs.copy()
-        connected = [pair for pair, count in self.connections.items() if count > 0]
-        for first, second in [*connected, *made]:
+        return {pair for pair in self.bridges_between(i, j) if pair not in self.met}
+
+    def could_bridge(self, members: Sequence[int], made: set[SiloPair]) -> BoolArray:
+        """Which members could build a new bridge with one of ``members``."""
+
+        position = self.silo_position
+        open_pairs = self.bridge_table.copy()
+        for first, second in [*self.met, *made]:
             if first in position and second in position:
                 open_pairs[position[first], position[second]] = False
                 open_pairs[position[second], position[first]] = False
@@ -309,26 +318,53 @@ class PairScorer:
         return shared
 
 
-def _silo_weights(
-    silos: Sequence[int], round_input: RoundInput, connections: Mapping[SiloPair, int]
-) -> FloatArray:
-    """Points for each pair of silos one member each would connect."""
+def _bridge_table(
+    silos: Sequence[int], members: Sequence[RoundMember], round_input: RoundInput
+) -> BoolArray:
+    """Which pairs of these silos are bridges (``RoundRules.bridges``, less shared pairs).
 
-    mix = round_input.rules.mix_kinds
+    Worked out on kinds, not on pairs of silos: a kind-by-kind table of the
+    rule, spread over the silos, then the pairs some member stands in
+    together (in the workspace, and among this round's members) struck out.
+    """
+
+    rules = round_input.rules
     kinds = [round_input.silo_kinds.get(silo, "") for silo in silos]
-    mixed = np.array([mix is None or kind in mix for kind in kinds], dtype=bool)
+    distinct = sorted(set(kinds))
+    code = {kind: k for k, kind in enumerate(distinct)}
+    rule = np.array([[rules.bridges(a, b) for b in distinct] for a in distinct], dtype=bool)
+    codes = np.array([code[kind] for kind in kinds], dtype=np.int64)
+    table: BoolArray = rule[np.ix_(codes, codes)] if len(silos) else np.zeros((0, 0), dtype=bool)
     position = {silo: i for i, silo in enumerate(silos)}
-    counts = np.zeros((len(silos), len(silos)), dtype=np.float64)
-    for (first, second), count in connections.items():
+    shared = set(round_input.shared)
+    for combination in {tuple(sorted(member.silos)) for member in members}:
+        shared.update(pairs_in(combination))
+    for first, second in shared:
         if first in position and second in position:
-            counts[position[first], position[second]] = count
-            counts[position[second], position[first]] = count
-    kind_codes = {kind: i for i, kind in enumerate(sorted(set(kinds)))}
-    codes = np.array([kind_codes[kind] for kind in kinds], dtype=np.int64)
-    same_kind = codes[:, None] == codes[None, :]
-    weights = bridge_bonus(counts) + np.where(same_kind, CROSSING, 0)
-    np.fill_diagonal(weights, -SHARED_SILO)
-    weights[~(mixed[:, None] & mixed[None, :])] = 0.0
+            table[position[first], position[second]] = False
+            table[position[second], position[first]] = False
+    np.fill_diagonal(table, False)
+    return table
+
+
+def _silo_weights(scorer: PairScorer, weights_of: Mapping[SiloPair, float]) -> FloatArray:
+    """Points for each pair of silos one member each would connect.
+
+    A bridge earns the bridge bonus (falling with the pair's connections)
+    and the crossing bonus; a silo both members stand in costs the
+    shared-silo penalty when its kind is mixed; any other pair is worth
+    nothing: two silos of kinds the programme does not cross, or silos
+    someone already stands in together, are no gap to close.
+    """
+
+    silos, position = scorer.silo_ids, scorer.silo_position
+    counts = np.zeros((len(silos), len(silos)), dtype=np.float64)
+    for (first, second), weight in weights_of.items():
+        if first in position and second in position:
+            counts[position[first], position[second]] = weight
+            counts[position[second], position[first]] = weight
+    weights = np.where(scorer.bridge_table, bridge_bonus(counts) + CROSSING, 0.0)
+    np.fill_diagonal(weights, np.where(scorer.mixed, -SHARED_SILO, 0.0))
     return weights
 
 

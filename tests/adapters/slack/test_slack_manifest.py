@@ -52,6 +52,8 @@ def test_the_manifest_asks_only_for_the_scopes_the_features_use() -> None:
         "users:read",
         "usergroups:read",
         "users.profile:read",
+        "files:write",
+        "files:read",
     }
     assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
     assert manifest()["settings"]["interactivity"]["is_enabled"] is True

@@ -137,7 +137,7 @@ async def test_first_steps_in_slack_every_answer_is_ephemeral_to_whoever_typed(
     assert sections(ephemeral[6])[0].startswith("Only conveners can use /convene silo add.")
     status = sections(ephemeral[7])[0]
     assert status.startswith("Convene ")
-    assert "2 members, 2 silos, 0 active schedules" in status
+    assert "2 members, 2 silos, 1 active schedule." in status  # the monthly digest's
     assert "0 waiting, 0 undeliverable" in status
     assert "No command has failed." in status
 
@@ -230,14 +230,23 @@ async def test_members_in_different_silos_are_introduced_in_a_group_dm_when_the_
     view = slack.last_view()
     assert view["type"] == "modal" and view["callback_id"] == "pairing.learning"
     fields = view_inputs(view)
-    assert list(fields) == ["learning", "quotable"]
+    assert list(fields) == ["learning", "consent"]
     assert fields["learning"]["optional"] is True
     assert fields["learning"]["element"]["multiline"] is True
-    options = fields["quotable"]["element"]["options"]
-    assert [o["value"] for o in options] == ["yes", "no"]
+    options = fields["consent"]["element"]["options"]
+    assert [o["value"] for o in options] == [
+        "Conveners only",
+        "Shared with my name",
+        "Shared without my name",
+    ]
+    assert fields["consent"]["element"]["initial_option"]["value"] == "Conveners only"
     assert "Wonderful, thank you for meeting!" in slack.told("U1")
-    await slack.submit("U1", view, {"learning": "They think in populations.", "quotable": "yes"})
-    assert "Thank you, saved. Conveners may quote it with your name." in slack.told("U1")
+    await slack.submit(
+        "U1", view, {"learning": "They think in populations.", "consent": "Shared with my name"}
+    )
+    assert any(
+        t.startswith("Thank you, saved. You chose Shared with my name: ") for t in slack.told("U1")
+    )
 
     # Her match has not met yet: the answer keeps a We met button for later.
     partner = next(u for group in groups if "U1" in group for u in group if u != "U1")
@@ -257,7 +266,7 @@ async def test_members_in_different_silos_are_introduced_in_a_group_dm_when_the_
 
     await slack.command("U1", "/convene", "pairing stories")
     stories = slack.ephemeral_to("U1")[-1]
-    assert '(may be quoted): "They think in populations."' in stories["text"]
+    assert '(may be shared with their name): "They think in populations."' in stories["text"]
 
 
 # -- check-ins ---------------------------------------------------------------------------
