@@ -30,15 +30,12 @@ from storage.repositories.reports import ProgrammeRow
 GROUP = "Landscape (conveners)"
 REPORT = "/convene report [--since 3mo] [--programme #CHANNEL]"
 DEFAULT_SINCE = "3mo"
-EVERYTHING = ("all", "everything", "beginning", "the beginning", "start")
 
 
 def read_period(value: str | None, now: datetime, usage: str) -> datetime | None:
     """Where a report starts: three months back by default, None for ``--since all``."""
 
     typed = DEFAULT_SINCE if value is None or not value.strip() else value
-    if " ".join(typed.lower().split()) in EVERYTHING:
-        return None
     return read_since(typed, now, usage)
 
 

@@ -2,7 +2,7 @@
 
 Maps, reports, exports and the dashboard take the same ``--since``: a length
 back from now ("3mo", "6 weeks", "a year", "90d") or a date it starts on
-("2026-01-01", "1 March 2026"). Nothing given means from the beginning.
+("2026-01-01", "1 March 2026"). Nothing given, or ``all``, means from the beginning.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ _YEARS = re.compile(r"^(?:(?P<digits>\d+)\s*|(?P<word>a|an|one|two|three)\s+)(?:
 _MONTHS = re.compile(r"^(?P<digits>\d+)\s*mo(?:s|nths?)?$")
 _WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3}
 MAX_BACK = timedelta(days=366 * 20)
+EVERYTHING = frozenset(("all", "everything", "ever", "beginning", "the beginning", "start"))
+"""Words for "from the beginning", as if ``--since`` had not been given."""
 EXAMPLES = "--since 3mo, --since 6w, --since 90d, --since 1y or --since 2026-01-01"
 
 
@@ -27,6 +29,8 @@ def read_since(value: str | None, now: datetime, usage: str) -> datetime | None:
     if value is None or not value.strip():
         return None
     text = " ".join(value.strip().lower().split())
+    if text in EVERYTHING:
+        return None
     back = _length(text)
     if back is not None:
         if back <= timedelta(0) or back > MAX_BACK:

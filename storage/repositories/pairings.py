@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -331,39 +330,6 @@ async def last_introductions(
 
 
 # -- the silo map ------------------------------------------------------------------
-
-
-async def connection_counts(session: AsyncSession, workspace_id: int) -> dict[tuple[int, int], int]:
-    """How many introductions have connected each pair of silos so far."""
-
-    found = await session.exec(
-        select(SiloBridge.silo_a, SiloBridge.silo_b, func.count())
-        .where(SiloBridge.workspace_id == workspace_id)
-        .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b))
-    )
-    return {(a, b): int(n) for a, b, n in found.all()}
-
-
-async def first_bridges_by_round(session: AsyncSession, workspace_id: int) -> dict[int, int]:
-    """For each round, how many silo pairs it connected for the first time."""
-
-    first = (
-        select(
-            SiloBridge.silo_a,
-            SiloBridge.silo_b,
-            func.min(SiloBridge.round_id).label("first_round"),
-        )
-        .where(SiloBridge.workspace_id == workspace_id)
-        .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b))
-        .subquery()
-    )
-    found = await session.exec(
-        select(first.c.first_round, func.count()).group_by(first.c.first_round)
-    )
-    counts: dict[int, int] = defaultdict(int)
-    for round_id, n in found.all():
-        counts[int(round_id)] = int(n)
-    return dict(counts)
 
 
 async def connection_outcomes(

@@ -26,8 +26,9 @@ def test_a_date_to_start_from(typed: str) -> None:
     assert read_since(typed, NOW, "/convene map") == datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def test_nothing_given_means_from_the_beginning() -> None:
+def test_nothing_given_or_all_means_from_the_beginning() -> None:
     assert read_since(None, NOW, "u") is None
+    assert read_since("all", NOW, "u") is None
     assert describe_since(None, NOW) == "since the beginning"
 
 
