@@ -111,7 +111,7 @@ async def _members(session: AsyncSession, workspace_id: int) -> Table:
 
 
 async def _silos(session: AsyncSession, workspace_id: int) -> Table:
-    land = await load_landscape(session, workspace_id)
+    land = await load_landscape(session, workspace_id, with_rounds=False)
     met: dict[int, int] = {}
     introduced: dict[int, int] = {}
     for first, second in land.introduced_pairs:

@@ -56,6 +56,7 @@ async def convene_map(context: Context, args: Args) -> None:
         kind=kind,
         programme_id=programme.id if programme else None,
         since=since,
+        with_rounds=False,
     )
     if not landscape.silos:
         raise _no_silos(kind)

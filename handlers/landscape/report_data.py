@@ -31,7 +31,7 @@ from datetime import date, datetime, timedelta
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.shared.bridges import EVERY_KIND, SiloPair, read_mix
-from handlers.shared.landscape import Bridge, Landscape, SiloNode, load_landscape
+from handlers.shared.landscape import Bridge, Landscape, SiloNode, kinds_kept, load_landscape
 from handlers.shared.stories import Story, load_stories
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import landscape as landscape_repo
@@ -151,7 +151,12 @@ async def gather(
         session, workspace_id, since=since, until=until, programme_id=programme_id
     )
     in_period = await load_landscape(
-        session, workspace_id, programme_id=programme_id, since=since, until=until
+        session,
+        workspace_id,
+        programme_id=programme_id,
+        since=since,
+        until=until,
+        with_rounds=False,
     )
     seen = await _seen_before(session, workspace_id, in_period, since, programme_id)
     stories = await load_stories(
@@ -222,7 +227,11 @@ async def _seen_before(
     }
     introduced, met = set(), set()
     for row in await reports_repo.pairs_before(
-        session, workspace_id, before=since, programme_id=programme_id
+        session,
+        workspace_id,
+        before=since,
+        programme_id=programme_id,
+        kinds=kinds_kept(mixes, programme_id),
     ):
         pair = (row.silo_a, row.silo_b)
         if pair not in in_period.bridges:
@@ -241,6 +250,7 @@ def _new_bridges(land: Landscape, seen: frozenset[SiloPair], *, met: bool) -> li
     """The period's bridges met (or introduced) in it and never before it."""
 
     nodes = land.by_id
+    folded = {silo.id: silo.name.casefold() for silo in land.silos}
     found = []
     for pair, bridge in land.bridges.items():
         if pair not in land.possible or pair in seen:
@@ -249,7 +259,7 @@ def _new_bridges(land: Landscape, seen: frozenset[SiloPair], *, met: bool) -> li
         if at is None:
             continue
         found.append(NewBridge(nodes[pair[0]], nodes[pair[1]], at, bridge))
-    found.sort(key=lambda b: (b.at, b.first.name.casefold(), b.second.name.casefold()))
+    found.sort(key=lambda b: (b.at, folded[b.first.id], folded[b.second.id]))
     return found
 
 

@@ -70,6 +70,17 @@ class Landscape:
     """Pairs of populated silos in view that are bridges to build."""
     shared: frozenset[SiloPair]
     """Pairs of silos that share a member (never bridges)."""
+    introduced_pairs: frozenset[SiloPair] = field(init=False, repr=False, compare=False)
+    """The bridges to build that were introduced."""
+    met_pairs: frozenset[SiloPair] = field(init=False, repr=False, compare=False)
+    """The bridges to build that met."""
+
+    def __post_init__(self) -> None:
+        # Worked out once: a report reads them a dozen times, over thousands of bridges.
+        introduced = frozenset(p for p in self.bridges if p in self.possible)
+        object.__setattr__(self, "introduced_pairs", introduced)
+        met = frozenset(p for p in introduced if self.bridges[p].meetings)
+        object.__setattr__(self, "met_pairs", met)
 
     @property
     def by_id(self) -> dict[int, SiloNode]:
@@ -78,14 +89,6 @@ class Landscape:
     def state(self, pair: SiloPair) -> str:
         bridge = self.bridges.get(pair)
         return NEVER if bridge is None else bridge.state
-
-    @property
-    def met_pairs(self) -> frozenset[SiloPair]:
-        return frozenset(p for p, b in self.bridges.items() if b.meetings and p in self.possible)
-
-    @property
-    def introduced_pairs(self) -> frozenset[SiloPair]:
-        return frozenset(p for p in self.bridges if p in self.possible)
 
     @property
     def met_share(self) -> float:
@@ -143,13 +146,26 @@ async def load_landscape(
     programme_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    with_rounds: bool = True,
 ) -> Landscape:
-    """The landscape of a workspace, or of one kind of silo, one programme, one period."""
+    """The landscape of a workspace, or of one kind of silo, one programme, one period.
+
+    ``with_rounds=False`` leaves each bridge's ``rounds`` empty: only the
+    pairing stats and the dashboard show them, and listing them adds about a
+    tenth to a year's read (``bench/report.py``).
+    """
 
     silo_rows = await landscape_repo.silos(session, workspace_id)
     mixes = await landscape_repo.programme_mixes(session, workspace_id)
+    read_mixes = {programme: read_mix(stored) for programme, stored in mixes.items()}
     totals = await landscape_repo.bridge_totals(
-        session, workspace_id, programme_id=programme_id, since=since, until=until
+        session,
+        workspace_id,
+        programme_id=programme_id,
+        since=since,
+        until=until,
+        with_rounds=with_rounds,
+        kinds=kinds_kept(read_mixes, programme_id, kind),
     )
     members_silos: dict[int, list[int]] = {}
     for silo in silo_rows:
@@ -162,21 +178,33 @@ async def load_landscape(
     mix = _view_mix(mixes, programme_id)
     possible = bridgeable_pairs((s.id for s in in_view if s.member_ids), kinds, mix, shared)
     bridges: dict[SiloPair, Bridge] = {}
-    read_mixes = {programme: read_mix(stored) for programme, stored in mixes.items()}
+    # Whether a programme's mix bridges two kinds, worked out once per programme and pair
+    # of kinds rather than once per row (a year is thousands of rows over a few kinds).
+    verdicts: dict[tuple[int, str, str], bool] = {}
     # One row per programme and pair, summed by the database (a group and a pair
     # make one row of silo_bridges, so its count is the groups): bench/map.py.
     for total in totals:
-        pair = (total.silo_a, total.silo_b)
-        if total.silo_a not in ids or total.silo_b not in ids or pair in shared:
+        a, b = total.silo_a, total.silo_b
+        if a not in ids or b not in ids:
             continue
-        row_mix = read_mixes.get(total.programme_id, EVERY_KIND)
-        if not row_mix.bridges(kinds.get(total.silo_a, ""), kinds.get(total.silo_b, "")):
+        pair = (a, b)
+        if pair in shared:
             continue
-        bridge = bridges.setdefault(pair, Bridge(pair))
-        bridge.introductions += total.groups
-        bridge.rounds.update(total.round_ids)
-        if bridge.first_introduced is None or total.first_at < bridge.first_introduced:
+        key = (total.programme_id, kinds.get(a, ""), kinds.get(b, ""))
+        allowed = verdicts.get(key)
+        if allowed is None:
+            row_mix = read_mixes.get(total.programme_id, EVERY_KIND)
+            allowed = verdicts[key] = row_mix.bridges(key[1], key[2])
+        if not allowed:
+            continue
+        bridge = bridges.get(pair)
+        if bridge is None:
+            bridge = bridges[pair] = Bridge(pair, first_introduced=total.first_at)
+        elif bridge.first_introduced is None or total.first_at < bridge.first_introduced:
             bridge.first_introduced = total.first_at
+        bridge.introductions += total.groups
+        if total.round_ids:
+            bridge.rounds.update(total.round_ids)
         if total.met_groups:
             bridge.meetings += total.met_groups
             met_at = total.first_met_at
@@ -184,6 +212,20 @@ async def load_landscape(
                 bridge.first_met = met_at
     nodes = tuple(SiloNode(s.id, s.name, s.kind, len(s.member_ids)) for s in in_view)
     return Landscape(nodes, bridges, possible | frozenset(bridges), shared)
+
+
+def kinds_kept(
+    mixes: Mapping[int, Mix], programme_id: int | None, kind: str | None = None
+) -> landscape_repo.KindFilter:
+    """The pairs of kinds the database need return for a view: one kind, or any kind with
+    itself and the crossings the programmes in view mix (the rule is applied in full after)."""
+
+    if programme_id is None:
+        in_view = list(mixes.values())
+    else:
+        in_view = [mixes[programme_id]] if programme_id in mixes else []
+    crossings = frozenset(pair for mix in in_view for pair in mix.crossings)
+    return landscape_repo.KindFilter(kind, crossings)
 
 
 def _view_mix(mixes: Mapping[int, str], programme_id: int | None) -> Mix:

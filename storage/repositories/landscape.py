@@ -8,10 +8,27 @@ silos have met.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import and_, exists, select
+from sqlalchemy import (
+    Select,
+    Subquery,
+    Text,
+    and_,
+    case,
+    cast,
+    exists,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import aliased
+from sqlalchemy.types import NullType, TypeEngine
 from sqlmodel import col
 from sqlmodel import select as sqlmodel_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -27,6 +44,7 @@ from storage.models import (
     Silo,
     SiloBridge,
 )
+from storage.repositories.core import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,8 +255,6 @@ async def stories(
 async def members_in_silos(session: AsyncSession, silo_ids: list[int]) -> int:
     """How many people stand in these silos, each counted once (a map's "2,000 members")."""
 
-    from sqlalchemy import func  # here, so that this addition leaves the shared imports alone
-
     if not silo_ids:
         return 0
     found = await (await session.connection()).execute(
@@ -249,9 +265,12 @@ async def members_in_silos(session: AsyncSession, silo_ids: list[int]) -> int:
     return int(found.scalar_one())
 
 
-@dataclass(frozen=True, slots=True)
-class BridgeTotal:
-    """What the groups of one programme did across one pair of silos (``silo_a < silo_b``)."""
+class BridgeTotal(NamedTuple):
+    """What the groups of one programme did across one pair of silos (``silo_a < silo_b``).
+
+    A named tuple rather than a frozen dataclass: a year gives some 16,000 of
+    them, made three times faster this way.
+    """
 
     programme_id: int
     silo_a: int
@@ -261,6 +280,79 @@ class BridgeTotal:
     first_at: datetime
     first_met_at: datetime | None
     round_ids: frozenset[int]
+    """The rounds whose groups spanned the pair; empty unless asked for (``with_rounds``)."""
+
+
+def rounds_in_view(
+    workspace_id: int,
+    *,
+    programme_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[Any]:
+    """The ids of a workspace's rounds held in a period (of one programme, when given)."""
+
+    query = (
+        select(col(PairingRound.id))
+        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
+        .where(col(Programme.workspace_id) == workspace_id)
+    )
+    if programme_id is not None:
+        query = query.where(col(PairingRound.programme_id) == programme_id)
+    if since is not None:
+        query = query.where(col(PairingRound.slot_at) >= since)
+    if until is not None:
+        query = query.where(col(PairingRound.slot_at) < until)
+    return query
+
+
+AnySelect = TypeVar("AnySelect", bound=Select[*tuple[Any, ...]])
+
+
+@dataclass(frozen=True, slots=True)
+class KindFilter:
+    """Which pairs of silos a reading keeps, by their kinds: two silos of one kind (of
+    ``only``, when given), or of two kinds in ``crossings``.
+
+    The bridge rule (``handlers/shared/bridges.py``) is finer, per programme,
+    and is applied to what comes back; the database only leaves out the pairs
+    no programme could count, before it sorts them: a group's team with a
+    department, say, which were more than half of a year's rows.
+    """
+
+    only: str | None = None
+    crossings: frozenset[frozenset[str]] = frozenset()
+
+    def keep(self, query: AnySelect) -> AnySelect:
+        """``query`` (on ``silo_bridges``) with only the rows this filter keeps."""
+
+        first, second = aliased(Silo), aliased(Silo)
+        if self.only is not None:
+            kept = and_(col(first.kind) == self.only, col(second.kind) == self.only)
+        else:
+            crossings = [
+                and_(col(first.kind) == a, col(second.kind) == b)
+                for pair in self.crossings
+                for a, b in (sorted(pair), sorted(pair, reverse=True))
+            ]
+            kept = or_(col(first.kind) == col(second.kind), *crossings)
+        return (
+            query.join(first, col(first.id) == col(SiloBridge.silo_a))
+            .join(second, col(second.id) == col(SiloBridge.silo_b))
+            .where(kept)
+        )
+
+
+def met_groups_of(rounds: Select[Any]) -> Subquery:
+    """The groups of these rounds where at least one member answered (or was marked) met."""
+
+    return (
+        select(col(PairingGroupMember.group_id).label("group_id"))
+        .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
+        .where(col(PairingGroup.round_id).in_(rounds), col(PairingGroupMember.outcome) == "met")
+        .distinct()
+        .subquery()
+    )
 
 
 async def bridge_totals(
@@ -270,58 +362,89 @@ async def bridge_totals(
     programme_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    with_rounds: bool = True,
+    kinds: KindFilter | None = None,
 ) -> list[BridgeTotal]:
     """``bridges`` summed in the database, one row per programme and pair of silos.
 
-    A year of a big workspace is some 80,000 group-and-pair rows but only a
-    few thousand pairs; reading the sums is several times faster than
-    reading every row (``bench/map.py``). A group met when at least one of
-    its members answered (or was marked) met.
+    A year of a big workspace is some 170,000 group-and-pair rows but only
+    16,000 pairs; reading the sums is several times faster than reading
+    every row (``bench/map.py``). A group met when at least one of its
+    members answered (or was marked) met. With ``kinds``, only the pairs of
+    silos it keeps.
+
+    What a year's read costs is the database sorting those rows into pairs
+    (``bench/report.py``), so: the rows are reached from the period's rounds
+    through their groups, by indexes that hold what the sum needs
+    (``pairing_groups`` by round, ``silo_bridges`` by group: on SQLite no
+    row of either table is read); ``kinds`` leaves out the pairs that can be
+    no bridge before the sort; the first moments come back as stored and
+    are converted once per round rather than once per pair; and each pair's
+    list of rounds, which only the pairing stats and the dashboard show, is
+    made only ``with_rounds``.
     """
 
-    from sqlalchemy import Text, case, cast, func
-
     connection = await session.connection()
-    round_ids = (
-        func.string_agg(func.distinct(cast(col(SiloBridge.round_id), Text)), ",")
-        if connection.dialect.name == "postgresql"
-        else func.group_concat(func.distinct(col(SiloBridge.round_id)))
-    )
-    met_groups = (
-        select(col(PairingGroupMember.group_id).label("group_id"))
-        .where(col(PairingGroupMember.outcome) == "met")
-        .distinct()
-        .subquery()
-    )
-    met_at = case((met_groups.c.group_id.is_not(None), col(PairingRound.slot_at)), else_=None)
-    query = (
-        select(
-            col(PairingRound.programme_id),
-            col(SiloBridge.silo_a),
-            col(SiloBridge.silo_b),
-            func.count(),
-            func.count(met_groups.c.group_id),
-            func.min(col(PairingRound.slot_at)),
-            func.min(met_at),
-            round_ids,
+    rounds = rounds_in_view(workspace_id, programme_id=programme_id, since=since, until=until)
+    met_groups = met_groups_of(rounds)
+    slot = col(PairingRound.slot_at)
+    met_slot = case((met_groups.c.group_id.is_not(None), slot), else_=None)
+    columns: list[Any] = [
+        col(PairingRound.programme_id),
+        col(SiloBridge.silo_a),
+        col(SiloBridge.silo_b),
+        func.count(),
+        func.count(met_groups.c.group_id),
+        type_coerce(func.min(slot), NullType()),
+        type_coerce(func.min(met_slot), NullType()),
+    ]
+    if with_rounds:
+        columns.append(
+            func.string_agg(func.distinct(cast(col(PairingGroup.round_id), Text)), ",")
+            if connection.dialect.name == "postgresql"
+            else func.group_concat(func.distinct(col(PairingGroup.round_id)))
         )
-        .join(PairingRound, col(PairingRound.id) == col(SiloBridge.round_id))
-        .outerjoin(met_groups, met_groups.c.group_id == col(SiloBridge.group_id))
-        .where(col(SiloBridge.workspace_id) == workspace_id)
+    query = (
+        select(*columns)
+        .select_from(PairingRound)
+        .join(PairingGroup, col(PairingGroup.round_id) == col(PairingRound.id))
+        .join(SiloBridge, col(SiloBridge.group_id) == col(PairingGroup.id))
+        .outerjoin(met_groups, met_groups.c.group_id == col(PairingGroup.id))
+        .where(col(PairingRound.id).in_(rounds))
         .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b), col(PairingRound.programme_id))
     )
-    if programme_id is not None:
-        query = query.where(col(PairingRound.programme_id) == programme_id)
-    if since is not None:
-        query = query.where(col(PairingRound.slot_at) >= since)
-    if until is not None:
-        query = query.where(col(PairingRound.slot_at) < until)
+    if kinds is not None:
+        query = kinds.keep(query)
     found = await connection.execute(query)
+    moment = _moments(table_of(PairingRound).c.slot_at.type, connection.dialect)
+    if not with_rounds:
+        return [
+            BridgeTotal(p, a, b, n, m, moment(first), moment(met_at), frozenset())
+            for p, a, b, n, m, first, met_at in found.all()
+        ]
     return [
-        BridgeTotal(int(p), int(a), int(b), int(n), int(m), first, first_met, _ids(str(rounds)))
-        for p, a, b, n, m, first, first_met, rounds in found.all()
+        BridgeTotal(
+            p, a, b, n, m, moment(first), moment(met_at), frozenset(map(int, joined.split(",")))
+        )
+        for p, a, b, n, m, first, met_at, joined in found.all()
     ]
 
 
-def _ids(joined: str) -> frozenset[int]:
-    return frozenset(int(part) for part in joined.split(",") if part.strip())
+def _moments(stored: TypeEngine[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """A reader of stored moments that converts each distinct value once (None stays None).
+
+    A year's pairs share a few dozen round moments; converting each pair's
+    two minima as they come back was a tenth of the landscape read.
+    """
+
+    process = stored.dialect_impl(dialect).result_processor(dialect, None)
+    seen: dict[Any, Any] = {None: None}
+
+    def moment(raw: Any) -> Any:
+        try:
+            return seen[raw]
+        except KeyError:
+            found = seen[raw] = process(raw) if process is not None else raw
+            return found
+
+    return moment

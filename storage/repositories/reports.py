@@ -40,6 +40,7 @@ from storage.models import (
 )
 from storage.repositories import checkins as checkins_repo
 from storage.repositories import commitments as commitments_repo
+from storage.repositories import landscape as landscape_repo
 from storage.repositories import retros as retros_repo
 from storage.repositories.core import execute
 
@@ -104,10 +105,23 @@ async def checkin_runs(
     until: datetime | None,
     channel_id: str | None = None,
 ) -> list[RunFigures]:
-    """Every run opened in the period (of check-ins in ``channel_id``, when given), oldest first."""
+    """Every run opened in the period (of check-ins in ``channel_id``, when given), oldest first.
 
-    asked = func.sum(case((col(CheckinPrompt.status).in_(ASKED_STATUSES), 1), else_=0))
-    answered = func.sum(case((col(CheckinPrompt.status) == checkins_repo.ANSWERED, 1), else_=0))
+    Each run's prompts are counted by their own subqueries, which walk the run's
+    prompts in key order: grouping a year's 100,000 prompts under each run's
+    name and date sorted all of them first, three times slower (``bench/report.py``).
+    """
+
+    def prompts(*statuses: str) -> Any:
+        return (
+            select_columns(func.count())
+            .where(
+                col(CheckinPrompt.run_id) == col(CheckinRun.id),
+                col(CheckinPrompt.status).in_(statuses),
+            )
+            .scalar_subquery()
+        )
+
     query = (
         select_columns(
             col(CheckinRun.id),
@@ -115,21 +129,13 @@ async def checkin_runs(
             col(Checkin.channel_name),
             col(CheckinRun.run_date),
             col(CheckinRun.opened_at),
-            func.coalesce(asked, 0),
-            func.coalesce(answered, 0),
+            prompts(*ASKED_STATUSES),
+            prompts(checkins_repo.ANSWERED),
         )
         .join(Checkin, col(Checkin.id) == col(CheckinRun.checkin_id))
-        .outerjoin(CheckinPrompt, col(CheckinPrompt.run_id) == col(CheckinRun.id))
         .where(
             col(Checkin.workspace_id) == workspace_id,
             *_in_period(col(CheckinRun.opened_at), since, until),
-        )
-        .group_by(
-            col(CheckinRun.id),
-            col(Checkin.name),
-            col(Checkin.channel_name),
-            col(CheckinRun.run_date),
-            col(CheckinRun.opened_at),
         )
         .order_by(col(CheckinRun.run_date), col(Checkin.name), col(CheckinRun.id))
     )
@@ -163,31 +169,42 @@ async def pairing_rounds(
     until: datetime | None,
     programme_id: int | None = None,
 ) -> list[RoundFigures]:
-    """Every round held in the period (of one programme, when given), oldest first."""
+    """Every round held in the period (of one programme, when given), oldest first.
 
-    met_group = case((col(PairingGroupMember.outcome) == "met", col(PairingGroup.id)), else_=None)
+    Counted per round by subqueries on the round's own groups (as
+    ``checkin_runs`` counts), not by grouping every member of every group.
+    """
+
+    of_round = col(PairingGroup.round_id) == col(PairingRound.id)
+    places = col(PairingGroupMember.group_id) == col(PairingGroup.id)
+    groups = select_columns(func.count()).where(of_round).scalar_subquery()
+    met = (
+        select_columns(func.count(func.distinct(col(PairingGroupMember.group_id))))
+        .join(PairingGroup, places)
+        .where(of_round, col(PairingGroupMember.outcome) == "met")
+        .scalar_subquery()
+    )
+    people = (
+        select_columns(func.count())
+        .select_from(PairingGroupMember)
+        .join(PairingGroup, places)
+        .where(of_round)
+        .scalar_subquery()
+    )
     query = (
         select_columns(
             col(PairingRound.id),
             col(Programme.channel_name),
             col(PairingRound.number),
             col(PairingRound.slot_at),
-            func.count(func.distinct(col(PairingGroup.id))),
-            func.count(func.distinct(met_group)),
-            func.count(col(PairingGroupMember.member_id)),
+            groups,
+            met,
+            people,
         )
         .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
-        .outerjoin(PairingGroup, col(PairingGroup.round_id) == col(PairingRound.id))
-        .outerjoin(PairingGroupMember, col(PairingGroupMember.group_id) == col(PairingGroup.id))
         .where(
             col(Programme.workspace_id) == workspace_id,
             *_in_period(col(PairingRound.slot_at), since, until),
-        )
-        .group_by(
-            col(PairingRound.id),
-            col(Programme.channel_name),
-            col(PairingRound.number),
-            col(PairingRound.slot_at),
         )
         .order_by(col(PairingRound.slot_at), col(Programme.channel_name))
     )
@@ -334,47 +351,35 @@ async def pairs_before(
     *,
     before: datetime,
     programme_id: int | None = None,
+    kinds: landscape_repo.KindFilter | None = None,
 ) -> list[EarlierPair]:
     """Every pair of silos introduced by a round before ``before``, one row per programme.
 
     What a report needs to tell a new bridge from an old one, and no more: no
     counts or dates, so the database only groups (``landscape_repo`` reads the
-    period's own bridges in full).
+    period's own bridges in full). The rows are reached as ``bridge_totals``
+    reaches them, from the rounds through their groups, by indexes that hold
+    all the statement reads; with ``kinds``, only the pairs of silos it keeps.
     """
 
-    rounds_query = (
-        select_columns(col(PairingRound.id), col(PairingRound.programme_id))
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
-        .where(col(Programme.workspace_id) == workspace_id, col(PairingRound.slot_at) < before)
-    )
-    if programme_id is not None:
-        rounds_query = rounds_query.where(col(PairingRound.programme_id) == programme_id)
-    earlier: dict[int, list[int]] = {}
-    for round_id, programme in _rows(await execute(session, rounds_query)):
-        earlier.setdefault(int(programme), []).append(int(round_id))
-    met_groups = (
-        select_columns(col(PairingGroupMember.group_id).label("group_id"))
-        .where(col(PairingGroupMember.outcome) == "met")
-        .distinct()
-        .subquery()
-    )
+    rounds = landscape_repo.rounds_in_view(workspace_id, programme_id=programme_id, until=before)
+    met_groups = landscape_repo.met_groups_of(rounds)
     met = func.max(case((met_groups.c.group_id.is_not(None), 1), else_=0))
-    found: list[EarlierPair] = []
-    # One statement a programme (there are few), reaching its earlier rounds' rows by the
-    # round index rather than every row by date.
-    for programme, round_ids in earlier.items():
-        rows = await execute(
-            session,
-            select_columns(col(SiloBridge.silo_a), col(SiloBridge.silo_b), met)
-            .outerjoin(met_groups, met_groups.c.group_id == col(SiloBridge.group_id))
-            .where(
-                col(SiloBridge.workspace_id) == workspace_id,
-                col(SiloBridge.round_id).in_(sorted(round_ids)),
-            )
-            .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b)),
+    query = (
+        select_columns(
+            col(PairingRound.programme_id), col(SiloBridge.silo_a), col(SiloBridge.silo_b), met
         )
-        found.extend(EarlierPair(programme, int(a), int(b), bool(m)) for a, b, m in _rows(rows))
-    return found
+        .select_from(PairingRound)
+        .join(PairingGroup, col(PairingGroup.round_id) == col(PairingRound.id))
+        .join(SiloBridge, col(SiloBridge.group_id) == col(PairingGroup.id))
+        .outerjoin(met_groups, met_groups.c.group_id == col(PairingGroup.id))
+        .where(col(PairingRound.id).in_(rounds))
+        .group_by(col(SiloBridge.silo_a), col(SiloBridge.silo_b), col(PairingRound.programme_id))
+    )
+    if kinds is not None:
+        query = kinds.keep(query)
+    found = await execute(session, query)
+    return [EarlierPair(int(p), int(a), int(b), bool(m)) for p, a, b, m in _rows(found)]
 
 
 # -- the exports -----------------------------------------------------------------------------
