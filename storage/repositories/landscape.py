@@ -20,7 +20,6 @@ from sqlalchemy import (
     and_,
     case,
     cast,
-    exists,
     func,
     or_,
     select,
@@ -55,20 +54,6 @@ class SiloRow:
     member_ids: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class BridgeRow:
-    """One group's connection of two silos (``silo_a < silo_b``)."""
-
-    group_id: int
-    round_id: int
-    round_number: int
-    programme_id: int
-    slot_at: datetime
-    silo_a: int
-    silo_b: int
-    met: bool
-
-
 async def silos(session: AsyncSession, workspace_id: int) -> list[SiloRow]:
     """Every silo of the workspace with the ids of its members."""
 
@@ -86,55 +71,6 @@ async def silos(session: AsyncSession, workspace_id: int) -> list[SiloRow]:
     return [SiloRow(i, n, k, tuple(sorted(m))) for i, (n, k, m) in rows.items()]
 
 
-async def bridges(
-    session: AsyncSession,
-    workspace_id: int,
-    *,
-    programme_id: int | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
-) -> list[BridgeRow]:
-    """Every connection of two silos by a group, with whether the group met.
-
-    A group met when at least one of its members answered (or was marked) met.
-    """
-
-    met = exists().where(
-        and_(
-            col(PairingGroupMember.group_id) == col(SiloBridge.group_id),
-            col(PairingGroupMember.outcome) == "met",
-        )
-    )
-    query = (
-        select(
-            col(SiloBridge.group_id),
-            col(SiloBridge.round_id),
-            col(PairingRound.number),
-            col(PairingRound.programme_id),
-            col(PairingRound.slot_at),
-            col(SiloBridge.silo_a),
-            col(SiloBridge.silo_b),
-            met.label("met"),
-        )
-        .join(PairingRound, col(PairingRound.id) == col(SiloBridge.round_id))
-        .where(col(SiloBridge.workspace_id) == workspace_id)
-        .order_by(col(PairingRound.slot_at), col(SiloBridge.group_id))
-    )
-    if programme_id is not None:
-        query = query.where(col(PairingRound.programme_id) == programme_id)
-    if since is not None:
-        query = query.where(col(PairingRound.slot_at) >= since)
-    if until is not None:
-        query = query.where(col(PairingRound.slot_at) < until)
-    found = await (await session.connection()).execute(query)
-    return [
-        BridgeRow(
-            int(g), int(r), int(n), int(p), at, int(a), int(b), bool(m) if m is not None else False
-        )
-        for g, r, n, p, at, a, b, m in found.all()
-    ]
-
-
 async def programme_mixes(session: AsyncSession, workspace_id: int) -> dict[int, str]:
     """Each programme's ``mix_kinds``, by programme id."""
 
@@ -144,19 +80,6 @@ async def programme_mixes(session: AsyncSession, workspace_id: int) -> dict[int,
         )
     )
     return {int(i or 0): str(m) for i, m in found.all()}
-
-
-async def group_count(session: AsyncSession, workspace_id: int) -> int:
-    """How many groups were ever introduced in the workspace (a cheap "anything yet?")."""
-
-    found = await (await session.connection()).execute(
-        select(col(PairingGroup.id))
-        .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
-        .where(col(Programme.workspace_id) == workspace_id)
-        .limit(1)
-    )
-    return len(found.all())
 
 
 async def last_map(session: AsyncSession, workspace_id: int, scope: str) -> LandscapeMap | None:
