@@ -4,12 +4,14 @@ nor a team and an organisation a programme does not cross (memory adapter)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from adapters.memory import Delivered
 from storage.models import Programme
 from tests.support.harness import Harness, running
+from tests.support.scenarios import Played, played_once, resumed
 from tests.support.times import THURSDAY_NOON
 
 FIRST_ROUND = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 10:00 London
@@ -159,6 +161,38 @@ async def test_a_crossing_that_is_not_two_kinds_is_refused_saying_what_to_type(
 # -- met, not only introduced ------------------------------------------------------------
 
 
+async def radiotherapy_introduced_to_oncology_twice(convene: Harness) -> list[str]:
+    """Round 1 introduces Radiotherapy to Oncology twice, and the follow-ups ask whether
+    they met; what round 1 told each group is returned."""
+
+    await start(
+        convene,
+        "/convene member add alice --silo Radiotherapy --tz Europe/London",
+        "/convene member add hal --silo Radiotherapy --tz Europe/London",
+        "/convene member add bob --silo Oncology --tz Europe/London",
+        "/convene member add ben --silo Oncology --tz Europe/London",
+    )
+    await join(convene, "alice", "hal", "bob", "ben")
+    first = why_you(await convene.advance(FIRST_ROUND))
+    await convene.advance(FIRST_ROUND + timedelta(days=3))
+    return first
+
+
+@pytest.fixture(scope="module")
+def after_first_round(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Played[list[str]]:
+    """The first round and its follow-ups played once per test process
+    (``tests.support.scenarios``); each test resumes a copy and answers differently."""
+
+    return played_once(
+        radiotherapy_introduced_to_oncology_twice,
+        template=sqlite_template,
+        folders=tmp_path_factory,
+        start=THURSDAY_NOON,
+    )
+
+
 @pytest.mark.parametrize(
     ("answer", "why"),
     [
@@ -168,22 +202,13 @@ async def test_a_crossing_that_is_not_two_kinds_is_refused_saying_what_to_type(
     ids=["met", "not-met"],
 )
 async def test_a_bridge_counts_as_built_once_someone_says_they_met(
-    sqlite_url: str, answer: str, why: str
+    after_first_round: Played[list[str]], tmp_path: Path, answer: str, why: str
 ) -> None:
     """Round 1 introduces Radiotherapy to Oncology twice; the next round tells the new
     pairs the two teams have met only if someone answered [We met]."""
 
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await start(
-            convene,
-            "/convene member add alice --silo Radiotherapy --tz Europe/London",
-            "/convene member add hal --silo Radiotherapy --tz Europe/London",
-            "/convene member add bob --silo Oncology --tz Europe/London",
-            "/convene member add ben --silo Oncology --tz Europe/London",
-        )
-        await join(convene, "alice", "hal", "bob", "ben")
-        first = why_you(await convene.advance(FIRST_ROUND))
-        await convene.advance(FIRST_ROUND + timedelta(days=3))
+    first = after_first_round.told
+    async with resumed(after_first_round, tmp_path) as convene:
         await convene.click("alice", answer)
         second = why_you(await convene.advance(FIRST_ROUND + timedelta(weeks=1)))
     assert first == ["Why you: Radiotherapy and Oncology have not met through Convene before."] * 2

@@ -11,6 +11,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
+
+import pytest
 
 from adapters.memory import Delivered
 from bot.messages import FileAttachment
@@ -18,10 +21,24 @@ from tests.handlers.test_reports import (
     ANONYMOUS_STORY,
     NAMED_STORY,
     PRIVATE_STORY,
+    Story,
     two_weeks,
 )
 from tests.support.harness import Harness, running
+from tests.support.scenarios import Played, played_once, resumed
 from tests.support.times import THURSDAY_NOON
+
+
+@pytest.fixture(scope="module")
+def after_two_weeks(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Played[Story]:
+    """The report's two weeks (``tests.handlers.test_reports``), played once per test
+    process; each test resumes a copy."""
+
+    return played_once(
+        two_weeks, template=sqlite_template, folders=tmp_path_factory, start=THURSDAY_NOON
+    )
 
 
 def files_of(delivered: list[Delivered]) -> dict[str, FileAttachment]:
@@ -53,10 +70,10 @@ async def everything_out(convene: Harness) -> dict[str, FileAttachment]:
 
 
 async def test_no_file_holds_a_story_kept_for_conveners_nor_names_an_anonymous_author(
-    sqlite_url: str,
+    after_two_weeks: Played[Story], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        story = await two_weeks(convene)
+    story = after_two_weeks.told
+    async with resumed(after_two_weeks, tmp_path) as convene:
         files = await everything_out(convene)
         # Conveners themselves still read every story, in Convene's own command.
         in_chat = await convene.reply_to("you", "/convene pairing stories")
@@ -84,10 +101,9 @@ async def test_no_file_holds_a_story_kept_for_conveners_nor_names_an_anonymous_a
 
 
 async def test_the_export_holds_each_dataset_without_answers_in_members_or_learnings_elsewhere(
-    sqlite_url: str,
+    after_two_weeks: Played[Story], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await two_weeks(convene)
+    async with resumed(after_two_weeks, tmp_path) as convene:
         delivered = await convene.command("you", "/convene export --what members,checkins")
         csv_files = files_of(delivered)
         all_files = files_of(await convene.command("you", "/convene export --format json"))

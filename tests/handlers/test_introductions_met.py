@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from handlers.shared.landscape import INTRODUCED, MET, load_landscape
 from storage.models import Member, PairingGroupMember
 from tests.support.harness import Harness, running
+from tests.support.scenarios import Played, played_once, resumed
 from tests.support.times import THURSDAY_NOON
 
 FIRST_ROUND = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 10:00 London
@@ -40,6 +42,42 @@ async def one_round(
     await convene.advance(FOLLOW_UP)
 
 
+async def ana_and_ben_introduced(convene: Harness) -> None:
+    await one_round(convene)
+
+
+async def ana_and_ben_introduced_cat_and_dan_not(convene: Harness) -> None:
+    """As ``ana_and_ben_introduced``, with cat (Pharmacy) and dan (Theatres), who did not
+    join."""
+
+    await one_round(convene, *OTHER_TEAMS)
+
+
+@pytest.fixture(scope="module")
+def after_round(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Played[None]:
+    """``one_round`` played once per test process (``tests.support.scenarios``); each test
+    resumes a copy, its follow-up buttons still there to press."""
+
+    return played_once(
+        ana_and_ben_introduced,
+        template=sqlite_template,
+        folders=tmp_path_factory,
+        start=THURSDAY_NOON,
+    )
+
+
+@pytest.fixture(scope="module")
+def after_round_with_others(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Played[None]:
+    return played_once(
+        ana_and_ben_introduced_cat_and_dan_not,
+        template=sqlite_template,
+        folders=tmp_path_factory,
+        start=THURSDAY_NOON,
+    )
+
+
 async def places(convene: Harness) -> dict[str, PairingGroupMember]:
     names = {m.id: m.display_name for m in await convene.rows(Member)}
     return {names[p.member_id]: p for p in await convene.rows(PairingGroupMember)}
@@ -56,11 +94,9 @@ async def bridge_state(convene: Harness, one: str = "Radiotherapy", other: str =
 
 
 async def test_after_a_round_where_nobody_answered_stats_show_none_met_and_all_introduced(
-    sqlite_url: str,
+    after_round: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
-
+    async with resumed(after_round, tmp_path) as convene:
         stats = await convene.reply_to("you", "/convene pairing stats")
 
     lines = stats.splitlines()
@@ -72,10 +108,9 @@ async def test_after_a_round_where_nobody_answered_stats_show_none_met_and_all_i
 
 
 async def test_a_convener_marks_ana_and_ben_met_and_the_stats_and_the_map_count_the_bridge(
-    sqlite_url: str,
+    after_round_with_others: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene, *OTHER_TEAMS)  # cat and dan did not join
+    async with resumed(after_round_with_others, tmp_path) as convene:  # cat and dan did not join
         assert await bridge_state(convene, "Radiotherapy", "Wards") == INTRODUCED
 
         reply = await convene.reply_to("you", "/convene pairing met ana ben")
@@ -96,11 +131,9 @@ async def test_a_convener_marks_ana_and_ben_met_and_the_stats_and_the_map_count_
 
 
 async def test_marking_one_member_marks_the_group_met_and_marking_again_changes_nothing(
-    sqlite_url: str,
+    after_round: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
-
+    async with resumed(after_round, tmp_path) as convene:
         first = await convene.reply_to("you", "/convene pairing met @ana --round 1 #general")
         again = await convene.reply_to("you", "/convene pairing met ana")
 
@@ -111,10 +144,9 @@ async def test_marking_one_member_marks_the_group_met_and_marking_again_changes_
 
 
 async def test_a_member_who_answered_we_wont_is_asked_about_before_being_marked(
-    sqlite_url: str,
+    after_round: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
+    async with resumed(after_round, tmp_path) as convene:
         await convene.click("ben", "We won't")
 
         asked = (await convene.command("you", "/convene pairing met ben"))[0]
@@ -134,10 +166,9 @@ async def test_a_member_who_answered_we_wont_is_asked_about_before_being_marked(
 
 
 async def test_anyway_marks_a_member_who_said_we_wont_and_not_yet_is_overwritten_with_a_note(
-    sqlite_url: str,
+    after_round: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
+    async with resumed(after_round, tmp_path) as convene:
         await convene.click("ana", "Not yet")
         await convene.click("ben", "We won't")
 
@@ -151,10 +182,9 @@ async def test_anyway_marks_a_member_who_said_we_wont_and_not_yet_is_overwritten
 
 
 async def test_a_member_who_then_answers_we_met_themselves_is_no_longer_marked_by_the_convener(
-    sqlite_url: str,
+    after_round: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
+    async with resumed(after_round, tmp_path) as convene:
         await convene.command("you", "/convene pairing met ana")
         await convene.click("ana", "We met")
 
@@ -200,11 +230,9 @@ MISTAKES = [
 
 @pytest.mark.parametrize(("line", "expected"), MISTAKES, ids=[m[0] for m in MISTAKES])
 async def test_mistakes_get_a_sentence_saying_what_to_type_and_mark_nothing(
-    sqlite_url: str, line: str, expected: str
+    after_round_with_others: Played[None], tmp_path: Path, line: str, expected: str
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene, *OTHER_TEAMS)
-
+    async with resumed(after_round_with_others, tmp_path) as convene:
         reply = await convene.reply_to("you", line)
 
         assert reply.startswith(expected) or expected in reply, reply
@@ -232,10 +260,9 @@ async def test_two_members_of_different_groups_are_not_marked_as_one_meeting(
 
 
 async def test_a_member_who_was_not_in_the_latest_round_is_pointed_to_their_own(
-    sqlite_url: str,
+    after_round: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
+    async with resumed(after_round, tmp_path) as convene:
         await convene.command("ben", "/pairing pause 2w")
         await convene.command("you", "/convene member add cat --silo Pharmacy --tz Europe/London")
         await convene.command("cat", "/pairing join")
@@ -249,10 +276,8 @@ async def test_a_member_who_was_not_in_the_latest_round_is_pointed_to_their_own(
         )
 
 
-async def test_only_conveners_mark_meetings(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await one_round(convene)
-
+async def test_only_conveners_mark_meetings(after_round: Played[None], tmp_path: Path) -> None:
+    async with resumed(after_round, tmp_path) as convene:
         reply = await convene.reply_to("ana", "/convene pairing met ana ben")
 
         assert reply.startswith("Only conveners")

@@ -12,7 +12,9 @@ import csv
 import io
 import math
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pytest
 from PIL import Image
 
 from adapters.memory import Delivered
@@ -20,6 +22,7 @@ from bot.messages import FileAttachment
 from handlers.landscape.map_layout import MAX_MOVE
 from storage.models import LandscapeMap, Silo
 from tests.support.harness import Harness, running
+from tests.support.scenarios import Played, played_once, resumed
 from tests.support.times import THURSDAY_NOON
 
 FIRST_ROUND = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday 10:00 London
@@ -68,6 +71,29 @@ async def two_rounds(convene: Harness) -> None:
     await convene.advance(FIRST_ROUND + timedelta(weeks=1))
 
 
+async def set_up_and_two_rounds(convene: Harness) -> None:
+    await set_up(convene)
+    await two_rounds(convene)
+
+
+@pytest.fixture(scope="module")
+def after_two_rounds(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Played[None]:
+    """The silos, members and two rounds played once per test process
+    (``tests.support.scenarios``), for the tests that map where they left the landscape;
+    each resumes a copy. (Where the landscape is read is tested on SQLite and PostgreSQL
+    in tests/storage/test_landscape_reading.py; a map kept and compared on each is
+    ``test_a_second_map_...`` below.)"""
+
+    return played_once(
+        set_up_and_two_rounds,
+        template=sqlite_template,
+        folders=tmp_path_factory,
+        start=THURSDAY_NOON,
+    )
+
+
 async def the_map(convene: Harness, line: str = "/convene map") -> Delivered:
     """The message that carries the map (to the convener's DM), once asked for in #general."""
 
@@ -94,10 +120,10 @@ def matrix(message: Delivered, name: str) -> dict[tuple[str, str], str]:
     }
 
 
-async def test_a_convener_gets_the_picture_the_words_and_the_matrix(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await set_up(convene)
-        await two_rounds(convene)
+async def test_a_convener_gets_the_picture_the_words_and_the_matrix(
+    after_two_rounds: Played[None], tmp_path: Path
+) -> None:
+    async with resumed(after_two_rounds, tmp_path) as convene:
         delivered = await convene.command("you", "/convene map")
 
     note = [d for d in delivered if d.message.visible_to == "you"]
@@ -127,11 +153,9 @@ async def test_a_convener_gets_the_picture_the_words_and_the_matrix(sqlite_url: 
 
 
 async def test_the_matrix_says_met_introduced_never_and_shared_cell_by_cell(
-    database_url: str,
+    after_two_rounds: Played[None], tmp_path: Path
 ) -> None:
-    async with running(database_url, start=THURSDAY_NOON) as convene:
-        await set_up(convene)
-        await two_rounds(convene)
+    async with resumed(after_two_rounds, tmp_path) as convene:
         sent = await the_map(convene)
 
     teams = matrix(sent, "matrix-team.csv")
@@ -188,10 +212,10 @@ async def test_a_second_map_names_what_is_new_and_keeps_every_silo_near_where_it
         assert math.dist(was, after.positions[silo]) <= MAX_MOVE + 1e-4, silo  # kept to 5 places
 
 
-async def test_a_map_with_nothing_new_says_so_and_is_drawn_where_it_was(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await set_up(convene)
-        await two_rounds(convene)
+async def test_a_map_with_nothing_new_says_so_and_is_drawn_where_it_was(
+    after_two_rounds: Played[None], tmp_path: Path
+) -> None:
+    async with resumed(after_two_rounds, tmp_path) as convene:
         await the_map(convene)
         [before] = await convene.rows(LandscapeMap)
         again = await the_map(convene)
@@ -200,10 +224,10 @@ async def test_a_map_with_nothing_new_says_so_and_is_drawn_where_it_was(sqlite_u
     assert after.positions == before.positions
 
 
-async def test_a_map_of_one_programme_over_a_period(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await set_up(convene)
-        await two_rounds(convene)
+async def test_a_map_of_one_programme_over_a_period(
+    after_two_rounds: Played[None], tmp_path: Path
+) -> None:
+    async with resumed(after_two_rounds, tmp_path) as convene:
         await convene.advance(FIRST_ROUND + timedelta(weeks=1, days=2))
         recent = await the_map(convene, "/convene map --programme #general --since 5 days")
         [kept] = await convene.rows(LandscapeMap)

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from sqlalchemy import select, update
 from sqlmodel import col
 
@@ -22,7 +25,9 @@ from bot.adapter import ChannelMember
 from bot.messages import FileAttachment
 from storage.models import Member, PairingGroupMember
 from storage.repositories.core import execute
+from tests.support.databases import PostgresDatabase, empty_tables
 from tests.support.harness import Harness, running
+from tests.support.scenarios import Played, played_once, resumed
 from tests.support.times import LONDON, THURSDAY_NOON
 
 PEOPLE = ("alice", "bashful", "cagey", "dan")
@@ -167,6 +172,18 @@ async def two_weeks(convene: Harness) -> Story:
     return story
 
 
+@pytest.fixture(scope="module")
+def after_two_weeks(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Played[Story]:
+    """The two weeks played once per test process (``tests.support.scenarios``), for
+    the tests that only ask what a report says of them; each resumes a copy."""
+
+    return played_once(
+        two_weeks, template=sqlite_template, folders=tmp_path_factory, start=THURSDAY_NOON
+    )
+
+
 # -- reading what came back --------------------------------------------------------------------
 
 
@@ -186,12 +203,30 @@ def one_named(files: dict[str, FileAttachment], ending: str) -> FileAttachment:
 # -- the scenarios -----------------------------------------------------------------------------
 
 
-async def test_a_convener_gets_the_report_of_two_known_weeks_in_words_and_in_files(
-    database_url: str,
-) -> None:
-    async with running(database_url, start=THURSDAY_NOON) as convene:
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def after_two_weeks_on_each_database(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> AsyncIterator[Harness]:
+    """Convene after the two weeks on each kind of database the report's queries run on:
+    on SQLite a copy of ``after_two_weeks`` resumed, on PostgreSQL the two weeks played
+    there."""
+
+    if request.param == "sqlite":
+        async with resumed(request.getfixturevalue("after_two_weeks"), tmp_path) as convene:
+            yield convene
+        return
+    postgres: PostgresDatabase = request.getfixturevalue("postgres_database")
+    await empty_tables(postgres.url)
+    async with running(postgres.url, start=THURSDAY_NOON) as convene:
         await two_weeks(convene)
-        delivered = await convene.command("you", "/convene report")
+        yield convene
+
+
+async def test_a_convener_gets_the_report_of_two_known_weeks_in_words_and_in_files(
+    after_two_weeks_on_each_database: Harness,
+) -> None:
+    convene = after_two_weeks_on_each_database
+    delivered = await convene.command("you", "/convene report")
 
     (note,) = [d for d in delivered if d.message.visible_to == "you"]
     assert note.text == "I sent it to you in a direct message."
@@ -249,9 +284,10 @@ async def test_a_convener_gets_the_report_of_two_known_weeks_in_words_and_in_fil
     ]
 
 
-async def test_since_narrows_the_report_to_what_happened_after_it(sqlite_url: str) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await two_weeks(convene)
+async def test_since_narrows_the_report_to_what_happened_after_it(
+    after_two_weeks: Played[Story], tmp_path: Path
+) -> None:
+    async with resumed(after_two_weeks, tmp_path) as convene:
         delivered = await convene.command("you", "/convene report --since 2026-12-05")
 
     (dm,) = [d for d in delivered if d.message.files]
@@ -268,10 +304,9 @@ async def test_since_narrows_the_report_to_what_happened_after_it(sqlite_url: st
 
 
 async def test_the_report_can_look_at_one_programme_and_refuses_one_that_does_not_exist(
-    sqlite_url: str,
+    after_two_weeks: Played[Story], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await two_weeks(convene)
+    async with resumed(after_two_weeks, tmp_path) as convene:
         ours = await convene.command("you", "/convene report --since all --programme #general")
         elsewhere = await convene.reply_to("you", "/convene report --programme #random")
         badly = await convene.reply_to("you", "/convene report --since someday")

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
 
 from adapters.discord.render import modal_payload
 from adapters.slack.render import modal_for
 from handlers.shared.stories import load_stories
 from storage.models import PairingGroupMember
-from tests.support.harness import Harness, running
+from tests.support.harness import Harness
+from tests.support.scenarios import Played, played_once, resumed
 from tests.support.times import THURSDAY_NOON
 
 FIRST_ROUND = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
@@ -50,15 +54,24 @@ async def shared(convene: Harness) -> list[tuple[str | None, str]]:
         return [(s.author, s.text) for s in await load_stories(session, 1, audience="shared")]
 
 
+@pytest.fixture(scope="module")
+def after_follow_up(
+    sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Played[None]:
+    """``met`` played once per test process (``tests.support.scenarios``); each test resumes
+    a copy, the follow-up's buttons still there to press."""
+
+    return played_once(met, template=sqlite_template, folders=tmp_path_factory, start=THURSDAY_NOON)
+
+
 def names(text: str, name: str) -> bool:
     return re.search(rf"\b{re.escape(name)}\b", text) is not None
 
 
 async def test_after_we_met_the_form_asks_who_may_read_it_with_conveners_only_first(
-    sqlite_url: str,
+    after_follow_up: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await met(convene)
+    async with resumed(after_follow_up, tmp_path) as convene:
         await convene.click("ana", "We met")
 
         form = convene.last_form("ana", "pairing.learning")
@@ -84,11 +97,9 @@ async def test_after_we_met_the_form_asks_who_may_read_it_with_conveners_only_fi
 
 
 async def test_a_blank_choice_keeps_the_story_for_conveners_only_and_says_how_to_change_it(
-    sqlite_url: str,
+    after_follow_up: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await met(convene)
-
+    async with resumed(after_follow_up, tmp_path) as convene:
         thanks = await tell(convene, "ana", "They plan in years.", "")
 
         assert thanks == (
@@ -100,10 +111,9 @@ async def test_a_blank_choice_keeps_the_story_for_conveners_only_and_says_how_to
 
 
 async def test_a_member_who_chose_conveners_only_never_appears_in_the_shared_stories(
-    sqlite_url: str,
+    after_follow_up: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await met(convene)
+    async with resumed(after_follow_up, tmp_path) as convene:
         await tell(convene, "ana", "They plan in years.", "Conveners only")
 
         assert await shared(convene) == []
@@ -114,10 +124,9 @@ async def test_a_member_who_chose_conveners_only_never_appears_in_the_shared_sto
 
 
 async def test_a_member_who_chooses_shared_without_my_name_is_never_named(
-    sqlite_url: str,
+    after_follow_up: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await met(convene)
+    async with resumed(after_follow_up, tmp_path) as convene:
         thanks = await tell(
             convene, "ana", "Wards see the whole patient.", "Shared without my name"
         )
@@ -144,10 +153,9 @@ async def test_a_member_who_chooses_shared_without_my_name_is_never_named(
 
 
 async def test_the_change_button_opens_the_form_filled_in_and_the_new_choice_replaces_the_old(
-    sqlite_url: str,
+    after_follow_up: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await met(convene)
+    async with resumed(after_follow_up, tmp_path) as convene:
         await tell(convene, "ana", "They plan in years.", "Shared with my name")
 
         await convene.click("ana", "Change who may read it")
@@ -169,11 +177,9 @@ async def test_the_change_button_opens_the_form_filled_in_and_the_new_choice_rep
 
 
 async def test_a_choice_that_is_none_of_the_three_is_asked_again_and_nothing_is_saved(
-    sqlite_url: str,
+    after_follow_up: Played[None], tmp_path: Path
 ) -> None:
-    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
-        await met(convene)
-
+    async with resumed(after_follow_up, tmp_path) as convene:
         refused = await tell(convene, "ana", "They plan in years.", "everyone")
 
         assert refused.startswith(

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from handlers.shared.landscape import INTRODUCED, MET, NEVER, load_landscape
+from handlers.shared.landscape import INTRODUCED, MET, NEVER, Landscape, load_landscape
 from handlers.shared.stories import load_stories
 from storage.models import Member, PairingGroupMember, PairingRound, Programme, Silo
 from storage.repositories import members as members_repo
@@ -249,3 +249,49 @@ async def test_stories_reach_shared_outputs_only_as_their_authors_allowed(
         ("Ben", "anonymous"),
         ("Cy", "conveners"),
     }
+
+
+async def test_a_reading_without_round_lists_is_the_same_landscape_less_the_lists(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Reports read the landscape without each bridge's rounds; nothing else may change,
+    and first moments follow the rounds' times even where ids run the other way."""
+
+    async with sessions.begin() as session:
+        net = await _network(session)
+        programme = await net.programme()
+        first, third = await net.round(programme, 1), await net.round(programme, 3)
+        assert programme.id is not None
+        early = await pairings_repo.add_round(
+            session,
+            PairingRound(programme_id=programme.id, number=9, slot_at=NOW, participants=2),
+        )
+        await net.group(first, ("Ana", "Ben"), ("Radiotherapy", "Public Health"))
+        late = await net.group(third, ("Ana", "Ben"), ("Radiotherapy", "Public Health"))
+        await net.answer(late, "Ben", "met")
+        await net.group(early, ("Cy", "Ben"), ("Oncology", "Public Health"))
+        periods = [None, NOW + timedelta(days=1)]
+        full = [await load_landscape(session, net.wid, since=since) for since in periods]
+        lean = [
+            await load_landscape(session, net.wid, since=since, with_rounds=False)
+            for since in periods
+        ]
+
+    def figures(land: Landscape) -> dict[tuple[int, int], tuple[object, ...]]:
+        return {
+            pair: (b.introductions, b.meetings, b.first_introduced, b.first_met, b.state)
+            for pair, b in land.bridges.items()
+        }
+
+    for with_lists, without in zip(full, lean, strict=True):
+        assert figures(without) == figures(with_lists)
+        assert without.met_pairs == with_lists.met_pairs
+        assert without.possible == with_lists.possible
+        assert all(not bridge.rounds for bridge in without.bridges.values())
+    everything = full[0].bridges
+    radiotherapy = everything[net.pair("Radiotherapy", "Public Health")]
+    assert radiotherapy.rounds == {first.id, third.id}
+    assert radiotherapy.first_introduced == NOW + timedelta(weeks=1)
+    assert radiotherapy.first_met == NOW + timedelta(weeks=3)
+    assert everything[net.pair("Oncology", "Public Health")].first_introduced == NOW
+    assert net.pair("Oncology", "Public Health") not in full[1].bridges

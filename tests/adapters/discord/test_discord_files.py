@@ -63,6 +63,17 @@ def files_of(rig: DiscordRig, message: Payload) -> list[tuple[str, str, bytes]]:
     ]
 
 
+@pytest.fixture
+async def discord(sqlite_url: str) -> AsyncIterator[DiscordRig]:
+    """Convene on the Discord adapter, on SQLite only: these tests are about what travels
+    between the adapter and Discord, which no database sees. A file's one trip through
+    the outbox (its bytes in the outbox row) is tested on each kind of database:
+    ``test_a_convener_asking_in_a_channel_...``."""
+
+    async with discord_convene(sqlite_url) as rig:
+        yield rig
+
+
 # -- files out -----------------------------------------------------------------------------
 
 
@@ -194,14 +205,23 @@ def with_file_commands() -> Registry:
 
 
 @pytest.fixture
-async def rig(database_url: str) -> AsyncIterator[DiscordRig]:
+async def rig(sqlite_url: str) -> AsyncIterator[DiscordRig]:
+    """Convene with the file commands, on SQLite (see ``discord`` above)."""
+
+    async with discord_convene(sqlite_url, registry=with_file_commands()) as made:
+        yield made
+
+
+@pytest.fixture
+async def rig_on_each_database(database_url: str) -> AsyncIterator[DiscordRig]:
     async with discord_convene(database_url, registry=with_file_commands()) as made:
         yield made
 
 
 async def test_a_convener_asking_in_a_channel_gets_the_files_in_their_dm_and_a_note_there(
-    rig: DiscordRig,
+    rig_on_each_database: DiscordRig,
 ) -> None:
+    rig = rig_on_each_database
     await rig.slash(ALICE, "convene", "files-test")
 
     assert any("direct message" in said for said in rig.replies(ALICE))

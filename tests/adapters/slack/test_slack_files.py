@@ -43,6 +43,17 @@ async def deliver(slack: SlackRig, message: OutgoingMessage, key: str = "k1") ->
     return dict(await slack.adapter.deliver(slack.fake.team_id, message, idempotency_key=key))
 
 
+@pytest.fixture
+async def slack(sqlite_url: str) -> AsyncIterator[SlackRig]:
+    """Convene on the Slack adapter, on SQLite only: these tests are about what travels
+    between the adapter and Slack, which no database sees. A file's one trip through the
+    outbox (its bytes in the outbox row) is tested on each kind of database:
+    ``test_a_convener_asking_in_a_channel_...``."""
+
+    async with slack_convene(sqlite_url) as rig:
+        yield rig
+
+
 # -- files out -----------------------------------------------------------------------------
 
 
@@ -197,9 +208,9 @@ def with_file_reader() -> Registry:
 
 
 async def test_a_csv_a_member_sends_in_the_dm_reaches_the_handler_as_its_bytes(
-    database_url: str,
+    sqlite_url: str,
 ) -> None:
-    async with slack_convene(database_url, registry=with_file_reader()) as rig:
+    async with slack_convene(sqlite_url, registry=with_file_reader()) as rig:
         csv = rig.fake.add_file("U2", "members.csv", MEMBERS_CSV)
 
         await rig.event(dm_file_event("U2", [csv], "1700000100.000100"), event_id="EvF1")
@@ -210,9 +221,9 @@ async def test_a_csv_a_member_sends_in_the_dm_reaches_the_handler_as_its_bytes(
 
 
 async def test_a_file_deleted_before_it_was_read_is_explained_to_the_member(
-    database_url: str,
+    sqlite_url: str,
 ) -> None:
-    async with slack_convene(database_url, registry=with_file_reader()) as rig:
+    async with slack_convene(sqlite_url, registry=with_file_reader()) as rig:
         csv = rig.fake.add_file("U2", "members.csv", MEMBERS_CSV)
         rig.fake.remove_file(csv["id"])
 
