@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, and_, case, delete, exists, func, select, update
+from sqlalchemy import CursorResult, and_, case, delete, func, select, update
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,10 +25,6 @@ from storage.models import (
     DashboardToken,
     Member,
     MemberSilo,
-    PairingGroup,
-    PairingGroupMember,
-    PairingRound,
-    Programme,
     Workspace,
 )
 from storage.repositories.core import execute
@@ -174,57 +170,6 @@ async def silo_member_names(session: AsyncSession, workspace_id: int) -> dict[in
     for listed in names.values():
         listed.sort(key=str.casefold)
     return names
-
-
-@dataclass(frozen=True, slots=True)
-class RoundRow:
-    round_id: int
-    number: int
-    programme: str
-    """The programme's channel name, without ``#``."""
-    slot_at: datetime
-    groups: int
-    groups_met: int
-
-
-async def rounds(session: AsyncSession, workspace_id: int) -> list[RoundRow]:
-    """Every introductions round of the workspace, oldest first, with its groups and how
-    many of them met (at least one member answered, or was marked, met)."""
-
-    met = (
-        exists()
-        .where(
-            and_(
-                col(PairingGroupMember.group_id) == col(PairingGroup.id),
-                col(PairingGroupMember.outcome) == "met",
-            )
-        )
-        .correlate(PairingGroup)
-    )
-    found = await execute(
-        session,
-        select(
-            col(PairingRound.id),
-            col(PairingRound.number),
-            col(Programme.channel_name),
-            col(PairingRound.slot_at),
-            func.count(col(PairingGroup.id)),
-            func.coalesce(func.sum(case((met, 1), else_=0)), 0),
-        )
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
-        .outerjoin(PairingGroup, col(PairingGroup.round_id) == col(PairingRound.id))
-        .where(col(Programme.workspace_id) == workspace_id)
-        .group_by(
-            col(PairingRound.id),
-            col(PairingRound.number),
-            col(Programme.channel_name),
-            col(PairingRound.slot_at),
-        )
-        .order_by(col(PairingRound.slot_at), col(PairingRound.id)),
-    )
-    return [
-        RoundRow(int(i), int(n), str(c), at, int(g), int(m)) for i, n, c, at, g, m in _rows(found)
-    ]
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from handlers.shared.stories import load_stories
 from handlers.shared.zones import zone_named
 from storage.repositories import commitments as commitments_repo
 from storage.repositories import dashboard as dashboard_repo
+from storage.repositories import reports as reports_repo
 
 Json = dict[str, Any]
 
@@ -91,11 +92,11 @@ async def coverage(session: AsyncSession, workspace_id: int) -> Json:
     met so far (whether a group met is as known today, late answers included)."""
 
     view = await load_landscape(session, workspace_id)
-    rounds = await dashboard_repo.rounds(session, workspace_id)
+    rounds = await reports_repo.pairing_rounds(session, workspace_id, since=None, until=None)
     return {"possible": len(view.possible), "rounds": _rounds_covered(view, rounds)}
 
 
-def _rounds_covered(view: Landscape, rounds: list[dashboard_repo.RoundRow]) -> list[Json]:
+def _rounds_covered(view: Landscape, rounds: list[reports_repo.RoundFigures]) -> list[Json]:
     counted = [b for pair, b in view.bridges.items() if pair in view.possible]
     introduced = sorted(b.first_introduced for b in counted if b.first_introduced is not None)
     met = sorted(b.first_met for b in counted if b.state == MET and b.first_met is not None)
@@ -110,7 +111,7 @@ def _rounds_covered(view: Landscape, rounds: list[dashboard_repo.RoundRow]) -> l
                 "number": row.number,
                 "date": row.slot_at.astimezone(UTC).date().isoformat(),
                 "groups": row.groups,
-                "groups_met": row.groups_met,
+                "groups_met": row.met,
                 "introduced_pairs": so_far_introduced,
                 "met_pairs": so_far_met,
                 "introduced_share": _share(so_far_introduced, whole),
