@@ -57,16 +57,14 @@ from sqlalchemy import insert, select
 
 from adapters.memory import MemoryAdapter
 from bench.checkins import build_app, verdict
+from bench.organisation import KIND_SHARES, seed_organisation
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from storage.models import (
-    Member,
-    MemberSilo,
     PairingGroup,
     PairingGroupMember,
     PairingRound,
     Programme,
-    Silo,
     SiloBridge,
     Workspace,
 )
@@ -78,7 +76,6 @@ CONVENER = "you"
 ROUNDS = 12
 MET_SHARE = 0.6
 TARGET_SECONDS = 2.0
-KIND_SHARES = (("team", 0.70), ("department", 0.20), ("profession", 0.10))
 
 T = TypeVar("T")
 
@@ -110,14 +107,6 @@ class Report:
 # -- the workspace --------------------------------------------------------------------------
 
 
-def kinds_of(silos: int) -> list[str]:
-    counts = [round(silos * share) for _, share in KIND_SHARES]
-    counts[0] += silos - sum(counts)
-    return [
-        kind for (kind, _), count in zip(KIND_SHARES, counts, strict=True) for _ in range(count)
-    ]
-
-
 async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Report) -> None:
     """Silos, members, a programme and its rounds, groups and bridges, in bulk."""
 
@@ -140,57 +129,7 @@ async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Repo
             session, select(workspaces.c.id).where(workspaces.c.platform == adapter.platform)
         )
         wid = int(found.scalar_one())
-        kinds = kinds_of(size.silos)
-        names = {
-            "team": "Team",
-            "department": "Department",
-            "profession": "Profession",
-        }
-        silo_rows = []
-        for number, kind in enumerate(kinds, start=1):
-            name = f"{names[kind]} {number:03d}"
-            silo_rows.append(
-                {
-                    "id": 1000 + number,
-                    "workspace_id": wid,
-                    "name": name,
-                    "name_key": name.casefold(),
-                    "kind": kind,
-                    "created_at": created,
-                }
-            )
-        await execute(session, insert(table_of(Silo)), silo_rows)
-        by_kind: dict[str, list[int]] = {}
-        for row in silo_rows:
-            by_kind.setdefault(str(row["kind"]), []).append(int(str(row["id"])))
-        teams, departments = by_kind["team"], by_kind["department"]
-        professions = by_kind.get("profession", [])
-        weights = [1 / (rank + 1) ** 0.7 for rank in range(len(teams))]
-        member_rows: list[dict[str, object]] = []
-        links: list[dict[str, int]] = []
-        silos_of: dict[int, list[int]] = {}
-        for n in range(size.members):
-            member_id = 10_000 + n
-            member_rows.append(
-                {
-                    "id": member_id,
-                    "workspace_id": wid,
-                    "platform_user_id": f"U{n:05d}",
-                    "display_name": f"Member {n}",
-                    "timezone": "Europe/London",
-                    "is_convener": False,
-                    "created_at": created,
-                    "welcomed_at": created,
-                }
-            )
-            team_index = rng.choices(range(len(teams)), weights)[0]
-            mine = [teams[team_index], departments[team_index % len(departments)]]
-            if professions and rng.random() < 0.6:
-                mine.append(rng.choice(professions))
-            silos_of[member_id] = mine
-            links.extend({"member_id": member_id, "silo_id": s} for s in mine)
-        await execute(session, insert(table_of(Member)), member_rows)
-        await execute(session, insert(table_of(MemberSilo)), links)
+        silos_of = await seed_organisation(session, wid, size.silos, size.members, rng, created)
         programme_id = 1
         await execute(
             session,

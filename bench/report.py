@@ -59,10 +59,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import sqlalchemy
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from adapters.memory import MemoryAdapter
 from bench.checkins import build_app, verdict
+from bench.organisation import insert_all, seed_organisation
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from storage.models import (
@@ -70,15 +71,12 @@ from storage.models import (
     CheckinPrompt,
     CheckinRun,
     Commitment,
-    Member,
-    MemberSilo,
     PairingGroup,
     PairingGroupMember,
     PairingRound,
     Programme,
     Retro,
     RetroItem,
-    Silo,
     SiloBridge,
     Timer,
     Workspace,
@@ -90,7 +88,6 @@ YEAR_START = NOW - timedelta(weeks=52)
 CHANNEL = "general"
 CONVENER = "you"
 TARGET_SECONDS = 1.0
-KIND_SHARES = (("team", 0.70), ("department", 0.20), ("profession", 0.10))
 QUESTIONS = [
     {"text": "What did you do since last time?", "kind": "text"},
     {"text": "What will you do next?", "kind": "text"},
@@ -136,17 +133,6 @@ class Report:
 # -- the workspace --------------------------------------------------------------------------
 
 
-def kinds_of(silos: int) -> list[str]:
-    counts = [round(silos * share) for _, share in KIND_SHARES]
-    counts[0] += silos - sum(counts)
-    return [k for (k, _), n in zip(KIND_SHARES, counts, strict=True) for _ in range(n)]
-
-
-async def insert_all(session: Any, model: Any, rows: list[dict[str, Any]]) -> None:
-    for start in range(0, len(rows), CHUNK):
-        await execute(session, insert(table_of(model)), rows[start : start + CHUNK])
-
-
 def periods() -> dict[str, datetime]:
     """Where the two timed reports start: three months back (the default), a year."""
 
@@ -184,53 +170,7 @@ async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Repo
             sqlalchemy.update(workspaces).where(workspaces.c.id == wid).values(created_at=created),
         )
 
-        # Silos and members.
-        silo_rows: list[dict[str, Any]] = []
-        names = {"team": "Team", "department": "Department", "profession": "Profession"}
-        for number, kind in enumerate(kinds_of(size.silos), start=1):
-            name = f"{names[kind]} {number:03d}"
-            silo_rows.append(
-                {
-                    "id": 1000 + number,
-                    "workspace_id": wid,
-                    "name": name,
-                    "name_key": name.casefold(),
-                    "kind": kind,
-                    "created_at": created,
-                }
-            )
-        await insert_all(session, Silo, silo_rows)
-        by_kind: dict[str, list[int]] = {}
-        for row in silo_rows:
-            by_kind.setdefault(str(row["kind"]), []).append(int(row["id"]))
-        teams, departments = by_kind["team"], by_kind["department"]
-        professions = by_kind.get("profession", [])
-        weights = [1 / (rank + 1) ** 0.7 for rank in range(len(teams))]
-        member_rows: list[dict[str, Any]] = []
-        links: list[dict[str, Any]] = []
-        silos_of: dict[int, list[int]] = {}
-        for n in range(size.members):
-            member_id = 10_000 + n
-            member_rows.append(
-                {
-                    "id": member_id,
-                    "workspace_id": wid,
-                    "platform_user_id": f"U{n:05d}",
-                    "display_name": f"Member {n}",
-                    "timezone": "Europe/London",
-                    "is_convener": False,
-                    "created_at": created,
-                    "welcomed_at": created,
-                }
-            )
-            team = rng.choices(range(len(teams)), weights)[0]
-            mine = [teams[team], departments[team % len(departments)]]
-            if professions and rng.random() < 0.6:
-                mine.append(rng.choice(professions))
-            silos_of[member_id] = mine
-            links.extend({"member_id": member_id, "silo_id": s} for s in mine)
-        await insert_all(session, Member, member_rows)
-        await insert_all(session, MemberSilo, links)
+        silos_of = await seed_organisation(session, wid, size.silos, size.members, rng, created)
         everyone = sorted(silos_of)
 
         # A weekly check-in: 52 runs.
