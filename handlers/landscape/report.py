@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from bot.commands import Args, CommandSpec, Option
 from bot.context import Context
 from bot.errors import UsageError
@@ -22,9 +20,10 @@ from bot.registry import Registry
 from handlers.landscape.report_data import Report, Scope, gather
 from handlers.landscape.report_text import markdown, summary, tables
 from handlers.landscape.tables import CONTENT_TYPES, to_csv
+from handlers.shared.channels import channel_id
 from handlers.shared.members import workspace_id
 from handlers.shared.periods import read_since
-from storage.repositories import reports as reports_repo
+from storage.repositories import pairings as pairings_repo
 from storage.repositories.reports import ProgrammeRow
 
 GROUP = "Landscape (conveners)"
@@ -39,33 +38,27 @@ def read_period(value: str | None, now: datetime, usage: str) -> datetime | None
     return read_since(typed, now, usage)
 
 
-async def find_programme(
-    session: AsyncSession, workspace_id: int, reference: str, usage: str
-) -> ProgrammeRow:
-    """The programme in the channel a convener named (``#general``, a platform link, or
-    the bare name), read from Convene's own rows, so the command line can name one too."""
+async def find_programme(context: Context, reference: str, usage: str) -> ProgrammeRow:
+    """The programme in the channel a convener named, found as every command finds a
+    channel (``handlers/shared/channels.py``)."""
 
-    text = reference.strip()
-    wanted_id = wanted_name = ""
-    if text.startswith("<#") and text.endswith(">"):
-        wanted_id, _, wanted_name = text[2:-1].partition("|")
-    else:
-        wanted_name = text.removeprefix("#")
-    found = await reports_repo.programmes(session, workspace_id)
-    for programme in found:
-        if (wanted_id and programme.channel_id == wanted_id) or (
-            wanted_name and programme.channel_name.casefold() == wanted_name.casefold()
-        ):
-            return programme
+    wid = workspace_id(context)
+    programme = await pairings_repo.programme_in(
+        context.session, wid, await channel_id(context, reference, usage)
+    )
+    if programme is not None:
+        assert programme.id is not None
+        return ProgrammeRow(programme.id, programme.channel_id, programme.channel_name)
+    found = await pairings_repo.programmes(context.session, wid)
     if not found:
         raise UsageError(
-            f"There is no programme of introductions yet, so none in {plain(text)}. "
+            f"There is no programme of introductions yet, so none in {plain(reference)}. "
             "Leave out --programme to report on everything.",
             usage=usage,
         )
     names = ", ".join(f"#{p.channel_name}" for p in found)
     raise UsageError(
-        f"There is no programme of introductions in {plain(text)}. Programmes: {names}.",
+        f"There is no programme of introductions in {plain(reference)}. Programmes: {names}.",
         usage=usage,
     )
 
@@ -93,9 +86,7 @@ async def report_command(context: Context, args: Args) -> None:
     wid = workspace_id(context)
     since = read_period(args.get("since"), context.now, REPORT)
     programme = (
-        await find_programme(context.session, wid, args["programme"], REPORT)
-        if args.get("programme")
-        else None
+        await find_programme(context, args["programme"], REPORT) if args.get("programme") else None
     )
     report = await gather(
         context.session,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal
 from sqlalchemy import select as select_columns
 from sqlalchemy.orm import aliased
-from sqlmodel import col, select
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import (
@@ -73,15 +73,6 @@ class ProgrammeRow:
     id: int
     channel_id: str
     channel_name: str
-
-
-async def programmes(session: AsyncSession, workspace_id: int) -> list[ProgrammeRow]:
-    found = await session.exec(
-        select(Programme.id, Programme.channel_id, Programme.channel_name)
-        .where(Programme.workspace_id == workspace_id)
-        .order_by(col(Programme.channel_name))
-    )
-    return [ProgrammeRow(int(i or 0), str(c), str(n)) for i, c, n in found.all()]
 
 
 @dataclass(frozen=True, slots=True)
