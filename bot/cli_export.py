@@ -72,6 +72,7 @@ def add_export(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def run_export(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.cli_failures import stopped_by
     from bot.wiring import exports
     from storage.busy import DatabaseBusy
     from storage.opening import DatabaseUnavailable, MigrationFailed
@@ -89,12 +90,8 @@ def run_export(args: argparse.Namespace, settings: Settings) -> int:
     except _Refused as refused:
         print(f"convene: {refused}", file=sys.stderr)
         return REFUSED
-    except DatabaseUnavailable as unavailable:
-        print(f"convene: cannot open the database: {unavailable}", file=sys.stderr)
-        return 1
-    except (MigrationFailed, DatabaseBusy) as failure:
-        print(f"convene: {failure}", file=sys.stderr)
-        return 1
+    except (DatabaseUnavailable, MigrationFailed, DatabaseBusy) as failure:
+        return stopped_by(failure, starting=False)
     listed = ", ".join(f.described() for f in files)
     print(f"Exported {workspace!r} to {out}: {listed}.")
     return 0

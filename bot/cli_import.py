@@ -74,6 +74,7 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     if args.import_what != "members":
         print("convene: say what to import: convene import members FILE.csv", file=sys.stderr)
         return REFUSED
+    from bot.cli_failures import stopped_by
     from storage.busy import DatabaseBusy
     from storage.opening import DatabaseUnavailable, MigrationFailed
 
@@ -82,12 +83,8 @@ def run_import(args: argparse.Namespace, settings: Settings) -> int:
     except _Refused as refused:
         print(f"convene: {refused}", file=sys.stderr)
         return REFUSED
-    except DatabaseUnavailable as unavailable:
-        print(f"convene: cannot open the database: {unavailable}", file=sys.stderr)
-        return 1
-    except (MigrationFailed, DatabaseBusy) as failure:
-        print(f"convene: {failure}", file=sys.stderr)
-        return 1
+    except (DatabaseUnavailable, MigrationFailed, DatabaseBusy) as failure:
+        return stopped_by(failure, starting=False)
 
 
 def _read(path: Path) -> bytes:
