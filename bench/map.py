@@ -169,6 +169,8 @@ async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Repo
             rounds.append(
                 {
                     "id": number,
+                    "workspace_id": 1,
+                    "origin": "round",
                     "programme_id": programme_id,
                     "number": number,
                     "slot_at": slot,

@@ -284,6 +284,8 @@ async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Repo
             rounds.append(
                 {
                     "id": number,
+                    "workspace_id": 1,
+                    "origin": "round",
                     "programme_id": 1,
                     "number": number,
                     "slot_at": slot,

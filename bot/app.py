@@ -307,6 +307,7 @@ class ConveneApp:
                 list_channel_on_platform=before_transaction(
                     "list_channel_members", adapter.list_channel_members
                 ),
+                hooks=self.registry.hooks,
             )
         )
         await outbox.flush()

@@ -26,6 +26,7 @@ FileReader = Callable[[str, IncomingFile], Awaitable[bytes]]
 ZoneChanged = Callable[["Context", Member], Awaitable[str | None]]
 """Re-plan what one job does at a member's local time; a sentence for them if anything moved."""
 Listener = Callable[["Context", Payload], Awaitable[None]]
+JobListener = Callable[["JobContext", Payload], Awaitable[None]]
 
 
 @dataclass
@@ -34,9 +35,15 @@ class Hooks:
 
     zone_changed: list[ZoneChanged] = field(default_factory=list)
     listeners: dict[str, list[Listener[Any]]] = field(default_factory=dict)
+    job_listeners: dict[str, list[JobListener[Any]]] = field(default_factory=dict)
+    """What listens when a schedule or timer's work reaches a hook (a check-in run closing
+    at its time), apart because a job has no event, actor or reply."""
 
     def listen(self, hook: Hook[Payload], listener: Listener[Payload]) -> None:
         self.listeners.setdefault(hook.name, []).append(listener)
+
+    def listen_in_jobs(self, hook: Hook[Payload], listener: JobListener[Payload]) -> None:
+        self.job_listeners.setdefault(hook.name, []).append(listener)
 
 
 @dataclass
@@ -203,10 +210,17 @@ class JobContext:
     capabilities: Capabilities
     settings: Settings
     list_channel_on_platform: ChannelLister
+    hooks: Hooks = field(default_factory=Hooks)
 
     @property
     def now(self) -> datetime:
         return self.clock.now()
+
+    async def announce(self, hook: Hook[Payload], payload: Payload) -> None:
+        """Let the jobs listening to ``hook`` in jobs add their part, now, in this transaction."""
+
+        for listener in self.hooks.job_listeners.get(hook.name, ()):
+            await listener(self, payload)
 
     async def channel_members(self, channel_id: str) -> list[ChannelMember]:
         return await self.list_channel_on_platform(self.workspace.external_id, channel_id)

@@ -13,7 +13,7 @@ from bot.clock import Clock
 from bot.command_buttons import Question
 from bot.commands import CommandSpec, CommandTable
 from bot.config import Settings
-from bot.context import Context, Hooks, JobContext, Listener, ZoneChanged
+from bot.context import Context, Hooks, JobContext, JobListener, Listener, ZoneChanged
 from bot.events import Event, MessagePosted
 from bot.hooks import Hook, Payload
 from bot.suggestions import SuggestionSource
@@ -144,6 +144,11 @@ class Registry:
         """Take part when another job announces ``hook`` (``context.announce``)."""
 
         self.hooks.listen(hook, listener)
+
+    def listen_in_jobs(self, hook: Hook[Payload], listener: JobListener[Payload]) -> None:
+        """Take part when a schedule or timer's work reaches ``hook`` (``JobContext.announce``)."""
+
+        self.hooks.listen_in_jobs(hook, listener)
 
     def button_handler(self, action_id: str) -> Handler | None:
         """Buttons route on the part of their id before the first ``:``."""

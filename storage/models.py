@@ -44,6 +44,13 @@ class WorkspaceSettings(SQLModel, table=True):
     date_order: str = Field(default="dmy", max_length=3)
     digest_enabled: bool = Field(default=True)
     """The monthly digest to conveners: on unless a convener turned it off."""
+    opportunities_enabled: bool = Field(default=True)
+    """Suggestions of who should meet, DMed to conveners after each check-in run closes."""
+    opportunity_kinds: str = Field(default="", max_length=200)
+    """The kinds of silo two members must not share to be suggested ("" : any kind)."""
+    opportunity_weeks: int = Field(default=8)
+    """How many weeks of answers suggestions read, and how long an introduction or a
+    "Not now" keeps a pair from being suggested again."""
 
 
 class SiloKind(SQLModel, table=True):
@@ -94,6 +101,9 @@ class Member(SQLModel, table=True):
     """From a members file: how an imported member is matched to their platform account."""
     welcomed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the welcome DM went to the member on their first contact; None: not yet."""
+    suggestions_off_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the member opted out of suggestions (``/pairing suggest off``): never
+    suggested, listed by ``/pairing find`` or read for topic affinity; None: in."""
 
 
 class Silo(SQLModel, table=True):
@@ -277,6 +287,8 @@ class Programme(SQLModel, table=True):
     ban_rounds: int = Field(default=4)
     min_gap_days: int = Field(default=5)
     """No member is introduced twice within this many days, unless the convener insists."""
+    affinity: bool = Field(default=False)
+    """Whether rounds also weigh topic affinity: one member's needs against another's offers."""
     starters: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     next_starter: int = Field(default=0)
     schedule_id: int | None = Field(default=None, foreign_key="schedules.id", ondelete="SET NULL")
@@ -312,11 +324,24 @@ class Avoidance(SQLModel, table=True):
 
 
 class PairingRound(SQLModel, table=True):
+    """A round of a programme's introductions, or one introduction made outside the rounds.
+
+    ``origin`` says which: ``round`` (scheduled or ``round now``, numbered within
+    its programme), ``suggestion`` (a convener accepted an opportunity) or
+    ``asked`` (a member pressed ``[Introduce us]``). An introduction outside the
+    rounds has no programme and number 0; it holds one group, is followed up
+    like any other and counts on the landscape under the workspace.
+    """
+
     __tablename__ = "pairing_rounds"
     __table_args__ = (UniqueConstraint("programme_id", "number"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    programme_id: int = Field(foreign_key="programmes.id", ondelete="CASCADE", index=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE", index=True)
+    programme_id: int | None = Field(
+        default=None, foreign_key="programmes.id", ondelete="CASCADE", index=True
+    )
+    origin: str = Field(default="round", max_length=16)
     number: int
     slot_at: datetime = Field(sa_type=UTCDateTime)
     participants: int = Field(default=0)
@@ -650,3 +675,38 @@ class AwaitedFile(SQLModel, table=True):
     member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", primary_key=True)
     purpose: str = Field(max_length=32)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Opportunity(SQLModel, table=True):
+    """A suggestion that two members from different silos meet: one's need, the other's offer.
+
+    Made after a check-in run closes (``run_id``), shown to conveners with the two
+    snippets that matched, and decided once: ``pending`` until a convener presses
+    ``[Introduce them]`` (``introduced``, with the introduction's ``round_id``),
+    ``[Not now]`` (``not_now``: not suggested again for the workspace's weeks)
+    or ``[Never these two]`` (``never``: not again, either way round).
+    """
+
+    __tablename__ = "opportunities"
+    __table_args__ = (Index("ix_opportunities_workspace_status", "workspace_id", "status"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    run_id: int | None = Field(default=None, foreign_key="checkin_runs.id", ondelete="SET NULL")
+    need_member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", index=True)
+    offer_member_id: int = Field(foreign_key="members.id", ondelete="CASCADE", index=True)
+    need_text: str = Field(sa_column=Column(Text, nullable=False))
+    offer_text: str = Field(sa_column=Column(Text, nullable=False))
+    need_source: str = Field(max_length=16)
+    offer_source: str = Field(max_length=16)
+    need_quotable: bool = Field(default=False)
+    """Whether the need's text may be quoted to the two members (their consent)."""
+    offer_quotable: bool = Field(default=False)
+    score: float
+    silo_a: int | None = Field(default=None, foreign_key="silos.id", ondelete="SET NULL")
+    silo_b: int | None = Field(default=None, foreign_key="silos.id", ondelete="SET NULL")
+    status: str = Field(default="pending", max_length=16)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    decided_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    round_id: int | None = Field(default=None, foreign_key="pairing_rounds.id", ondelete="SET NULL")

@@ -1,13 +1,18 @@
 """The questions a check-in starts with, and what a question is.
 
-A question is stored as ``{"text": ..., "kind": "text" | "scale"}``; a scale
-question takes a whole number from 1 to 5, which is what the report averages.
+A question is stored as ``{"text": ..., "kind": "text" | "scale", "intent":
+"need" | "offer" | ""}``; a scale question takes a whole number from 1 to 5,
+which is what the report averages. The intent says whether an answer is
+something the member needs or something they offer others
+(``handlers/shared/intents.py``): opportunities match one to the other.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+
+from handlers.shared.intents import NEED, OFFER
 
 SCALE = "scale"
 TEXT = "text"
@@ -24,8 +29,8 @@ class Template:
     questions: tuple[dict[str, Any], ...]
 
 
-def _q(text: str, kind: str = TEXT) -> dict[str, Any]:
-    return {"text": text, "kind": kind}
+def _q(text: str, kind: str = TEXT, intent: str = "") -> dict[str, Any]:
+    return {"text": text, "kind": kind, "intent": intent}
 
 
 TEMPLATES: dict[str, Template] = {
@@ -35,9 +40,9 @@ TEMPLATES: dict[str, Template] = {
             "standup",
             "yesterday, today, blockers",
             (
-                _q("What did you do since the last check-in?"),
+                _q("What did you do since the last check-in?", intent=OFFER),
                 _q("What will you do today?"),
-                _q("Is anything blocking you?"),
+                _q("Is anything blocking you?", intent=NEED),
             ),
         ),
         Template(
@@ -52,9 +57,18 @@ TEMPLATES: dict[str, Template] = {
             "learning",
             "what you learned, what you are stuck on, who could help",
             (
-                _q("What did you learn this week?"),
-                _q("What are you stuck on?"),
+                _q("What did you learn this week?", intent=OFFER),
+                _q("What are you stuck on?", intent=NEED),
                 _q("Who, in any team, could help with that?"),
+            ),
+        ),
+        Template(
+            "exchange",
+            "what you could offer others, where you could use help",
+            (
+                _q("What are you working on that others could use?", intent=OFFER),
+                _q("Where could you use help?", intent=NEED),
+                _q("What did you learn this week?", intent=OFFER),
             ),
         ),
     )

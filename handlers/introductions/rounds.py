@@ -144,7 +144,11 @@ async def run_round(
     pairing_round = await pairings_repo.add_round(
         session,
         PairingRound(
-            programme_id=programme.id, number=number, slot_at=slot, participants=len(eligible)
+            workspace_id=workspace.id,
+            programme_id=programme.id,
+            number=number,
+            slot_at=slot,
+            participants=len(eligible),
         ),
     )
     assert pairing_round.id is not None

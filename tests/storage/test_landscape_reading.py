@@ -62,6 +62,7 @@ class Network:
         return await pairings_repo.add_round(
             self.session,
             PairingRound(
+                workspace_id=programme.workspace_id,
                 programme_id=programme.id,
                 number=number,
                 slot_at=NOW + timedelta(weeks=number),
@@ -264,7 +265,10 @@ async def test_a_reading_without_round_lists_is_the_same_landscape_less_the_list
         assert programme.id is not None
         early = await pairings_repo.add_round(
             session,
-            PairingRound(programme_id=programme.id, number=9, slot_at=NOW, participants=2),
+            PairingRound(
+                workspace_id=programme.workspace_id,
+                programme_id=programme.id,
+                number=9, slot_at=NOW, participants=2),
         )
         await net.group(first, ("Ana", "Ben"), ("Radiotherapy", "Public Health"))
         late = await net.group(third, ("Ana", "Ben"), ("Radiotherapy", "Public Health"))

@@ -227,6 +227,7 @@ async def seed_landscape(
         for number in range(1, rounds + 1):
             slot = now - timedelta(weeks=rounds - number, days=3)
             pairing_round = PairingRound(
+                workspace_id=programme.workspace_id,
                 programme_id=programme.id,
                 number=number,
                 slot_at=slot,
