@@ -33,7 +33,15 @@ from bot.clock import Clock, ManualClock, OffsetClock, SystemClock
 from bot.config import Settings
 from bot.local_files import beside_database
 from bot.registry import Registry
-from handlers import checkins, commitments, introductions, landscape, profile, retros
+from handlers import (
+    checkins,
+    commitments,
+    introductions,
+    landscape,
+    opportunities,
+    profile,
+    retros,
+)
 
 # ``convene simulate`` (bot/cli.py) reaches the pairing simulation through here.
 from handlers.introductions.simulation import OrganisationError as OrganisationError
@@ -125,7 +133,15 @@ def connect_suggestions(app: ConveneApp) -> None:
 
 def build_registry() -> Registry:
     registry = Registry()
-    for module in (profile, landscape, introductions, checkins, retros, commitments):
+    for module in (
+        profile,
+        landscape,
+        introductions,
+        checkins,
+        retros,
+        commitments,
+        opportunities,
+    ):
         module.register(registry)
     return registry
 

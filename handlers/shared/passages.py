@@ -185,14 +185,16 @@ async def load_rules(session: AsyncSession, workspace_id: int, now: datetime) ->
         if row.member.id is not None
     }
     kinds = {s.id: kind_key(s.kind) for row in people for s in row.silos if s.id is not None}
-    apart = frozenset(
-        kind_key(k) for k in settings.opportunity_kinds.split(",") if k.strip()
-    ) or None
+    apart = (
+        frozenset(kind_key(k) for k in settings.opportunity_kinds.split(",") if k.strip()) or None
+    )
     return PairRules(
         silos=silos,
         kinds=kinds,
         apart=apart,
-        introduced=frozenset(await opportunities_repo.introduced_since(session, workspace_id, since)),
+        introduced=frozenset(
+            await opportunities_repo.introduced_since(session, workspace_id, since)
+        ),
         avoided=frozenset(await opportunities_repo.avoidances(session, workspace_id)),
         held=frozenset(await opportunities_repo.held_back(session, workspace_id, since)),
         opted_out=frozenset(await opportunities_repo.opted_out(session, workspace_id)),

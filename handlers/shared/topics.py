@@ -15,6 +15,7 @@ a second), never at start-up.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -37,14 +38,84 @@ PER_MEMBER: Final = 2
 """How many suggestions one member may appear in, in one list (the best ones)."""
 
 CHECKIN_WORDS: Final = frozenset(
-    """
-    stuck stuckon block blocked blocking blocker help helped helping helpful need needed
-    needing learn learned learnt learning week weeks today yesterday month working work
-    worked trying tried try still really anyone someone somebody else could would
-    get got getting thing things lot lots bit good great new way ways use using used
-    like just also make made know find found going want wanted sure think thought
-    month months day days time team teams people colleague colleagues
-    """.split()
+    [
+        "stuck",
+        "stuckon",
+        "block",
+        "blocked",
+        "blocking",
+        "blocker",
+        "help",
+        "helped",
+        "helping",
+        "helpful",
+        "need",
+        "needed",
+        "needing",
+        "learn",
+        "learned",
+        "learnt",
+        "learning",
+        "week",
+        "weeks",
+        "today",
+        "yesterday",
+        "month",
+        "working",
+        "work",
+        "worked",
+        "trying",
+        "tried",
+        "try",
+        "still",
+        "really",
+        "anyone",
+        "someone",
+        "somebody",
+        "else",
+        "could",
+        "would",
+        "get",
+        "got",
+        "getting",
+        "thing",
+        "things",
+        "lot",
+        "lots",
+        "bit",
+        "good",
+        "great",
+        "new",
+        "way",
+        "ways",
+        "use",
+        "using",
+        "used",
+        "like",
+        "just",
+        "also",
+        "make",
+        "made",
+        "know",
+        "find",
+        "found",
+        "going",
+        "want",
+        "wanted",
+        "sure",
+        "think",
+        "thought",
+        "month",
+        "months",
+        "day",
+        "days",
+        "time",
+        "team",
+        "teams",
+        "people",
+        "colleague",
+        "colleagues",
+    ]
 )
 """Words nearly every need or offer holds: they say it is one, not what it is about."""
 
@@ -87,14 +158,14 @@ PairAllowed = Callable[[int, int], bool]
 
 @cache
 def _stemmer() -> Any:
-    import Stemmer  # noqa: PLC0415 (a C extension, loaded when first needed)
+    import Stemmer
 
     return Stemmer.Stemmer("english")
 
 
 @cache
 def _stop_words() -> frozenset[str]:
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # noqa: PLC0415
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return frozenset(ENGLISH_STOP_WORDS) | CHECKIN_WORDS
 
@@ -111,7 +182,7 @@ def words(text: str) -> list[str]:
 
 def _analyse(text: str) -> list[str]:
     stems = words(text)
-    return stems + [f"{a} {b}" for a, b in zip(stems, stems[1:], strict=False)]
+    return stems + [f"{a} {b}" for a, b in itertools.pairwise(stems)]
 
 
 @dataclass
@@ -127,7 +198,7 @@ class TopicIndex:
     _matrix: csr_matrix | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: PLC0415
+        from sklearn.feature_extraction.text import TfidfVectorizer
 
         self._vectoriser = TfidfVectorizer(
             analyzer=_analyse, sublinear_tf=True, norm="l2", dtype=np.float32
@@ -208,7 +279,10 @@ def match(
     best: dict[frozenset[int], Match] = {}
     keep = scores.data >= threshold
     for row, column, score in zip(
-        scores.row[keep].tolist(), scores.col[keep].tolist(), scores.data[keep].tolist(), strict=True
+        scores.row[keep].tolist(),
+        scores.col[keep].tolist(),
+        scores.data[keep].tolist(),
+        strict=True,
     ):
         need = index.passages[needs[row]]
         offer = index.passages[offers[column]]

@@ -30,9 +30,7 @@ def upgrade() -> None:
             )
         )
         batch_op.add_column(
-            sa.Column(
-                "opportunity_kinds", sa.String(length=200), nullable=False, server_default=""
-            )
+            sa.Column("opportunity_kinds", sa.String(length=200), nullable=False, server_default="")
         )
         batch_op.add_column(
             sa.Column("opportunity_weeks", sa.Integer(), nullable=False, server_default="8")
@@ -98,12 +96,8 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_opportunities_workspace_status", ["workspace_id", "status"], unique=False
         )
-        batch_op.create_index(
-            "ix_opportunities_need_member_id", ["need_member_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_opportunities_offer_member_id", ["offer_member_id"], unique=False
-        )
+        batch_op.create_index("ix_opportunities_need_member_id", ["need_member_id"], unique=False)
+        batch_op.create_index("ix_opportunities_offer_member_id", ["offer_member_id"], unique=False)
 
 
 def downgrade() -> None:
