@@ -46,15 +46,27 @@ from handlers.checkins.templates import (
     MAX_QUESTION_LENGTH,
     MAX_QUESTIONS,
     SCALE,
+    SCALE_HIGH,
+    SCALE_LOW,
     TEMPLATES,
     TEXT,
     describe_templates,
+    is_scale,
 )
 from handlers.shared import upcoming
 from handlers.shared.channels import channel_id, channel_shown
 from handlers.shared.date_order import workspace_date_order
 from handlers.shared.dates import leading_date_words
 from handlers.shared.help import make_help
+from handlers.shared.intents import (
+    INTENTS,
+    NEED,
+    OFFER,
+    Intent,
+    intent_of,
+    intent_word,
+    read_intent,
+)
 from handlers.shared.members import workspace_id
 from handlers.shared.text import clean_name, plural
 from handlers.shared.zones import zone_named, zone_option
@@ -68,11 +80,12 @@ MEMBER = "Check-ins"
 
 CREATE = (
     '/convene checkin create "NAME" #CHANNEL every DAY[S] HH:MM '
-    "[--template standup|pulse|learning] [--who channel|joined] [--remind-after 3h|off] "
+    f"[--template {'|'.join(TEMPLATES)}] [--who channel|joined] [--remind-after 3h|off] "
     "[--closes HH:MM] [--tz ZONE]"
 )
 QUESTIONS = (
-    '/convene checkin questions "NAME" [list | add "TEXT" [--scale] | remove N | move FROM TO]'
+    '/convene checkin questions "NAME" [list | add "TEXT" [--need | --offer | --scale] | '
+    "mark N need|offer|neither | remove N | move FROM TO]"
 )
 LIST = "/convene checkin list"
 PAUSE = '/convene checkin pause "NAME"'
@@ -358,10 +371,9 @@ async def questions(context: Context, args: Args) -> None:
     action = (args.get("action") or "list").lower()
     rest = args.get("rest") or ""
     current = [dict(q) for q in checkin.questions]
+    marked = _marked_flag(args, action)
     if action == "list":
-        if args.flag("scale"):
-            raise UsageError("--scale goes with add.", usage=QUESTIONS)
-        await context.reply(_questions_list(checkin.name, current))
+        await context.reply(_questions_list(checkin.name, current, guide=True))
         return
     if action == "add":
         text = " ".join(rest.split())
@@ -384,8 +396,28 @@ async def questions(context: Context, args: Args) -> None:
                 f"A check-in asks at most {MAX_QUESTIONS} questions; remove one first "
                 f'(/convene checkin questions "{plain(checkin.name)}" remove N).'
             )
-        current.append({"text": text, "kind": SCALE if args.flag("scale") else TEXT})
-        done = f"Added question {len(current)}."
+        scale = args.flag("scale")
+        if scale and marked:
+            raise UsageError(
+                f"A question answered from {SCALE_LOW} to {SCALE_HIGH} can't be a need or an "
+                "offer: only written answers are matched across silos. Keep --scale or "
+                f"--{marked}, not both.",
+                usage=QUESTIONS,
+            )
+        intent = None if scale else marked or read_intent(text)
+        current.append({"text": text, "kind": SCALE if scale else TEXT, "intent": intent or ""})
+        done = _added_text(checkin.name, len(current), intent, read=not scale and not marked)
+    elif action == "mark":
+        index, intent = _mark_of(args, rest, current)
+        question = current[index]
+        if intent and is_scale(question):
+            raise UserError(
+                f'Question {index + 1} ("{plain(str(question["text"]))}") is answered from '
+                f"{SCALE_LOW} to {SCALE_HIGH}, so it can't be a need or an offer: only written "
+                "answers are matched across silos."
+            )
+        question["intent"] = intent or ""
+        done = f'Question {index + 1} ("{plain(str(question["text"]))}") is now {_as(intent)}.'
     elif action == "remove":
         index = _position(rest, len(current), "remove N")
         if len(current) == 1:
@@ -403,14 +435,89 @@ async def questions(context: Context, args: Args) -> None:
         current.insert(target, current.pop(source))
         done = f"Moved question {source + 1} to place {target + 1}."
     else:
-        raise UsageError(f"Say list, add, remove or move, not {plain(action)!r}.", usage=QUESTIONS)
-    if args.flag("scale") and action != "add":
-        raise UsageError("--scale goes with add.", usage=QUESTIONS)
+        raise UsageError(
+            f"Say list, add, mark, remove or move, not {plain(action)!r}.", usage=QUESTIONS
+        )
     checkin.questions = current
     checkins_repo.stage(context.session, checkin)
     await context.reply(
         f"{done} From the next run on:\n{_questions_list(checkin.name, current, header=False)}"
     )
+
+
+def _marked_flag(args: Args, action: str) -> Intent | None:
+    """The intent --need or --offer gives a question being added; refused anywhere else.
+
+    Checked before anything is read or written, so ``remove 2 --need`` changes nothing.
+    """
+
+    given = [intent for intent in INTENTS if args.flag(intent)]
+    if len(given) > 1:
+        raise UsageError(
+            "A question is a need or an offer, not both; keep one of --need and --offer.",
+            usage=QUESTIONS,
+        )
+    if action != "add":
+        if args.flag("scale"):
+            raise UsageError("--scale goes with add.", usage=QUESTIONS)
+        if given:
+            raise UsageError(
+                f"--{given[0]} goes with add; to mark a question already there, type mark and "
+                f"its number, like mark 2 {given[0]}.",
+                usage=QUESTIONS,
+            )
+    return given[0] if given else None
+
+
+MARKS: dict[str, Intent | None] = {NEED: NEED, OFFER: OFFER, "neither": None, "none": None}
+"""What ``mark N …`` takes: "none" is what people often type for neither."""
+
+
+def _mark_of(args: Args, rest: str, current: list[dict[str, object]]) -> tuple[int, Intent | None]:
+    """``mark 2 need``: the question's place and its new intent (None: neither)."""
+
+    parts = rest.split()
+    if len(parts) != 2:
+        raise UsageError(
+            "Say which question and what it asks for, like mark 2 need (or offer, or neither).",
+            usage=QUESTIONS,
+        )
+    index = _position(parts[0], len(current), "mark N need|offer|neither")
+    word = parts[1].lower()
+    if word not in MARKS:
+        meant = nearest(word, ("need", "offer", "neither"))
+        line = command_line(
+            [*args.path, args["name"], "mark", str(index + 1), meant[0] if meant else "neither"]
+        )
+        raise UsageError(
+            f"I could not use {plain(parts[1])!r}: say need (something members are stuck on), "
+            "offer (something they could share) or neither. "
+            + (f"Type: {line}" if meant else f"For example: {line}")
+        )
+    return index, MARKS[word]
+
+
+def _as(intent: Intent | None) -> str:
+    if intent == NEED:
+        return "a need: something members are stuck on or could use help with"
+    if intent == OFFER:
+        return "an offer: something members learned or could share with others"
+    return "neither a need nor an offer"
+
+
+def _added_text(name: str, number: int, intent: Intent | None, *, read: bool) -> str:
+    """What adding a question did, and, for a mark read from its wording, how to change it."""
+
+    if not read:
+        return f"Added question {number}" + (f" as {_as(intent)}." if intent else ".")
+    others = " or ".join(f"mark {number} {w}" for w in ("need", "offer", "neither") if w != intent)
+    retype = f'/convene checkin questions "{plain(name)}" '
+    if intent is None:
+        return (
+            f"Added question {number}, read as {_as(None)}. If it asks what members are stuck "
+            f"on or could share, type {retype}mark {number} need (or offer)."
+        )
+    return f"Added question {number}, read as {_as(intent)}. If it is not, type {retype}{others}."
 
 
 def _position(text: str, count: int, form: str) -> int:
@@ -422,10 +529,34 @@ def _position(text: str, count: int, form: str) -> int:
     return int(text) - 1
 
 
-def _questions_list(name: str, items: list[dict[str, object]], *, header: bool = True) -> str:
+def _questions_list(
+    name: str, items: list[dict[str, object]], *, header: bool = True, guide: bool = False
+) -> str:
+    """The questions as conveners see them: each marked (need) or (offer) when it is one.
+
+    Members' prompts list the same questions without the marks
+    (``checkin_runs.questions_text``): the marks are the conveners' business.
+    """
+
     lines = [f'Questions of "{plain(name)}":'] if header else []
-    lines.append(checkin_runs.questions_text(items))
+    for number, question in enumerate(items, start=1):
+        hint = f" ({SCALE_LOW} to {SCALE_HIGH})" if is_scale(question) else ""
+        mark = intent_word(intent_of(question))
+        lines.append(f"{number}. {question['text']}{hint}" + (f" ({mark})" if mark else ""))
+    if guide:
+        lines.append(
+            "Needs and offers are what Convene matches across silos. Change a mark with "
+            f'/convene checkin questions "{plain(name)}" mark N need|offer|neither'
+        )
     return "\n".join(lines)
+
+
+def _marks_counted(items: list[dict[str, object]]) -> str:
+    """ " (1 need, 2 offers)" for a check-in's list line; nothing when none is marked."""
+
+    intents = [intent_of(q) for q in items]
+    counted = [plural(intents.count(i), i) for i in INTENTS if i in intents]
+    return f" ({', '.join(counted)})" if counted else ""
 
 
 async def list_checkins(context: Context, args: Args) -> None:
@@ -448,7 +579,8 @@ async def list_checkins(context: Context, args: Args) -> None:
         who = "everyone in the channel" if checkin.audience == "channel" else "members who joined"
         lines.append(
             f'- "{plain(checkin.name)}"{paused} in #{checkin.channel_name}: {schedule} local time, '
-            f"{checkin.template}, {plural(len(checkin.questions), 'question')}, {who}."
+            f"{checkin.template}, {plural(len(checkin.questions), 'question')}"
+            f"{_marks_counted(checkin.questions)}, {who}."
         )
     await context.reply("\n".join(lines))
 
@@ -804,14 +936,16 @@ CONVENER_COMMANDS = (
     CommandSpec(
         path=("convene", "checkin", "questions"),
         handler=questions,
-        summary="List, add, remove or reorder a check-in's questions.",
+        summary="List, add, remove or reorder a check-in's questions; mark needs and offers.",
         usage=QUESTIONS,
         example='/convene checkin questions "Weekly pulse" add "What surprised you?"',
         params=(
             _NAME,
-            Positional("action", required=False, choices=("list", "add", "remove", "move")),
+            Positional("action", required=False, choices=("list", "add", "mark", "remove", "move")),
             Positional("rest", required=False, rest=True, max_length=MAX_QUESTION_LENGTH * 2),
             Flag("scale"),
+            Flag(NEED),
+            Flag(OFFER),
         ),
         convener_only=True,
         group=CONVENER,
