@@ -52,7 +52,7 @@ MAX_STARTER = 300
 
 START = (
     "/convene pairing start #CHANNEL every [N weeks on] DAY HH:MM "
-    "[--size 2|3|4] [--mix KINDS] [--tz ZONE]"
+    "[--size 2|3|4] [--mix KINDS] [--tz ZONE] [--affinity on|off]"
 )
 PAUSE = "/convene pairing pause [#CHANNEL]"
 RESUME = "/convene pairing resume [#CHANNEL]"
@@ -60,7 +60,7 @@ ROUND_NOW = round_now.ROUND_NOW
 STATUS = overview.STATUS
 SETTINGS = (
     "/convene pairing settings [#CHANNEL] [--size N] [--mix KINDS|all] "
-    "[--followup-days N] [--ban-rounds N] [--min-gap DAYS]"
+    "[--followup-days N] [--ban-rounds N] [--min-gap DAYS] [--affinity on|off]"
 )
 STARTERS = "/convene pairing starters [list|add TEXT|remove N] [--in #CHANNEL]"
 JOIN = "/pairing join [#CHANNEL]"
@@ -69,6 +69,11 @@ MEMBER_PAUSE = "/pairing pause LENGTH [#CHANNEL]"
 ABOUT = "/pairing about TEXT"
 AVOID = "/pairing avoid @MEMBER"
 UNAVOID = "/pairing unavoid @MEMBER"
+AFFINITY_ON = (
+    "From the next round, someone who wrote in a check-in that they are stuck on something is "
+    "more likely to meet someone from another silo who wrote about solving it, and their "
+    "introduction says so."
+)
 START_PATH = ("convene", "pairing", "start")
 SETTINGS_PATH = ("convene", "pairing", "settings")
 
@@ -81,6 +86,7 @@ async def start(context: Context, args: Args) -> None:
     channel = await channel_id(context, args["channel"], START)
     slot = parse_schedule(args["when"], START)
     size = _size(args.get("size") or "2", START)
+    affinity = _affinity(args.get("affinity") or "off", START)
     kinds = await _kinds(context, args, START_PATH, START)
     zone = (
         zone_option(context, args, START) if args.get("tz") else (context.actor.timezone or "UTC")
@@ -111,6 +117,7 @@ async def start(context: Context, args: Args) -> None:
             channel_name=channel_shown(args["channel"], channel),
             group_size=size,
             mix_kinds=kinds.stored(),
+            affinity=affinity,
             every_weeks=slot.every_weeks,
             weekday=slot.weekday,
             hour=slot.hour,
@@ -130,7 +137,8 @@ async def start(context: Context, args: Args) -> None:
     await context.reply(
         f"Introductions are starting in #{programme.channel_name}: "
         f"{slot.describe()} ({zone}), "
-        f"{_groups_of(size)} mixing {_mixing(programme)}. "
+        f"{_groups_of(size)} mixing {_mixing(programme)}"
+        f"{', weighing what members need and offer' if affinity else ''}. "
         f"Next rounds in {zone}: {upcoming.listed(rounds, zone_named(zone), now=now)}. "
         "Join with /pairing join; tell others what you work on with /pairing about.",
         private=False,
@@ -196,6 +204,19 @@ async def _kinds(context: Context, args: Args, path: tuple[str, ...], usage: str
         raise UsageError(str(problem), usage=usage) from None
 
 
+def _affinity(value: str, usage: str) -> bool:
+    """``--affinity on|off``: whether rounds also weigh topic affinity (off unless said)."""
+
+    word = value.strip().lower()
+    if word not in ("on", "off"):
+        raise UsageError(
+            f"--affinity {plain(value)}: say on (rounds also weigh what members wrote they need "
+            "and offer) or off.",
+            usage=usage,
+        )
+    return word == "on"
+
+
 def _groups_of(size: int) -> str:
     return "in pairs" if size == 2 else f"in groups of {size}"
 
@@ -227,6 +248,7 @@ async def resume(context: Context, args: Args) -> None:
 
 async def settings(context: Context, args: Args) -> None:
     programme = await programme_meant(context, args.get("channel"), SETTINGS)
+    affinity = None if args.get("affinity") is None else _affinity(args["affinity"], SETTINGS)
     # Read before anything changes: a kind to confirm leaves the programme as it was.
     mix = await _kinds(context, args, SETTINGS_PATH, SETTINGS)
     changed = []
@@ -252,6 +274,10 @@ async def settings(context: Context, args: Args) -> None:
             every_weeks=programme.every_weeks,
         )
         changed.append("min-gap")
+    turned_on = affinity is True and not programme.affinity
+    if affinity is not None:
+        programme.affinity = affinity
+        changed.append("affinity")
     pairings_repo.stage(context.session, programme)
     every = "every week" if programme.every_weeks == 1 else f"every {programme.every_weeks} weeks"
     day = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")[
@@ -263,7 +289,9 @@ async def settings(context: Context, args: Args) -> None:
         f"{programme.hour:02d}:{programme.minute:02d} ({programme.timezone}); "
         f"{_groups_of(programme.group_size)}; mixing {_mixing(programme)}; follow-up after "
         f"{plural(programme.followup_days, 'day')}; no repeat within "
-        f"{plural(programme.ban_rounds, 'round')}; {gap.rule(programme)}."
+        f"{plural(programme.ban_rounds, 'round')}; topic affinity "
+        f"{'on' if programme.affinity else 'off'}; {gap.rule(programme)}."
+        + (f" {AFFINITY_ON}" if turned_on else "")
     )
 
 
@@ -431,6 +459,7 @@ CONVENER_COMMANDS = (
             Option("size", "N"),
             Option("mix", "KINDS"),
             Option("tz", "ZONE"),
+            Option("affinity", "on|off"),
         ),
         convener_only=True,
         group=CONVENER,
@@ -488,6 +517,7 @@ CONVENER_COMMANDS = (
             Option("followup-days", "N"),
             Option("ban-rounds", "N"),
             Option("min-gap", "DAYS"),
+            Option("affinity", "on|off"),
         ),
         convener_only=True,
         group=CONVENER,

@@ -64,7 +64,7 @@ async def _programme_lines(context: Context, programme: Programme) -> list[str]:
         f"{plural(rounds, 'round')} so far; {len(ready)} taking part, "
         f"{resting_count} paused{how}; next round "
         f"{'none while paused' if paused else when(upcoming, programme.timezone)}; "
-        f"{gap.rule(programme)}."
+        f"{gap.rule(programme)}{'; topic affinity on' if programme.affinity else ''}."
     )
     if upcoming is not None:
         recent = await gap.sitting_out(

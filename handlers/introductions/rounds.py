@@ -8,12 +8,20 @@ group: a group DM where the platform has them, otherwise one DM to each member
 (chosen by capability). Everything happens in the slot's (or command's) one
 transaction, and every message has an idempotency key built from the round and
 group, so a replayed slot sends nothing twice.
+
+A programme with topic affinity on (``--affinity on``) also reads what its
+members wrote (``handlers/shared/passages.py``: check-in answers of the
+workspace's last N weeks, ``/pairing about`` lines and take-aways, as their
+authors allowed; nothing of members who opted out of suggestions) and gives
+the engine each pair's affinity (``handlers/shared/topics.py``). A group
+holding such a pair is told what the two wrote, in one more line after "Why
+you", quoting only what may be quoted to members.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,7 +39,9 @@ from handlers.introductions.round_dates import week_index
 from handlers.introductions.times import describe_window, shared_windows, utc_offset_minutes
 from handlers.shared.bridges import read_mix, shared_pairs
 from handlers.shared.kinds import kind_key
+from handlers.shared.passages import DEFAULT_WEEKS, load_passages, window
 from handlers.shared.text import plural
+from handlers.shared.topics import THRESHOLD, Match, Passage, match, snippet
 from storage.models import (
     Member,
     PairingRound,
@@ -42,6 +52,7 @@ from storage.models import (
 )
 from storage.repositories import members as members_repo
 from storage.repositories import pairings as pairings_repo
+from storage.repositories import workspace_settings as settings_repo
 
 log = logging.getLogger("convene.pairings")
 
@@ -117,6 +128,7 @@ async def run_round(
         for silo in person.silos
         if silo.id
     }
+    topics = await _topics(session, workspace.id, programme, eligible, slot)
     past = await pairings_repo.rounds(session, programme.id)
     history_rows = await pairings_repo.groups_of_rounds(
         session, [r.id for r in past[-HISTORY_ROUNDS:] if r.id is not None]
@@ -139,6 +151,7 @@ async def run_round(
             shared=shared_pairs(
                 [s.id for s in person.silos if s.id is not None] for person in people.values()
             ),
+            affinity={pair: found.score for pair, found in topics.items()},
         )
     )
     pairing_round = await pairings_repo.add_round(
@@ -156,6 +169,7 @@ async def run_round(
     for index, group in enumerate(result.groups):
         starter = _starter(programme, number, index)
         members = [people[m] for m in group.members]
+        topic = topics.get(frozenset(group.affinity_pair)) if group.affinity_pair else None
         row = await pairings_repo.add_group(
             session,
             round_id=pairing_round.id,
@@ -166,12 +180,22 @@ async def run_round(
                 "new_bridges": [list(pair) for pair in group.new_bridges],
                 "known_bridges": [list(b.silos) for b in group.known_bridges],
                 "met_before": [list(m.members) for m in group.met_before],
+                **({"affinity": round(topic.score, 3)} if topic is not None else {}),
             },
             bridges=_silo_pairs(members),
         )
         new_bridges += len(group.new_bridges)
         await _introduce(
-            outbox, capabilities, programme, number, row.id or 0, members, group, starter, slot
+            outbox,
+            capabilities,
+            programme,
+            number,
+            row.id or 0,
+            members,
+            group,
+            starter,
+            slot,
+            topic,
         )
     if len(eligible) >= 2:
         why_not = "everyone left was someone you asked not to meet"
@@ -307,6 +331,39 @@ async def _people(
     }
 
 
+async def _topics(
+    session: AsyncSession,
+    workspace_id: int,
+    programme: Programme,
+    eligible: Sequence[int],
+    slot: datetime,
+) -> dict[frozenset[int], Match]:
+    """With topic affinity on: for each pair of ``eligible`` members whose need and offer
+    match, the best such match (its score is the pair's affinity); otherwise nothing.
+
+    The same reading as ``topics.affinity`` (which gives only the scores): the
+    passages of the workspace's last ``opportunity_weeks`` weeks, of these
+    members only, so how rare a word is is read from what they wrote.
+    """
+
+    if not programme.affinity or len(eligible) < 2:
+        return {}
+    settings = await settings_repo.get(session, workspace_id)
+    since = window(slot, settings.opportunity_weeks or DEFAULT_WEEKS)
+    taking_part_now = set(eligible)
+    written: list[Passage] = [
+        p
+        for p in await load_passages(session, workspace_id, since=since)
+        if p.member_id in taking_part_now
+    ]
+    if not written:
+        return {}
+    found = match(
+        written, allowed=lambda _a, _b: True, threshold=THRESHOLD, per_member=len(written)
+    )
+    return {pair.members: pair for pair in found}
+
+
 def _rules(programme: Programme, number: int) -> matching.RoundRules:
     """The programme's settings as the engine reads them, its mix in the kinds' one spelling."""
 
@@ -321,6 +378,7 @@ def _rules(programme: Programme, number: int) -> matching.RoundRules:
             if len({kind_key(k) for k in crossing}) == 2
         ),
         ban_rounds=programme.ban_rounds,
+        affinity_weight=matching.AFFINITY if programme.affinity else 0,
         seed=programme.id * 1_000_003 + number,
     )
 
@@ -421,6 +479,7 @@ async def _introduce(
     group: matching.Group,
     starter: str,
     slot: datetime,
+    topic: Match | None = None,
 ) -> None:
     silos_by_id = {s.id: s for person in members for s in person.silos}
     lines = [f"*Introductions, round {number} of #{programme.channel_name}*", "Meet each other:"]
@@ -430,6 +489,8 @@ async def _introduce(
         about = f' "{plain(person.about)}"' if person.about else ""
         lines.append(f"- {mention(person.member.platform_user_id)}: {silos}; {zone}.{about}")
     lines.append("Why you: " + _why(group, silos_by_id))
+    if topic is not None:
+        lines.append(_topic_line(topic, {p.member.id: p for p in members}))
     lines.append(f"To start: {starter}")
     zones = [p.member.timezone for p in members]
     windows = shared_windows(zones, slot)
@@ -489,6 +550,36 @@ def _why(group: matching.Group, silos: dict[int | None, Silo]) -> str:
     if group.shared_minutes:
         return "You have not met through Convene yet, and your working days line up."
     return "You have not met through Convene yet."
+
+
+SNIPPET = 160
+"""The most of a member's words quoted in an introduction's topic line."""
+
+
+def _topic_line(found: Match, people: Mapping[int | None, Person]) -> str:
+    """What two members of the group wrote that matched: one's need, the other's offer.
+
+    Only what may be quoted to members is quoted (``Passage.quotable``:
+    check-in answers, posted with their authors' names, about lines, and
+    take-aways shared with a name); a take-away meant for conveners only is
+    never quoted, and then the line says only that there is something.
+    """
+
+    need_name = plain(people[found.need.member_id].member.display_name)
+    offer_name = plain(people[found.offer.member_id].member.display_name)
+    need = f'"{plain(snippet(found.need.text, SNIPPET))}"' if found.need.quotable else ""
+    offer = f'"{plain(snippet(found.offer.text, SNIPPET))}"' if found.offer.quotable else ""
+    head = "Something to talk about: "
+    if need and offer:
+        return f"{head}{need_name} wrote {need}, and {offer_name} wrote {offer}."
+    if need:
+        return f"{head}{need_name} wrote {need}, and {offer_name} has worked on something like it."
+    if offer:
+        return (
+            f"{head}{offer_name} wrote {offer}, which may help with something {need_name} "
+            "is working on."
+        )
+    return f"{head}{need_name} could use help with something {offer_name} has worked on."
 
 
 def _met_before(group: matching.Group) -> str:

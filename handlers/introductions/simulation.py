@@ -17,6 +17,16 @@ or of two kinds crossed on purpose, never two silos someone in the file
 stands in together; the share's denominator is every such pair. Between
 rounds the engine is fed what real rounds feed it: each pair's
 introductions and meetings (``matching.Connection``).
+
+``--answers FILE.csv`` (``member,silos,question,answer``, as
+``convene opportunities`` reads it: ``handlers/shared/answers_file.py``)
+shows what topic affinity (a programme's ``--affinity on``) would change:
+the pairs whose need and offer match are read from the file as a round
+reads them from check-ins (``handlers.shared.topics.affinity``), and the
+programme is run twice with the same seed, without affinity and with it,
+each with its own history. The report counts, round by round, the groups
+that joined a member's need to another's offer (two members whose affinity
+reaches the suggestion threshold) and the bridges met, both ways.
 """
 
 from __future__ import annotations
@@ -32,6 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from handlers.introductions.matching import (
+    AFFINITY,
     Connection,
     Group,
     MemberGroup,
@@ -42,9 +53,11 @@ from handlers.introductions.matching import (
     match_round,
 )
 from handlers.introductions.mixes import MixWritingError, mix_of, mix_words, mixing
+from handlers.shared.answers_file import AnswersFileError, read_answers
 from handlers.shared.bridges import EVERY_KIND, Mix, bridgeable_pairs, shared_pairs
 from handlers.shared.kinds import kind_key
 from handlers.shared.text import listed, plural
+from handlers.shared.topics import THRESHOLD, affinity
 
 HEADER = ("member", "silos", "timezone")
 FIRST_ROUND = datetime(2026, 1, 5, 10, 0, tzinfo=UTC)
@@ -120,6 +133,8 @@ class SimulatedGroup:
     members: tuple[str, ...]
     met: bool
     new_bridges: tuple[tuple[str, str], ...]
+    need_to_offer: bool = False
+    """Whether two of them wrote a need and an offer that match (``--answers``)."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +152,8 @@ class RoundSummary:
     """Every bridge to build (the denominator)."""
     introductions: tuple[SimulatedGroup, ...] = field(default=(), compare=False)
     """The round's groups, kept only when asked for (``--groups``)."""
+    need_to_offer: int = 0
+    """Groups that joined a need to an offer (two members whose answers match, ``--answers``)."""
 
     @property
     def introduced_share(self) -> float:
@@ -154,12 +171,28 @@ class RoundSummary:
 
 
 @dataclass(frozen=True)
+class TopicAnswers:
+    """An answers file read against the organisation: whose need matches whose offer."""
+
+    source: str
+    answers: int
+    """Needs and offers read (rows of neither kind, and skipped answers, left out)."""
+    members: int
+    """Members with at least one need or offer."""
+    affinity: Mapping[frozenset[int], float]
+    """Pairs of members (by row of the organisation file) whose need and offer match."""
+
+
+@dataclass(frozen=True)
 class SimulationReport:
     organisation: Organisation
     programme: SimulatedProgramme
     seed: int
     bridges: int
     rounds: tuple[RoundSummary, ...]
+    answers: TopicAnswers | None = None
+    with_affinity: tuple[RoundSummary, ...] = ()
+    """The same rounds with topic affinity on (``--answers``); ``rounds`` are without."""
 
     def as_json(self) -> dict[str, object]:
         """One object: ``bridges_to_build``, and per round both measures.
@@ -167,11 +200,30 @@ class SimulationReport:
         ``coverage`` is the headline, the share of bridges **met** (the same
         as ``met``); ``introduced`` is the share introduced. Each is a
         fraction of ``bridges_to_build``. With ``--groups`` each round also
-        lists its ``introductions``.
+        lists its ``introductions``. With ``--answers``, ``rounds`` are the
+        programme without topic affinity and ``with_affinity.rounds`` the same
+        with it; each round also counts ``need_to_offer`` (groups that joined a
+        need to an offer), and ``answers`` says what the file held.
         """
 
+        found: dict[str, object] = {
+            "bridges_to_build": self.bridges,
+            "rounds": self._rounds_json(self.rounds),
+        }
+        if self.answers is not None:
+            found["answers"] = {
+                "file": self.answers.source,
+                "answers": self.answers.answers,
+                "members": self.answers.members,
+                "matching_pairs": len(self.answers.affinity),
+                "threshold": THRESHOLD,
+            }
+            found["with_affinity"] = {"rounds": self._rounds_json(self.with_affinity)}
+        return found
+
+    def _rounds_json(self, summaries: Iterable[RoundSummary]) -> list[dict[str, object]]:
         rounds: list[dict[str, object]] = []
-        for r in self.rounds:
+        for r in summaries:
             entry: dict[str, object] = {
                 "round": r.round,
                 "groups": r.groups,
@@ -181,17 +233,20 @@ class SimulationReport:
                 "met": round(r.met_share, 4),
                 "introduced": round(r.introduced_share, 4),
             }
+            if self.answers is not None:
+                entry["need_to_offer"] = r.need_to_offer
             if r.introductions:
                 entry["introductions"] = [
                     {
                         "members": list(group.members),
                         "met": group.met,
                         "new_bridges": [list(pair) for pair in group.new_bridges],
+                        **({"need_to_offer": group.need_to_offer} if self.answers else {}),
                     }
                     for group in r.introductions
                 ]
             rounds.append(entry)
-        return {"bridges_to_build": self.bridges, "rounds": rounds}
+        return rounds
 
 
 # -- reading -------------------------------------------------------------------
@@ -283,6 +338,35 @@ def _zones() -> dict[str, str]:
     return {zone.lower(): zone for zone in zoneinfo.available_timezones()}
 
 
+def read_answers_file(path: Path, organisation: Organisation) -> TopicAnswers:
+    """``--answers``: the needs and offers in ``path``, each pair's affinity worked out.
+
+    Every member named must be one of the organisation file's (any case); the
+    first who is not is named, with how many more there are.
+    """
+
+    try:
+        found = read_answers(path)
+    except AnswersFileError as problem:
+        raise OrganisationError(str(problem)) from None
+    strangers = found.unknown(person.name for person in organisation.people)
+    if strangers:
+        first = strangers[0]
+        more = f" (and {plural(len(strangers) - 1, 'other')})" if len(strangers) > 1 else ""
+        raise OrganisationError(
+            f"{path}:{first.line}: {first.member}{more} is not in the organisation file; "
+            "write each member as its member column does"
+        )
+    ids = {person.name: index for index, person in enumerate(organisation.people)}
+    passages = found.passages(ids)
+    return TopicAnswers(
+        source=str(path),
+        answers=len(passages),
+        members=len({p.member_id for p in passages}),
+        affinity=affinity(passages, range(len(organisation.people))) if passages else {},
+    )
+
+
 # -- the programme's options -----------------------------------------------------
 
 
@@ -356,12 +440,54 @@ def simulate(
     *,
     programme: SimulatedProgramme | None = None,
     with_groups: bool = False,
+    answers: TopicAnswers | None = None,
 ) -> SimulationReport:
-    """Run ``rounds`` rounds of ``programme`` (pairs of every kind, 60% meeting, by default)."""
+    """Run ``rounds`` rounds of ``programme`` (pairs of every kind, 60% meeting, by default).
+
+    With ``answers`` the rounds run twice, without topic affinity and with it
+    (the same seed, each with its own history); ``with_groups`` then keeps
+    the groups made with it.
+    """
 
     if not 1 <= rounds <= MAX_ROUNDS:
         raise OrganisationError(f"--rounds must be between 1 and {MAX_ROUNDS:,}, not {rounds}")
     programme = programme or SimulatedProgramme()
+    bridges = len(organisation.bridges(programme.mix))
+    if answers is None:
+        found = _rounds(organisation, rounds, seed, programme, progress, with_groups)
+        return SimulationReport(organisation, programme, seed, bridges, found)
+    total = 2 * rounds
+
+    def first_half(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(done, total)
+
+    def second_half(done: int, _total: int) -> None:
+        if progress is not None:
+            progress(rounds + done, total)
+
+    without = _rounds(
+        organisation, rounds, seed, programme, first_half, False, answers.affinity, weight=0
+    )
+    with_it = _rounds(
+        organisation, rounds, seed, programme, second_half, with_groups, answers.affinity, AFFINITY
+    )
+    return SimulationReport(organisation, programme, seed, bridges, without, answers, with_it)
+
+
+def _rounds(
+    organisation: Organisation,
+    rounds: int,
+    seed: int,
+    programme: SimulatedProgramme,
+    progress: Progress | None,
+    with_groups: bool,
+    topics: Mapping[frozenset[int], float] | None = None,
+    weight: int = 0,
+) -> tuple[RoundSummary, ...]:
+    """One run of ``rounds`` rounds; ``topics`` is the affinity the engine is given, which
+    counts when ``weight`` is above 0 (and tells which groups join a need to an offer)."""
+
     bridges = organisation.bridges(programme.mix)
     shared = organisation.shared
     history: list[tuple[MemberGroup, ...]] = []
@@ -376,6 +502,7 @@ def simulate(
                 group_size=programme.size,
                 mix_kinds=programme.mix.kinds,
                 crossings=programme.mix.crossings,
+                affinity_weight=weight,
                 seed=seed * 1_000_003 + number,
             ),
             history=tuple(history),
@@ -383,6 +510,7 @@ def simulate(
                 pair: Connection(count, met.get(pair, 0)) for pair, count in introduced.items()
             },
             shared=shared,
+            affinity=topics or {},
         )
         result = match_round(spec)
         luck = random.Random(f"meetings:{seed}:{number}")
@@ -406,11 +534,12 @@ def simulate(
                 introductions=_described(organisation, result.groups, outcomes)
                 if with_groups
                 else (),
+                need_to_offer=sum(1 for group in result.groups if group.affinity > 0),
             )
         )
         if progress is not None:
             progress(number, rounds)
-    return SimulationReport(organisation, programme, seed, len(bridges), tuple(summaries))
+    return tuple(summaries)
 
 
 def _bridges_of(group: Group) -> tuple[SiloPair, ...]:
@@ -426,6 +555,7 @@ def _described(
             members=tuple(organisation.people[m].name for m in group.members),
             met=happened,
             new_bridges=tuple((names[a], names[b]) for a, b in group.new_bridges),
+            need_to_offer=group.affinity > 0,
         )
         for group, happened in zip(groups, outcomes, strict=True)
     )
@@ -447,7 +577,8 @@ def _offset_minutes(zone: str, when: datetime) -> int:
 
 
 def format_report(report: SimulationReport) -> str:
-    """The report: a line saying what was tried, each round's groups if kept, then a table."""
+    """The report: a line saying what was tried, each round's groups if kept, then a table
+    (with ``--answers``, the comparison of the rounds without topic affinity and with it)."""
 
     org, programme = report.organisation, report.programme
     lines = [
@@ -456,6 +587,10 @@ def format_report(report: SimulationReport) -> str:
         f"({plural(report.bridges, 'bridge')} to build, mixing {mixing(programme.mix)}), "
         f"seed {report.seed}, each group meeting with probability {programme.meet_rate:.0%}."
     ]
+    if report.answers is not None:
+        lines.extend(_affinity_lines(report, report.answers))
+        lines.extend(_closing_lines(report))
+        return "\n".join(lines)
     for r in report.rounds:
         if r.introductions:
             lines.append(f"Round {r.round}:")
@@ -471,20 +606,68 @@ def format_report(report: SimulationReport) -> str:
             f"{r.round:>5}  {r.groups:>6}  {r.groups_met:>10}  {r.new_bridges:>11}  "
             f"{met:<{width}}  {introduced}"
         )
-    if len(org.people) < 2:
-        lines.append("Fewer than two members: nobody can be introduced.")
-    elif not report.bridges:
-        lines.append(
+    lines.extend(_closing_lines(report))
+    return "\n".join(lines)
+
+
+def _closing_lines(report: SimulationReport) -> list[str]:
+    if len(report.organisation.people) < 2:
+        return ["Fewer than two members: nobody can be introduced."]
+    if not report.bridges:
+        return [
             "No bridges to build: no two silos of a kind this mix bridges are free of "
             "shared members. Try --mix with another kind, or a crossing like team+profession."
+        ]
+    return []
+
+
+def _affinity_lines(report: SimulationReport, answers: TopicAnswers) -> list[str]:
+    """What the answers file held, the groups made with affinity if kept, and the comparison."""
+
+    pairs = len(answers.affinity)
+    read = plural(answers.answers, "need or offer", "needs and offers")
+    lines = [
+        f"Topic affinity from {answers.source}: {read} of {plural(answers.members, 'member')}; "
+        f"{plural(pairs, 'pair')} of members whose need and offer match "
+        f"(affinity {THRESHOLD} or more). Each round ran twice with the same seed: without "
+        "topic affinity, and with it (/convene pairing settings --affinity on)."
+    ]
+    for r in report.with_affinity:
+        if r.introductions:
+            lines.append(f"Round {r.round}, with topic affinity:")
+            lines.extend(f"  {_group_line(group)}" for group in r.introductions)
+    heads = ("need to offer, without", "need to offer, with", "bridges met, without")
+    width = max(len(f"{report.bridges} of {report.bridges} (100.0%)"), len(heads[2]))
+    lines.append(f"round  groups  {heads[0]}  {heads[1]}  {heads[2]:<{width}}  bridges met, with")
+    for off, on in zip(report.rounds, report.with_affinity, strict=True):
+        met_off = f"{off.met} of {off.bridges} ({off.met_share:.1%})"
+        met_on = f"{on.met} of {on.bridges} ({on.met_share:.1%})"
+        lines.append(
+            f"{off.round:>5}  {off.groups:>6}  {off.need_to_offer:>{len(heads[0])}}  "
+            f"{on.need_to_offer:>{len(heads[1])}}  {met_off:<{width}}  {met_on}"
         )
-    return "\n".join(lines)
+    if report.rounds:
+        off, on = report.rounds[-1], report.with_affinity[-1]
+        joined_off = sum(r.need_to_offer for r in report.rounds)
+        joined_on = sum(r.need_to_offer for r in report.with_affinity)
+        lines.append(
+            f"In all, {plural(joined_off, 'group')} joined a need to an offer without topic "
+            f"affinity and {joined_on} with it; after round {off.round}, bridges met: "
+            f"{off.met} of {off.bridges} without, {on.met} of {on.bridges} with."
+        )
+    if answers.answers and not pairs:
+        lines.append(
+            "No need in the file matches an offer of someone else, so topic affinity changes "
+            "nothing here."
+        )
+    return lines
 
 
 def _group_line(group: SimulatedGroup) -> str:
     outcome = "met" if group.met else "did not meet"
+    topic = "; need and offer match" if group.need_to_offer else ""
     if not group.new_bridges:
-        return f"{', '.join(group.members)}: {outcome}; no new bridge"
+        return f"{', '.join(group.members)}: {outcome}; no new bridge{topic}"
     made = "; ".join(f"{a} and {b}" for a, b in group.new_bridges)
     word = "bridge" if len(group.new_bridges) == 1 else "bridges"
-    return f"{', '.join(group.members)}: {outcome}; new {word} {made}"
+    return f"{', '.join(group.members)}: {outcome}; new {word} {made}{topic}"

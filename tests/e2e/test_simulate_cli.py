@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -13,10 +14,12 @@ from handlers.introductions.matching import RoundInput, RoundResult, match_round
 from handlers.introductions.simulation import (
     SimulatedProgramme,
     parse_organisation,
+    read_answers_file,
     read_meet_rate,
     read_mix_option,
     simulate,
 )
+from handlers.shared.topics import THRESHOLD
 from tests.support.cli import REPO, ConveneCommand, convene_process
 
 EXAMPLE = str(REPO / "examples" / "org.csv")
@@ -277,3 +280,248 @@ def test_a_programme_option_out_of_range_gets_one_line_saying_what_to_type(
 def test_a_meeting_rate_can_be_given_as_a_percentage() -> None:
     assert read_meet_rate("40%") == 0.4
     assert read_meet_rate("0.25") == 0.25
+
+
+# -- --answers: what topic affinity would change -----------------------------------------------
+
+NEED, OFFER = "What are you stuck on?", "What did you learn this week?"
+ROWS = [
+    (
+        "Carys",
+        "Radiotherapy",
+        NEED,
+        "Discharge coordination with social care for patients finishing radiotherapy",
+    ),
+    (
+        "Ben",
+        "Public Health",
+        OFFER,
+        "We solved discharge coordination with social care using a shared daily huddle",
+    ),
+    (
+        "Dev",
+        "Oncology",
+        NEED,
+        "Getting chemotherapy wait-time data out of the patient administration system",
+    ),
+    (
+        "Femi",
+        "Data & Analytics",
+        OFFER,
+        "Built an automated extract of wait-time data from the patient administration system",
+    ),
+    (
+        "Hamza",
+        "Discharge Planning",
+        NEED,
+        "Finding volunteers for patient transport home after discharge",
+    ),
+    (
+        "Elena",
+        "Public Health",
+        OFFER,
+        "Set up a volunteer driver scheme for patient transport across the county",
+    ),
+    ("Jonah", "Radiotherapy", NEED, "Rota gaps for night shifts on the ward"),
+    (
+        "Tariq",
+        "Data & Analytics",
+        OFFER,
+        "Wrote a rota spreadsheet that flags night shift gaps weeks ahead",
+    ),
+    (
+        "Maya",
+        "Data & Analytics",
+        NEED,
+        "Explaining dashboard charts to clinicians who do not trust the numbers",
+    ),
+    (
+        "Grace",
+        "Oncology",
+        OFFER,
+        "Ran a teaching session helping clinicians read dashboard charts and trust the numbers",
+    ),
+    ("Kavya", "Public Health", NEED, "Smoking cessation referrals from hospital wards are rare"),
+    (
+        "Nadia",
+        "Discharge Planning",
+        OFFER,
+        "Our wards added smoking cessation referrals to the discharge checklist",
+    ),
+    ("Isla", "Oncology", NEED, "Parking permits for the new staff car park"),
+    ("Liam", "Discharge Planning", OFFER, "How to bake sourdough bread at home"),
+    ("Quinn", "Oncology", "What will you do today?", "Clinic all morning"),
+]
+ANSWERS = "member,silos,question,answer\n" + "".join(
+    f"{member},team:{team},{question},{answer}\n" for member, team, question, answer in ROWS
+)
+"""Six needs of the example organisation, each answered by an offer in another team, among
+distractors; Quinn's question is neither a need nor an offer."""
+
+
+def answers_file(tmp_path: Path, content: str = ANSWERS) -> str:
+    (tmp_path / "answers.csv").write_text(content, encoding="utf-8")
+    return "answers.csv"
+
+
+def matching_pairs(tmp_path: Path) -> int:
+    """How many pairs the matcher finds in ``ANSWERS`` (its threshold is tuned elsewhere)."""
+
+    organisation = parse_organisation([HEADER, *EXAMPLE_LINES[1:]], "example")
+    answers = read_answers_file(tmp_path / answers_file(tmp_path), organisation)
+    return len(answers.affinity)
+
+
+def test_an_answers_file_shows_how_many_groups_join_a_need_to_an_offer_with_affinity_and_without(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    answers = answers_file(tmp_path)
+    done = convene_command(
+        "simulate", "--org", EXAMPLE, "--answers", answers, "--rounds", "4", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    pairs = matching_pairs(tmp_path)
+    assert pairs >= 6, "the six planted pairs at least"
+    assert lines[1] == (
+        f"Topic affinity from answers.csv: 14 needs and offers of 14 members; {pairs} pairs of "
+        f"members whose need and offer match (affinity {THRESHOLD} or more). Each round ran "
+        "twice with the same seed: without topic affinity, and with it "
+        "(/convene pairing settings --affinity on)."
+    )
+    assert lines[2] == (
+        "round  groups  need to offer, without  need to offer, with  bridges met, without  "
+        "bridges met, with"
+    )
+    rounds = [line.split() for line in lines[3:7]]
+    assert [r[0] for r in rounds] == ["1", "2", "3", "4"]
+    without, with_it = sum(int(r[2]) for r in rounds), sum(int(r[3]) for r in rounds)
+    assert with_it > without
+    assert lines[7] == (
+        f"In all, {without} group{'' if without == 1 else 's'} joined a need to an offer without "
+        f"topic affinity and {with_it} with it; after round 4, bridges met: "
+        f"{rounds[-1][4]} of 19 without, {rounds[-1][8]} of 19 with."
+    )
+
+
+def test_with_answers_the_json_holds_both_runs_and_what_the_file_held(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    args = ("simulate", "--org", EXAMPLE, "--answers", answers_file(tmp_path), "--json")
+    done = convene_command(*args, "--rounds", "3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert list(report) == ["bridges_to_build", "rounds", "answers", "with_affinity"]
+    assert report["answers"] == {
+        "file": "answers.csv",
+        "answers": 14,
+        "members": 14,
+        "matching_pairs": matching_pairs(tmp_path),
+        "threshold": THRESHOLD,
+    }
+    without, with_it = report["rounds"], report["with_affinity"]["rounds"]
+    assert [r["round"] for r in without] == [r["round"] for r in with_it] == [1, 2, 3]
+    assert all("need_to_offer" in r for r in without + with_it)
+    assert sum(r["need_to_offer"] for r in with_it) > sum(r["need_to_offer"] for r in without)
+    assert with_it[0]["need_to_offer"] >= 4
+    assert convene_command(*args, "--rounds", "3", cwd=tmp_path).stdout == done.stdout
+
+
+def test_the_rounds_without_affinity_are_those_of_a_simulation_without_the_file(
+    tmp_path: Path,
+) -> None:
+    organisation = parse_organisation([HEADER, *EXAMPLE_LINES[1:]], "example")
+    (tmp_path / "answers.csv").write_text(ANSWERS, encoding="utf-8")
+    answers = read_answers_file(tmp_path / "answers.csv", organisation)
+    both = simulate(organisation, 4, seed=3, answers=answers)
+    alone = simulate(organisation, 4, seed=3)
+    assert [dataclasses.replace(r, need_to_offer=0) for r in both.rounds] == list(alone.rounds)
+    assert len(both.with_affinity) == 4
+    assert both.with_affinity != both.rounds
+
+
+def test_groups_with_answers_are_those_made_with_affinity_marked_where_need_meets_offer(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    done = convene_command(
+        "simulate",
+        "--org",
+        EXAMPLE,
+        "--answers",
+        answers_file(tmp_path),
+        "--rounds",
+        "1",
+        "--groups",
+        cwd=tmp_path,
+    )
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[2] == "Round 1, with topic affinity:"
+    marked = [line for line in lines if line.endswith("; need and offer match")]
+    assert any(line.startswith("  Ben, Carys: ") for line in marked)
+    table = lines.index(
+        "round  groups  need to offer, without  need to offer, with  bridges met, without  "
+        "bridges met, with"
+    )
+    assert int(lines[table + 1].split()[3]) == len(marked)
+
+
+def test_a_file_where_no_need_meets_an_offer_says_affinity_changes_nothing(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    content = (
+        "member,silos,question,answer,kind\n"
+        "Aisha,,Anything?,Parking permits for the staff car park,need\n"
+        "Ben,,Anything?,How to bake sourdough bread,offer\n"
+    )
+    done = convene_command(
+        "simulate", "--org", EXAMPLE, "--answers", answers_file(tmp_path, content), cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "2 needs and offers of 2 members; 0 pairs of members" in done.stdout
+    assert done.stdout.rstrip().endswith(
+        "No need in the file matches an offer of someone else, so topic affinity changes "
+        "nothing here."
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            ANSWERS + "Zed,team:Nowhere,What are you stuck on?,Rotas\n"
+            "Yan,,What did you learn?,Rotas\n",
+            "answers.csv:17: Zed (and 1 other) is not in the organisation file; write each "
+            "member as its member column does",
+        ),
+        ("member,answer\nAisha,Rotas\n", "answers.csv:1: the header must be member,silos,"),
+        ("", "answers.csv: the file is empty"),
+        (
+            "member,silos,question,answer,kind\nAisha,,Anything?,Rotas,wish\n",
+            "answers.csv:2: the kind 'wish' is not one I know; write need, offer or neither",
+        ),
+        (
+            "member,silos,question,answer\nAisha,Oncology,What are you stuck on?,Rotas\n",
+            "answers.csv:2: the silo 'Oncology' needs a kind",
+        ),
+        (
+            "member,silos,question,answer\nAisha,,What are you stuck on?,Rotas, lists\n",
+            "answers.csv:2: expected 4 fields, found 5",
+        ),
+    ],
+)
+def test_a_bad_answers_file_gets_one_line_naming_file_and_line(
+    tmp_path: Path, convene_command: ConveneCommand, content: str, message: str
+) -> None:
+    done = convene_command(
+        "simulate", "--org", EXAMPLE, "--answers", answers_file(tmp_path, content), cwd=tmp_path
+    )
+    assert_one_line_error(done.returncode, done.stderr, message)
+    assert done.stdout == ""
+
+
+def test_a_missing_answers_file_reaches_the_shell_as_exit_code_2_and_one_line(
+    tmp_path: Path,
+) -> None:
+    done = convene_process("simulate", "--org", EXAMPLE, "--answers", "nope.csv", cwd=tmp_path)
+    assert_one_line_error(done.returncode, done.stderr, "convene: nope.csv: no such file")

@@ -42,6 +42,22 @@ of a candidate pair's score is about the silos the two would bridge:
   past meeting costs ``recency_penalty`` points (800 by default), halving
   with every further round (800, 400, 200, ...), summed over all their past
   meetings;
+* **topic affinity**, only on a programme that weighs it (``--affinity on``;
+  ``RoundRules.affinity_weight``, 0 by default, so off changes nothing):
+  ``affinity_weight`` times how well one member's needs and the other's
+  offers read alike (``RoundInput.affinity``, the suggestions' score from 0
+  to 1, ``handlers.shared.topics.match``; pairs below the suggestion
+  threshold are not given). On, the weight is ``AFFINITY``, 500. A perfect
+  match earns 500, less than the 700 a bridge nobody has built yet earns,
+  so affinity never takes a round's meetings away from blank parts of the
+  map; a good one (0.3 to 0.5) earns 150 to 250, about what a bridge that
+  met once is still worth (250), so among bridges already built it decides;
+  a pair just at the threshold (0.1 to 0.2) earns 50 to 100, up to a
+  crossing bonus, twice the 25 points the candidate graph counts as a tie,
+  so it decides between meetings that are otherwise alike. Two members who
+  share a silo of a mixed kind get no affinity at all (colleagues can ask
+  each other anyway), and the hard rules below do not look at scores, so no
+  affinity can group people who avoid each other or lift a hard ban;
 * **hard exclusions** ("avoid") are never an edge at all.
 
 Everything is offset by a base of 1,000 and floored at 1, so weights stay
@@ -131,6 +147,7 @@ from handlers.introductions.matching.inputs import (
 )
 from handlers.introductions.matching.results import Group, KnownBridge, PastMeeting, RoundResult
 from handlers.introductions.matching.scoring import (
+    AFFINITY,
     PairScorer,
     bridge_bonus,
     recency_penalty,
@@ -138,6 +155,7 @@ from handlers.introductions.matching.scoring import (
 )
 
 __all__ = [
+    "AFFINITY",
     "UNMET_WEIGHT",
     "Connection",
     "Group",

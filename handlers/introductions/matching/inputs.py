@@ -100,6 +100,12 @@ class RoundRules:
     ``block_size`` members are solved in blocks; ``diversity_passes`` bounds
     the re-matching of meetings that would only repeat a bridge made by
     another meeting of the same round.
+
+    ``affinity_weight`` is the points a pair earns for a topic affinity of 1
+    (``RoundInput.affinity``: one member's needs read against the other's
+    offers); 0, the default, leaves affinity out of the score. A programme
+    with ``--affinity on`` uses ``scoring.AFFINITY`` (the package docstring
+    says why that much).
     """
 
     group_size: int = 2
@@ -113,15 +119,17 @@ class RoundRules:
     full_graph_limit: int = 150
     block_size: int = 1000
     diversity_passes: int = 2
+    affinity_weight: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
         if self.group_size not in (2, 3, 4):
             raise ValueError(f"group size must be 2, 3 or 4, not {self.group_size}")
         counts = (self.ban_rounds, self.recency_penalty, self.diversity_passes)
-        if min(*counts, self.same_silo_fallbacks) < 0:
+        if min(*counts, self.same_silo_fallbacks, self.affinity_weight) < 0:
             raise ValueError(
-                "ban_rounds, recency_penalty, diversity_passes and fallbacks cannot be negative"
+                "ban_rounds, recency_penalty, diversity_passes, fallbacks and affinity_weight "
+                "cannot be negative"
             )
         if self.candidates < 1 or self.per_silo < 1:
             raise ValueError("candidates and per_silo must be at least 1")
@@ -159,7 +167,10 @@ class RoundInput:
     pairs some member stands in together, read from everyone in the
     workspace, not only this round's members: never a bridge to build (the
     engine adds the pairs its own members share). ``exclusions`` are pairs
-    never to be grouped.
+    never to be grouped. ``affinity`` maps a pair of member ids to how well
+    one's needs and the other's offers read alike (0 to 1; pairs left out
+    have none); it counts only when ``rules.affinity_weight`` is above 0, and
+    never for two members who share a silo of a kind the programme mixes.
     """
 
     members: tuple[RoundMember, ...]
@@ -169,3 +180,4 @@ class RoundInput:
     history: tuple[tuple[MemberGroup, ...], ...] = ()
     connections: Mapping[SiloPair, Connection] = field(default_factory=dict)
     shared: frozenset[SiloPair] = frozenset()
+    affinity: Mapping[frozenset[int], float] = field(default_factory=dict)

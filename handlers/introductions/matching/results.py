@@ -41,7 +41,9 @@ class Group:
     ``new_bridges`` are the bridges it spans that nobody has met across yet
     (never introduced, or introduced without a meeting): a meeting of this
     group would build them. ``known_bridges`` are the ones it spans that were
-    built before.
+    built before. ``affinity`` is the best topic affinity between two of its
+    members (0 when none, or when the round was given none), and
+    ``affinity_pair`` those two, so an introduction can say what they wrote.
     """
 
     members: MemberGroup
@@ -50,6 +52,8 @@ class Group:
     met_before: tuple[PastMeeting, ...]
     shared_minutes: int
     score: int
+    affinity: float = 0.0
+    affinity_pair: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,9 @@ def _describe(
     bridged = sorted({pair for a, b in pairs_in(group) for pair in scorer.bridges_between(a, b)})
     before = round_input.connections
     built = [pair for pair in bridged if pair in before and before[pair].met > 0]
+    affinity, closest = max(
+        ((scorer.affinity(a, b), (a, b)) for a, b in pairs_in(group)), default=(0.0, None)
+    )
     return Group(
         members=ids,
         new_bridges=tuple(pair for pair in bridged if pair not in built),
@@ -105,6 +112,10 @@ def _describe(
         met_before=_met_before(scorer, members, group),
         shared_minutes=scorer.shared_minutes_of(group),
         score=group_score(scorer, group),
+        affinity=affinity,
+        affinity_pair=None
+        if closest is None or affinity <= 0.0
+        else (min(members[i].id for i in closest), max(members[i].id for i in closest)),
     )
 
 

@@ -1,4 +1,5 @@
-"""The score of a candidate pair: silos bridged, working hours shared, past meetings.
+"""The score of a candidate pair: silos bridged, working hours shared, past meetings,
+and (when the programme weighs it) topic affinity.
 
 The package docstring says why each term is what it is. ``bridge_bonus`` and
 ``recency_penalty`` are the two formulas of the score; the ``PairScorer``
@@ -40,6 +41,10 @@ CROSSING = 100
 SHARED_SILO = 400
 HOURS_FULL = 200
 NO_SHARED_HOURS = 300
+AFFINITY = 500
+"""Points for a topic affinity of 1 when a programme weighs affinity (``--affinity on``):
+a perfect match is worth less than a new bridge (700), a good one (0.3 to 0.5) about
+what a bridge met once is still worth (package docstring)."""
 
 
 def bridge_bonus(connections: npt.ArrayLike) -> FloatArray:
@@ -103,6 +108,7 @@ class PairScorer:
         self._hours_tables(members)
         self._history_tables(round_input)
         self._exclusion_table(round_input.exclusions)
+        self._affinity_table(round_input)
         self.big = (self.max_score + 1) * (self.n + 1)
 
     # tables
@@ -203,6 +209,49 @@ class PairScorer:
         self._excl_keys, _ = sorted_keys(dict.fromkeys(keys, 1))
         self._excl_rows, self._excl_cols = split(self._excl_keys, self.n)
 
+    def _affinity_table(self, round_input: RoundInput) -> None:
+        """Each pair's topic affinity (both orders), and the points it earns.
+
+        Two members who share a silo of a kind the programme mixes get none:
+        they can ask each other anyway, and affinity must never be what puts
+        colleagues together. The points are ``affinity_weight`` times the
+        affinity; with a weight of 0 there are none and the scores are
+        exactly those without affinity.
+        """
+
+        n, weight = self.n, round_input.rules.affinity_weight
+        found: dict[int, float] = {}
+        for pair, value in round_input.affinity.items():
+            present = sorted(self.index[m] for m in pair if m in self.index)
+            affinity = min(max(float(value), 0.0), 1.0)
+            if len(present) != 2 or len(pair) != 2 or affinity <= 0.0:
+                continue
+            i, j = present
+            if self._colleagues(i, j):
+                continue
+            found[i * n + j] = found[j * n + i] = affinity
+        self.affinity_of: Mapping[int, float] = found
+        keys = np.array(sorted(found) if weight else [], dtype=np.int64)
+        self._affinity_keys = keys
+        self._affinity_points = np.array([weight * found[int(k)] for k in keys], dtype=np.float64)
+        self._affinity_rows, self._affinity_cols = split(keys, n)
+        self.max_score += weight
+
+    def _colleagues(self, i: int, j: int) -> bool:
+        """Whether members i and j share a silo of a kind the programme mixes."""
+
+        common = set(self.silos_of[i]) & set(self.silos_of[j])
+        return any(bool(self.mixed[self.silo_position[s]]) for s in common)
+
+    def affinity(self, i: int, j: int) -> float:
+        """The topic affinity of members i and j that the score may count (0 to 1)."""
+
+        return self.affinity_of.get(i * self.n + j, 0.0)
+
+    def _affinity_points_of(self, i: int, j: int) -> float:
+        found = lookup(self._affinity_keys, self._affinity_points, i * self.n + j)
+        return 0.0 if found is None else float(found)
+
     def _keys_of(self, group: Iterable[int]) -> Iterator[int]:
         present = [self.index[m] for m in group if m in self.index]
         for i in present:
@@ -265,7 +314,8 @@ class PairScorer:
     def score(self, i: int, j: int) -> int:
         silo = float(self.silo_weighted[i] @ self.membership[j])
         hours = float(self.hours[self.profile[i], self.profile[j]])
-        return max(1, round(BASE + silo + hours - self.penalty(i, j)))
+        topic = self._affinity_points_of(i, j)
+        return max(1, round(BASE + silo + hours + topic - self.penalty(i, j)))
 
     def encoded(self, i: int, j: int) -> int:
         """Score plus the allowed-pair bonus that ranks hard-ban pairs last."""
@@ -283,7 +333,14 @@ class PairScorer:
             at = np.minimum(np.searchsorted(self._penalty_keys, keys), len(self._penalty_keys) - 1)
             hit = self._penalty_keys[at] == keys
             penalty[hit] = self._penalty_values[at[hit]]
-        scores = np.maximum(1, np.rint(BASE + silo + hours - penalty)).astype(np.int64)
+        topic = np.zeros(len(keys), dtype=np.float64)
+        if len(self._affinity_keys):
+            at = np.minimum(
+                np.searchsorted(self._affinity_keys, keys), len(self._affinity_keys) - 1
+            )
+            hit = self._affinity_keys[at] == keys
+            topic[hit] = self._affinity_points[at[hit]]
+        scores = np.maximum(1, np.rint(BASE + silo + hours + topic - penalty)).astype(np.int64)
         return scores, np.isin(keys, self._ban_keys)
 
     def allowed_pairs(self, rows: IntArray, cols: IntArray) -> BoolArray:
@@ -298,6 +355,8 @@ class PairScorer:
         row_at, col_at = positions(rows, self.n), positions(cols, self.n)
         scatter(scores, row_at, col_at, self._penalty_rows, self._penalty_cols,
                 -self._penalty_values)  # fmt: skip
+        scatter(scores, row_at, col_at, self._affinity_rows, self._affinity_cols,
+                self._affinity_points)  # fmt: skip
         np.maximum(np.rint(scores), 1, out=scores)
         allowed = rows[:, None] != cols[None, :]
         mark(allowed, row_at, col_at, self._excl_rows, self._excl_cols, False)
