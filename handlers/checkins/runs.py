@@ -26,6 +26,7 @@ from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
 from handlers.checkins.templates import SCALE_HIGH, SCALE_LOW, is_scale
 from handlers.shared import upcoming
+from handlers.shared.checkin_hooks import RUN_CLOSED, RunClosed
 from handlers.shared.zones import zone_named
 from storage.models import Checkin, CheckinMember, CheckinRun, Member, Workspace
 from storage.repositories import checkins as checkins_repo
@@ -45,6 +46,8 @@ day's ask reaches the last time zones 26 hours after the first, and members
 whose day is not over are still asked (late, but once)."""
 
 ChannelLister = Callable[[str], Awaitable[list[ChannelMember]]]
+Closed = Callable[[Checkin, CheckinRun], Awaitable[None]]
+"""Tells the other jobs a run has closed (``announcer``), in the closing transaction."""
 
 
 # -- keys ---------------------------------------------------------------------------------
@@ -245,6 +248,7 @@ async def open_run(
     now: datetime,
     outbox: Outbox,
     manual: bool = False,
+    closed: Closed | None = None,
 ) -> CheckinRun:
     """Open the run for ``day`` (once: an existing run is returned as it is)."""
 
@@ -265,7 +269,7 @@ async def open_run(
     await add_members(
         session, workspace=workspace, checkin=checkin, run=run, members=members, now=now
     )
-    await advance(session, checkin=checkin, run=run, now=now, outbox=outbox)
+    await advance(session, checkin=checkin, run=run, now=now, outbox=outbox, closed=closed)
     return run
 
 
@@ -363,7 +367,13 @@ def _skipping(row: CheckinMember | None, run_date: str) -> str | None:
 
 
 async def advance(
-    session: AsyncSession, *, checkin: Checkin, run: CheckinRun, now: datetime, outbox: Outbox
+    session: AsyncSession,
+    *,
+    checkin: Checkin,
+    run: CheckinRun,
+    now: datetime,
+    outbox: Outbox,
+    closed: Closed | None = None,
 ) -> None:
     """Ask who is due, remind who has waited, close what is over (all idempotent)."""
 
@@ -437,11 +447,26 @@ async def advance(
     await checkins_repo.set_status(
         session, run.id, [i.member_id for i in over], checkins_repo.MISSED
     )
-    await _close_if_over(session, checkin=checkin, run=run, now=now, outbox=outbox)
+    await _close_if_over(session, checkin=checkin, run=run, now=now, outbox=outbox, closed=closed)
+
+
+def announcer(context: Context | JobContext) -> Closed:
+    """How a command's or a job's context tells the other jobs a run closed (``RUN_CLOSED``)."""
+
+    async def closed(checkin: Checkin, run: CheckinRun) -> None:
+        await context.announce(RUN_CLOSED, RunClosed(context.workspace, checkin, run))
+
+    return closed
 
 
 async def _close_if_over(
-    session: AsyncSession, *, checkin: Checkin, run: CheckinRun, now: datetime, outbox: Outbox
+    session: AsyncSession,
+    *,
+    checkin: Checkin,
+    run: CheckinRun,
+    now: datetime,
+    outbox: Outbox,
+    closed: Closed | None = None,
 ) -> None:
     assert run.id is not None
     latest = await checkins_repo.latest_close(session, run.id)
@@ -463,6 +488,8 @@ async def _close_if_over(
             ),
         )
     log.info("check-in run %s closed: %d of %d answered", run.id, answered, asked)
+    if closed is not None:
+        await closed(checkin, run)
 
 
 def _root_text(checkin: Checkin, run: CheckinRun) -> str:
@@ -501,6 +528,7 @@ async def open_job(context: JobContext) -> None:
         members=members,
         now=context.now,
         outbox=context.outbox,
+        closed=announcer(context),
     )
     log.info("check-in %s opened run %s for %s: %d members", checkin.id, run.id, day, len(members))
 
@@ -512,4 +540,11 @@ async def tick_job(context: JobContext) -> None:
     checkin = await checkins_repo.get(context.session, run.checkin_id)
     if checkin is None:
         return
-    await advance(context.session, checkin=checkin, run=run, now=context.now, outbox=context.outbox)
+    await advance(
+        context.session,
+        checkin=checkin,
+        run=run,
+        now=context.now,
+        outbox=context.outbox,
+        closed=announcer(context),
+    )
