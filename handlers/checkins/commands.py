@@ -629,6 +629,7 @@ async def _open_today(context: Context, checkin: Checkin) -> None:
             members=ahead,
             now=context.now,
             outbox=context.outbox,
+            closed=checkin_runs.announcer(context),
         )
 
 
@@ -662,6 +663,7 @@ async def run_now(context: Context, args: Args) -> None:
         now=context.now,
         outbox=context.outbox,
         manual=True,
+        closed=checkin_runs.announcer(context),
     )
     await context.reply(
         f'Asked {plural(len(members), "member")} for "{plain(checkin.name)}" now; answers go to '
@@ -771,7 +773,12 @@ async def _join_open_runs(context: Context, checkin: Checkin) -> bool:
         if planned:
             added = True
             await checkin_runs.advance(
-                context.session, checkin=checkin, run=run, now=context.now, outbox=context.outbox
+                context.session,
+                checkin=checkin,
+                run=run,
+                now=context.now,
+                outbox=context.outbox,
+                closed=checkin_runs.announcer(context),
             )
     return added
 

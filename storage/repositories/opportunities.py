@@ -12,7 +12,8 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_, update
+from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,14 +22,18 @@ from storage.models import (
     Checkin,
     CheckinPrompt,
     CheckinRun,
+    FormDraft,
     Member,
+    MemberSilo,
     Opportunity,
     PairingGroup,
     PairingGroupMember,
     PairingRound,
     Participant,
     Programme,
+    Silo,
 )
+from storage.repositories.core import execute, table_of
 
 PENDING = "pending"
 INTRODUCED = "introduced"
@@ -157,14 +162,16 @@ async def avoidances(session: AsyncSession, workspace_id: int) -> set[frozenset[
 async def held_back(
     session: AsyncSession, workspace_id: int, since: datetime
 ) -> set[frozenset[int]]:
-    """Pairs not to suggest again: waiting for a convener, "Never these two" at any time,
-    or "Not now" and introduced ones decided since ``since``."""
+    """Pairs not to suggest again: "Never these two" at any time; waiting for a convener,
+    "Not now" and introduced ones, made or decided since ``since`` (a suggestion nobody
+    decided for the workspace's weeks may be made again, with what is new)."""
 
     found = await session.exec(
         select(Opportunity.need_member_id, Opportunity.offer_member_id).where(
             Opportunity.workspace_id == workspace_id,
             or_(
-                col(Opportunity.status).in_([PENDING, NEVER]),
+                col(Opportunity.status) == NEVER,
+                and_(col(Opportunity.status) == PENDING, col(Opportunity.created_at) >= since),
                 and_(
                     col(Opportunity.status).in_([NOT_NOW, INTRODUCED]),
                     col(Opportunity.decided_at) >= since,
@@ -203,3 +210,174 @@ def stage(session: AsyncSession, *rows: object) -> None:
     """Have these changed rows written with the transaction."""
 
     session.add_all(rows)
+
+
+async def made_for_run(session: AsyncSession, run_id: int) -> bool:
+    """Whether suggestions were already made after this run closed (a replay makes none)."""
+
+    found = await session.exec(select(Opportunity.id).where(Opportunity.run_id == run_id).limit(1))
+    return found.first() is not None
+
+
+async def decide(
+    session: AsyncSession, opportunity: Opportunity, status: str, by: int, at: datetime
+) -> bool:
+    """Decide a pending suggestion, once: False when another press decided it first.
+
+    One conditional UPDATE, so two conveners pressing at the same moment cannot
+    both introduce the pair; the row is read again either way.
+    """
+
+    decided = await execute(
+        session,
+        update(Opportunity)
+        .where(col(Opportunity.id) == opportunity.id, col(Opportunity.status) == PENDING)
+        .values(status=status, decided_by=by, decided_at=at),
+    )
+    await session.refresh(opportunity)
+    return decided.rowcount == 1
+
+
+# -- asking directly (``/pairing find``, ``/convene who knows``, ``[Introduce us]``) ----------
+
+
+class AnswersVersion(NamedTuple):
+    """What changes whenever the answers of a window change: an answer given, edited or
+    deleted (with its member), a run opened or gone out of the window."""
+
+    runs: int
+    answered: int
+    latest: Any
+    edits: int
+
+
+async def answers_version(
+    session: AsyncSession, workspace_id: int, since: datetime
+) -> AnswersVersion:
+    """One aggregate over the workspace's answered prompts of runs opened since ``since``:
+    a cache of what those answers say is current while this stays the same."""
+
+    runs = table_of(CheckinRun)
+    prompts = table_of(CheckinPrompt)
+    checkins = table_of(Checkin)
+    found = await execute(
+        session,
+        core_select(
+            func.count(func.distinct(runs.c.id)).label("runs"),
+            func.count(prompts.c.member_id).label("answered"),
+            func.max(prompts.c.answered_at).label("latest"),
+            func.coalesce(func.sum(prompts.c.edits), 0).label("edits"),
+        )
+        .select_from(runs)
+        .join(checkins, checkins.c.id == runs.c.checkin_id)
+        .outerjoin(prompts, and_(prompts.c.run_id == runs.c.id, prompts.c.status == ANSWERED))
+        .where(checkins.c.workspace_id == workspace_id, runs.c.opened_at >= since),
+    )
+    row = found.one()
+    return AnswersVersion(
+        int(row.runs or 0), int(row.answered or 0), row.latest, int(row.edits or 0)
+    )
+
+
+class SiloPlace(NamedTuple):
+    member_id: int
+    silo_id: int
+    kind: str
+
+
+async def silo_places(
+    session: AsyncSession, workspace_id: int, silo_ids: Sequence[int]
+) -> list[SiloPlace]:
+    """Who stands in these silos of the workspace (one row a member and silo), with each
+    silo's kind: a search reads the asker's silos only, not the whole landscape."""
+
+    if not silo_ids:
+        return []
+    links = table_of(MemberSilo)
+    silos = table_of(Silo)
+    found = await execute(
+        session,
+        core_select(links.c.member_id, silos.c.id, silos.c.kind)
+        .join(silos, silos.c.id == links.c.silo_id)
+        .where(silos.c.workspace_id == workspace_id, silos.c.id.in_(list(silo_ids))),
+    )
+    return [SiloPlace(int(row.member_id), int(row.id), str(row.kind)) for row in found.all()]
+
+
+async def introduced_with(
+    session: AsyncSession, workspace_id: int, member_id: int, since: datetime
+) -> dict[int, datetime]:
+    """Whom the member was put in a group with since ``since`` (in rounds or outside
+    them), each with the latest such introduction's date."""
+
+    places = table_of(PairingGroupMember)
+    mine = places.alias("mine")
+    theirs = places.alias("theirs")
+    groups = table_of(PairingGroup)
+    rounds = table_of(PairingRound)
+    found = await execute(
+        session,
+        core_select(theirs.c.member_id, func.max(rounds.c.slot_at).label("latest"))
+        .select_from(mine)
+        .join(
+            theirs,
+            and_(theirs.c.group_id == mine.c.group_id, theirs.c.member_id != mine.c.member_id),
+        )
+        .join(groups, groups.c.id == mine.c.group_id)
+        .join(rounds, rounds.c.id == groups.c.round_id)
+        .where(
+            mine.c.member_id == member_id,
+            rounds.c.workspace_id == workspace_id,
+            rounds.c.slot_at >= since,
+        )
+        .group_by(theirs.c.member_id),
+    )
+    return {int(row.member_id): row.latest for row in found.all()}
+
+
+async def avoided_either_way(session: AsyncSession, member_id: int) -> set[int]:
+    """Members this one asked never to meet, and those who asked never to meet them."""
+
+    avoidances = table_of(Avoidance)
+    found = await execute(
+        session,
+        core_select(avoidances.c.member_id, avoidances.c.avoided_id).where(
+            or_(avoidances.c.member_id == member_id, avoidances.c.avoided_id == member_id)
+        ),
+    )
+    pairs = [(int(row.member_id), int(row.avoided_id)) for row in found.all()]
+    return {b if a == member_id else a for a, b in pairs}
+
+
+async def answers_after(
+    session: AsyncSession, run_ids: Sequence[int], after: datetime | None
+) -> list[AnswerRow]:
+    """The answered prompts of these runs answered after ``after`` (all, for None): what
+    was written since an index was built."""
+
+    if not run_ids:
+        return []
+    query = select(
+        CheckinPrompt.member_id,
+        CheckinPrompt.run_id,
+        CheckinPrompt.answers,
+        CheckinPrompt.answered_at,
+    ).where(col(CheckinPrompt.run_id).in_(list(run_ids)), CheckinPrompt.status == ANSWERED)
+    if after is not None:
+        query = query.where(col(CheckinPrompt.answered_at) > after)
+    found = await session.exec(query)
+    return [AnswerRow(int(m), int(r), list(a or []), at) for m, r, a, at in found.all()]
+
+
+async def hold_list(session: AsyncSession, draft_id: int) -> FormDraft | None:
+    """The kept row behind a list's ``[Introduce us]`` buttons, locked until the
+    transaction ends (PostgreSQL; SQLite's transactions are one at a time already), so two
+    presses at once are decided one after the other."""
+
+    found = await session.exec(
+        select(FormDraft)
+        .where(col(FormDraft.id) == draft_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return found.first()
