@@ -15,8 +15,9 @@ def register(registry: Registry) -> None:
     (a phrase parser, a report) does not load the whole job.
     """
 
-    from handlers.introductions import hooks
+    from handlers.introductions import hooks, offround
     from handlers.introductions.commands import register as register_commands
 
     register_commands(registry)
     hooks.register(registry)
+    offround.register(registry)

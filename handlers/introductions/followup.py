@@ -68,10 +68,20 @@ async def followup_answer(context: Context) -> None:
             [Button("We met", "pairing.met", group_id, "primary")],
             private=False,
         )
+    elif await _outside_the_rounds(context, place):
+        await context.reply("Thanks for letting me know.", private=False)
     else:
         await context.reply(
             "Thanks for letting me know; there will be new people next round.", private=False
         )
+
+
+async def _outside_the_rounds(context: Context, place: PairingGroupMember) -> bool:
+    """Whether the introduction was made outside the rounds (no "next round" to promise)."""
+
+    group = await pairings_repo.group(context.session, place.group_id)
+    found = await pairings_repo.pairing_round(context.session, group.round_id) if group else None
+    return found is not None and found.programme_id is None
 
 
 def learning_form(group_id: str, place: PairingGroupMember | None = None) -> Form:

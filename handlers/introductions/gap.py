@@ -9,6 +9,11 @@ pure and never learns about calendars.
 
 The gap is counted in calendar days in the programme's own time zone, so a
 weekly round is never "a few minutes too soon" after a change of clocks.
+
+Only the programme's own rounds count. An introduction made outside the
+rounds (a convener's suggestion, a member's ask: ``offround.py``) answers one
+need and keeps no rhythm, so a member introduced that way two days ago is
+still in Monday's round.
 """
 
 from __future__ import annotations

@@ -6,6 +6,14 @@ the landscape counts the bridge. Only members who have not said otherwise are
 marked: one who answered ``[We won't]`` is asked about first (``--anyway`` or the
 button overrides), one who answered ``[Not yet]`` has met since. Marking twice
 changes nothing and says so.
+
+Introductions made outside the rounds (a convener's suggestion, a member's
+ask) have no programme and no round number. Without ``#CHANNEL`` or
+``--round``, the command marks the latest introduction that put all the named
+members together: when that one was made outside the rounds, it is the one
+marked (a convener who suggested Ana and Bea, then heard they met, types
+``/convene pairing met @ana @bea``). Naming a channel or a round always means
+that programme's rounds, as before.
 """
 
 from __future__ import annotations
@@ -22,7 +30,8 @@ from bot.permissions import require_convener
 from bot.words import quoted
 from handlers.introductions.names import listed
 from handlers.introductions.programmes import programme_meant
-from handlers.shared.members import find_member
+from handlers.shared.members import find_member, workspace_id
+from handlers.shared.origins import the_introduction
 from storage.models import Member, PairingGroupMember, PairingRound, Programme
 from storage.repositories import members as members_repo
 from storage.repositories import pairings as pairings_repo
@@ -34,39 +43,72 @@ ANYWAY_LABEL = "Mark met anyway"
 
 
 async def mark_met(context: Context, args: Args) -> None:
-    programme = await programme_meant(context, args.get("channel"), MET)
     named = [await find_member(context, args["member"], MET)]
     if args.get("other_member"):
         other = await find_member(context, args["other_member"], MET)
         if other.id != named[0].id:
             named.append(other)
-    pairing_round = await _round_meant(context, programme, args)
-    row = await _their_group(context, programme, pairing_round, named)
     ids = {m.id for m in named if m.id is not None}
-    said_no = [p for p in row.members if p.member_id in ids and p.outcome == "wont"]
+    found = await _outside_meant(context, args, ids)
+    if found is not None:
+        where = the_introduction(found.pairing_round.origin, found.pairing_round.slot_at)
+        command = _command(named)
+    else:
+        programme = await programme_meant(context, args.get("channel"), MET)
+        pairing_round = await _round_meant(context, programme, args)
+        found = await _their_group(context, programme, pairing_round, named)
+        where = _where(programme, pairing_round)
+        command = _command(named, programme, pairing_round)
+    said_no = [p for p in found.members if p.member_id in ids and p.outcome == "wont"]
     if said_no and not args.flag("anyway"):
-        value = f"{row.group.id}:" + ",".join(str(i) for i in sorted(ids))
+        value = f"{found.group.id}:" + ",".join(str(i) for i in sorted(ids))
         raise UserError(
             f"{_names(said_no, await _display_names(context))} answered We won't "
-            f"(round {pairing_round.number} of "
-            f"#{programme.channel_name}), so I marked nothing. If they met after all: "
-            f"[{ANYWAY_LABEL}], or {_command(named, programme, pairing_round)} --anyway",
+            f"({where}), so I marked nothing. If they met after all: "
+            f"[{ANYWAY_LABEL}], or {command} --anyway",
             buttons=[Button(ANYWAY_LABEL, MARK_ANYWAY, value)],
         )
-    await _mark(context, programme, row, ids)
+    await _mark(context, where, found, ids)
 
 
-def _command(named: Sequence[Member], programme: Programme, pairing_round: PairingRound) -> str:
-    """The command that marks these members met in this round, as a convener types it."""
+async def _outside_meant(context: Context, args: Args, member_ids: set[int]) -> GroupRow | None:
+    """The introduction made outside the rounds that the command means, if it means one:
+    with no channel or round named, the latest introduction holding every member named,
+    when that one had no programme."""
 
-    return " ".join(
-        [
-            "/convene pairing met",
-            *(_typed(m) for m in named),
-            f"#{programme.channel_name}",
-            f"--round {pairing_round.number}",
-        ]
+    if args.get("channel") or args.get("round") is not None:
+        return None
+    found = await pairings_repo.rounds_together(
+        context.session, workspace_id(context), sorted(member_ids), limit=1
     )
+    latest = found[0] if found else None
+    if latest is None or latest.programme_id is not None or latest.id is None:
+        return None
+    rows = await pairings_repo.groups_of_rounds(context.session, [latest.id])
+    return next(
+        (r for r in rows if member_ids <= {p.member_id for p in r.members}),
+        None,
+    )
+
+
+def _where(programme: Programme, pairing_round: PairingRound) -> str:
+    return f"round {pairing_round.number} of #{programme.channel_name}"
+
+
+def _command(
+    named: Sequence[Member],
+    programme: Programme | None = None,
+    pairing_round: PairingRound | None = None,
+) -> str:
+    """The command that marks these members met in this round, as a convener types it
+    (with no programme: the latest introduction of theirs, made outside the rounds)."""
+
+    where = (
+        [f"#{programme.channel_name}", f"--round {pairing_round.number}"]
+        if programme is not None and pairing_round is not None
+        else []
+    )
+    return " ".join(["/convene pairing met", *(_typed(m) for m in named), *where])
 
 
 def _typed(member: Member) -> str:
@@ -106,7 +148,7 @@ async def _their_group(
 
     assert pairing_round.id is not None and programme.id is not None
     rows = await pairings_repo.groups_of_rounds(context.session, [pairing_round.id])
-    where = f"round {pairing_round.number} of #{programme.channel_name}"
+    where = _where(programme, pairing_round)
     found: dict[int | None, GroupRow] = {}
     for member in named:
         row = next((r for r in rows if any(p.member_id == member.id for p in r.members)), None)
@@ -135,7 +177,7 @@ async def _not_in_round(
     assert programme.id is not None and member.id is not None
     latest = await pairings_repo.last_introductions(context.session, programme.id, [member.id])
     who = plain(member.display_name)
-    where = f"round {pairing_round.number} of #{programme.channel_name}"
+    where = _where(programme, pairing_round)
     last = latest.get(member.id)
     if last is None:
         return (
@@ -158,16 +200,13 @@ def _names(places: Sequence[PairingGroupMember], names: Mapping[int, str]) -> st
     return listed([names.get(p.member_id, "someone") for p in places])
 
 
-async def _mark(
-    context: Context, programme: Programme, row: GroupRow, member_ids: Collection[int]
-) -> None:
+async def _mark(context: Context, where: str, row: GroupRow, member_ids: Collection[int]) -> None:
     """Mark the members' places met and say what changed (nothing, when they were)."""
 
     assert context.actor.id is not None
     names = await _display_names(context)
     places = [p for p in row.members if p.member_id in member_ids]
     others = [p for p in row.members if p.member_id not in member_ids]
-    where = f"round {row.pairing_round.number} of #{programme.channel_name}"
     already = [p for p in places if p.outcome == "met"]
     marked = [p for p in places if p.outcome != "met"]
     not_yet = [p for p in marked if p.outcome == "not_yet"]
@@ -214,16 +253,20 @@ async def anyway_clicked(context: Context) -> None:
     if group is not None:
         rows = await pairings_repo.groups_of_rounds(context.session, [group.round_id])
         row = next((r for r in rows if r.group.id == group.id), None)
-    programme = (
-        await pairings_repo.programme(context.session, row.pairing_round.programme_id)
-        if row is not None
-        else None
-    )
-    if row is None or programme is None or programme.workspace_id != context.workspace.id:
+    if row is None or row.pairing_round.workspace_id != context.workspace.id:
         await context.reply("That introduction no longer exists; nothing was marked.")
         return
+    pairing_round = row.pairing_round
+    if pairing_round.programme_id is None:
+        where = the_introduction(pairing_round.origin, pairing_round.slot_at)
+    else:
+        programme = await pairings_repo.programme(context.session, pairing_round.programme_id)
+        if programme is None:
+            await context.reply("That introduction no longer exists; nothing was marked.")
+            return
+        where = _where(programme, pairing_round)
     ids = {int(m) for m in member_refs.split(",") if m.isdigit()}
     if not any(p.member_id in ids for p in row.members):
         await context.reply("Those members are no longer in that introduction; nothing was marked.")
         return
-    await _mark(context, programme, row, ids)
+    await _mark(context, where, row, ids)

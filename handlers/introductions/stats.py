@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.markup import plain
 from handlers.introductions.names import listed
 from handlers.introductions.programmes import programmes_meant
+from handlers.shared import origins
 from handlers.shared.landscape import Landscape, load_landscape
 from handlers.shared.members import workspace_id
 from handlers.shared.stories import ANONYMOUS, CONVENERS_ONLY, NAMED, load_stories
@@ -32,6 +33,9 @@ HEADERS = ("round", "date", "people", "groups", "met", "answered", "new pairs", 
 """One row a round: its groups introduced and met, how many people answered their
 follow-up, and the silo pairs it introduced, or saw meet, for the first time."""
 
+OUTSIDE_HEADERS = ("date", "made", "people", "met", "answered", "new pairs", "newly met")
+"""One row an introduction made outside the rounds (a round of its own, one group)."""
+
 CONSENT_SHOWN = {
     CONVENERS_ONLY: "conveners only",
     NAMED: "may be shared with their name",
@@ -47,10 +51,11 @@ def _percent(part: int, whole: int) -> str:
 async def stats(context: Context, args: Args) -> None:
     wid = workspace_id(context)
     every = await programmes_meant(context, args.get("channel"), STATS)
-    if not every:
+    one = every[0].id if args.get("channel") else None
+    outside = [] if one is not None else await pairings_repo.rounds_outside(context.session, wid)
+    if not every and not outside:
         await context.reply("No introductions yet, so no statistics.")
         return
-    one = every[0].id if args.get("channel") else None
     landscape = await load_landscape(context.session, wid, programme_id=one)
     parts = [headline(landscape)]
     waiting = unmet_line(landscape)
@@ -68,7 +73,22 @@ async def stats(context: Context, args: Args) -> None:
             continue
         body = [_round_row(r, rows, landscape) for r in rounds]
         parts.append(head + "\n" + table(HEADERS, body))
+    if outside:
+        parts.append(await _outside(context, outside, landscape))
     await context.reply("\n".join(parts))
+
+
+async def _outside(context: Context, made: Sequence[PairingRound], landscape: Landscape) -> str:
+    """The introductions made outside the rounds (suggested by a convener, asked for by a
+    member), one row each, counted as the rounds' rows are: shown only in the workspace's
+    view, which their bridges count in."""
+
+    rows = await pairings_repo.groups_of_rounds(
+        context.session, [r.id for r in made if r.id is not None]
+    )
+    return f"Introductions {origins.OUTSIDE}: {len(made)}\n" + table(
+        OUTSIDE_HEADERS, [_outside_row(r, rows, landscape) for r in made]
+    )
 
 
 def headline(landscape: Landscape) -> str:
@@ -119,6 +139,23 @@ def _round_row(
     ]
 
 
+def _outside_row(
+    pairing_round: PairingRound, rows: Sequence[GroupRow], landscape: Landscape
+) -> list[str]:
+    """An introduction made outside the rounds: one group, so met is yes or no."""
+
+    _, date, people, _, met, answered, new, newly_met = _round_row(pairing_round, rows, landscape)
+    return [
+        date,
+        origins.made(pairing_round.origin),
+        people,
+        "yes" if met != "0" else "no",
+        answered,
+        new,
+        newly_met,
+    ]
+
+
 def _answered(place: PairingGroupMember) -> bool:
     """Whether the member answered their follow-up themselves: a convener's mark is not
     their answer (and sets no ``answered_at``), though it keeps one they gave before."""
@@ -162,8 +199,5 @@ async def stories(context: Context, args: Args) -> None:
     for story in found:
         who = "someone" if story.consent == ANONYMOUS or not story.author else story.author
         allowed = CONSENT_SHOWN.get(story.consent, CONSENT_SHOWN[CONVENERS_ONLY])
-        lines.append(
-            f"- {plain(who)}, round {story.round_number} in #{story.programme} "
-            f'({allowed}): "{plain(story.text)}"'
-        )
+        lines.append(f'- {plain(who)}, {plain(story.where)} ({allowed}): "{plain(story.text)}"')
     await context.reply("\n".join(lines))

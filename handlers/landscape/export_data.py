@@ -7,7 +7,9 @@ What each holds, and what it leaves out on purpose:
 * ``silos``: each silo, its kind, its members, and how many other silos it has
   been introduced to and has met (``handlers/shared/landscape.py``).
 * ``introductions``: each member of each group, with what they answered at the
-  follow-up. What they learned is not here: it is a story, below.
+  follow-up. What they learned is not here: it is a story, below. ``origin``
+  says how the introduction came: ``round`` (a programme's), or ``suggestion``
+  and ``asked``, made outside the rounds (no programme, no round number).
 * ``checkins``: each member's part in each run (status, asked and answered
   times) and their answers, one row per question. Answers are personal, but
   Convene already posts them with names in the check-in's thread, which every
@@ -132,17 +134,28 @@ async def _introductions(session: AsyncSession, workspace_id: int) -> Table:
     rows = await reports_repo.introduction_rows(session, workspace_id)
     return Table(
         "introductions",
-        ("date", "programme", "round", "group", "member", "platform_id", "outcome", "answered_at"),
+        (
+            "date",
+            "programme",
+            "round",
+            "group",
+            "member",
+            "platform_id",
+            "outcome",
+            "answered_at",
+            "origin",
+        ),
         [
             (
                 r.slot_at,
                 r.programme,
-                r.round_number,
+                None if r.programme is None else r.round_number,
                 r.group_id,
                 r.name,
                 r.platform_id,
                 r.outcome,
                 r.answered_at,
+                r.origin,
             )
             for r in rows
         ],
@@ -269,6 +282,17 @@ async def _stories(session: AsyncSession, workspace_id: int) -> Table:
     stories = await load_stories(session, workspace_id, audience="shared")
     return Table(
         "stories",
-        ("date", "programme", "round", "story", "author", "consent"),
-        [(s.at, s.programme, s.round_number, s.text, s.author, s.consent) for s in stories],
+        ("date", "programme", "round", "story", "author", "consent", "origin"),
+        [
+            (
+                s.at,
+                None if s.outside else s.programme,
+                None if s.outside else s.round_number,
+                s.text,
+                s.author,
+                s.consent,
+                s.origin,
+            )
+            for s in stories
+        ],
     )

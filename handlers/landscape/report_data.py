@@ -8,7 +8,9 @@ goes in, and how it is counted:
   missed, as ``/checkin report`` counts) and members who answered;
 * introductions: per round held in the period, groups sent and groups where
   at least one member said they met; silo pairs introduced and met among the
-  pairs that are bridges (``handlers/shared/landscape.py``), met first;
+  pairs that are bridges (``handlers/shared/landscape.py``), met first; the
+  introductions made outside the rounds (a convener's suggestion, a member's
+  ask) are counted with them and listed apart, except in a programme's report;
 * new bridges: pairs whose first meeting (first introduction) ever falls in
   the period;
 * learning stories: only those their authors shared (``load_stories`` with
@@ -110,6 +112,18 @@ class Report:
     @property
     def answered(self) -> int:
         return sum(r.answered for r in self.runs)
+
+    @property
+    def regular_rounds(self) -> list[RoundFigures]:
+        """The programmes' rounds, without the introductions made outside them."""
+
+        return [r for r in self.rounds if not r.outside]
+
+    @property
+    def outside(self) -> list[RoundFigures]:
+        """The introductions made outside the rounds, one group each."""
+
+        return [r for r in self.rounds if r.outside]
 
     @property
     def groups(self) -> int:
@@ -236,9 +250,8 @@ async def _seen_before(
         pair = (row.silo_a, row.silo_b)
         if pair not in in_period.bridges:
             continue
-        if not mixes.get(row.programme_id, EVERY_KIND).bridges(
-            kinds.get(row.silo_a, ""), kinds.get(row.silo_b, "")
-        ):
+        mix = EVERY_KIND if row.programme_id is None else mixes.get(row.programme_id, EVERY_KIND)
+        if not mix.bridges(kinds.get(row.silo_a, ""), kinds.get(row.silo_b, "")):
             continue
         introduced.add(pair)
         if row.met:

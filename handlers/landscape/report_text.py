@@ -13,6 +13,7 @@ from bot.markup import plain
 from handlers.landscape.report_data import NewBridge, Report, day_text, rate
 from handlers.landscape.tables import Table
 from handlers.shared.landscape import Landscape
+from handlers.shared.origins import OUTSIDE, made
 from handlers.shared.stories import Story
 from handlers.shared.text import plural
 
@@ -65,9 +66,15 @@ def _introductions_line(report: Report) -> str:
         return "Introductions: no round in this period."
     land = report.landscape
     possible = len(land.possible)
+    rounds, outside = report.regular_rounds, report.outside
+    made = []
+    if rounds:
+        groups = sum(r.groups for r in rounds)
+        made.append(f"{plural(groups, 'group')} in {plural(len(rounds), 'round')}")
+    if outside:
+        made.append(f"{len(outside)} {OUTSIDE}")
     return (
-        f"Introductions: {plural(report.groups, 'group')} in "
-        f"{plural(len(report.rounds), 'round')}, "
+        f"Introductions: {' and '.join(made)}, "
         f"{report.groups_met} met ({rate(report.groups_met, report.groups)}). Silo pairs met: "
         f"{len(land.met_pairs)} of {possible} ({rate(len(land.met_pairs), possible)}); "
         f"introduced: {len(land.introduced_pairs)} ({rate(len(land.introduced_pairs), possible)})."
@@ -154,8 +161,7 @@ def _story(story: Story) -> list[str]:
     who = _cell(story.author) if story.author else "a member (shared without their name)"
     return [
         *quoted,
-        f"— {who}, round {story.round_number} in #{_cell(story.programme)}, "
-        f"{day_text(story.at.date())}",
+        f"— {who}, {_cell(story.where)}, {day_text(story.at.date())}",
         "",
     ]
 
@@ -193,21 +199,42 @@ def markdown(report: Report) -> str:
     else:
         lines.append("No check-in ran in this period.")
     lines += ["", "## Introductions", ""]
-    if report.rounds:
+    if report.regular_rounds:
         lines += _md_table(
             ["Date", "Programme", "Round", "Groups", "Met", "Rate"],
             [
                 [
                     day_text(r.slot_at.date()),
-                    f"#{_cell(r.programme)}",
+                    f"#{_cell(r.programme or '')}",
                     str(r.number),
                     str(r.groups),
                     str(r.met),
                     rate(r.met, r.groups),
                 ]
-                for r in report.rounds
+                for r in report.regular_rounds
             ],
         )
+    elif report.rounds:
+        lines.append("No round of introductions in this period.")
+    if report.outside:
+        lines += [
+            "",
+            f"Introductions {OUTSIDE}:",
+            "",
+            *_md_table(
+                ["Date", "Made", "People", "Met"],
+                [
+                    [
+                        day_text(r.slot_at.date()),
+                        made(r.origin),
+                        str(r.people),
+                        "yes" if r.met else "no",
+                    ]
+                    for r in report.outside
+                ],
+            ),
+        ]
+    if report.rounds:
         land = report.landscape
         possible = len(land.possible)
         lines += [
@@ -325,9 +352,18 @@ def tables(report: Report) -> list[Table]:
         ),
         Table(
             "introduction-rounds",
-            ("date", "programme", "round", "groups", "met", "rate", "people"),
+            ("date", "programme", "round", "groups", "met", "rate", "people", "origin"),
             [
-                (r.slot_at, r.programme, r.number, r.groups, r.met, rate(r.met, r.groups), r.people)
+                (
+                    r.slot_at,
+                    r.programme,
+                    None if r.outside else r.number,
+                    r.groups,
+                    r.met,
+                    rate(r.met, r.groups),
+                    r.people,
+                    r.origin,
+                )
                 for r in report.rounds
             ],
         ),
@@ -379,7 +415,17 @@ def tables(report: Report) -> list[Table]:
         ),
         Table(
             "stories",
-            ("date", "programme", "round", "story", "author"),
-            [(s.at, s.programme, s.round_number, s.text, s.author) for s in report.stories],
+            ("date", "programme", "round", "story", "author", "origin"),
+            [
+                (
+                    s.at,
+                    None if s.outside else s.programme,
+                    None if s.outside else s.round_number,
+                    s.text,
+                    s.author,
+                    s.origin,
+                )
+                for s in report.stories
+            ],
         ),
     ]

@@ -10,7 +10,10 @@ stats`` all show this one reading, so they never disagree:
   kind, or a crossing a programme mixes; never silos that share a member), so
   a member in both Radiotherapy and Trust A never makes a bridge of them;
 * coverage is met (the headline) and introduced pairs over the pairs of
-  populated silos that could be bridged.
+  populated silos that could be bridged;
+* introductions made outside the rounds (a convener's suggestion, a member's
+  ask: no programme) count in the workspace's views under the every-kind rule
+  (two silos of one kind), never in one programme's view.
 """
 
 from __future__ import annotations
@@ -180,7 +183,9 @@ async def load_landscape(
     bridges: dict[SiloPair, Bridge] = {}
     # Whether a programme's mix bridges two kinds, worked out once per programme and pair
     # of kinds rather than once per row (a year is thousands of rows over a few kinds).
-    verdicts: dict[tuple[int, str, str], bool] = {}
+    # An introduction made outside the rounds has no programme (None): every kind is
+    # bridged within itself, and no crossing of kinds, as where no programme mixes.
+    verdicts: dict[tuple[int | None, str, str], bool] = {}
     # One row per programme and pair, summed by the database (a group and a pair
     # make one row of silo_bridges, so its count is the groups): bench/map.py.
     for total in totals:
@@ -193,7 +198,11 @@ async def load_landscape(
         key = (total.programme_id, kinds.get(a, ""), kinds.get(b, ""))
         allowed = verdicts.get(key)
         if allowed is None:
-            row_mix = read_mixes.get(total.programme_id, EVERY_KIND)
+            row_mix = (
+                EVERY_KIND
+                if total.programme_id is None
+                else read_mixes.get(total.programme_id, EVERY_KIND)
+            )
             allowed = verdicts[key] = row_mix.bridges(key[1], key[2])
         if not allowed:
             continue

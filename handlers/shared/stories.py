@@ -21,6 +21,7 @@ from typing import Literal
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from handlers.shared.origins import ROUND, introduction
 from storage.repositories import landscape as landscape_repo
 
 CONVENERS_ONLY = "conveners"
@@ -43,8 +44,22 @@ class Story:
     consent: str
     round_number: int
     programme: str
-    """The programme's channel name, without ``#``."""
+    """The programme's channel name, without ``#``; empty for an introduction made
+    outside the rounds (``origin`` says how it came)."""
     at: datetime
+    origin: str = ROUND
+
+    @property
+    def outside(self) -> bool:
+        return self.origin != ROUND
+
+    @property
+    def where(self) -> str:
+        """ "round 2 in #general", or "an introduction suggested by a convener"."""
+
+        if self.outside:
+            return introduction(self.origin)
+        return f"round {self.round_number} in #{self.programme}"
 
 
 async def load_stories(
@@ -74,8 +89,9 @@ async def load_stories(
             author=(row.display_name if audience == "conveners" or row.consent == NAMED else None),
             consent=row.consent,
             round_number=row.round_number,
-            programme=row.channel_name,
+            programme=row.channel_name or "",
             at=row.answered_at or row.slot_at,
+            origin=row.origin,
         )
         for row in rows
     ]

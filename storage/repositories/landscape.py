@@ -122,8 +122,10 @@ class StoryRow:
     answered_at: datetime | None
     round_number: int
     slot_at: datetime
-    programme_id: int
-    channel_name: str
+    programme_id: int | None
+    """None for an introduction made outside the rounds (see ``origin``)."""
+    channel_name: str | None
+    origin: str
 
 
 async def stories(
@@ -135,7 +137,10 @@ async def stories(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> list[StoryRow]:
-    """Learning stories, oldest round first; only those of ``consents`` when given."""
+    """Learning stories, oldest round first; only those of ``consents`` when given.
+
+    Introductions made outside the rounds are read too (no programme, no channel),
+    except in one programme's view."""
 
     query = (
         select(
@@ -148,13 +153,14 @@ async def stories(
             col(PairingRound.slot_at),
             col(PairingRound.programme_id),
             col(Programme.channel_name),
+            col(PairingRound.origin),
         )
         .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
         .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
+        .outerjoin(Programme, col(Programme.id) == col(PairingRound.programme_id))
         .join(Member, col(Member.id) == col(PairingGroupMember.member_id))
         .where(
-            col(Programme.workspace_id) == workspace_id,
+            col(PairingRound.workspace_id) == workspace_id,
             col(PairingGroupMember.learning).is_not(None),
             col(PairingGroupMember.learning) != "",
         )
@@ -170,8 +176,19 @@ async def stories(
         query = query.where(col(PairingRound.slot_at) < until)
     found = await (await session.connection()).execute(query)
     return [
-        StoryRow(int(m), str(n), str(t), str(c), a, int(r), s, int(p), str(ch))
-        for m, n, t, c, a, r, s, p, ch in found.all()
+        StoryRow(
+            int(m),
+            str(n),
+            str(t),
+            str(c),
+            a,
+            int(r),
+            s,
+            None if p is None else int(p),
+            None if ch is None else str(ch),
+            str(o),
+        )
+        for m, n, t, c, a, r, s, p, ch, o in found.all()
     ]
 
 
@@ -191,11 +208,12 @@ async def members_in_silos(session: AsyncSession, silo_ids: list[int]) -> int:
 class BridgeTotal(NamedTuple):
     """What the groups of one programme did across one pair of silos (``silo_a < silo_b``).
 
-    A named tuple rather than a frozen dataclass: a year gives some 16,000 of
-    them, made three times faster this way.
+    ``programme_id`` is None for the introductions made outside the rounds, all
+    summed together. A named tuple rather than a frozen dataclass: a year gives
+    some 16,000 of them, made three times faster this way.
     """
 
-    programme_id: int
+    programme_id: int | None
     silo_a: int
     silo_b: int
     groups: int
@@ -213,13 +231,13 @@ def rounds_in_view(
     since: datetime | None = None,
     until: datetime | None = None,
 ) -> Select[Any]:
-    """The ids of a workspace's rounds held in a period (of one programme, when given)."""
+    """The ids of a workspace's rounds held in a period (of one programme, when given).
 
-    query = (
-        select(col(PairingRound.id))
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
-        .where(col(Programme.workspace_id) == workspace_id)
-    )
+    Without a programme, the introductions made outside the rounds are in view
+    too (each is a round of its own with no programme); with one, they are not.
+    """
+
+    query = select(col(PairingRound.id)).where(col(PairingRound.workspace_id) == workspace_id)
     if programme_id is not None:
         query = query.where(col(PairingRound.programme_id) == programme_id)
     if since is not None:

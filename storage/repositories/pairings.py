@@ -25,6 +25,12 @@ ACTIVE = "active"
 LEFT = "left"
 PAUSED = "paused"
 
+ROUND = "round"
+"""``PairingRound.origin`` of a programme's rounds; any other origin is an introduction
+made outside the rounds (no programme, number 0), which per-programme readings
+(``round_count``, ``rounds``, ``last_introductions``…) never see: they filter on the
+programme."""
+
 
 # -- programmes -------------------------------------------------------------------
 
@@ -176,6 +182,54 @@ async def rounds(session: AsyncSession, programme_id: int) -> Sequence[PairingRo
         .order_by(col(PairingRound.number))
     )
     return found.all()
+
+
+async def rounds_outside(session: AsyncSession, workspace_id: int) -> Sequence[PairingRound]:
+    """The introductions a workspace made outside its programmes' rounds, oldest first."""
+
+    found = await session.exec(
+        select(PairingRound)
+        .where(PairingRound.workspace_id == workspace_id, col(PairingRound.programme_id).is_(None))
+        .order_by(col(PairingRound.slot_at), col(PairingRound.id))
+    )
+    return found.all()
+
+
+async def pairing_round(session: AsyncSession, round_id: int) -> PairingRound | None:
+    return await session.get(PairingRound, round_id)
+
+
+async def rounds_together(
+    session: AsyncSession,
+    workspace_id: int,
+    member_ids: Sequence[int],
+    *,
+    outside: bool = False,
+    limit: int | None = None,
+) -> Sequence[PairingRound]:
+    """The rounds of the workspace (in a programme or not; only those outside the rounds
+    when ``outside``) with a group holding every one of ``member_ids``, newest first."""
+
+    ids = sorted(set(member_ids))
+    if not ids:
+        return []
+    groups = (
+        select(PairingGroupMember.group_id)
+        .where(col(PairingGroupMember.member_id).in_(ids))
+        .group_by(col(PairingGroupMember.group_id))
+        .having(func.count() == len(ids))
+    )
+    query = (
+        select(PairingRound)
+        .join(PairingGroup, col(PairingGroup.round_id) == col(PairingRound.id))
+        .where(PairingRound.workspace_id == workspace_id, col(PairingGroup.id).in_(groups))
+        .order_by(col(PairingRound.slot_at).desc(), col(PairingRound.id).desc())
+    )
+    if outside:
+        query = query.where(col(PairingRound.programme_id).is_(None))
+    if limit is not None:
+        query = query.limit(limit)
+    return (await session.exec(query)).all()
 
 
 async def add_round(session: AsyncSession, pairing_round: PairingRound) -> PairingRound:

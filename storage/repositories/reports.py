@@ -141,15 +141,26 @@ async def checkin_runs(
 
 @dataclass(frozen=True, slots=True)
 class RoundFigures:
-    """One round of introductions: groups sent, groups where someone said they met."""
+    """One round of introductions: groups sent, groups where someone said they met.
+
+    An introduction made outside the rounds is a round of its own: no programme
+    (``programme`` is None), number 0, one group, its ``origin`` saying how it came.
+    """
 
     round_id: int
-    programme: str
+    programme: str | None
     number: int
     slot_at: datetime
     groups: int
     met: int
     people: int
+    origin: str = "round"
+
+    @property
+    def outside(self) -> bool:
+        """Made outside the rounds (a convener's suggestion, a member's ask)."""
+
+        return self.programme is None
 
 
 async def pairing_rounds(
@@ -164,6 +175,7 @@ async def pairing_rounds(
 
     Counted per round by subqueries on the round's own groups (as
     ``checkin_runs`` counts), not by grouping every member of every group.
+    Without a programme, the introductions made outside the rounds are rows too.
     """
 
     of_round = col(PairingGroup.round_id) == col(PairingRound.id)
@@ -191,20 +203,28 @@ async def pairing_rounds(
             groups,
             met,
             people,
+            col(PairingRound.origin),
         )
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
+        .select_from(PairingRound)
+        .outerjoin(Programme, col(Programme.id) == col(PairingRound.programme_id))
         .where(
-            col(Programme.workspace_id) == workspace_id,
+            col(PairingRound.workspace_id) == workspace_id,
             *_in_period(col(PairingRound.slot_at), since, until),
         )
-        .order_by(col(PairingRound.slot_at), col(Programme.channel_name))
+        .order_by(
+            col(PairingRound.slot_at),
+            func.coalesce(col(Programme.channel_name), ""),
+            col(PairingRound.id),
+        )
     )
     if programme_id is not None:
         query = query.where(col(PairingRound.programme_id) == programme_id)
     found = await execute(session, query)
     return [
-        RoundFigures(int(i), str(p), int(n), at, int(g), int(m), int(people))
-        for i, p, n, at, g, m, people in _rows(found)
+        RoundFigures(
+            int(i), None if p is None else str(p), int(n), at, int(g), int(m), int(people), str(o)
+        )
+        for i, p, n, at, g, m, people, o in _rows(found)
     ]
 
 
@@ -328,9 +348,11 @@ async def retro_figures(
 
 @dataclass(frozen=True, slots=True)
 class EarlierPair:
-    """A pair of silos some group of a programme spanned before a moment, and whether one met."""
+    """A pair of silos some group of a programme spanned before a moment, and whether one met.
 
-    programme_id: int
+    ``programme_id`` is None for the introductions made outside the rounds."""
+
+    programme_id: int | None
     silo_a: int
     silo_b: int
     met: bool
@@ -370,7 +392,10 @@ async def pairs_before(
     if kinds is not None:
         query = kinds.keep(query)
     found = await execute(session, query)
-    return [EarlierPair(int(p), int(a), int(b), bool(m)) for p, a, b, m in _rows(found)]
+    return [
+        EarlierPair(None if p is None else int(p), int(a), int(b), bool(m))
+        for p, a, b, m in _rows(found)
+    ]
 
 
 # -- the exports -----------------------------------------------------------------------------
@@ -422,9 +447,12 @@ async def member_rows(session: AsyncSession, workspace_id: int) -> list[MemberRo
 
 @dataclass(frozen=True, slots=True)
 class IntroductionRow:
-    """A member's place in one introduction, and what they answered at the follow-up."""
+    """A member's place in one introduction, and what they answered at the follow-up.
 
-    programme: str
+    ``programme`` is None (and ``round_number`` 0) for an introduction made outside
+    the rounds; ``origin`` says how it came."""
+
+    programme: str | None
     round_number: int
     slot_at: datetime
     group_id: int
@@ -432,10 +460,12 @@ class IntroductionRow:
     platform_id: str
     outcome: str | None
     answered_at: datetime | None
+    origin: str
 
 
 async def introduction_rows(session: AsyncSession, workspace_id: int) -> list[IntroductionRow]:
-    """Every member of every group, oldest round first (learnings are not read here)."""
+    """Every member of every group, oldest round first (learnings are not read here), the
+    introductions made outside the rounds among them."""
 
     found = await execute(
         session,
@@ -448,15 +478,16 @@ async def introduction_rows(session: AsyncSession, workspace_id: int) -> list[In
             col(Member.platform_user_id),
             col(PairingGroupMember.outcome),
             col(PairingGroupMember.answered_at),
+            col(PairingRound.origin),
         )
         .join(PairingGroup, col(PairingGroup.id) == col(PairingGroupMember.group_id))
         .join(PairingRound, col(PairingRound.id) == col(PairingGroup.round_id))
-        .join(Programme, col(Programme.id) == col(PairingRound.programme_id))
+        .outerjoin(Programme, col(Programme.id) == col(PairingRound.programme_id))
         .join(Member, col(Member.id) == col(PairingGroupMember.member_id))
-        .where(col(Programme.workspace_id) == workspace_id)
+        .where(col(PairingRound.workspace_id) == workspace_id)
         .order_by(
             col(PairingRound.slot_at),
-            col(Programme.channel_name),
+            func.coalesce(col(Programme.channel_name), ""),
             col(PairingGroup.id),
             func.lower(col(Member.display_name)),
         ),

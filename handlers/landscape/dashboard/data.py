@@ -18,6 +18,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from handlers.landscape.dashboard.layout import positions
 from handlers.shared.landscape import MET, Landscape, load_landscape
+from handlers.shared.origins import made
 from handlers.shared.stories import load_stories
 from handlers.shared.zones import zone_named
 from storage.repositories import commitments as commitments_repo
@@ -89,11 +90,21 @@ async def landscape_graph(session: AsyncSession, workspace_id: int) -> Json:
 
 async def coverage(session: AsyncSession, workspace_id: int) -> Json:
     """Round by round: groups sent and met, and the share of silo pairs introduced and
-    met so far (whether a group met is as known today, late answers included)."""
+    met so far (whether a group met is as known today, late answers included). An
+    introduction made outside the rounds is a row of its own, said how it came."""
 
     view = await load_landscape(session, workspace_id)
     rounds = await reports_repo.pairing_rounds(session, workspace_id, since=None, until=None)
     return {"possible": len(view.possible), "rounds": _rounds_covered(view, rounds)}
+
+
+def _where(programme: str | None, number: int, origin: str) -> str:
+    """ "#general round 2", or how an introduction outside the rounds came: "suggested by
+    a convener" (the page shows it as text)."""
+
+    if programme is None:
+        return made(origin)
+    return f"#{programme} round {number}"
 
 
 def _rounds_covered(view: Landscape, rounds: list[reports_repo.RoundFigures]) -> list[Json]:
@@ -109,6 +120,8 @@ def _rounds_covered(view: Landscape, rounds: list[reports_repo.RoundFigures]) ->
             {
                 "programme": row.programme,
                 "number": row.number,
+                "origin": row.origin,
+                "where": _where(row.programme, row.number, row.origin),
                 "date": row.slot_at.astimezone(UTC).date().isoformat(),
                 "groups": row.groups,
                 "groups_met": row.met,
@@ -187,6 +200,10 @@ async def stories(session: AsyncSession, workspace_id: int) -> Json:
                 "author": story.author,
                 "round": story.round_number,
                 "programme": story.programme,
+                "origin": story.origin,
+                "where": _where(
+                    None if story.outside else story.programme, story.round_number, story.origin
+                ),
                 "date": story.at.astimezone(UTC).date().isoformat(),
             }
             for story in newest

@@ -444,7 +444,7 @@
     }
     rounds.slice().reverse().forEach(function (round) {
       var row = element("tr");
-      row.appendChild(element("td", null, "#" + round.programme + " round " + round.number));
+      row.appendChild(element("td", null, round.where));
       row.appendChild(element("td", null, round.date));
       row.appendChild(element("td", { class: "num" }, round.groups));
       row.appendChild(element("td", { class: "num" }, round.groups_met));
@@ -479,7 +479,7 @@
       chart.appendChild(shape("polyline", { points: points.join(" "), class: "series-" + series }));
       rounds.forEach(function (round, index) {
         var dot = shape("circle", { cx: x(index).toFixed(1), cy: y(round[series + "_share"]).toFixed(1), r: 4, class: "dot-" + series });
-        dot.appendChild(shape("title", null, "#" + round.programme + " round " + round.number + " (" + round.date + "): " + series + " " + percent(round[series + "_share"])));
+        dot.appendChild(shape("title", null, round.where + " (" + round.date + "): " + series + " " + percent(round[series + "_share"])));
         chart.appendChild(dot);
       });
     });
@@ -551,7 +551,7 @@
     data.stories.forEach(function (story) {
       var item = element("li");
       item.appendChild(element("blockquote", null, story.text));
-      var where = "#" + story.programme + " round " + story.round + ", " + story.date;
+      var where = story.where + ", " + story.date;
       item.appendChild(element("div", { class: "by" }, (story.author ? story.author : "Shared without a name") + " · " + where));
       list.appendChild(item);
     });
