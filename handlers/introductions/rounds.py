@@ -133,6 +133,7 @@ async def run_round(
     history_rows = await pairings_repo.groups_of_rounds(
         session, [r.id for r in past[-HISTORY_ROUNDS:] if r.id is not None]
     )
+    lately_outside = await _introduced_outside(session, workspace.id, programme, slot)
     result = matching.match_round(
         matching.RoundInput(
             members=tuple(
@@ -146,7 +147,7 @@ async def run_round(
             silo_kinds=silo_kinds,
             rules=_rules(programme, number),
             exclusions=frozenset(await pairings_repo.avoidances_among(session, eligible)),
-            history=_history(past[-HISTORY_ROUNDS:], history_rows),
+            history=_history(past[-HISTORY_ROUNDS:], history_rows) + lately_outside,
             connections=await _connections(session, workspace.id),
             shared=shared_pairs(
                 [s.id for s in person.silos if s.id is not None] for person in people.values()
@@ -392,6 +393,25 @@ async def _connections(
     return {
         pair: matching.Connection(introduced, met) for pair, (introduced, met) in outcomes.items()
     }
+
+
+async def _introduced_outside(
+    session: AsyncSession, workspace_id: int, programme: Programme, slot: datetime
+) -> tuple[tuple[matching.MemberGroup, ...], ...]:
+    """Groups introduced outside the rounds (a suggestion, a member's ask) within the
+    programme's ban, read by the engine as the latest round: two people a convener
+    has just introduced are not introduced again by the next round."""
+
+    since = slot - timedelta(weeks=programme.ban_rounds * max(1, programme.every_weeks))
+    recent = [
+        r.id
+        for r in await pairings_repo.rounds_outside(session, workspace_id)
+        if r.id is not None and r.slot_at >= since
+    ]
+    if not recent:
+        return ()
+    rows = await pairings_repo.groups_of_rounds(session, recent)
+    return (tuple(tuple(m.member_id for m in row.members) for row in rows),)
 
 
 def _history(

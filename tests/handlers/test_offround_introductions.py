@@ -181,6 +181,36 @@ async def test_the_programmes_rounds_are_still_numbered_from_one_and_take_the_in
         assert "outside the rounds" not in stats
 
 
+async def test_two_people_a_convener_just_introduced_are_not_grouped_again_by_the_next_round(
+    sqlite_url: str,
+) -> None:
+    """Ana and bea were introduced on Thursday; Monday's round, which has cat and dan to
+    offer them, puts each with someone new (the introduction is read as its latest round)."""
+
+    async with running(sqlite_url, start=THURSDAY_NOON) as convene:
+        with_the_press(convene)
+        for line in (
+            *SET_UP[:2],
+            "/convene member add ana --silo Radiotherapy --tz Europe/London",
+            '/convene member add bea --silo "Public Health" --tz Europe/London',
+            # Every way of pairing the four crosses the same bridge, so only the
+            # introduction on Thursday tells the round apart.
+            "/convene member add cat --silo Radiotherapy --tz Europe/London",
+            '/convene member add dan --silo "Public Health" --tz Europe/London',
+            SET_UP[-1],
+        ):
+            await convene.command("you", line)
+        for name in ("ana", "bea", "cat", "dan"):
+            await convene.command(name, "/pairing join")
+        await convene.command("you", "/convene introduce-for-test ana bea")
+
+        first = await convene.advance(FIRST_ROUND)
+
+        groups = {d.message.target.member_ids for d in introductions(first)}
+        assert len(groups) == 2
+        assert ("ana", "bea") not in groups
+
+
 async def test_a_replayed_introduction_sends_nothing_twice(sqlite_url: str) -> None:
     async with running(sqlite_url, start=THURSDAY_NOON) as convene:
         await set_up(convene)
