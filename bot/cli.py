@@ -55,9 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add_simulate(commands)
     from bot.cli_export import add_export
     from bot.cli_import import add_import
+    from bot.cli_opportunities import add_opportunities
 
     add_export(commands)
     add_import(commands)
+    add_opportunities(commands)
     return parser
 
 
@@ -69,6 +71,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if args.command == "simulate":
         return _simulate(args)
+    if args.command == "opportunities":
+        from bot.cli_opportunities import run_opportunities
+
+        return run_opportunities(args)
     try:
         settings = load_settings(args.config)
     except ConfigError as problem:
@@ -246,6 +252,12 @@ def _add_simulate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
     simulate_command.add_argument(
         "--groups", action="store_true", help="print each round's groups and the bridges they make"
     )
+    simulate_command.add_argument(
+        "--answers",
+        metavar="FILE.csv",
+        help="check-in answers (member,silos,question,answer[,kind]) to compare rounds without "
+        "and with topic affinity (--affinity on): groups joining a need to an offer, bridges met",
+    )
     simulate_command.add_argument("--json", action="store_true", help="print one JSON object")
 
 
@@ -254,6 +266,7 @@ def _simulate(args: argparse.Namespace) -> int:
         OrganisationError,
         SimulatedProgramme,
         format_report,
+        read_answers_file,
         read_meet_rate,
         read_mix_option,
         read_organisation,
@@ -267,10 +280,17 @@ def _simulate(args: argparse.Namespace) -> int:
         size = read_size(args.size)
         meet_rate = read_meet_rate(args.meet_rate)
         organisation = read_organisation(Path(args.org))
+        answers = read_answers_file(Path(args.answers), organisation) if args.answers else None
         programme = SimulatedProgramme(size, read_mix_option(args.mix, organisation), meet_rate)
         progress = _ProgressBar(sys.stderr) if sys.stderr.isatty() else None
         report = simulate(
-            organisation, rounds, seed, progress, programme=programme, with_groups=args.groups
+            organisation,
+            rounds,
+            seed,
+            progress,
+            programme=programme,
+            with_groups=args.groups,
+            answers=answers,
         )
     except OrganisationError as problem:
         print(f"convene: {problem}", file=sys.stderr)

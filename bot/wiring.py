@@ -47,6 +47,7 @@ from handlers import (
 from handlers.introductions.simulation import OrganisationError as OrganisationError
 from handlers.introductions.simulation import SimulatedProgramme as SimulatedProgramme
 from handlers.introductions.simulation import format_report as format_report
+from handlers.introductions.simulation import read_answers_file as read_answers_file
 from handlers.introductions.simulation import read_meet_rate as read_meet_rate
 from handlers.introductions.simulation import read_mix_option as read_mix_option
 from handlers.introductions.simulation import read_organisation as read_organisation
@@ -59,6 +60,9 @@ from handlers.landscape import exports as exports
 # ``convene import members`` (bot/cli_import.py) reaches the members file through here.
 from handlers.landscape import member_import as member_import
 from handlers.landscape import members_file as members_file
+
+# ``convene opportunities`` (bot/cli_opportunities.py) reads an answers file through here.
+from handlers.opportunities import offline as offline
 
 SHELL_WORKSPACE = (SHELL_PLATFORM, SHELL_WORKSPACE_ID)
 """The shell's workspace (platform, id): where ``convene import members`` imports by default."""

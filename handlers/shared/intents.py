@@ -41,7 +41,7 @@ templates' questions and their common variants."""
 
 _NEED_PHRASES = re.compile(
     r"\b(stuck|blocking|blocked|blocker|struggl\w*|could use help|need help|help with|"
-    r"get help|looking for help|challenge|problem)\b"
+    r"get help|looking for help|challenge|problem|do you need|are you missing)\b"
 )
 _OFFER_PHRASES = re.compile(
     r"\b(learn\w*|others could use|could share|can share|happy to share|good at|"
