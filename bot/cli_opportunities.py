@@ -32,7 +32,8 @@ def add_opportunities(commands: argparse._SubParsersAction[argparse.ArgumentPars
         metavar="FILE.csv",
         required=True,
         help="a CSV with the header member,silos,question,answer (and optionally kind: need, "
-        "offer or neither); silos as kind:name separated by ;",
+        "offer or neither), in any order; silos as kind:name separated by ; (a name alone is "
+        "a team)",
     )
     opportunities.add_argument(
         "--limit", metavar="N", default="10", help="how many suggestions to print, default 10"

@@ -53,20 +53,9 @@ FOLLOWUP_DAYS = 3
 """As a programme's follow-up comes by default (``Programme.followup_days``)."""
 
 
-async def introduction_asked(context: Context, asked: IntroductionAsked) -> None:
-    """``INTRODUCTION_ASKED`` from a member's or convener's press: introduce them now."""
-
-    asked.round_id = await introduce(
-        context.session,
-        asked,
-        now=context.now,
-        outbox=context.outbox,
-        capabilities=context.capabilities,
-    )
-
-
-async def introduction_asked_in_job(context: JobContext, asked: IntroductionAsked) -> None:
-    """The same, reached from a schedule's or timer's work."""
+async def introduction_asked(context: Context | JobContext, asked: IntroductionAsked) -> None:
+    """``INTRODUCTION_ASKED`` from a member's or convener's press, or reached from a
+    schedule's or timer's work: introduce them now."""
 
     asked.round_id = await introduce(
         context.session,
@@ -296,5 +285,5 @@ async def send_followups(
 
 def register(registry: Registry) -> None:
     registry.listen(INTRODUCTION_ASKED, introduction_asked)
-    registry.listen_in_jobs(INTRODUCTION_ASKED, introduction_asked_in_job)
+    registry.listen_in_jobs(INTRODUCTION_ASKED, introduction_asked)
     registry.job(FOLLOWUP_JOB, followup_job)

@@ -354,7 +354,7 @@ def read_answers_file(path: Path, organisation: Organisation) -> TopicAnswers:
         first = strangers[0]
         more = f" (and {plural(len(strangers) - 1, 'other')})" if len(strangers) > 1 else ""
         raise OrganisationError(
-            f"{path}:{first.line}: {first.member}{more} is not in the organisation file; "
+            f"{path}:{first.line}: {first.name}{more} is not in the organisation file; "
             "write each member as its member column does"
         )
     ids = {person.name: index for index, person in enumerate(organisation.people)}

@@ -102,25 +102,28 @@ async def _pressed(context: Context) -> tuple[Opportunity, Member, Member] | Non
     return found, need, offer
 
 
-async def _decide(context: Context, opportunity: Opportunity, status: str) -> bool:
-    """Decide it, unless another press did first (then say who did)."""
+async def _decided(context: Context, status: str) -> tuple[Opportunity, Member, Member] | None:
+    """The suggestion pressed and its two members, once decided ``status`` by this press;
+    None after telling the convener why not (another press decided it first, say)."""
 
+    pressed = await _pressed(context)
+    if pressed is None:
+        return None
+    opportunity = pressed[0]
     assert context.actor.id is not None
     if await opportunities_repo.decide(
         context.session, opportunity, status, context.actor.id, context.now
     ):
-        return True
+        return pressed
     await context.reply(await already(context, opportunity))
-    return False
+    return None
 
 
 async def introduce_clicked(context: Context) -> None:
-    pressed = await _pressed(context)
-    if pressed is None:
+    decided = await _decided(context, opportunities_repo.INTRODUCED)
+    if decided is None:
         return
-    opportunity, need, offer = pressed
-    if not await _decide(context, opportunity, opportunities_repo.INTRODUCED):
-        return
+    opportunity, need, offer = decided
     asked = IntroductionAsked(
         context.workspace,
         (need, offer),
@@ -150,12 +153,10 @@ async def introduce_clicked(context: Context) -> None:
 
 
 async def not_now_clicked(context: Context) -> None:
-    pressed = await _pressed(context)
-    if pressed is None:
+    decided = await _decided(context, opportunities_repo.NOT_NOW)
+    if decided is None:
         return
-    opportunity, need, offer = pressed
-    if not await _decide(context, opportunity, opportunities_repo.NOT_NOW):
-        return
+    opportunity, need, offer = decided
     settings = await settings_repo.get(context.session, opportunity.workspace_id)
     weeks = settings.opportunity_weeks or DEFAULT_WEEKS
     await context.reply(
@@ -166,12 +167,10 @@ async def not_now_clicked(context: Context) -> None:
 
 
 async def never_clicked(context: Context) -> None:
-    pressed = await _pressed(context)
-    if pressed is None:
+    decided = await _decided(context, opportunities_repo.NEVER)
+    if decided is None:
         return
-    opportunity, need, offer = pressed
-    if not await _decide(context, opportunity, opportunities_repo.NEVER):
-        return
+    _opportunity, need, offer = decided
     await context.reply(
         f"Noted: I will never suggest {plain(need.display_name)} and "
         f"{plain(offer.display_name)} to each other again, either way round. Nothing was "

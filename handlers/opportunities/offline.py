@@ -1,45 +1,38 @@
 """``convene opportunities --answers FILE.csv``: the suggestions a file of answers would make.
 
 A convener (or whoever evaluates the matcher) tries it on answers they
-already have, before a workspace exists: a CSV with the header
-``member,silos,question,answer`` and, optionally, a fifth column ``kind``
-(``need``, ``offer`` or ``neither``). Silos are written as ``convene
-simulate --org`` writes them (``team:Oncology;organisation:NHS Trust A``); a
-name without a kind is a team. A member's rows may repeat their silos or
-leave them blank after the first. A question's kind is the ``kind`` column
-when given, else read from its wording as the templates ask it
-(``handlers.shared.intents.read_intent``): "What are you stuck on?" is a
-need, "What did you learn this week?" an offer; answers to anything else
-are left out and counted.
+already have, before a workspace exists: the answers file ``convene simulate
+--answers`` reads too, read by the one reader both use
+(``handlers/shared/answers_file.py``: ``member,silos,question,answer`` and,
+optionally, ``kind``). A question's kind is the ``kind`` column when given,
+else read from its wording as the templates ask it: "What are you stuck on?"
+is a need, "What did you learn this week?" an offer; answers to anything
+else are left out and counted.
 
 The suggestions are the chat's own: ``handlers.shared.topics.match`` with
 its threshold and per-member spread, and the chat's rule that two members
 sharing a silo are never suggested (of the kinds ``--apart`` names, or of
 any kind), each with the bridge its meeting would build. Pure: no database,
 no platform; every problem with the file or an option is one
-``AnswersError`` naming the file and line and what to write instead.
+``AnswersError`` naming the file and line (or the option) and what to write instead.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from handlers.shared import answers_file
+from handlers.shared.answers_file import DEFAULT_KIND, AnswersFile, AnswersFileError
 from handlers.shared.bridges import shared_pairs
-from handlers.shared.intents import NEED, OFFER, Intent, read_intent
+from handlers.shared.intents import NEED, OFFER
 from handlers.shared.kinds import kind_key
-from handlers.shared.passages import SKIPPED_ANSWERS, PairRules
+from handlers.shared.passages import PairRules
 from handlers.shared.text import listed
 from handlers.shared.topics import Match, Passage, match, snippet
 
-HEADER: Final = ("member", "silos", "question", "answer")
-KIND_COLUMN: Final = "kind"
-KINDS: Final[dict[str, Intent | None]] = {"need": NEED, "offer": OFFER, "neither": None}
-DEFAULT_KIND: Final = "team"
 DEFAULT_LIMIT: Final = 10
 SNIPPET: Final = 120
 
@@ -49,20 +42,34 @@ class AnswersError(ValueError):
 
 
 @dataclass(frozen=True, slots=True)
-class AnswersFile:
-    """Who wrote what, in which silos, read from one file."""
+class Numbered:
+    """An answers file numbered as the matcher takes it: each member by their place in the
+    file, each silo by its first mention."""
 
-    source: str
-    names: tuple[str, ...]
-    """Each member's name as first written; a member's id is their place here."""
+    file: AnswersFile
     silos: dict[int, frozenset[int]]
+    """Each member's silos."""
     silo_names: dict[int, tuple[str, str]]
     """Each silo's (kind, name)."""
     passages: tuple[Passage, ...]
-    answers: int
-    """Rows with an answer (blank and "skip" answers left out)."""
-    left_out: int
-    """Answers to questions that are neither a need nor an offer."""
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Each member's name as first written; a member's id is their place here."""
+
+        return tuple(member.name for member in self.file.members)
+
+    @property
+    def answers(self) -> int:
+        """Rows with an answer (skipped answers left out)."""
+
+        return self.file.answered
+
+    @property
+    def left_out(self) -> int:
+        """Answers to questions that are neither a need nor an offer."""
+
+        return self.file.neither
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -87,7 +94,7 @@ class Suggestion:
 
 @dataclass(frozen=True, slots=True)
 class Report:
-    file: AnswersFile
+    file: Numbered
     apart: frozenset[str] | None
     suggestions: tuple[Suggestion, ...]
     limit: int
@@ -104,139 +111,31 @@ class Report:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def read_answers(path: Path) -> AnswersFile:
-    """The answers in ``path``, or an ``AnswersError`` naming the file and line."""
+def read_answers(path: Path) -> Numbered:
+    """The answers in ``path`` (``handlers/shared/answers_file.py``), numbered; or an
+    ``AnswersError`` naming the file and line."""
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnswersError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise AnswersError(f"{path}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise AnswersError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as problem:
-        raise AnswersError(f"{path}: cannot be read ({problem.strerror})") from None
-    return parse_answers(text.splitlines(), str(path))
+        return numbered(answers_file.read_answers(path))
+    except AnswersFileError as problem:
+        raise AnswersError(str(problem)) from None
 
 
-def parse_answers(lines: Iterable[str], source: str) -> AnswersFile:
-    rows = csv.reader(lines)
-    header = next(rows, None)
-    if header is None or not any(cell.strip() for cell in header):
-        raise AnswersError(f"{source}: the file is empty; its first line must be {_header()}")
-    columns = tuple(cell.strip().lower() for cell in header)
-    if columns not in (HEADER, (*HEADER, KIND_COLUMN)):
-        raise AnswersError(
-            f"{source}:1: the header must be {_header()} (and, if you like, {KIND_COLUMN} "
-            f"last), not {','.join(header)}"
-        )
-    reader = _Reader(source, len(columns))
-    for row in rows:
-        reader.row(row, rows.line_num)
-    if not reader.seen_rows:
-        raise AnswersError(
-            f"{source}: there are no answers below the header; add one row per answer, "
-            "e.g. Aisha,team:Oncology,What are you stuck on?,Discharge delays"
-        )
-    return reader.result()
+def numbered(file: AnswersFile) -> Numbered:
+    """``file`` as the matcher takes it: members and silos by number."""
 
-
-def _header() -> str:
-    return ",".join(HEADER)
-
-
-class _Reader:
-    """Rows read one by one into members, silos and passages."""
-
-    def __init__(self, source: str, width: int) -> None:
-        self.source = source
-        self.width = width
-        self.members: dict[str, int] = {}
-        self.names: list[str] = []
-        self.silos: dict[int, set[int]] = {}
-        self.silo_ids: dict[tuple[str, str], int] = {}
-        self.passages: list[Passage] = []
-        self.answers = 0
-        self.left_out = 0
-        self.seen_rows = 0
-
-    def row(self, row: list[str], line: int) -> None:
-        where = f"{self.source}:{line}"
-        if not any(cell.strip() for cell in row):
-            return
-        self.seen_rows += 1
-        if len(row) != self.width:
-            raise AnswersError(
-                f"{where}: expected {self.width} fields ({','.join(self._columns())}), found "
-                f'{len(row)}; quote a field that holds a comma, e.g. "Busy, but fine"'
-            )
-        name, silo_field, question, answer = (cell.strip() for cell in row[:4])
-        kind = row[4].strip() if self.width > 4 else ""
-        if not name:
-            raise AnswersError(f"{where}: the member's name is empty")
-        member = self._member(name)
-        self.silos[member].update(self._silo(item, where) for item in silo_field.split(";"))
-        self.silos[member].discard(-1)
-        intent = self._intent(kind, question, where)
-        if answer.casefold() in SKIPPED_ANSWERS:
-            return
-        self.answers += 1
-        if intent is None:
-            self.left_out += 1
-            return
-        self.passages.append(Passage(member, intent, answer, ref=f"line:{line}"))
-
-    def _columns(self) -> tuple[str, ...]:
-        return HEADER if self.width == len(HEADER) else (*HEADER, KIND_COLUMN)
-
-    def _member(self, name: str) -> int:
-        key = " ".join(name.split()).casefold()
-        if key not in self.members:
-            self.members[key] = len(self.names)
-            self.names.append(" ".join(name.split()))
-            self.silos[self.members[key]] = set()
-        return self.members[key]
-
-    def _silo(self, item: str, where: str) -> int:
-        if not item.strip():
-            return -1
-        kind, colon, name = (part.strip() for part in item.partition(":"))
-        if not colon:
-            kind, name = DEFAULT_KIND, kind
-        if not kind or not name:
-            raise AnswersError(
-                f"{where}: the silo {item.strip()!r} needs a name; write kind:name or a name, "
-                "e.g. team:Radiotherapy or Radiotherapy"
-            )
-        key = (kind_key(kind), " ".join(name.split()))
-        return self.silo_ids.setdefault(key, len(self.silo_ids))
-
-    def _intent(self, kind: str, question: str, where: str) -> Intent | None:
-        if kind:
-            if kind.casefold() not in KINDS:
-                raise AnswersError(
-                    f"{where}: the kind must be need, offer or neither (or blank, to read it "
-                    f"from the question), not {kind!r}"
-                )
-            return KINDS[kind.casefold()]
-        if not question:
-            raise AnswersError(
-                f"{where}: the question is empty; write it as it was asked (e.g. What are you "
-                "stuck on?) or give the row a kind: need, offer or neither"
-            )
-        return read_intent(question)
-
-    def result(self) -> AnswersFile:
-        return AnswersFile(
-            source=self.source,
-            names=tuple(self.names),
-            silos={member: frozenset(silos) for member, silos in self.silos.items()},
-            silo_names={index: key for key, index in self.silo_ids.items()},
-            passages=tuple(self.passages),
-            answers=self.answers,
-            left_out=self.left_out,
-        )
+    silo_ids = {silo: index for index, silo in enumerate(file.silos)}
+    return Numbered(
+        file=file,
+        silos={
+            index: frozenset(silo_ids[silo] for silo in member.silos)
+            for index, member in enumerate(file.members)
+        },
+        silo_names=dict(enumerate(file.silos)),
+        passages=tuple(
+            file.passages({member.name: index for index, member in enumerate(file.members)})
+        ),
+    )
 
 
 # -- the options -----------------------------------------------------------------------------
@@ -257,7 +156,7 @@ def read_limit(value: str | int) -> int:
     return limit
 
 
-def read_apart(value: str | None, file: AnswersFile) -> frozenset[str] | None:
+def read_apart(value: str | None, file: Numbered) -> frozenset[str] | None:
     """``--apart``: the kinds of silo two suggested members must not share (None: any kind)."""
 
     if value is None:
@@ -271,7 +170,7 @@ def read_apart(value: str | None, file: AnswersFile) -> frozenset[str] | None:
     return frozenset(_file_kind(word, file) for word in words)
 
 
-def _file_kind(word: str, file: AnswersFile) -> str:
+def _file_kind(word: str, file: Numbered) -> str:
     kinds = file.kinds
     found = kind_key(word)
     if found in kinds:
@@ -288,7 +187,7 @@ def _file_kind(word: str, file: AnswersFile) -> str:
 # -- suggesting ------------------------------------------------------------------------------
 
 
-def rules_of(file: AnswersFile, apart: frozenset[str] | None) -> PairRules:
+def rules_of(file: Numbered, apart: frozenset[str] | None) -> PairRules:
     """The chat's pair rules for the file: nobody introduced yet, nobody opted out."""
 
     return PairRules(
@@ -304,7 +203,7 @@ def rules_of(file: AnswersFile, apart: frozenset[str] | None) -> PairRules:
 
 
 def suggest(
-    file: AnswersFile, *, apart: frozenset[str] | None = None, limit: int = DEFAULT_LIMIT
+    file: Numbered, *, apart: frozenset[str] | None = None, limit: int = DEFAULT_LIMIT
 ) -> Report:
     """The best ``limit`` suggestions the file's answers make, as the chat would make them."""
 
@@ -318,7 +217,7 @@ def suggest(
     )
 
 
-def _suggestion(rank: int, found: Match, file: AnswersFile, rules: PairRules) -> Suggestion:
+def _suggestion(rank: int, found: Match, file: Numbered, rules: PairRules) -> Suggestion:
     need, offer = found.need.member_id, found.offer.member_id
     bridge = rules.bridge(need, offer)
     names = file.silo_names
@@ -333,7 +232,7 @@ def _suggestion(rank: int, found: Match, file: AnswersFile, rules: PairRules) ->
     )
 
 
-def _side(file: AnswersFile, member: int, text: str) -> Side:
+def _side(file: Numbered, member: int, text: str) -> Side:
     silos = sorted(file.silos[member], key=lambda s: (file.silo_names[s][0] != DEFAULT_KIND, s))
     return Side(
         member=file.names[member],

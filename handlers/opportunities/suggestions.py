@@ -19,6 +19,7 @@ from closing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -70,7 +71,12 @@ async def find(
         session, workspace_id, since=window(now, settings.opportunity_weeks or DEFAULT_WEEKS)
     )
     prefix = run_prefix(run_id)
-    found = match(
+    if not any(p.ref.startswith(prefix) for p in passages):
+        # Nothing of this run to match: no need to read across at all (nor to load the
+        # text library, which takes most of a second the first time, in a transaction).
+        return Found([], rules)
+    found = await asyncio.to_thread(
+        match,
         passages,
         allowed=rules.allowed,
         limit=cards.MOST,
@@ -125,7 +131,7 @@ async def suggest_after_run(
     if found is None:
         return
     if not found.matches:
-        log.info("check-in run %s closed: no suggestion to make", run_id)
+        log.debug("check-in run %s closed: no suggestion to make", run_id)
         return
     rows = await opportunities_repo.add_many(
         session, [opportunity_of(m, found.rules, wid, run_id, now) for m in found.matches]
@@ -161,11 +167,9 @@ async def send_cards(
     )
 
 
-async def after_run_in_job(context: JobContext, closed: RunClosed) -> None:
-    await suggest_after_run(context.session, context.outbox, context.workspace, closed, context.now)
+async def after_run(context: Context | JobContext, closed: RunClosed) -> None:
+    """``RUN_CLOSED``, from a command or from a schedule's or timer's work."""
 
-
-async def after_run_in_command(context: Context, closed: RunClosed) -> None:
     await suggest_after_run(context.session, context.outbox, context.workspace, closed, context.now)
 
 
@@ -174,7 +178,7 @@ def register(registry: Registry) -> None:
 
     from handlers.opportunities import decisions, settings
 
-    registry.listen_in_jobs(RUN_CLOSED, after_run_in_job)
-    registry.listen(RUN_CLOSED, after_run_in_command)
+    registry.listen_in_jobs(RUN_CLOSED, after_run)
+    registry.listen(RUN_CLOSED, after_run)
     decisions.register(registry)
     settings.register(registry)

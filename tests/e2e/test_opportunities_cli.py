@@ -116,6 +116,33 @@ def test_the_kind_column_decides_over_the_wording(
     assert "Ana (Pharmacy)" in done.stdout, "a silo without a kind is a team"
 
 
+def test_columns_may_come_in_any_order_and_skipped_answers_are_left_out(
+    tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    (tmp_path / "answers.csv").write_text(
+        "answer,kind,question,member,silos\n"
+        "Patients wait all afternoon for their take-home medicines before discharge.,need,"
+        "Anything else?,Ana,team:Pharmacy\n"
+        "A pharmacy satellite on the ward clears take-home medicines within an hour of "
+        "discharge.,offer,Anything else?,Bo,Estates\n"
+        "skip,need,Anything else?,Cy,team:IT\n"
+        "-,,What are you stuck on?,Cy,\n"
+        ",,What did you learn?,Cy,\n",
+        encoding="utf-8",
+    )
+
+    done = convene_command("opportunities", "--answers", "answers.csv", "--json", cwd=tmp_path)
+
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    assert (report["answers"], report["members"], report["left_out"]) == (2, 3, 0), (
+        "Cy only skipped: named, but none of his rows is an answer"
+    )
+    [one] = report["suggestions"]
+    assert (one["need"]["member"], one["offer"]["member"]) == ("Ana", "Bo")
+    assert one["offer"]["silos"] == ["team:Estates"]
+
+
 def test_a_file_with_no_offers_says_why_there_is_nothing(
     tmp_path: Path, convene_command: ConveneCommand
 ) -> None:
@@ -148,6 +175,8 @@ BAD_FILES = [
     (HEADER + "Ana,team:A,What are you stuck on?\n", "answers.csv:2: expected 4 fields"),
     (HEADER + ",team:A,What are you stuck on?,x\n", "answers.csv:2: the member's name is empty"),
     (HEADER + "Ana,team:,What are you stuck on?,x\n", "answers.csv:2: the silo 'team:' needs"),
+    (HEADER + "Ana,:A,What are you stuck on?,x\n", "answers.csv:2: the silo ':A' needs a kind"),
+    ("\n\n", "answers.csv: the file is empty"),
     (HEADER + "Ana,team:A,,Discharge delays\n", "answers.csv:2: the question is empty"),
     (
         "member,silos,question,answer,kind\nAna,team:A,Q?,x,problem\n",

@@ -44,8 +44,11 @@ def test_a_need_and_an_offer_become_an_introduction_and_a_bridge_on_the_map(
     assert _sizes_aside(printed) == _sizes_aside(written)
     lines = printed.splitlines()
     suggestion = lines.index("bot → you (DM): *A suggestion: carys and ben could meet*")
-    assert "Bridge: Radiotherapy and Public Health (team): never introduced." in lines[
-        suggestion + 3
-    ]
+    assert (
+        "Bridge: Radiotherapy and Public Health (team): never introduced." in lines[suggestion + 3]
+    )
     assert not any("dev and carys could meet" in line for line in lines)
-    assert "bot →   1 bridge new since the last map on 26 Nov: Radiotherapy and Public Health (met)." in lines
+    assert (
+        "bot →   1 bridge new since the last map on 26 Nov: Radiotherapy and Public Health (met)."
+        in lines
+    )

@@ -496,17 +496,19 @@ def test_a_file_where_no_need_meets_an_offer_says_affinity_changes_nothing(
         ),
         ("member,answer\nAisha,Rotas\n", "answers.csv:1: the header must be member,silos,"),
         ("", "answers.csv: the file is empty"),
+        ("member,silos,question,answer\n", "answers.csv: there are no answers below the header"),
         (
             "member,silos,question,answer,kind\nAisha,,Anything?,Rotas,wish\n",
-            "answers.csv:2: the kind 'wish' is not one I know; write need, offer or neither",
+            "answers.csv:2: the kind must be need, offer or neither (or empty, to read it from "
+            "the question), not 'wish'",
         ),
         (
-            "member,silos,question,answer\nAisha,Oncology,What are you stuck on?,Rotas\n",
-            "answers.csv:2: the silo 'Oncology' needs a kind",
+            "member,silos,question,answer\nAisha,team:,What are you stuck on?,Rotas\n",
+            "answers.csv:2: the silo 'team:' needs a kind and a name",
         ),
         (
             "member,silos,question,answer\nAisha,,What are you stuck on?,Rotas, lists\n",
-            "answers.csv:2: expected 4 fields, found 5",
+            "answers.csv:2: expected 4 fields (member,silos,question,answer), found 5",
         ),
     ],
 )

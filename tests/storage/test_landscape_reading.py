@@ -268,7 +268,10 @@ async def test_a_reading_without_round_lists_is_the_same_landscape_less_the_list
             PairingRound(
                 workspace_id=programme.workspace_id,
                 programme_id=programme.id,
-                number=9, slot_at=NOW, participants=2),
+                number=9,
+                slot_at=NOW,
+                participants=2,
+            ),
         )
         await net.group(first, ("Ana", "Ben"), ("Radiotherapy", "Public Health"))
         late = await net.group(third, ("Ana", "Ben"), ("Radiotherapy", "Public Health"))

@@ -48,13 +48,14 @@ def test_home_sections_come_in_their_order_whoever_registers_first() -> None:
         registry.home_section(10, _section)
 
 
-def test_the_home_shows_commitments_then_check_ins_then_introductions() -> None:
+def test_the_home_shows_commitments_check_ins_introductions_then_suggestions() -> None:
     sections = build_registry().home_sections
 
     assert [route.section.__module__ for route in sections] == [
         "handlers.commitments.hooks",
         "handlers.checkins.hooks",
         "handlers.introductions.hooks",
+        "handlers.opportunities.choices",
     ]
 
 
