@@ -29,11 +29,12 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from bot.context import Context, JobContext
 from bot.messages import OutgoingMessage, Target
 from bot.outbox import Outbox
+from bot.platform_reads import before_transaction
 from bot.registry import Registry
 from handlers.opportunities import cards
 from handlers.shared.checkin_hooks import RUN_CLOSED, RunClosed
 from handlers.shared.passages import DEFAULT_WEEKS, PairRules, load_passages, load_rules, window
-from handlers.shared.topics import Match, match
+from handlers.shared.topics import Match, library_loaded, load_library, match
 from storage.models import Member, Opportunity, Workspace
 from storage.repositories import members as members_repo
 from storage.repositories import opportunities as opportunities_repo
@@ -50,6 +51,15 @@ def run_prefix(run_id: int) -> str:
     """How a passage of this run's answers begins its ``ref``."""
 
     return f"run:{run_id}:"
+
+
+async def _load_library() -> None:
+    await asyncio.to_thread(load_library)
+
+
+_load_library_apart = before_transaction("opportunities.text_library", _load_library)
+"""The text libraries loaded with no transaction open: the run's job rolls back, they are
+loaded, and the job runs again (``bot/platform_reads.py``); once a process."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,8 @@ async def find(
         # Nothing of this run to match: no need to read across at all (nor to load the
         # text library, which takes most of a second the first time, in a transaction).
         return Found([], rules)
+    if not library_loaded():
+        await _load_library_apart()
     found = await asyncio.to_thread(
         match,
         passages,

@@ -51,6 +51,7 @@ semantic analysis (worse).
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -270,6 +271,27 @@ def _stop_words() -> frozenset[str]:
     from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
     return (frozenset(ENGLISH_STOP_WORDS) - KEPT_WORDS) | CHECKIN_WORDS | FILLER_WORDS
+
+
+def load_library() -> None:
+    """Import the text libraries now (most of a second the first time in a process).
+
+    A caller holding a database transaction loads them first, with none open
+    (``handlers/opportunities/suggestions.py``): importing inside one would keep
+    SQLite's write lock from every other writer for as long.
+    """
+
+    from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: F401
+    from sklearn.preprocessing import normalize  # noqa: F401
+
+    _stemmer()
+    _stop_words()
+
+
+def library_loaded() -> bool:
+    """Whether ``load_library`` has run in this process (or the index was built before)."""
+
+    return _stop_words.cache_info().currsize > 0 and "sklearn.preprocessing" in sys.modules
 
 
 @cache
