@@ -242,7 +242,11 @@ def channel(members: int) -> list[ChannelMember]:
 
 def build_app(database_url: str, adapter: MemoryAdapter, clock: ManualClock) -> ConveneApp:
     settings = Settings(
-        convene=ConveneSection(database_url=database_url, conveners=[CONVENER], instance_id="bench")
+        # No welcome DM: the members are long-standing ones (a first contact's welcome
+        # is sent once a member, ever), and the convener's replies are what is read.
+        convene=ConveneSection(
+            database_url=database_url, conveners=[CONVENER], instance_id="bench", welcome=False
+        )
     )
     return ConveneApp(settings, [adapter], build_registry(), clock)
 

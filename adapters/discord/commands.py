@@ -86,6 +86,7 @@ PARAM_DESCRIPTIONS = {
     "member": "The member",
     "n": "The commitment's number",
     "text": "The text",
+    "topic": "What to look for, in a few words: 'discharge planning'",
     "words": "What changed: 'blocked: WHY', 'unblocked', or a note",
     "length": "How long: '2 weeks', 'until 2027-01-10'",
     "private": "Keep it out of the channel",
@@ -163,6 +164,10 @@ def _suggestions(spec: CommandSpec, name: str) -> str | None:
 
 def _description(param: Positional | Option | Flag) -> str:
     text = PARAM_DESCRIPTIONS.get(param.name)
+    if isinstance(param, Positional) and param.choices:
+        # The words it takes, so a member knows what to type ("off or on"), whatever its name.
+        *first, last = param.choices
+        text = f"{', '.join(first)} or {last}" if first else last
     if text is None:
         metavar = f" ({param.metavar})" if isinstance(param, Option) else ""
         text = f"The {param.name.replace('_', ' ').replace('-', ' ')}{metavar}"

@@ -341,9 +341,13 @@ async def introduce_clicked(context: Context) -> None:
     )
     await context.announce(INTRODUCTION_ASKED, asked)
     if asked.round_id is not None:
-        await context.reply(
-            f"Done: I introduced you to {who}, in a message to you both that says why."
+        # Where the platform has no group DMs, each of the two got their own (offround).
+        where = (
+            "a message to you both"
+            if context.capabilities.group_dm
+            else "a direct message to each of you"
         )
+        await context.reply(f"Done: I introduced you to {who}, in {where} that says why.")
     else:
         await context.reply(f"Asked for your introduction to {who}.")
 
