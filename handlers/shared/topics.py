@@ -451,7 +451,8 @@ def match(
     never a pair ``allowed`` refuses; each member in at most ``per_member``
     of them, so one prolific writer does not fill the list; ``fresh`` keeps
     only matches that concern something new (a run's own answers), read
-    after the best per pair is chosen.
+    before the best per pair is chosen: an older, closer match between two
+    members does not hide what is new between them.
     """
 
     index = index or TopicIndex(passages)
@@ -476,6 +477,8 @@ def match(
         offer = index.passages[offers[column]]
         if need.member_id == offer.member_id:
             continue
+        if not fresh(Match(need, offer, float(score))):
+            continue
         pair = frozenset((need.member_id, offer.member_id))
         held = best.get(pair)
         if held is not None and held.score >= score:
@@ -487,7 +490,7 @@ def match(
             continue
         best[pair] = Match(need, offer, float(score))
     ranked = sorted(
-        (m for m in best.values() if m.score >= 0 and fresh(m)),
+        (m for m in best.values() if m.score >= 0),
         key=lambda m: (-m.score, m.need.member_id, m.offer.member_id),
     )
     return _spread(ranked, per_member, limit)

@@ -93,6 +93,24 @@ def test_the_pair_is_kept_once_the_better_way_round() -> None:
     assert (pair[0].need, pair[0].offer) == (sepsis_need, sepsis_offer), "the closer reading"
 
 
+def test_what_is_new_between_two_members_is_not_hidden_by_an_older_closer_match() -> None:
+    """Two members matched on discharge weeks ago (suggestions were off then); this run
+    one of them is stuck on sepsis screening, which the other wrote about."""
+
+    sepsis_need = Passage(
+        1, NEED, "Sepsis screening on admission is patchy and often missed.", ref="run:9:q:1"
+    )
+    sepsis_offer = Passage(
+        2, OFFER, "Our sepsis screening audit went from 60% to 90% with a screening tool at triage."
+    )
+    passages = [DISCHARGE_NEED, HOME_SOONER, sepsis_need, sepsis_offer, *BACKGROUND]
+
+    found = match(passages, allowed=ANYONE, fresh=lambda m: m.need.ref.startswith("run:9:"))
+
+    pair = [m for m in found if m.members == frozenset({1, 2})]
+    assert [(m.need, m.offer) for m in pair] == [(sepsis_need, sepsis_offer)]
+
+
 def test_one_prolific_writer_appears_in_at_most_two_suggestions() -> None:
     topics = [
         "sepsis screening on admission",
