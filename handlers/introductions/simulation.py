@@ -55,6 +55,7 @@ from handlers.introductions.matching import (
 from handlers.introductions.mixes import MixWritingError, mix_of, mix_words, mixing
 from handlers.shared.answers_file import AnswersFileError, read_answers
 from handlers.shared.bridges import EVERY_KIND, Mix, bridgeable_pairs, shared_pairs
+from handlers.shared.csv_files import csv_lines
 from handlers.shared.kinds import kind_key
 from handlers.shared.text import listed, plural
 from handlers.shared.topics import THRESHOLD, affinity
@@ -255,17 +256,7 @@ class SimulationReport:
 def read_organisation(path: Path) -> Organisation:
     """The organisation in ``path``, or an ``OrganisationError`` naming the file and line."""
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise OrganisationError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise OrganisationError(f"{path}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise OrganisationError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as problem:
-        raise OrganisationError(f"{path}: cannot be read ({problem.strerror})") from None
-    return parse_organisation(text.splitlines(), str(path))
+    return parse_organisation(csv_lines(path, OrganisationError), str(path))
 
 
 def parse_organisation(lines: Iterable[str], source: str) -> Organisation:

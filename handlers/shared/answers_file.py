@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from handlers.shared.csv_files import csv_lines
 from handlers.shared.intents import NEED, OFFER, Intent, read_intent
 from handlers.shared.kinds import kind_key
 from handlers.shared.passages import SKIPPED_ANSWERS
@@ -128,17 +129,7 @@ class AnswersFile:
 def read_answers(path: Path) -> AnswersFile:
     """The answers in ``path``, or an ``AnswersFileError`` naming the file and line."""
 
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnswersFileError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise AnswersFileError(f"{path}: is a folder, not a CSV file") from None
-    except UnicodeDecodeError:
-        raise AnswersFileError(f"{path}: not UTF-8 text; save the CSV as UTF-8") from None
-    except OSError as problem:
-        raise AnswersFileError(f"{path}: cannot be read ({problem.strerror})") from None
-    return parse_answers(text.splitlines(), str(path))
+    return parse_answers(csv_lines(path, AnswersFileError), str(path))
 
 
 def parse_answers(lines: Iterable[str], source: str) -> AnswersFile:
