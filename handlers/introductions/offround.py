@@ -24,7 +24,7 @@ replay sends nothing twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -127,8 +127,13 @@ async def introduce(
         },
         bridges=spanned,
     )
-    text = _introduction_text(asked, people, starter, now)
-    await _send(outbox, capabilities, asked.key, people, text)
+    await _send(
+        outbox,
+        capabilities,
+        asked.key,
+        people,
+        lambda reader: _introduction_text(asked, people, starter, now, reader),
+    )
     await timers_repo.add_many(
         session,
         workspace_id=workspace.id,
@@ -184,10 +189,23 @@ async def _made_before(
 
 
 def _introduction_text(
-    asked: IntroductionAsked, people: Sequence[Person], starter: str, now: datetime
+    asked: IntroductionAsked,
+    people: Sequence[Person],
+    starter: str,
+    now: datetime,
+    reader: Member | None = None,
 ) -> str:
-    if asked.origin == ASKED and asked.asked_by is not None:
-        head = f"*{plain(asked.asked_by.display_name)} asked to meet you*"
+    """The introduction as ``reader`` reads it in their own DM (None: the group's message).
+
+    The member who asked reads that they asked, not that someone asked to meet them.
+    """
+
+    asker = asked.asked_by
+    if asked.origin == ASKED and asker is not None and reader is not None and reader.id == asker.id:
+        others = [p.member.display_name for p in people if p.member.id != asker.id]
+        head = f"*You asked to meet {plain(' and '.join(others))}*"
+    elif asked.origin == ASKED and asker is not None:
+        head = f"*{plain(asker.display_name)} asked to meet you*"
     elif asked.asked_by is not None:
         head = f"*An introduction from {plain(asked.asked_by.display_name)}*"
     else:
@@ -213,18 +231,24 @@ def _introduction_text(
 
 
 async def _send(
-    outbox: Outbox, capabilities: Capabilities, key: str, people: Sequence[Person], text: str
+    outbox: Outbox,
+    capabilities: Capabilities,
+    key: str,
+    people: Sequence[Person],
+    text_for: Callable[[Member | None], str],
 ) -> None:
     """A group DM where the platform has them; else one DM each (no programme channel
-    to open a private thread in)."""
+    to open a private thread in), each as its reader reads it."""
 
     ids = tuple(p.member.platform_user_id for p in people)
     if capabilities.group_dm:
-        await outbox.send(f"{key}:introduction", OutgoingMessage(Target.group(ids), text))
+        await outbox.send(f"{key}:introduction", OutgoingMessage(Target.group(ids), text_for(None)))
         return
-    for member_id in ids:
+    for person in people:
+        member_id = person.member.platform_user_id
         await outbox.send(
-            f"{key}:introduction:dm:{member_id}", OutgoingMessage(Target.dm(member_id), text)
+            f"{key}:introduction:dm:{member_id}",
+            OutgoingMessage(Target.dm(member_id), text_for(person.member)),
         )
 
 

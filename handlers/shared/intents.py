@@ -45,6 +45,7 @@ _NEED_PHRASES = re.compile(
 )
 _OFFER_PHRASES = re.compile(
     r"\b(learn\w*|others could use|could share|can share|happy to share|good at|"
+    r"(?:could|can|would) you share|worth sharing|"
     r"solved|proud of|went well|tip|advice you could give)\b"
 )
 

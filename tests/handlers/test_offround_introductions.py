@@ -242,7 +242,9 @@ async def test_where_there_is_no_group_dm_each_member_gets_the_introduction_in_a
         sent = introductions(delivered)
         assert [d.message.target.kind for d in sent] == ["dm", "dm"]
         assert sorted(d.message.target.member_ids for d in sent) == [("ana",), ("bea",)]
-        assert all(d.text.startswith("*ana asked to meet you*\n") for d in sent)
+        by_reader = {d.message.target.member_ids: d.text for d in sent}
+        assert by_reader[("bea",)].startswith("*ana asked to meet you*\n")
+        assert by_reader[("ana",)].startswith("*You asked to meet bea*\n")
         asked = await convene.advance(FOLLOW_UP)
         assert all(
             "(the introduction asked for by a member on 26 Nov 2026)" in d.text for d in asked

@@ -203,11 +203,15 @@ def test_a_snippet_is_cut_at_a_word_with_an_ellipsis() -> None:
 
 def test_a_question_s_wording_says_whether_it_asks_for_a_need_or_an_offer() -> None:
     needs = ["What are you stuck on?", "Where could you use help?", "What do you need?"]
-    offers = ["What did you learn this week?", "What are you working on that others could use?"]
-    neither = ["What will you do today?", "How was your week? (1-5)"]
+    offers = [
+        "What did you learn this week?",
+        "What are you working on that others could use?",
+        "What could you share?",
+    ]
+    neither = ["What will you do today?", "How was your week? (1-5)", "Who helped you?"]
 
     assert [read_intent(q) for q in needs] == [NEED] * 3
-    assert [read_intent(q) for q in offers] == [OFFER] * 2
-    assert [read_intent(q) for q in neither] == [None, None]
+    assert [read_intent(q) for q in offers] == [OFFER] * 3
+    assert [read_intent(q) for q in neither] == [None, None, None]
     assert intent_of({"text": "What are you stuck on?", "intent": ""}) is None, "marked neither"
     assert intent_of({"text": "Anything else?", "intent": "offer"}) == OFFER

@@ -284,8 +284,11 @@ async def test_pairing_find_lists_members_of_other_silos_and_introduce_us_sends_
 
     # kenji presses it on the answer only he sees: each gets the introduction in a DM.
     await discord.click(KENJI, found, "Introduce us: Bob")
-    for user in (BOB, KENJI):
-        [intro] = dms_saying(discord, user, "**Kenji asked to meet you**")
+    for user, heading in (
+        (BOB, "**Kenji asked to meet you**"),
+        (KENJI, "**You asked to meet Bob**"),
+    ):
+        [intro] = dms_saying(discord, user, heading)
         assert mentioned(intro["content"]) == {BOB, KENJI}
         assert (
             f'Why you: Kenji asked who knows about "discharge", and Bob wrote: "{said}"'
