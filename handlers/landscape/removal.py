@@ -146,6 +146,8 @@ def _what_goes(
         parts.append(plural(footprint.followup_answers, "follow-up answer") + learned)
     if footprint.retro_votes:
         parts.append(plural(footprint.retro_votes, "retro vote"))
+    if footprint.suggestions:
+        parts.append(plural(footprint.suggestions, "suggestion") + " that they meet someone")
     if footprint.programmes:
         parts.append(f"their place in {plural(footprint.programmes, 'introductions programme')}")
     if footprint.silos:

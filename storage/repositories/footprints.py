@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -21,6 +21,7 @@ from storage.models import (
     Commitment,
     Member,
     MemberSilo,
+    Opportunity,
     PairingGroupMember,
     Participant,
     RetroItem,
@@ -47,6 +48,8 @@ class Footprint:
     """Kept: the items stay in their retros, without the author's name."""
     asked_of_others: int
     """Kept: commitments they asked of someone else stay, without who asked."""
+    suggestions: int = 0
+    """Suggestions that they meet someone (opportunities), waiting or decided."""
 
     @property
     def deletes_anything_written(self) -> bool:
@@ -142,5 +145,16 @@ async def of_member(session: AsyncSession, member: Member) -> Footprint:
             select(counted)
             .select_from(Commitment)
             .where(Commitment.made_by == member_id, Commitment.owner_id != member_id),
+        ),
+        suggestions=await _count(
+            session,
+            select(counted)
+            .select_from(Opportunity)
+            .where(
+                or_(
+                    col(Opportunity.need_member_id) == member_id,
+                    col(Opportunity.offer_member_id) == member_id,
+                )
+            ),
         ),
     )

@@ -444,7 +444,8 @@ async def test_a_takeaway_for_conveners_only_is_shown_to_conveners_but_never_quo
 async def test_a_suggestion_whose_member_has_left_is_gone(sqlite_url: str) -> None:
     async with running(sqlite_url, start=SUNDAY_NOON) as convene:
         (card,) = suggestions(await discharge_run(convene))
-        await convene.command("you", "/convene member remove bob")
+        (asked,) = await convene.command("you", "/convene member remove bob")
+        assert "1 suggestion that they meet someone" in asked.text
         await convene.click("you", "Remove bob")
 
         (told,) = await convene.press("you", card, "Introduce them")
