@@ -56,8 +56,8 @@ from handlers.introductions.mixes import MixWritingError, mix_of, mix_words, mix
 from handlers.shared.answers_file import AnswersFileError, read_answers
 from handlers.shared.bridges import EVERY_KIND, Mix, bridgeable_pairs, shared_pairs
 from handlers.shared.csv_files import csv_lines
-from handlers.shared.kinds import kind_key
-from handlers.shared.text import listed, plural
+from handlers.shared.kinds import kind_in_file, kind_key
+from handlers.shared.text import plural
 from handlers.shared.topics import THRESHOLD, affinity
 
 HEADER = ("member", "silos", "timezone")
@@ -407,17 +407,7 @@ def read_mix_option(value: str | None, organisation: Organisation) -> Mix:
 
 
 def _file_kind(word: str, organisation: Organisation) -> str:
-    kinds = organisation.kinds
-    found = kind_key(word)
-    if found in kinds:
-        return found
-    close = difflib.get_close_matches(found, kinds, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    known = listed(kinds) if kinds else "none"
-    example = f"; e.g. --mix {','.join(kinds[:2])}" if kinds else ""
-    raise OrganisationError(
-        f"--mix: no silo in the file is of kind {word!r}{hint}; its kinds are {known}{example}"
-    )
+    return kind_in_file(word, organisation.kinds, "--mix", OrganisationError)
 
 
 # -- simulating ----------------------------------------------------------------

@@ -300,7 +300,7 @@ async def introduce_clicked(context: Context) -> None:
         return
     draft, more = found
     assert draft.id is not None
-    draft = await opportunities_repo.hold_list(context.session, draft.id) or draft
+    draft = await drafts_repo.hold(context.session, draft.id) or draft
     if draft.member_id != asker.id:
         raise UserError(
             "Those buttons belong to whoever asked; to meet someone yourself, ask with "

@@ -269,7 +269,7 @@ async def _extended(
     if added <= 0:
         return None
     runs = await opportunities_repo.runs_since(session, workspace_id, since)
-    rows = await opportunities_repo.answers_after(session, list(runs), built.answers.latest)
+    rows = await opportunities_repo.answers_of_runs(session, list(runs), after=built.answers.latest)
     if len(rows) != added:
         return None  # some went (a run out of the window) as others came: build again
     fresh = tuple(p for p in answer_passages(runs, rows) if p.member_id not in version.opted_out)

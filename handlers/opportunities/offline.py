@@ -19,7 +19,6 @@ no platform; every problem with the file or an option is one
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -28,7 +27,7 @@ from handlers.shared import answers_file
 from handlers.shared.answers_file import DEFAULT_KIND, AnswersFile, AnswersFileError
 from handlers.shared.bridges import shared_pairs
 from handlers.shared.intents import NEED, OFFER
-from handlers.shared.kinds import kind_key
+from handlers.shared.kinds import kind_in_file
 from handlers.shared.passages import PairRules
 from handlers.shared.text import listed
 from handlers.shared.topics import Match, Passage, match, snippet
@@ -171,17 +170,7 @@ def read_apart(value: str | None, file: Numbered) -> frozenset[str] | None:
 
 
 def _file_kind(word: str, file: Numbered) -> str:
-    kinds = file.kinds
-    found = kind_key(word)
-    if found in kinds:
-        return found
-    close = difflib.get_close_matches(found, kinds, n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]}?)" if close else ""
-    known = listed(kinds) if kinds else "none"
-    example = f"; e.g. --apart {','.join(kinds[:2])}" if kinds else ""
-    raise AnswersError(
-        f"--apart: no silo in the file is of kind {word!r}{hint}; its kinds are {known}{example}"
-    )
+    return kind_in_file(word, file.kinds, "--apart", AnswersError)
 
 
 # -- suggesting ------------------------------------------------------------------------------

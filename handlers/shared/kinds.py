@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -76,6 +76,22 @@ def kind_key(word: str) -> str:
     parts = word.strip().casefold().split("-")
     parts[-1] = _british(_singular(parts[-1]))
     return "-".join(_british(part) for part in parts)
+
+
+def kind_in_file(word: str, kinds: Sequence[str], option: str, problem: type[Exception]) -> str:
+    """A kind named on the command line (``--mix``, ``--apart``) among a file's ``kinds``,
+    in its one spelling; else ``problem`` saying the file's kinds and the nearest one."""
+
+    found = kind_key(word)
+    if found in kinds:
+        return found
+    close = difflib.get_close_matches(found, kinds, n=1, cutoff=0.6)
+    hint = f" (did you mean {close[0]}?)" if close else ""
+    known = listed(kinds) if kinds else "none"
+    example = f"; e.g. {option} {','.join(kinds[:2])}" if kinds else ""
+    raise problem(
+        f"{option}: no silo in the file is of kind {word!r}{hint}; its kinds are {known}{example}"
+    )
 
 
 def check_kind_word(value: str, usage: str, instead: str | None = None) -> str:

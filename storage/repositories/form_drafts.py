@@ -89,6 +89,21 @@ async def forget_of_form(session: AsyncSession, member_id: int, form_id: str, co
     return len(ids)
 
 
+async def hold(session: AsyncSession, draft_id: int) -> FormDraft | None:
+    """A draft read afresh and locked until the transaction ends (PostgreSQL; SQLite's
+    transactions are one at a time already), for a draft whose buttons may be pressed
+    more than once (``[Introduce us]``): two presses at once are decided one after the
+    other, each reading what the other wrote."""
+
+    found = await session.exec(
+        select(FormDraft)
+        .where(col(FormDraft.id) == draft_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return found.first()
+
+
 async def take(session: AsyncSession, draft_id: int) -> bool:
     """Delete a draft, True only for the one transaction that deleted it.
 

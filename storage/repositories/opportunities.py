@@ -22,7 +22,6 @@ from storage.models import (
     Checkin,
     CheckinPrompt,
     CheckinRun,
-    FormDraft,
     Member,
     MemberSilo,
     Opportunity,
@@ -74,19 +73,23 @@ async def runs_since(
     }
 
 
-async def answers_of_runs(session: AsyncSession, run_ids: Sequence[int]) -> list[AnswerRow]:
-    """Every answered prompt of these runs."""
+async def answers_of_runs(
+    session: AsyncSession, run_ids: Sequence[int], *, after: datetime | None = None
+) -> list[AnswerRow]:
+    """Every answered prompt of these runs; only those answered after ``after`` when given
+    (what was written since an index was built)."""
 
     if not run_ids:
         return []
-    found = await session.exec(
-        select(
-            CheckinPrompt.member_id,
-            CheckinPrompt.run_id,
-            CheckinPrompt.answers,
-            CheckinPrompt.answered_at,
-        ).where(col(CheckinPrompt.run_id).in_(list(run_ids)), CheckinPrompt.status == ANSWERED)
-    )
+    query = select(
+        CheckinPrompt.member_id,
+        CheckinPrompt.run_id,
+        CheckinPrompt.answers,
+        CheckinPrompt.answered_at,
+    ).where(col(CheckinPrompt.run_id).in_(list(run_ids)), CheckinPrompt.status == ANSWERED)
+    if after is not None:
+        query = query.where(col(CheckinPrompt.answered_at) > after)
+    found = await session.exec(query)
     return [AnswerRow(int(m), int(r), list(a or []), at) for m, r, a, at in found.all()]
 
 
@@ -347,37 +350,3 @@ async def avoided_either_way(session: AsyncSession, member_id: int) -> set[int]:
     )
     pairs = [(int(row.member_id), int(row.avoided_id)) for row in found.all()]
     return {b if a == member_id else a for a, b in pairs}
-
-
-async def answers_after(
-    session: AsyncSession, run_ids: Sequence[int], after: datetime | None
-) -> list[AnswerRow]:
-    """The answered prompts of these runs answered after ``after`` (all, for None): what
-    was written since an index was built."""
-
-    if not run_ids:
-        return []
-    query = select(
-        CheckinPrompt.member_id,
-        CheckinPrompt.run_id,
-        CheckinPrompt.answers,
-        CheckinPrompt.answered_at,
-    ).where(col(CheckinPrompt.run_id).in_(list(run_ids)), CheckinPrompt.status == ANSWERED)
-    if after is not None:
-        query = query.where(col(CheckinPrompt.answered_at) > after)
-    found = await session.exec(query)
-    return [AnswerRow(int(m), int(r), list(a or []), at) for m, r, a, at in found.all()]
-
-
-async def hold_list(session: AsyncSession, draft_id: int) -> FormDraft | None:
-    """The kept row behind a list's ``[Introduce us]`` buttons, locked until the
-    transaction ends (PostgreSQL; SQLite's transactions are one at a time already), so two
-    presses at once are decided one after the other."""
-
-    found = await session.exec(
-        select(FormDraft)
-        .where(col(FormDraft.id) == draft_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    return found.first()
