@@ -36,6 +36,19 @@ async def insert_all(session: Any, model: Any, rows: list[dict[str, Any]]) -> No
         await execute(session, insert(table_of(model)), rows[start : start + CHUNK])
 
 
+def bridge_rows(
+    group_id: int, round_id: int, wid: int, first: list[int], second: list[int]
+) -> list[dict[str, Any]]:
+    """The ``silo_bridges`` rows of a group of two: every pair of their silos, as a round
+    records them."""
+
+    pairs = {(min(a, b), max(a, b)) for a in first for b in second if a != b}
+    return [
+        {"group_id": group_id, "silo_a": a, "silo_b": b, "workspace_id": wid, "round_id": round_id}
+        for a, b in sorted(pairs)
+    ]
+
+
 async def seed_organisation(
     session: Any, wid: int, silos: int, members: int, rng: random.Random, created: datetime
 ) -> dict[int, list[int]]:

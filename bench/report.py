@@ -63,7 +63,7 @@ from sqlalchemy import select
 
 from adapters.memory import MemoryAdapter
 from bench.checkins import build_app, verdict
-from bench.organisation import insert_all, seed_organisation
+from bench.organisation import bridge_rows, insert_all, seed_organisation
 from bot.app import ConveneApp
 from bot.clock import ManualClock
 from storage.models import (
@@ -316,21 +316,8 @@ async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Repo
                             "learning_consent": rng.choice(CONSENTS),
                         }
                     )
-                pairs = {
-                    (min(a, b), max(a, b))
-                    for a in silos_of[first]
-                    for b in silos_of[second]
-                    if a != b
-                }
                 bridges.extend(
-                    {
-                        "group_id": group_id,
-                        "silo_a": a,
-                        "silo_b": b,
-                        "workspace_id": wid,
-                        "round_id": number,
-                    }
-                    for a, b in sorted(pairs)
+                    bridge_rows(group_id, number, wid, silos_of[first], silos_of[second])
                 )
         await insert_all(session, PairingRound, rounds)
         await insert_all(session, PairingGroup, groups)
