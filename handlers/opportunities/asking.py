@@ -47,7 +47,7 @@ from handlers.shared.members import workspace_id
 from handlers.shared.passages import DEFAULT_WEEKS, PairRules, window
 from handlers.shared.text import plural
 from handlers.shared.topics import Passage, snippet, words
-from handlers.shared.zones import zone_named
+from handlers.shared.zones import local_day
 from storage.models import FormDraft, Member
 from storage.repositories import form_drafts as drafts_repo
 from storage.repositories import members as members_repo
@@ -73,6 +73,10 @@ SOURCES: Final = {"answer": "check-in", "about": "their /pairing about", "story"
 
 
 # -- the search ---------------------------------------------------------------------------
+
+
+def _day(moment: datetime, context: Context) -> str:
+    return local_day(moment, context.actor.timezone)
 
 
 async def find(context: Context, args: Args) -> None:
@@ -245,11 +249,6 @@ def _source(passage: Passage, context: Context) -> str:
     when = f", {_day(passage.at, context)}" if passage.at is not None else ""
     private = "" if passage.quotable else ", conveners only: never quoted to members"
     return f"{source}{when}{private}"
-
-
-def _day(moment: datetime, context: Context) -> str:
-    local = moment.astimezone(zone_named(context.actor.timezone or "UTC"))
-    return f"{local.day} {local:%b}"
 
 
 async def _keep(context: Context, topic: str, passages: Sequence[Passage]) -> FormDraft:

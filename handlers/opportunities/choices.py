@@ -16,7 +16,7 @@ from typing import Final
 from bot.commands import Args, CommandSpec, Positional
 from bot.context import Context
 from bot.registry import Registry
-from handlers.shared.zones import zone_named
+from handlers.shared.zones import local_day
 from storage.repositories import members as members_repo
 
 SUGGEST: Final = "/pairing suggest [off|on]"
@@ -32,6 +32,10 @@ WHAT_ON_MEANS: Final = (
     "conveners may be suggested to introduce you to someone in another silo who could use "
     "what you wrote (or who wrote what you need), and others may find you with /pairing find"
 )
+
+
+def _day(moment: datetime, context: Context) -> str:
+    return local_day(moment, context.actor.timezone, year=True)
 
 
 async def suggest(context: Context, args: Args) -> None:
@@ -80,11 +84,6 @@ def _standing(context: Context, since: datetime | None) -> str:
         f"Suggestions are off for you, since {_day(since, context)}: {WHAT_OFF_MEANS}. "
         "Turn them back on with /pairing suggest on"
     )
-
-
-def _day(moment: datetime, context: Context) -> str:
-    local = moment.astimezone(zone_named(context.actor.timezone or "UTC"))
-    return f"{local.day} {local:%b %Y}"
 
 
 async def home_section(context: Context) -> str:

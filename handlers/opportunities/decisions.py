@@ -26,7 +26,7 @@ from handlers.opportunities import cards
 from handlers.shared.introduction_hooks import INTRODUCTION_ASKED, SUGGESTION, IntroductionAsked
 from handlers.shared.passages import DEFAULT_WEEKS
 from handlers.shared.text import plural
-from handlers.shared.zones import zone_named
+from handlers.shared.zones import local_day
 from storage.models import Member, Opportunity
 from storage.repositories import members as members_repo
 from storage.repositories import opportunities as opportunities_repo
@@ -36,17 +36,6 @@ GONE = (
     "That suggestion is no longer there (one of the two may have left Convene); "
     "there is nothing to decide."
 )
-
-
-def _day(context: Context, opportunity: Opportunity) -> str:
-    at = opportunity.decided_at
-    if at is None:
-        return "earlier"
-    try:
-        local = at.astimezone(zone_named(context.actor.timezone or "UTC"))
-    except (ValueError, KeyError):
-        local = at
-    return f"{local.day} {local:%b}"
 
 
 async def already(context: Context, opportunity: Opportunity) -> str:
@@ -61,7 +50,8 @@ async def already(context: Context, opportunity: Opportunity) -> str:
         who = convener_named(plain(decider.display_name))
     else:
         who = "a convener"
-    day = _day(context, opportunity)
+    at = opportunity.decided_at
+    day = "earlier" if at is None else local_day(at, context.actor.timezone)
     if opportunity.status == opportunities_repo.INTRODUCED:
         return f"Already introduced by {who} on {day}; nothing more to do."
     if opportunity.status == opportunities_repo.NOT_NOW:

@@ -62,6 +62,17 @@ def zone_named(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def local_day(moment: datetime, zone: str | None, *, year: bool = False) -> str:
+    """The day of ``moment`` in a member's zone, as messages write it: "3 Dec" (or
+    "3 Dec 2026"); UTC where the member has no zone, or one no longer known."""
+
+    try:
+        local = moment.astimezone(zone_named(zone or "UTC"))
+    except (ValueError, KeyError):
+        local = moment
+    return f"{local.day} {local:%b %Y}" if year else f"{local.day} {local:%b}"
+
+
 @lru_cache(maxsize=1)
 def _zones() -> dict[str, str]:
     return {
