@@ -378,8 +378,10 @@ class _Reading:
             place = remaining[cursor]
             word = self.typed[place].lower()
             mistaken = param.required or nearest(word, param.choices)
-            if param.choices and word not in param.choices and mistaken:
-                raise self._fail(self._not_a_choice, param, place, remaining)
+            if param.choices and word not in param.choices:
+                if mistaken:
+                    raise self._fail(self._not_a_choice, param, place, remaining)
+                continue  # an optional keyword left out: the word is for what follows
             taken = [place]
             following = remaining[cursor + 1] if cursor + 1 < len(remaining) else None
             if (

@@ -29,8 +29,6 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot.commands import Args, CommandSpec, Positional
 from bot.context import Context, JobContext
-from bot.errors import UsageError
-from bot.markup import plain
 from bot.messages import FileAttachment, OutgoingMessage, Target
 from bot.registry import Registry
 from handlers.landscape.report_data import Report, Scope, gather
@@ -221,10 +219,6 @@ async def digest_command(context: Context, args: Args) -> None:
     wid = workspace_id(context)
     asked = (args.get("state") or "").strip().lower()
     enabled = await settings_repo.digest_enabled(context.session, wid)
-    if asked not in ("", "on", "off"):
-        raise UsageError(
-            f"Say on or off, not {plain(asked)!r}: /convene digest off stops it.", usage=DIGEST
-        )
     what = (
         "on the 1st of each month at 09:00 their own time, each convener gets last month's "
         "summary and report in a DM"

@@ -66,11 +66,6 @@ def described(settings: WorkspaceSettings) -> str:
 async def show(context: Context, args: Args) -> None:
     wid = workspace_id(context)
     asked = (args.get("state") or "").strip().lower()
-    if asked not in ("", "on", "off"):
-        raise UsageError(
-            f"Say on or off, not {plain(asked)!r}: /convene opportunities off stops them.",
-            usage=SHOW,
-        )
     settings = await settings_repo.get(context.session, wid)
     if asked:
         await _switch(context, settings, asked == "on")

@@ -115,3 +115,24 @@ def test_the_nearest_command_is_found_from_mistyped_or_missing_words() -> None:
     assert guess_paths(["checkin", "stauts"], paths, roots)[0].path == paths[2]
     assert nearest("timezone", ["tz", "silo"]) == ["tz"]
     assert nearest("rename", ["remove"]) == []
+
+
+TOGGLE = CommandSpec(
+    ("pairing", "suggest"),
+    _nothing,
+    "Whether you may be suggested.",
+    "/pairing suggest [off|on]",
+    "/pairing suggest off",
+    params=(Positional("choice", required=False, choices=("off", "on")),),
+)
+
+
+def test_a_word_that_is_none_of_an_optional_keywords_choices_is_refused_not_taken_as_it() -> None:
+    """ "maybe" is nowhere near off or on: it is not taken as the choice (where a handler
+    comparing it with "off" would read it as "on"); the line is refused in one answer."""
+
+    assert parse_args(TOGGLE, []).get("choice") is None
+    assert parse_args(TOGGLE, ["OFF"])["choice"] == "off"
+    with pytest.raises(UsageError) as refused:
+        parse_args(TOGGLE, ["maybe"])
+    assert refused.value.message.startswith('I could not use "maybe"')
