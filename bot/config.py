@@ -110,6 +110,20 @@ class SlackSection:
     api_base_url: str = "https://slack.com/api/"
     http_host: str = "0.0.0.0"
     http_port: int = 3000
+    client_id: str = ""
+    """Set (with ``client_secret``) for installs over OAuth to any number of workspaces
+    (HTTP mode's ``/slack/install``); empty: one workspace, with ``bot_token``."""
+    client_secret: Secret = field(default_factory=lambda: Secret(""))
+    scopes: list[str] = field(default_factory=list)
+    """The bot scopes an OAuth install asks for; empty: those of slack-manifest-http.yaml."""
+    oauth_base_url: str = "https://slack.com/oauth/v2/authorize"
+    """Where the install page sends the installer (tests point it at the fake Slack)."""
+    token_rotation: bool = False
+    """Whether the app has token rotation on: bot tokens expire and are refreshed."""
+
+    @property
+    def installs_over_oauth(self) -> bool:
+        return bool(self.client_id)
 
 
 @dataclass(frozen=True)
@@ -152,6 +166,20 @@ class DashboardSection:
 
 
 @dataclass(frozen=True)
+class PrivacySection:
+    retain_answers_months: int = 12
+    """Check-in answers, retro items and learning stories older than this are deleted
+    by a daily job (0: kept until a member or convener deletes them)."""
+    uninstalled_grace_days: int = 30
+    """After a platform uninstalls Convene, the workspace's data is kept this long in
+    case it is installed again, then deleted."""
+    secret_key: Secret = field(default_factory=lambda: Secret(""))
+    """Fernet keys (comma-separated, newest first) that encrypt tokens at rest; from
+    ``$CONVENE_SECRET_KEY``. The first encrypts, every one decrypts: a key is rotated by
+    putting a new one in front, and dropped once ``convene`` has re-encrypted with it."""
+
+
+@dataclass(frozen=True)
 class Settings:
     convene: ConveneSection = field(default_factory=ConveneSection)
     shell: ShellSection = field(default_factory=ShellSection)
@@ -162,6 +190,7 @@ class Settings:
     retros: RetrosSection = field(default_factory=RetrosSection)
     commitments: CommitmentsSection = field(default_factory=CommitmentsSection)
     dashboard: DashboardSection = field(default_factory=DashboardSection)
+    privacy: PrivacySection = field(default_factory=PrivacySection)
     source: str = "embedded defaults"
 
     @property
@@ -203,6 +232,7 @@ _SECTIONS: dict[str, type[Any]] = {
     "retros": RetrosSection,
     "commitments": CommitmentsSection,
     "dashboard": DashboardSection,
+    "privacy": PrivacySection,
 }
 
 _CUSTOMARY_ENV = {
@@ -210,6 +240,9 @@ _CUSTOMARY_ENV = {
     ("slack", "app_token"): "SLACK_APP_TOKEN",
     ("slack", "signing_secret"): "SLACK_SIGNING_SECRET",
     ("discord", "token"): "DISCORD_TOKEN",
+    ("slack", "client_id"): "SLACK_CLIENT_ID",
+    ("slack", "client_secret"): "SLACK_CLIENT_SECRET",
+    ("privacy", "secret_key"): "CONVENE_SECRET_KEY",
 }
 
 
@@ -395,6 +428,12 @@ def _check(settings: Settings, where: str) -> None:
         raise ConfigError(
             f"{where}: [retros] default_votes must be 1 to 20, not {settings.retros.default_votes}"
         )
+    if settings.privacy.retain_answers_months < 0:
+        raise ConfigError(
+            f"{where}: [privacy] retain_answers_months cannot be negative (0 keeps answers)"
+        )
+    if settings.privacy.uninstalled_grace_days < 0:
+        raise ConfigError(f"{where}: [privacy] uninstalled_grace_days cannot be negative")
     if settings.commitments.max_open_per_member < 0:
         raise ConfigError(
             f"{where}: [commitments] max_open_per_member cannot be negative (0 means no cap)"

@@ -275,6 +275,11 @@ class OutgoingMessage:
     edits in place (an answer changed, a vote counted); the target must be the
     earlier message's, so that it is delivered first.
 
+    ``deletes`` names the idempotency key of an earlier message to take off the
+    platform (Slack's ``chat.delete``, Discord's message delete): a member who is
+    forgotten takes their words with them. Such a message has no text of its own;
+    the target must be the earlier message's.
+
     ``files`` go with the text (Slack's file upload, Discord's attachments, the
     shell's folder of files). A message with files is never private: the
     platforms attach files only to ordinary messages, so ``visible_to`` must
@@ -287,8 +292,11 @@ class OutgoingMessage:
     visible_to: str | None = None
     replaces: str | None = None
     files: tuple[FileAttachment, ...] = field(default=())
+    deletes: str | None = None
 
     def __post_init__(self) -> None:
+        if self.deletes is not None and (self.text or self.buttons or self.files):
+            raise ValueError("a message that deletes an earlier one carries nothing else")
         if self.files and self.visible_to is not None:
             raise ValueError("a message with files cannot be visible to one member only")
         if self.files and self.replaces is not None:
@@ -307,6 +315,7 @@ class OutgoingMessage:
                 for b in self.buttons
             ],
             **({"files": [f.to_dict() for f in self.files]} if self.files else {}),
+            **({"deletes": self.deletes} if self.deletes is not None else {}),
         }
 
     @staticmethod
@@ -326,4 +335,5 @@ class OutgoingMessage:
                 for b in data.get("buttons", ())
             ),
             files=tuple(FileAttachment.from_dict(f) for f in data.get("files", ())),
+            deletes=data.get("deletes"),
         )

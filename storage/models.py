@@ -29,6 +29,10 @@ class Workspace(SQLModel, table=True):
     external_id: str = Field(max_length=64)
     name: str = Field(max_length=200)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    uninstalled_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the platform said the app was uninstalled or its tokens revoked: schedules
+    stop at once, and the workspace's data is deleted ``[privacy] uninstalled_grace_days``
+    later unless it is installed again (which clears this)."""
 
 
 class WorkspaceSettings(SQLModel, table=True):
@@ -51,6 +55,12 @@ class WorkspaceSettings(SQLModel, table=True):
     opportunity_weeks: int = Field(default=8)
     """How many weeks of answers suggestions read, and how long an introduction or a
     "Not now" keeps a pair from being suggested again."""
+    last_prune_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the daily retention job last ran for this workspace (``/convene status``)."""
+    last_prune_counts: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    """What that run deleted, by kind ("answers", "retro_items", "learnings")."""
 
 
 class SiloKind(SQLModel, table=True):
@@ -104,6 +114,11 @@ class Member(SQLModel, table=True):
     suggestions_off_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     """When the member opted out of suggestions (``/pairing suggest off``): never
     suggested, listed by ``/pairing find`` or read for topic affinity; None: in."""
+    erased_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    """When the member was forgotten (``/convene me forget``, or removed by a convener):
+    the row stays only so that what the team keeps (commitments, introductions counted
+    on the landscape) has an owner, shown as "a former member"; it holds no name, no
+    platform id and no text of theirs, and nothing is ever sent to it."""
 
 
 class Silo(SQLModel, table=True):
@@ -449,6 +464,10 @@ class Checkin(SQLModel, table=True):
     timezone: str = Field(max_length=64)
     anchor_at: datetime = Field(sa_type=UTCDateTime)
     audience: str = Field(default="channel", max_length=16)
+    answers_to: str = Field(default="thread", max_length=16)
+    """Who reads the answers: ``thread`` (posted with the member's name in the run's
+    channel thread), ``conveners`` (to conveners only) or ``summary`` (the thread gets
+    counts, pulse averages and quotes their authors allowed, naming nobody)."""
     remind_after_minutes: int = Field(default=180)
     closes_minute: int = Field(default=1440)
     status: str = Field(default="active", max_length=16)
@@ -520,6 +539,9 @@ class CheckinPrompt(SQLModel, table=True):
     answers: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     """Answers in question order; shorter than the questions while in progress."""
     edits: int = Field(default=0)
+    quote_ok: bool = Field(default=False)
+    """In a summary-only check-in: the member allowed their answers to be quoted in the
+    summary without their name."""
 
 
 class Retro(SQLModel, table=True):
@@ -710,3 +732,65 @@ class Opportunity(SQLModel, table=True):
     decided_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     decided_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
     round_id: int | None = Field(default=None, foreign_key="pairing_rounds.id", ondelete="SET NULL")
+
+
+class AuditEntry(SQLModel, table=True):
+    """One thing a convener did (added, removed, changed, exported), for ``/convene audit``.
+
+    ``action`` is the command's words ("member remove"), ``subject`` what it acted on
+    in words that are not member-typed text (a check-in's name, a channel, a setting);
+    a member it acted on is ``subject_member_id``, named when read, so that a member
+    forgotten later is shown as "a former member". Answer texts are never kept here.
+    """
+
+    __tablename__ = "audit_entries"
+    __table_args__ = (Index("ix_audit_entries_workspace_at", "workspace_id", "created_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    actor_id: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
+    action: str = Field(max_length=64)
+    subject: str = Field(default="", max_length=300)
+    subject_member_id: int | None = Field(
+        default=None, foreign_key="members.id", ondelete="SET NULL"
+    )
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class SlackInstallation(SQLModel, table=True):
+    """Convene installed in one Slack workspace (or organisation) over OAuth.
+
+    Tokens are kept encrypted (``bot_token``, ``bot_refresh_token``: Fernet with
+    ``CONVENE_SECRET_KEY``); a copy of the database alone opens nothing.
+    ``refreshing_until`` is the guard on token rotation: an instance takes it with one
+    conditional UPDATE before refreshing, so two never refresh the same token at once.
+    ``details`` keeps the rest of what Slack said at install that is not secret.
+    """
+
+    __tablename__ = "slack_installations"
+    __table_args__ = (UniqueConstraint("enterprise_id", "team_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    enterprise_id: str = Field(default="", max_length=32)
+    team_id: str = Field(default="", max_length=32)
+    is_enterprise_install: bool = Field(default=False)
+    app_id: str = Field(default="", max_length=32)
+    bot_id: str = Field(default="", max_length=32)
+    bot_user_id: str = Field(default="", max_length=32)
+    bot_scopes: str = Field(default="", sa_column=Column(Text, nullable=False))
+    bot_token: str = Field(sa_column=Column(Text, nullable=False))
+    bot_refresh_token: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    bot_token_expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    installer_user_id: str = Field(default="", max_length=32)
+    details: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    installed_at: datetime = Field(sa_type=UTCDateTime)
+    refreshing_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class SlackOAuthState(SQLModel, table=True):
+    """An OAuth ``state`` handed to the install page, used once before it expires."""
+
+    __tablename__ = "slack_oauth_states"
+
+    state: str = Field(max_length=200, primary_key=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
