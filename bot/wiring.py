@@ -39,6 +39,7 @@ from handlers import (
     introductions,
     landscape,
     opportunities,
+    privacy,
     profile,
     retros,
 )
@@ -145,6 +146,7 @@ def build_registry() -> Registry:
         retros,
         commitments,
         opportunities,
+        privacy,
     ):
         module.register(registry)
     return registry
