@@ -87,6 +87,8 @@ class MemoryAdapter:
     clock: Clock | None = None
     files: dict[str, bytes] = field(default_factory=dict)
     """What ``download_file`` answers, by the file's url (``attach`` puts files here)."""
+    deleted: list[Delivered] = field(default_factory=list)
+    """Messages taken off the workspace (``delete``), as they read before, in order."""
     _dispatch: Dispatch | None = None
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -127,6 +129,16 @@ class MemoryAdapter:
                 )
                 return item.ref
         raise PermanentDeliveryError(f"message {ref.get('message_id')} does not exist")
+
+    async def delete(self, workspace_id: str, ref: MessageRef) -> None:
+        """Take the message off ``delivered`` (into ``deleted``); one gone already is fine."""
+
+        if self.failures:
+            raise self.failures.popleft()
+        for index, item in enumerate(self.delivered):
+            if item.ref.get("message_id") == ref.get("message_id"):
+                self.deleted.append(self.delivered.pop(index))
+                return
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"D-{member_id}"

@@ -218,6 +218,21 @@ class ShellAdapter:
                 return ref
         raise PermanentDeliveryError(f"message {number} was never shown")
 
+    async def delete(self, workspace_id: str, ref: MessageRef) -> None:
+        """Say the message is gone (a terminal cannot take back what it printed).
+
+        The line names only the message's number: saying where it was could
+        repeat the name of the member whose words are being taken away. Its
+        buttons can no longer be pressed. A message deleted already says nothing.
+        """
+
+        number = int(ref["message_id"])
+        for index, shown in enumerate(self._shown):
+            if shown.number == number:
+                del self._shown[index]
+                self.print(f"bot ✕ (message {number} deleted)")
+                return
+
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"dm:{member_id}"
 
@@ -259,7 +274,8 @@ class ShellAdapter:
         if problem is None:
             self._forms[name] = _OpenForm(form, event, asking=[spec.name for spec in form.fields])
             title = form.title if form.title.endswith(("?", "!", ".")) else form.title + "."
-            self.print(f"bot → {name} (form): {title} Type /cancel to stop.")
+            note = f" {form.note}" if form.note else ""
+            self.print(f"bot → {name} (form): {title}{note} Type /cancel to stop.")
         else:
             kept = {spec.name: spec.initial for spec in form.fields if spec.name != problem.field}
             self._forms[name] = _OpenForm(form, event, asking=[problem.field], answers=kept)

@@ -193,6 +193,16 @@ class Adapter(Protocol):
         """
         ...
 
+    async def delete(self, workspace_id: str, ref: MessageRef) -> None:
+        """Take a message sent earlier (``ref``, every part and copy of it) off the platform.
+
+        A forgotten member's words must not stay where they were posted. A part
+        the platform says is gone already counts as deleted, so a retried
+        delete finishes quietly; a message the platform cannot delete (an
+        ephemeral reply past its token) is left to fade, with a log line.
+        """
+        ...
+
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         """The channel id of the bot's DM with a member (creating it if needed)."""
         ...

@@ -38,6 +38,13 @@ log = logging.getLogger("convene.outbox")
 
 T = TypeVar("T")
 
+WAIT_FOR_ORIGINAL = 30.0
+"""Seconds a delete waits, each time, for the message it deletes to be sent (or given up on)."""
+
+
+class _OriginalInFlight(Exception):
+    """The message a delete is for has not settled yet: deleting now could miss it."""
+
 
 class _Outcome(enum.Enum):
     DONE = "sent, or given up on: the target's next message may follow"
@@ -312,7 +319,11 @@ class Deliverer:
         record_sent: outbox_repo.SentRecorder,
     ) -> _Outcome:
         message = OutgoingMessage.from_dict(item.payload)
-        if message.target.kind == "thread" and message.target.root_key is not None:
+        if (
+            message.deletes is None
+            and message.target.kind == "thread"
+            and message.target.root_key is not None
+        ):
             resolved = await self._resolve_thread(item, message)
             if resolved is None:
                 return _Outcome.RETRY
@@ -337,6 +348,9 @@ class Deliverer:
             log.info("%s asked us to slow down for %g s", self.platform, limited.retry_after)
             await self._retry_later(item, limited.retry_after, str(limited), count_attempt=False)
             return _Outcome.PAUSED
+        except _OriginalInFlight as waiting:
+            await self._retry_later(item, WAIT_FOR_ORIGINAL, str(waiting), count_attempt=False)
+            return _Outcome.RETRY
         except MemberUnreachable as closed:
             await self._give_up(item, f"refused by {self.platform}: {closed}")
             await self._note_dms(item.workspace_external_id, closed.member_id, closed=True)
@@ -373,7 +387,7 @@ class Deliverer:
             self._unrecorded[item.id] = (item, sent_at, ref)
             return _Outcome.NOT_RECORDED
         self._say_if_lapsed(item, recorded)
-        if message.target.kind == "dm":
+        if message.target.kind == "dm" and message.deletes is None:
             await self._note_dms(item.workspace_external_id, message.target.member_ids[0], False)
         return _Outcome.DONE
 
@@ -444,6 +458,8 @@ class Deliverer:
     async def _send_or_finish(
         self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage
     ) -> dict[str, Any]:
+        if message.deletes is not None:
+            return await self._take_down(item, message.deletes)
         if item.partial_ref is not None:
             # An earlier try sent the first parts: the edit sends what is missing.
             return await self._adapter.edit(item.workspace_external_id, item.partial_ref, message)
@@ -463,6 +479,40 @@ class Deliverer:
         return await self._adapter.deliver(
             item.workspace_external_id, message, idempotency_key=item.idempotency_key
         )
+
+    async def _take_down(
+        self, item: outbox_repo.ClaimedMessage, deleted_key: str
+    ) -> dict[str, Any]:
+        """Delete the message queued as ``deleted_key`` from the platform.
+
+        The original is found by its key alone (``outbox_repo.ref_to_delete``),
+        as its last edit left it. One still being sent is waited for
+        (``_OriginalInFlight``); one that never went out has nothing to delete,
+        and the delete is done all the same. What is recorded for the delete
+        names only the key it deleted: never the member's words, nor where they were.
+        """
+
+        found = await self._transaction(
+            lambda session: outbox_repo.ref_to_delete(
+                session,
+                deleted_key,
+                platform=self.platform,
+                workspace_external_id=item.workspace_external_id,
+            ),
+            f"reading the message {item.idempotency_key} deletes",
+        )
+        if found.in_flight:
+            raise _OriginalInFlight(f"waiting for {deleted_key} to be sent before deleting it")
+        if found.ref is None:
+            log.info(
+                "%s deletes %s, which never reached %s: nothing to delete",
+                item.idempotency_key,
+                deleted_key,
+                self.platform,
+            )
+            return {"deleted": deleted_key, "found": False}
+        await self._adapter.delete(item.workspace_external_id, found.ref)
+        return {"deleted": deleted_key, "found": True}
 
     async def _resolve_thread(
         self, item: outbox_repo.ClaimedMessage, message: OutgoingMessage

@@ -941,6 +941,28 @@ class DiscordAdapter:
             raise PartlyDelivered(with_parts(ref, now, listed=True), stopped) from None
         return with_parts(ref, now)
 
+    async def delete(self, workspace_id: str, ref: MessageRef) -> None:
+        """Take a message off Discord: every part of it, and every member's copy.
+
+        A part Discord no longer has (10008, Unknown Message) counts as deleted,
+        so a retried delete finishes where the last one stopped. A private reply
+        whose interaction token has run out (15 minutes) cannot be reached any
+        more; only its member ever saw it, and it is gone when their client
+        reloads, so it is left with a log line rather than failing the rest.
+        """
+
+        for piece in [without_copies(ref), *copies(ref)]:
+            token = piece.get("interaction_token")
+            channel_id = str(piece["channel_id"])
+            for message_id, _ in sent_parts(piece):
+                try:
+                    await self._delete_part(channel_id, message_id, token)
+                except PermanentDeliveryError as refused:
+                    if not token or f"({INVALID_WEBHOOK_TOKEN})" not in str(refused):
+                        raise
+                    log.info("a private reply's token has run out; it cannot be deleted")
+                    break
+
     async def _delete_part(self, channel_id: str, message_id: str, token: object) -> None:
         """Delete a part an edit no longer needs; one already gone is fine (a retried edit)."""
 

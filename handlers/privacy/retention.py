@@ -1,9 +1,92 @@
-"""(being written for issue 18)"""
+"""Retention: every night, what members wrote more than ``retain_answers_months`` ago goes.
+
+Words matter to a team for a season, not for ever, and a store that keeps
+everything is a store that leaks everything one day. So each workspace gets
+a daily schedule (``privacy.prune``, 03:00 UTC), made the first time anyone
+there uses Convene, as the monthly digest's is (``RetentionScheduleKeeper``
+after every handled event: one indexed read, once per workspace per process).
+Each firing prunes that workspace in the slot's one transaction
+(``storage.repositories.retention``) and notes when and what, for
+``/convene status``.
+
+A slot runs once whatever the number of instances (the scheduler's unique
+slot claim); a second prune the same UTC day (a slot replayed late after a
+restart, say) does nothing, so the status keeps the day's real counts.
+``retain_answers_months = 0`` keeps everything: the job then does nothing.
+"""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC
+
+from bot.context import Context, JobContext
 from bot.registry import Registry
+from handlers.shared.members import workspace_id
+from storage.repositories import reports as reports_repo
+from storage.repositories import retention as retention_repo
+from storage.repositories import schedules as schedules_repo
+
+log = logging.getLogger("convene.retention")
+
+PRUNE_JOB = "privacy.prune"
+PRUNE_CRON = "0 3 * * *"
+PRUNE_GRACE_MINUTES = 20 * 60
+"""A prune missed while Convene was down still runs, up to 20 hours late (not twice a day)."""
+
+
+class RetentionScheduleKeeper:
+    """Make each workspace's daily prune schedule the first time it is used (after every event).
+
+    A workspace seen with its schedule is remembered for the life of the app,
+    so the read is made once per workspace, not once per event.
+    """
+
+    def __init__(self) -> None:
+        self.scheduled: set[int] = set()
+
+    async def __call__(self, context: Context) -> None:
+        wid = workspace_id(context)
+        if wid in self.scheduled:
+            return
+        if await reports_repo.has_schedule(context.session, wid, PRUNE_JOB):
+            self.scheduled.add(wid)
+            return
+        await schedules_repo.create(
+            context.session,
+            workspace_id=wid,
+            job=PRUNE_JOB,
+            cron=PRUNE_CRON,
+            timezone="UTC",
+            now=context.now,
+            grace_minutes=PRUNE_GRACE_MINUTES,
+        )
+
+
+async def prune_job(context: JobContext) -> None:
+    """Delete this workspace's words older than the retention period, and note it."""
+
+    months = context.settings.privacy.retain_answers_months
+    if months <= 0:
+        return
+    wid = context.workspace.id
+    assert wid is not None
+    now = context.now
+    last = await retention_repo.pruned_on(context.session, wid)
+    if last is not None and last.astimezone(UTC).date() == now.astimezone(UTC).date():
+        log.info("workspace %s was pruned already today; nothing to do", wid)
+        return
+    before = retention_repo.months_before(now, months)
+    pruned = await retention_repo.prune(context.session, context.workspace, before=before)
+    await retention_repo.record(context.session, wid, now, pruned)
+    log.info(
+        "pruned workspace %s of what was written before %s: %s",
+        wid,
+        before.isoformat(),
+        ", ".join(f"{count} {kind}" for kind, count in pruned.as_counts().items()),
+    )
 
 
 def register(registry: Registry) -> None:
-    """Nothing yet."""
+    registry.job(PRUNE_JOB, prune_job)
+    registry.afterwards(RetentionScheduleKeeper())

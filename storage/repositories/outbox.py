@@ -517,6 +517,52 @@ async def ref_to_edit(
     return dict(value) if value else None
 
 
+@dataclass(frozen=True, slots=True)
+class ToDelete:
+    """What a message that deletes an earlier one found of it (``ref_to_delete``)."""
+
+    ref: dict[str, Any] | None
+    """The platform reference of the message as it now is; None: nothing of it went out."""
+    in_flight: bool = False
+    """The original, or an edit of it, is still to be sent: the delete must wait for it."""
+
+
+async def ref_to_delete(
+    session: AsyncSession, deleted_key: str, *, platform: str, workspace_external_id: str
+) -> ToDelete:
+    """Where the message queued as ``deleted_key`` now is on the platform, to delete it.
+
+    Unlike an edit's search (``ref_to_edit``) this one ignores target keys: a
+    forgotten member's message has its target key rewritten ("erased:<id>")
+    so that nothing of theirs is left in it. The newest row among the
+    original and its edits that reached the platform names the message as it
+    now is; a row given up on part-way (dead, with the parts that went out)
+    counts, for those parts are there. While any of them is still unsent the
+    answer is ``in_flight``. Rows of another workspace or platform never match.
+    """
+
+    found = await execute(
+        session,
+        select(outbox.c.status, outbox.c.message_ref)
+        .where(
+            outbox.c.platform == platform,
+            outbox.c.workspace_external_id == workspace_external_id,
+            or_(
+                outbox.c.idempotency_key == deleted_key,
+                outbox.c.payload["replaces"].as_string() == deleted_key,
+            ),
+        )
+        .order_by(outbox.c.id.desc()),
+    )
+    rows = found.all()
+    if any(row.status in _UNSENT for row in rows):
+        return ToDelete(None, in_flight=True)
+    for row in rows:
+        if row.message_ref and row.status in (SENT, DEAD):
+            return ToDelete(dict(row.message_ref))
+    return ToDelete(None)
+
+
 async def status_counts(
     session: AsyncSession, workspace_external_id: str | None = None
 ) -> dict[str, int]:

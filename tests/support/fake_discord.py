@@ -559,6 +559,8 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         self._dm_channels: dict[int, int] = {}
         self._dms_closed: set[int] = set()
         self._messages: dict[int, Payload] = {}
+        self.deleted: list[Payload] = []
+        """Every message deleted (by the bot, or its interaction's webhook), as it read."""
         self._channel_messages: dict[int, list[int]] = {}
         self._commands: dict[int | None, list[Payload]] = {}
         self._command_puts: Counter[int | None] = Counter()
@@ -2939,7 +2941,8 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
 
     def _delete_message(self, message: Payload) -> None:
         message_id = int(message["id"])
-        self._messages.pop(message_id, None)
+        if self._messages.pop(message_id, None) is not None:
+            self.deleted.append(copy.deepcopy(message))
         ids = self._channel_messages.get(int(message["channel_id"]), [])
         if message_id in ids:
             ids.remove(message_id)

@@ -112,6 +112,9 @@ class HttpPlatformAdapter(StopsOnExit):
     ) -> MessageRef:
         raise PermanentDeliveryError("the fake platform cannot edit messages")
 
+    async def delete(self, workspace_id: str, ref: MessageRef) -> None:
+        raise PermanentDeliveryError("the fake platform cannot delete messages")
+
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"D-{member_id}"
 

@@ -66,6 +66,7 @@ def test_every_documented_setting_is_a_real_one_with_its_default() -> None:
     assert documented.shell == defaults.shell
     assert documented.slack == defaults.slack
     assert documented.discord == defaults.discord
+    assert documented.privacy == defaults.privacy
 
 
 def test_a_secret_never_shows_in_a_repr(tmp_path: Path) -> None:
