@@ -139,6 +139,8 @@ class Form:
     context: str = ""
     submit_label: str = "Submit"
     problem: FormProblem | None = None
+    note: str = ""
+    """A line shown above the fields (where a check-in's answers go), in the neutral markup."""
 
     def field_named(self, name: str) -> FormField:
         for each in self.fields:
@@ -171,6 +173,7 @@ class Form:
             "title": self.title,
             "context": self.context,
             "submit_label": self.submit_label,
+            "note": self.note,
             "fields": [
                 {
                     "name": f.name,
@@ -198,6 +201,7 @@ class Form:
             title=str(data["title"]),
             context=str(data.get("context", "")),
             submit_label=str(data.get("submit_label", "Submit")),
+            note=str(data.get("note", "")),
             fields=tuple(
                 FormField(
                     name=str(f["name"]),

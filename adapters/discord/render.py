@@ -44,7 +44,7 @@ REPEAT = "#"
 """Discord wants each ``custom_id`` unique within a message: a repeat gets ``#N``."""
 
 # Component and style numbers from Discord's API.
-ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
+ACTION_ROW, BUTTON, STRING_SELECT, TEXT_INPUT, TEXT_DISPLAY, LABEL = 1, 2, 3, 4, 10, 18
 PRIMARY, SECONDARY, DANGER = 1, 2, 4
 SHORT, PARAGRAPH = 1, 2
 
@@ -258,14 +258,26 @@ def modal_payload(workspace_id: str, form: Form) -> dict[str, Any]:
         raise ValueError(f"Discord shows at most {INPUTS_PER_MODAL} inputs in a modal")
     title = form.title if len(form.title) <= MODAL_TITLE_LIMIT else form.title[:44] + "…"
     problem = form.problem  # a form opened again to fix one field: why, on that field
+    inputs = [
+        _input(field, problem.reason if problem and problem.field == field.name else None)
+        for field in form.fields
+    ]
+    if form.note and len(inputs) < INPUTS_PER_MODAL:
+        # The note (where answers go) takes a text display above the inputs when
+        # there is room among the modal's five components, else the first input's
+        # description when that is free.
+        inputs.insert(0, {"type": TEXT_DISPLAY, "content": escape(form.note)})
+    elif form.note and inputs and "description" not in inputs[0]:
+        inputs[0]["description"] = _shortened(form.note, 100)
     return {
         "custom_id": custom_id(workspace_id, form.form_id, form.context),
         "title": title,
-        "components": [
-            _input(field, problem.reason if problem and problem.field == field.name else None)
-            for field in form.fields
-        ],
+        "components": inputs,
     }
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def submitted_values(components_: list[dict[str, Any]]) -> dict[str, str]:

@@ -384,6 +384,13 @@ def modal_for(form: Form, *, origin: dict[str, str | None]) -> dict[str, Any]:
     (``Capabilities.max_form_fields``).
     """
 
+    blocks = [_input(field, _problem_with(form, field)) for field in form.fields]
+    if form.note and len(blocks) < VIEW_BLOCKS:
+        # Plain text: the note may hold names people chose, never read as markup.
+        blocks.insert(
+            0,
+            {"type": "context", "elements": [{"type": "plain_text", "text": form.note[:2000]}]},
+        )
     if len(form.fields) > VIEW_BLOCKS:
         raise ValueError(f"Slack shows at most {VIEW_BLOCKS} inputs in a modal")
     metadata = json.dumps({"context": form.context, "origin": origin})
@@ -396,7 +403,7 @@ def modal_for(form: Form, *, origin: dict[str, str | None]) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": shorten(form.title, MODAL_TITLE) or " "},
         "submit": {"type": "plain_text", "text": shorten(form.submit_label, MODAL_TITLE) or " "},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [_input(field, _problem_with(form, field)) for field in form.fields],
+        "blocks": blocks,
     }
 
 

@@ -2,9 +2,12 @@
 fields), or in the DM one answer a message (``skip`` or ``-`` passes over a question);
 editing until the run closes.
 
-Answers go to the run's thread in the channel, each under the member's name
-and silos; an edit changes that same thread message in place. A run that has
-closed for the member refuses answers kindly and says when the next one is.
+Where answers go is the check-in's (``privacy``): to the run's thread in the
+channel, each under the member's name and silos, an edit changing that same
+thread message in place; or nowhere until the close (``private_close``): to
+the conveners only, or into a summary that names nobody, quoting only those
+who pressed [Quote me without my name]. A run that has closed for the member
+refuses answers kindly and says when the next one is.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from bot.errors import UserError, asking_again
 from bot.events import ButtonClicked, FormSubmitted, MessagePosted, PlaceKind
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, Form, FormField, OutgoingMessage
+from handlers.checkins import privacy
+from handlers.checkins.private_close import SKIPPED, answer_text
 from handlers.checkins.runs import (
     answer_key,
     day_text,
@@ -32,9 +37,6 @@ from storage.repositories import members as members_repo
 
 MAX_ANSWER = 1000
 FORM_ID = "checkin.answers"
-SKIPPED = "-"
-"""A question's answer when the member skipped it (``skip`` or ``-``): kept, so the next
-question comes, and left out of the thread."""
 SKIP_WORDS = frozenset({"skip", "-"})
 RECENTLY_CLOSED = timedelta(days=2)
 
@@ -74,7 +76,12 @@ def _page_size(context: Context, questions: Sequence[Any]) -> int:
 
 
 def _form(
-    context: Context, checkin: Checkin, run: CheckinRun, prompt: CheckinPrompt, page: int
+    context: Context,
+    checkin: Checkin,
+    run: CheckinRun,
+    prompt: CheckinPrompt,
+    page: int,
+    note: str = "",
 ) -> Form:
     questions = run.questions
     size = _page_size(context, questions)
@@ -111,6 +118,7 @@ def _form(
         tuple(fields),
         context=f"{run.id}:{page}",
         submit_label="Next" if page + 1 < pages else "Send",
+        note=note,
     )
 
 
@@ -170,7 +178,8 @@ def _run_id(context: Context) -> int:
 
 async def answer_button(context: Context) -> None:
     checkin, run, prompt = await _prompt_for(context, _run_id(context))
-    await context.open_form(_form(context, checkin, run, prompt, 0))
+    note = await privacy.goes_to_line(context.session, checkin)
+    await context.open_form(_form(context, checkin, run, prompt, 0, note))
 
 
 async def continue_button(context: Context) -> None:
@@ -179,13 +188,16 @@ async def continue_button(context: Context) -> None:
     checkin, run, prompt = await _prompt_for(context, _run_id(context))
     page_text = event.value.partition(":")[2]
     page = int(page_text) if page_text.isdigit() else 0
-    await context.open_form(_form(context, checkin, run, prompt, page))
+    note = await privacy.goes_to_line(context.session, checkin)
+    await context.open_form(_form(context, checkin, run, prompt, page, note))
 
 
 async def skip_button(context: Context) -> None:
     checkin, _, prompt = await _prompt_for(context, _run_id(context))
     if prompt.status == checkins_repo.ANSWERED:
-        await context.reply("You have already answered this one; your answer stays in the thread.")
+        await context.reply(
+            f"You have already answered this one; your answer stays {privacy.kept_where(checkin)}."
+        )
         return
     await _skip_run(context, checkin, prompt)
 
@@ -223,7 +235,9 @@ async def form_submitted(context: Context) -> None:
         raise UserError("That form belongs to something that has ended; nothing was saved.")
     checkin, run, prompt = await _prompt_for(context, int(head))
     page = int(page_text)
-    form = _form(context, checkin, run, prompt, page)
+    form = _form(
+        context, checkin, run, prompt, page, await privacy.goes_to_line(context.session, checkin)
+    )
     answers = list(prompt.answers) + [""] * (len(run.questions) - len(prompt.answers))
     for field in form.fields:
         index = int(field.name[1:])
@@ -265,45 +279,106 @@ async def _finish(
         if prompt.status == checkins_repo.ANSWERED:
             raise UserError(
                 "That skips every question, which would leave no answer at all; your answers "
-                "stay in the thread as they were. Change one, or write skip for the others."
+                f"stay {privacy.kept_where(checkin)} as they were. Change one, or write skip "
+                "for the others."
             )
         await _skip_run(context, checkin, prompt, every_question=opening)
         return
     # Read before changing the prompt, so that it is written once (a read
     # would flush the change early, and the status change after it again).
-    silos = await members_repo.silo_names(context.session, [context.actor.id])
+    in_thread = checkin.answers_to == checkins_repo.THREAD
+    silos = await members_repo.silo_names(context.session, [context.actor.id]) if in_thread else {}
     editing = prompt.status == checkins_repo.ANSWERED
     prompt.answers = answers
-    key = answer_key(run.id, context.actor.id)
-    text = _thread_text(context.actor.display_name, silos.get(context.actor.id, []), run, answers)
     if editing:
         prompt.edits += 1
-        await context.outbox.send(
-            f"{key}:edit:{prompt.edits}",
-            OutgoingMessage(thread_of(checkin, run.id), text, replaces=key),
-        )
     else:
         prompt.status = checkins_repo.ANSWERED
         prompt.answered_at = context.now
-        await context.outbox.send(key, OutgoingMessage(thread_of(checkin, run.id), text))
+    if in_thread:
+        await _post_in_thread(
+            context, checkin, run, answers, silos, editing=editing, edits=prompt.edits
+        )
     await checkins_repo.save_prompt(context.session, prompt)
     zone = zone_of(checkin, context.actor.timezone)
     until = prompt.close_at.astimezone(zone)
-    done = "Updated your answer in" if editing else "Thank you! Your answers are in"
+    buttons = [Button("Edit answer", "checkin.edit", str(run.id))]
+    if checkin.answers_to == checkins_repo.SUMMARY and not prompt.quote_ok:
+        buttons.append(Button(QUOTE_ME, "checkin.quote", str(run.id)))
     await context.reply(
-        f"{opening}{done} the thread in #{checkin.channel_name}. You can change them until "
+        f"{opening}{_done_text(checkin, editing)} You can change them until "
         f"{until:%H:%M} your time ({day_text(until.date())}).",
-        [Button("Edit answer", "checkin.edit", str(run.id))],
+        buttons,
     )
 
 
-def _thread_text(name: str, silos: Sequence[str], run: CheckinRun, answers: Sequence[str]) -> str:
-    where = f" ({', '.join(plain(s) for s in silos)})" if silos else ""
-    lines = [f"*{plain(name)}*{where}"]
-    for question, answer in zip(run.questions, answers, strict=False):
-        if answer != SKIPPED:
-            lines.append(f"*{question['text']}* {plain(answer)}")
-    return "\n".join(lines)
+QUOTE_ME = "Quote me without my name"
+
+
+def _done_text(checkin: Checkin, editing: bool) -> str:
+    """What answering did, by where the answers go."""
+
+    if checkin.answers_to == checkins_repo.CONVENERS:
+        return (
+            "Updated your answers: the conveners only read them."
+            if editing
+            else "Thank you! Your answers go to the conveners only; nothing is posted in "
+            f"#{checkin.channel_name}."
+        )
+    if checkin.answers_to == checkins_repo.SUMMARY:
+        lead = "Updated your answers" if editing else "Thank you! Your answers are kept"
+        return (
+            f"{lead} for the summary in #{checkin.channel_name} at the close, which names "
+            "nobody. Press Quote me without my name if your written answers may be quoted "
+            "there, without your name."
+        )
+    done = "Updated your answer in" if editing else "Thank you! Your answers are in"
+    return f"{done} the thread in #{checkin.channel_name}."
+
+
+async def _post_in_thread(
+    context: Context,
+    checkin: Checkin,
+    run: CheckinRun,
+    answers: list[str],
+    silos: dict[int, list[str]],
+    *,
+    editing: bool,
+    edits: int,
+) -> None:
+    """The answers under the member's name in the run's thread (an edit changes them there)."""
+
+    assert run.id is not None and context.actor.id is not None
+    key = answer_key(run.id, context.actor.id)
+    text = answer_text(
+        context.actor.display_name, silos.get(context.actor.id, []), run.questions, answers
+    )
+    if editing:
+        await context.outbox.send(
+            f"{key}:edit:{edits}", OutgoingMessage(thread_of(checkin, run.id), text, replaces=key)
+        )
+    else:
+        await context.outbox.send(key, OutgoingMessage(thread_of(checkin, run.id), text))
+
+
+async def quote_button(context: Context) -> None:
+    """[Quote me without my name]: this member's written answers may be quoted in the summary."""
+
+    checkin, _, prompt = await _prompt_for(context, _run_id(context))
+    if checkin.answers_to != checkins_repo.SUMMARY:
+        raise UserError(
+            f"*{plain(checkin.name)}* does not post a summary, so there is nothing to quote."
+        )
+    if prompt.status != checkins_repo.ANSWERED:
+        raise UserError("Answer first; then you can let your answers be quoted without your name.")
+    if not prompt.quote_ok:
+        prompt.quote_ok = True
+        await checkins_repo.save_prompt(context.session, prompt)
+    await context.reply(
+        f"Thank you: your written answers may be quoted in the summary of *{plain(checkin.name)}* "
+        "in no particular order, without your name; your 1-to-5 answers only count in the "
+        "averages."
+    )
 
 
 # -- answering in the DM -----------------------------------------------------------------------

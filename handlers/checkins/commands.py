@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot import audit_trail
 from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context
 from bot.errors import UsageError, UserError
@@ -22,6 +23,7 @@ from bot.registry import Registry
 from bot.scheduler import trigger_for
 from bot.words import command_line
 from handlers.checkins import answers as checkin_answers
+from handlers.checkins import privacy
 from handlers.checkins import report as checkin_report
 from handlers.checkins import runs as checkin_runs
 from handlers.checkins.phrases import (
@@ -81,7 +83,7 @@ MEMBER = "Check-ins"
 CREATE = (
     '/convene checkin create "NAME" #CHANNEL every DAY[S] HH:MM '
     f"[--template {'|'.join(TEMPLATES)}] [--who channel|joined] [--remind-after 3h|off] "
-    "[--closes HH:MM] [--tz ZONE]"
+    "[--closes HH:MM] [--tz ZONE] [--answers thread|conveners|summary]"
 )
 QUESTIONS = (
     '/convene checkin questions "NAME" [list | add "TEXT" [--need | --offer | --scale] | '
@@ -95,7 +97,8 @@ DELETE = '/convene checkin delete "NAME"'
 REPORT = '/convene checkin report "NAME" [--runs 8]'
 SETTINGS = (
     '/convene checkin settings "NAME" [--schedule "every Monday 09:00"] '
-    "[--who channel|joined] [--remind-after 3h|off] [--closes HH:MM] [--tz ZONE]"
+    "[--who channel|joined] [--remind-after 3h|off] [--closes HH:MM] [--tz ZONE] "
+    "[--answers thread|conveners|summary]"
 )
 JOIN = '/checkin join ["NAME"]'
 LEAVE = '/checkin leave ["NAME"]'
@@ -153,6 +156,7 @@ async def create(context: Context, args: Args) -> None:
             example=not meant,
         )
     who = _who(args, "channel")
+    answers_to = privacy.read_answers_to(args, privacy.THREAD)
     remind, closes = _timing(args, slot, CREATE, remind=180, closes=END_OF_DAY)
     zone = (
         zone_option(context, args, CREATE) if args.get("tz") else (context.actor.timezone or "UTC")
@@ -181,6 +185,7 @@ async def create(context: Context, args: Args) -> None:
             timezone=zone,
             anchor_at=now,
             audience=who,
+            answers_to=answers_to,
             remind_after_minutes=remind,
             closes_minute=closes,
             schedule_id=schedule.id,
@@ -201,7 +206,8 @@ async def create(context: Context, args: Args) -> None:
         f"{slot.describe()} in each "
         f"member's own time zone ({zone} for anyone who has not set one), asking {who_text}. "
         f"Template {template.name}: {template.summary}. "
-        f"{_reminder_text(remind)} Answers close at {_close_words(closes)}. "
+        f"{_reminder_text(remind)} Answers close at {_close_words(closes)}; "
+        f"{privacy.for_conveners(checkin)}. "
         f"{_next_text(checkin, now)}",
         private=False,
     )
@@ -283,7 +289,7 @@ def _slot_of(checkin: Checkin) -> CheckinSlot:
 async def settings(context: Context, args: Args) -> None:
     checkin = await checkin_named(context, args["name"], SETTINGS)
     assert checkin.id is not None
-    options = ("schedule", "who", "remind-after", "closes", "tz")
+    options = ("schedule", "who", "remind-after", "closes", "tz", "answers")
     if not any(args.get(option) for option in options):
         await context.reply(_settings_text(checkin, "Settings of", context.now))
         return
@@ -293,9 +299,11 @@ async def settings(context: Context, args: Args) -> None:
         else _slot_of(checkin)
     )
     who = _who(args, checkin.audience)
+    answers_to = privacy.read_answers_to(args, checkin.answers_to)
     remind, closes = _timing(
         args, slot, SETTINGS, remind=checkin.remind_after_minutes, closes=checkin.closes_minute
     )
+    await privacy.check_change(context.session, checkin, answers_to)
     zone = zone_option(context, args, SETTINGS) if args.get("tz") else checkin.timezone
     if slot != _slot_of(checkin):
         # A new schedule row counts its slots from now: changing Monday to
@@ -312,6 +320,7 @@ async def settings(context: Context, args: Args) -> None:
         checkin.minute = slot.minute
         checkin.anchor_at = context.now
     checkin.audience = who
+    checkin.answers_to = answers_to
     checkin.remind_after_minutes = remind
     checkin.closes_minute = closes
     checkin.timezone = zone
@@ -334,7 +343,7 @@ def _settings_text(checkin: Checkin, lead: str, now: datetime) -> str:
         f'{lead} "{plain(checkin.name)}": {_slot_of(checkin).describe()} in each member\'s own '
         f"time zone ({checkin.timezone} for anyone who has not set one), asking {who}. "
         f"{_reminder_text(checkin.remind_after_minutes)} Answers close at "
-        f"{_close_words(checkin.closes_minute)}.{paused}"
+        f"{_close_words(checkin.closes_minute)}; {privacy.for_conveners(checkin)}.{paused}"
         + (f" {_next_text(checkin, now)}" if not paused else "")
     )
 
@@ -580,7 +589,7 @@ async def list_checkins(context: Context, args: Args) -> None:
         lines.append(
             f'- "{plain(checkin.name)}"{paused} in #{checkin.channel_name}: {schedule} local time, '
             f"{checkin.template}, {plural(len(checkin.questions), 'question')}"
-            f"{_marks_counted(checkin.questions)}, {who}."
+            f"{_marks_counted(checkin.questions)}, {who}; {privacy.for_conveners(checkin)}."
         )
     await context.reply("\n".join(lines))
 
@@ -666,8 +675,8 @@ async def run_now(context: Context, args: Args) -> None:
         closed=checkin_runs.announcer(context),
     )
     await context.reply(
-        f'Asked {plural(len(members), "member")} for "{plain(checkin.name)}" now; answers go to '
-        f"a thread in #{checkin.channel_name}."
+        f'Asked {plural(len(members), "member")} for "{plain(checkin.name)}" now; '
+        f"{privacy.for_conveners(checkin)}."
     )
 
 
@@ -703,6 +712,7 @@ async def delete_confirmed(context: Context) -> None:
         await schedules_repo.delete(context.session, checkin.schedule_id)
     name = checkin.name
     await checkins_repo.delete_checkin(context.session, checkin)
+    await context.audit("checkin delete", subject=audit_trail.quoted(name))
     await context.reply(f'Deleted the check-in "{plain(name)}" and its answers.')
 
 
@@ -918,6 +928,7 @@ _HOW_IT_RUNS = (
     Option("remind-after", "DELAY"),
     Option("closes", "HH:MM"),
     Option("tz", "ZONE"),
+    Option("answers", "thread|conveners|summary"),
 )
 """The options that say how a check-in runs, taken by both create and settings."""
 
@@ -1082,6 +1093,7 @@ def register(registry: Registry) -> None:
     registry.button("checkin.edit", checkin_answers.answer_button)
     registry.button("checkin.continue", checkin_answers.continue_button)
     registry.button("checkin.skip", checkin_answers.skip_button)
+    registry.button("checkin.quote", checkin_answers.quote_button)
     registry.button("checkin.delete", delete_confirmed)
     registry.button("checkin.keep", delete_declined)
     registry.form(checkin_answers.FORM_ID, checkin_answers.form_submitted)

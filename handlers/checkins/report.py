@@ -14,6 +14,7 @@ from datetime import date
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.markup import plain
+from handlers.checkins.private_close import FEWEST_FOR_DETAIL
 from handlers.checkins.runs import day_text
 from handlers.checkins.templates import is_scale
 from handlers.shared.text import table
@@ -48,10 +49,16 @@ async def streak_of(session: AsyncSession, checkin: Checkin, member_id: int) -> 
     return streaks([m.prompt.status for m in ordered])[0]
 
 
-def _pulse(run: CheckinRun, prompts: Sequence[CheckinPrompt]) -> str:
+def _pulse(checkin: Checkin, run: CheckinRun, prompts: Sequence[CheckinPrompt]) -> str:
+    """The run's 1-to-5 average; for a check-in whose answers go into a summary that names
+    nobody, only where its summary gives one (beside who answered, fewer would name)."""
+
     scales = [i for i, q in enumerate(run.questions) if is_scale(q)]
     if not scales:
         return ""
+    answered = sum(1 for p in prompts if p.status == checkins_repo.ANSWERED)
+    if checkin.answers_to == checkins_repo.SUMMARY and answered < FEWEST_FOR_DETAIL:
+        return "-"
     values = [
         int(p.answers[i])
         for p in prompts
@@ -86,7 +93,7 @@ async def report_text(session: AsyncSession, checkin: Checkin, limit: int) -> st
             label += " (open)"
         cells = [label, str(len(asked)), str(len(answered)), rate]
         if has_scale:
-            cells.append(_pulse(run, [p for p, _ in entries]))
+            cells.append(_pulse(checkin, run, [p for p, _ in entries]))
         table_rows.append(cells)
         for prompt, member in entries:
             history.setdefault(prompt.member_id, []).append(prompt.status)

@@ -24,6 +24,7 @@ from bot.context import Context, JobContext
 from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
+from handlers.checkins import privacy, private_close
 from handlers.checkins.templates import SCALE_HIGH, SCALE_LOW, is_scale
 from handlers.shared import upcoming
 from handlers.shared.checkin_hooks import RUN_CLOSED, RunClosed
@@ -381,6 +382,7 @@ async def advance(
     if run.status != checkins_repo.OPEN:
         return
     run_day = date.fromisoformat(run.run_date)
+    goes: str | None = None  # "Your answers go to: ...", read once for every prompt
     due = await checkins_repo.prompts_due(session, run.id, now)
     if due:
         choices = await checkins_repo.choices(session, checkin.id)
@@ -406,6 +408,7 @@ async def advance(
             session, run.id, [i.member_id for i in asked], checkins_repo.ASKED, asked_at=now
         )
         if asked:
+            goes = await privacy.goes_to_line(session, checkin)
             await outbox.send(
                 root_key(run.id),
                 OutgoingMessage(Target.channel(checkin.channel_id), _root_text(checkin, run)),
@@ -420,6 +423,7 @@ async def advance(
                             run,
                             run_day,
                             close_words(item.close_at, zone_of(checkin, item.timezone)),
+                            goes,
                         ),
                         answer_buttons(run.id),
                     ),
@@ -428,6 +432,7 @@ async def advance(
             )
     remind = await checkins_repo.prompts_to_remind(session, run.id, now)
     if remind:
+        goes = goes or await privacy.goes_to_line(session, checkin)
         await checkins_repo.mark_reminded(session, run.id, [i.member_id for i in remind], now)
         await outbox.send_many(
             (
@@ -437,7 +442,7 @@ async def advance(
                     f"A gentle reminder: *{plain(checkin.name)}* for {day_text(run_day)} is "
                     f"still open until "
                     f"{close_words(item.close_at, zone_of(checkin, item.timezone))}. "
-                    "This is the only reminder.",
+                    f"This is the only reminder.\n{goes}",
                     answer_buttons(run.id),
                 ),
             )
@@ -478,7 +483,7 @@ async def _close_if_over(
     counts = await checkins_repo.status_counts(session, run.id)
     asked = sum(counts.get(s, 0) for s in (checkins_repo.ANSWERED, checkins_repo.MISSED))
     answered = counts.get(checkins_repo.ANSWERED, 0)
-    if asked:
+    if asked and checkin.answers_to != checkins_repo.SUMMARY:  # a summary says it itself
         rate = f" ({round(100 * answered / asked)}%)"
         await outbox.send(
             f"checkin-run:{run.id}:closed",
@@ -487,6 +492,14 @@ async def _close_if_over(
                 f"This check-in is closed: {answered} of {asked} answered{rate}. Thank you!",
             ),
         )
+    await private_close.send_close(
+        session,
+        checkin=checkin,
+        run=run,
+        asked=asked,
+        outbox=outbox,
+        thread=thread_of(checkin, run.id),
+    )
     log.info("check-in run %s closed: %d of %d answered", run.id, answered, asked)
     if closed is not None:
         await closed(checkin, run)
@@ -494,18 +507,21 @@ async def _close_if_over(
 
 def _root_text(checkin: Checkin, run: CheckinRun) -> str:
     day = date.fromisoformat(run.run_date)
-    return (
-        f"*{plain(checkin.name)}* for {day_text(day)}: answers arrive in this thread as "
-        f"people reply.\n{questions_text(run.questions)}"
-    )
+    if checkin.answers_to == checkins_repo.CONVENERS:
+        where = "answers go to the conveners only, not to this thread"
+    elif checkin.answers_to == checkins_repo.SUMMARY:
+        where = "at the close, this thread gets a summary that names nobody"
+    else:
+        where = "answers arrive in this thread as people reply"
+    return f"*{plain(checkin.name)}* for {day_text(day)}: {where}.\n{questions_text(run.questions)}"
 
 
-def _ask_text(checkin: Checkin, run: CheckinRun, day: date, until: str) -> str:
+def _ask_text(checkin: Checkin, run: CheckinRun, day: date, until: str, goes: str) -> str:
     return (
         f"Time for *{plain(checkin.name)}* (#{checkin.channel_name}), {day_text(day)}:\n"
         f"{questions_text(run.questions)}\n"
         f"Press Answer, or reply here with one answer a message (skip or - passes over "
-        f"a question). Open until {until}."
+        f"a question). Open until {until}.\n{goes}"
     )
 
 

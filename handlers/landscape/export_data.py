@@ -12,9 +12,10 @@ What each holds, and what it leaves out on purpose:
   and ``asked``, made outside the rounds (no programme, no round number).
 * ``checkins``: each member's part in each run (status, asked and answered
   times) and their answers, one row per question. Answers are personal, but
-  Convene already posts them with names in the check-in's thread, which every
-  convener can read; a check-in whose answers become private (issue 18) must
-  drop them here too.
+  every convener can read them already: in the check-in's thread, with names,
+  or in their digest of a conveners-only check-in. The answers of a check-in
+  whose answers go into a summary that names nobody are never here: its rows
+  say who took part, not what anyone said.
 * ``commitments``: each commitment, its owner, who made it, its due date,
   status and whether it was done on time, and the retro it came from.
 * ``retros``: each posted item of each retro with its votes and the
@@ -175,7 +176,7 @@ async def _checkins(session: AsyncSession, workspace_id: int) -> Table:
             p.asked_at,
             p.answered_at,
         )
-        answered = [(i, a) for i, a in enumerate(p.answers) if a]
+        answered = [(i, a) for i, a in enumerate(p.answers) if a and p.answers_to != "summary"]
         if not answered:
             rows.append((*start, None, None))
             continue

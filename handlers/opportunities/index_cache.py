@@ -272,6 +272,10 @@ async def _extended(
     rows = await opportunities_repo.answers_of_runs(session, list(runs), after=built.answers.latest)
     if len(rows) != added:
         return None  # some went (a run out of the window) as others came: build again
+    weights = {"conveners": 1, "summary": 2}  # as ``answers_version`` counts ``private``
+    came = sum(weights.get(runs[r.run_id].answers_to, 0) for r in rows if r.run_id in runs)
+    if version.answers.private - built.answers.private != came:
+        return None  # a check-in's answers became more private: build again
     fresh = tuple(p for p in answer_passages(runs, rows) if p.member_id not in version.opted_out)
     if len(fresh) > FRESH_AT_MOST:
         return None

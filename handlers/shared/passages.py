@@ -5,9 +5,13 @@ check-in run, ``/pairing find``, ``/convene who knows``, topic affinity in
 rounds), so they all honour the same consent and the same rules:
 
 * check-in answers to questions marked need or offer
-  (``handlers/shared/intents.py``), of the last N weeks; they are posted
-  with the member's name in the check-in's thread, so they may be quoted to
-  the two members an introduction concerns;
+  (``handlers/shared/intents.py``), of the last N weeks, as the check-in
+  sends them (``Checkin.answers_to``): posted with the member's name in the
+  check-in's thread, they may be quoted to the two members an introduction
+  concerns; sent to conveners only, they are read by conveners but never
+  quoted to members (like a take-away kept for conveners); given for a
+  summary that names nobody, they are never used (a suggestion would name
+  the author);
 * ``/pairing about`` lines, offers, shown in every introduction already;
 * introductions' take-aways, offers, as their authors allowed
   (``handlers/shared/stories.py``): shared with their name, quoted; for
@@ -35,6 +39,7 @@ from handlers.shared.kinds import kind_key
 from handlers.shared.stories import CONVENERS_ONLY, NAMED
 from handlers.shared.topics import Passage
 from storage.models import Member, Silo
+from storage.repositories import checkins as checkins_repo
 from storage.repositories import landscape as landscape_repo
 from storage.repositories import members as members_repo
 from storage.repositories import opportunities as opportunities_repo
@@ -49,12 +54,13 @@ def answer_passages(
     runs: Mapping[int, opportunities_repo.RunQuestions],
     answers: Iterable[opportunities_repo.AnswerRow],
 ) -> list[Passage]:
-    """Each answer to a need or offer question as a passage (skipped ones left out)."""
+    """Each answer to a need or offer question as a passage (skipped ones left out, and
+    every answer given for a summary)."""
 
     found: list[Passage] = []
     for row in answers:
         run = runs.get(row.run_id)
-        if run is None:
+        if run is None or run.answers_to == checkins_repo.SUMMARY:
             continue
         for index, question in enumerate(run.questions):
             intent = intent_of(question)
@@ -70,7 +76,7 @@ def answer_passages(
                     text,
                     source="answer",
                     at=row.answered_at,
-                    quotable=True,
+                    quotable=run.answers_to == checkins_repo.THREAD,
                     ref=f"run:{row.run_id}:q:{index}",
                 )
             )

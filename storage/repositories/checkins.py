@@ -34,6 +34,12 @@ EXPIRED = "expired"
 JOINED = "joined"
 LEFT = "left"
 
+THREAD = "thread"
+CONVENERS = "conveners"
+SUMMARY = "summary"
+ANSWER_PLACES = (THREAD, CONVENERS, SUMMARY)
+"""Where a check-in's answers go (``Checkin.answers_to``), least private first."""
+
 prompts_table = table_of(CheckinPrompt)
 _CHUNK = 500
 
@@ -368,6 +374,22 @@ async def prompts_of_runs(
         .where(col(CheckinPrompt.run_id).in_(run_ids_))
     )
     return list(found.all())
+
+
+async def has_answers(session: AsyncSession, checkin_id: int) -> bool:
+    """Whether any run of the check-in holds an answer (then its answers may only get more
+    private)."""
+
+    runs_table = table_of(CheckinRun)
+    p = prompts_table
+    found = await execute(
+        session,
+        select_columns(p.c.member_id)
+        .join_from(p, runs_table, runs_table.c.id == p.c.run_id)
+        .where(runs_table.c.checkin_id == checkin_id, p.c.status == ANSWERED)
+        .limit(1),
+    )
+    return found.first() is not None
 
 
 async def count_runs(session: AsyncSession, checkin_id: int) -> int:

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import and_, case, func, or_, update
 from sqlalchemy import select as core_select
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -45,6 +45,8 @@ class RunQuestions(NamedTuple):
     run_id: int
     checkin_id: int
     questions: list[dict[str, Any]]
+    answers_to: str = "thread"
+    """Where the check-in's answers go (``Checkin.answers_to``): who may read them."""
 
 
 class AnswerRow(NamedTuple):
@@ -62,13 +64,13 @@ async def runs_since(
     """The workspace's check-in runs opened since ``since``, with the questions they asked."""
 
     found = await session.exec(
-        select(CheckinRun.id, CheckinRun.checkin_id, CheckinRun.questions)
+        select(CheckinRun.id, CheckinRun.checkin_id, CheckinRun.questions, Checkin.answers_to)
         .join(Checkin, col(Checkin.id) == col(CheckinRun.checkin_id))
         .where(Checkin.workspace_id == workspace_id, CheckinRun.opened_at >= since)
     )
     return {
-        int(run_id): RunQuestions(int(run_id), int(checkin_id), list(questions or []))
-        for run_id, checkin_id, questions in found.all()
+        int(run_id): RunQuestions(int(run_id), int(checkin_id), list(questions or []), answers_to)
+        for run_id, checkin_id, questions, answers_to in found.all()
         if run_id is not None
     }
 
@@ -252,6 +254,9 @@ class AnswersVersion(NamedTuple):
     answered: int
     latest: Any
     edits: int
+    private: int = 0
+    """The answers' privacy: 1 for each in a conveners-only check-in, 2 in a summary one.
+    Answers only ever become more private, so any change makes this grow."""
 
 
 async def answers_version(
@@ -270,6 +275,17 @@ async def answers_version(
             func.count(prompts.c.member_id).label("answered"),
             func.max(prompts.c.answered_at).label("latest"),
             func.coalesce(func.sum(prompts.c.edits), 0).label("edits"),
+            func.coalesce(
+                func.sum(
+                    case(
+                        (prompts.c.member_id.is_(None), 0),
+                        (checkins.c.answers_to == "conveners", 1),
+                        (checkins.c.answers_to == "summary", 2),
+                        else_=0,
+                    )
+                ),
+                0,
+            ).label("private"),
         )
         .select_from(runs)
         .join(checkins, checkins.c.id == runs.c.checkin_id)
@@ -278,7 +294,11 @@ async def answers_version(
     )
     row = found.one()
     return AnswersVersion(
-        int(row.runs or 0), int(row.answered or 0), row.latest, int(row.edits or 0)
+        int(row.runs or 0),
+        int(row.answered or 0),
+        row.latest,
+        int(row.edits or 0),
+        int(row.private or 0),
     )
 
 

@@ -509,6 +509,8 @@ class PromptRow:
     asked_at: datetime | None
     answered_at: datetime | None
     answers: list[str]
+    answers_to: str = "thread"
+    """Where the check-in's answers go (``Checkin.answers_to``)."""
 
 
 async def prompt_rows(session: AsyncSession, workspace_id: int) -> list[PromptRow]:
@@ -527,6 +529,7 @@ async def prompt_rows(session: AsyncSession, workspace_id: int) -> list[PromptRo
             col(CheckinPrompt.asked_at),
             col(CheckinPrompt.answered_at),
             col(CheckinPrompt.answers),
+            col(Checkin.answers_to),
         )
         .join(CheckinRun, col(CheckinRun.id) == col(CheckinPrompt.run_id))
         .join(Checkin, col(Checkin.id) == col(CheckinRun.checkin_id))
@@ -539,8 +542,8 @@ async def prompt_rows(session: AsyncSession, workspace_id: int) -> list[PromptRo
         ),
     )
     return [
-        PromptRow(c, ch, d, list(q or []), n, p, s, asked, answered, list(a or []))
-        for c, ch, d, q, n, p, s, asked, answered, a in _rows(found)
+        PromptRow(c, ch, d, list(q or []), n, p, s, asked, answered, list(a or []), to)
+        for c, ch, d, q, n, p, s, asked, answered, a, to in _rows(found)
     ]
 
 

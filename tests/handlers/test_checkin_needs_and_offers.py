@@ -125,7 +125,10 @@ async def test_the_learning_template_s_questions_come_marked_and_members_are_not
             "2. What are you stuck on? (need)",
             "3. Who, in any team, could help with that?",
         ]
-        assert "learning, 3 questions (1 need, 1 offer), everyone in the channel." in every
+        assert (
+            "learning, 3 questions (1 need, 1 offer), everyone in the channel; answers go to a "
+            "thread in #general." in every
+        )
         (prompt,) = convene.dms("alice", "Time for *Learning*")
         assert "(need)" not in prompt.text and "(offer)" not in prompt.text
 

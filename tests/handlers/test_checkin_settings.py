@@ -21,8 +21,9 @@ async def test_settings_without_options_show_how_the_check_in_runs(sqlite_url: s
         assert shown == (
             'Settings of "Pulse": every Monday at 09:00 in each member\'s own time zone (UTC '
             "for anyone who has not set one), asking everyone in #general. One reminder 3 h "
-            "later to those who have not answered. Answers close at the end of each member's day. "
-            "Next in UTC: Mon 7 Dec 09:00, Mon 14 Dec 09:00, Mon 21 Dec 09:00."
+            "later to those who have not answered. Answers close at the end of each member's day; "
+            "answers go to a thread in #general. Next in UTC: Mon 7 Dec 09:00, Mon 14 Dec 09:00, "
+            "Mon 21 Dec 09:00."
         )
 
 

@@ -48,7 +48,7 @@ Payload = dict[str, Any]
 DAN = 900_000_000_000_001_004
 # Discord's numbers: interaction callbacks, message flags, components, channel types.
 REPLY, DEFER_REPLY, DEFER_UPDATE, MODAL = 4, 5, 6, 9
-ACTION_ROW, BUTTON, SELECT, TEXT_INPUT, LABEL = 1, 2, 3, 4, 18
+ACTION_ROW, BUTTON, SELECT, TEXT_INPUT, TEXT_DISPLAY, LABEL = 1, 2, 3, 4, 10, 18
 PRIMARY, SECONDARY, DANGER = 1, 2, 4
 SHORT, PARAGRAPH = 1, 2
 PRIVATE_THREAD = 12
@@ -174,10 +174,17 @@ def component_labels(message: Mapping[str, Any]) -> list[str]:
 
 
 def modal_inputs(modal: Payload) -> dict[str, Payload]:
-    """A modal's inputs by name, each with its label (Discord's label component)."""
+    """A modal's inputs by name, each with its label (Discord's label component); a text
+    display (a note above them) is not one."""
 
-    assert all(c["type"] == LABEL for c in modal["components"])
-    return {c["component"]["custom_id"]: c for c in modal["components"]}
+    assert all(c["type"] in (LABEL, TEXT_DISPLAY) for c in modal["components"])
+    return {c["component"]["custom_id"]: c for c in modal["components"] if c["type"] == LABEL}
+
+
+def modal_note(modal: Payload) -> list[str]:
+    """The text displays above a modal's inputs."""
+
+    return [c["content"] for c in modal["components"] if c["type"] == TEXT_DISPLAY]
 
 
 def choices(field: Payload) -> list[str]:
@@ -281,7 +288,8 @@ async def test_first_steps_on_discord_every_answer_is_private_and_help_names_dis
     assert "  /commit make WHAT YOU WILL DO [by DATE] [--private]\n" in commit_help
     assert "e.g. /commit make Draft the discharge checklist by Friday" in commit_help
     assert "  /commit for @NAME WHAT THEY WILL DO" in commit_help
-    assert "2 members, 2 silos, 1 active schedule." in status  # the monthly digest's
+    # The monthly digest's and the nightly prune's.
+    assert "2 members, 2 silos, 2 active schedules." in status
     assert "0 waiting, 0 undeliverable" in status
     assert "No command has failed." in status
 
@@ -965,3 +973,47 @@ async def test_a_convener_can_make_a_check_in_for_those_who_join_it(discord: Dis
     )
     [created] = public(discord, GENERAL, 'Created the check-in "Pulse"')
     assert "members who type /checkin join" in created["content"]
+
+
+async def test_a_conveners_only_check_in_tells_discord_members_where_answers_go_and_posts_none(
+    discord: DiscordRig,
+) -> None:
+    await discord.slash(KENJI, "profile", "tz", zone="Asia/Tokyo")
+    await slash_naming_channel(
+        discord,
+        ALICE,
+        "convene",
+        "checkin",
+        "create",
+        channel=GENERAL,
+        name="Pulse",
+        when="every Monday 09:00",
+        answers="conveners",
+    )
+    [created] = public(discord, GENERAL, 'Created the check-in "Pulse"')
+    assert "answers go to conveners only" in created["content"]
+    await discord.advance_to(utc(30, 0, 0))  # 09:00 in Tokyo
+    ask = dm(discord, KENJI, "Time for")
+    goes = "Your answers go to: the conveners only (Alice R)."
+    assert ask["content"].endswith("\n" + goes)
+
+    answering = await discord.click(KENJI, ask, "Answer")
+    form = modal_answer(discord, answering)
+    assert modal_note(form) == [goes]
+    assert list(modal_inputs(form)) == ["q0", "q1", "q2"]
+    await discord.submit(
+        KENJI, answering, {"q0": "Audit write-up", "q1": "Ward round", "q2": "Waiting on IT"}
+    )
+    assert dm_posts(discord, KENJI)[-1]["content"].startswith(
+        "Thank you! Your answers go to the conveners only; nothing is posted in #general."
+    )
+
+    await discord.advance_to(utc(1, 6, 0, month=12))  # the day is over everywhere
+    [root] = public(discord, GENERAL, "**Pulse** for Monday 30 November")
+    assert "answers go to the conveners only, not to this thread" in root["content"]
+    assert [m["content"] for m in posts_to(discord, root["id"])] == [
+        "This check-in is closed: 1 of 3 answered (33%). Thank you!"
+    ]
+    assert not any("Waiting on IT" in str(m.get("content")) for m in public(discord, GENERAL))
+    [digest] = [m for m in dm_posts(discord, ALICE) if "is closed" in m["content"]]
+    assert "Waiting on IT" in digest["content"] and "**Kenji**" in digest["content"]

@@ -67,10 +67,22 @@ def block_labels(message: Payload) -> list[str]:
 
 
 def view_inputs(view: Payload) -> dict[str, Payload]:
-    """A modal's input blocks by block id (Convene's field name)."""
+    """A modal's input blocks by block id (Convene's field name); a context block (a note
+    above them) is not one."""
 
-    assert all(block["type"] == "input" for block in view["blocks"])
-    return {block["block_id"]: block for block in view["blocks"]}
+    assert all(block["type"] in ("input", "context") for block in view["blocks"])
+    return {block["block_id"]: block for block in view["blocks"] if block["type"] == "input"}
+
+
+def view_note(view: Payload) -> list[str]:
+    """The text of the context blocks above a modal's inputs."""
+
+    return [
+        element["text"]
+        for block in view["blocks"]
+        if block["type"] == "context"
+        for element in block["elements"]
+    ]
 
 
 def user_ids_mentioned(text: str) -> set[str]:
@@ -137,7 +149,8 @@ async def test_first_steps_in_slack_every_answer_is_ephemeral_to_whoever_typed(
     assert sections(ephemeral[6])[0].startswith("Only conveners can use /convene silo add.")
     status = sections(ephemeral[7])[0]
     assert status.startswith("Convene ")
-    assert "2 members, 2 silos, 1 active schedule." in status  # the monthly digest's
+    # The monthly digest's and the nightly prune's.
+    assert "2 members, 2 silos, 2 active schedules." in status
     assert "0 waiting, 0 undeliverable" in status
     assert "No command has failed." in status
 
@@ -683,3 +696,33 @@ async def test_a_member_named_by_a_slack_mention_in_a_command_is_the_member_ment
     await slack.command("U1", "/commit", "for <@U3|kenji> Write it up by Friday")
     [request] = slack.dms("U3")
     assert block_labels(request) == ["Accept", "Decline"]
+
+
+async def test_a_conveners_only_check_in_tells_slack_members_where_answers_go_and_posts_none(
+    slack: SlackRig,
+) -> None:
+    await slack.command(
+        "U1", "/convene", 'checkin create "Pulse" #general every Monday 09:00 --answers conveners'
+    )
+    await slack.advance_to(utc(30, 0, 0))  # 09:00 in Tokyo
+    [ask] = [m for m in slack.dms("U3") if m["text"].startswith("Time for")]
+    goes = "Your answers go to: the conveners only (alice)."
+    assert sections(ask)[0].endswith("\n" + goes)
+
+    await slack.click("U3", slack.message("U3", "Time for *Pulse*"), "Answer")
+    view = slack.last_view()
+    assert view_note(view) == [goes]
+    await slack.submit(
+        "U3", view, {"q0": "Audit write-up", "q1": "Ward round", "q2": "Waiting on IT"}
+    )
+    assert sections(slack.dms("U3")[-1])[0].startswith(
+        "Thank you! Your answers go to the conveners only; nothing is posted in #general."
+    )
+
+    await slack.advance_to(utc(1, 6, 0, month=12))  # the day is over everywhere
+    in_general = [m for m in slack.fake.accepted_calls("chat.postMessage") if m["channel"] == "C1"]
+    assert in_general and all("Waiting on IT" not in str(m) for m in in_general)
+    [root] = [m for m in in_general if m["text"].startswith("*Pulse* for Monday 30 November")]
+    assert "answers go to the conveners only, not to this thread" in root["text"]
+    [digest] = [m for m in slack.dms("U1") if "is closed" in m["text"]]
+    assert "*kenji*" in digest["text"] and "Waiting on IT" in digest["text"]
