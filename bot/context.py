@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit_trail
 from bot.adapter import Capabilities, ChannelMember, FileUnavailable
 from bot.clock import Clock
 from bot.config import Settings
@@ -103,6 +104,7 @@ class Context:
 
         self._replies += 1
         key = f"event:{self.event.platform}:{self.event.event_id}:reply:{self._replies}"
+        audit_trail.files_sent(self.session, [file.name for file in files])
         if files and self.event.place.kind is not PlaceKind.DM and private:
             await self.outbox.send(
                 key,
@@ -137,9 +139,30 @@ class Context:
         *,
         files: Sequence[FileAttachment] = (),
     ) -> None:
+        audit_trail.files_sent(self.session, [file.name for file in files])
         await self.outbox.send(
             key,
             OutgoingMessage(target=target, text=text, buttons=tuple(buttons), files=tuple(files)),
+        )
+
+    async def audit(self, action: str, *, subject: str = "", member: Member | None = None) -> None:
+        """Write this convener action in the audit log in its own words, instead of the
+        command's words and values the core would write (``bot.audit_trail``).
+
+        ``subject`` is never member-typed text (an answer, a topic): a name of a
+        check-in, retro or programme, a channel, a setting and its value. A member
+        acted on is ``member``, named when the log is read.
+        """
+
+        assert self.workspace.id is not None
+        await audit_trail.record(
+            self.session,
+            workspace_id=self.workspace.id,
+            actor_id=self.actor.id,
+            action=action,
+            subject=subject,
+            member_id=None if member is None else member.id,
+            at=self.now,
         )
 
     async def read_file(self, file: IncomingFile) -> bytes:

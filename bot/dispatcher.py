@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from bot import command_buttons, form_drafts
+from bot import audit_trail, audit_words, command_buttons, form_drafts
 from bot.adapter import Adapter
 from bot.clock import Clock
 from bot.command_buttons import RUN_COMMAND, Question, as_slash_command
@@ -45,6 +45,7 @@ from bot.events import (
     MessagePosted,
     PlaceKind,
     SlashCommand,
+    WorkspaceUninstalled,
 )
 from bot.help import unknown_command_text
 from bot.messages import Form, OutgoingMessage, Target
@@ -153,7 +154,14 @@ class Dispatcher:
                     log.debug("event %s already handled; ignoring the repeat", event.event_id)
                     return
                 context = await self._context(session, event)
+                audit_trail.watch(session, _what_it_does(event))
                 await route(context)
+                await audit_trail.finish(
+                    session,
+                    workspace_id=_workspace_id(context),
+                    actor_id=context.actor.id,
+                    at=context.now,
+                )
                 for then in self._registry.after:
                     await then(context)
                 await context.outbox.flush()
@@ -224,6 +232,11 @@ class Dispatcher:
             await require_convener(context.session, context.actor, _doing(spec))
         here = event.place.channel_name if event.place.kind is not PlaceKind.DM else None
         args = parse_args(spec, rest, here=here)
+        audit_trail.command_read(
+            context.session,
+            audit_words.action_of(spec),
+            () if spec.free_text else audit_words.subject_words(spec, args),
+        )
         if before is not None:
             await before(context)
         await spec.handler(context, args)
@@ -236,6 +249,15 @@ class Dispatcher:
         now = self._clock.now()
         workspace = await self._workspace(session, event)
         assert workspace.id is not None
+        if isinstance(event, WorkspaceUninstalled):
+            # The platform acted, not a member: a stand-in, never written.
+            stand_in = Member(
+                workspace_id=workspace.id,
+                platform_user_id="",
+                display_name=event.actor_name,
+                created_at=now,
+            )
+            return workspace, stand_in
         actor, created = await members_repo.get_or_create(
             session,
             workspace.id,
@@ -260,6 +282,8 @@ class Dispatcher:
         """The event's workspace: read once, then kept (a workspace row never changes id)."""
 
         key = (event.platform, event.workspace_id)
+        if isinstance(event, WorkspaceUninstalled):
+            self._workspaces.pop(key, None)  # its row changes now, and may later go
         known = self._workspaces.get(key)
         if known is not None:
             cached = Workspace(**known)
@@ -390,6 +414,22 @@ class Dispatcher:
                     ),
                 ),
             )
+
+
+def _workspace_id(context: Context) -> int:
+    assert context.workspace.id is not None
+    return context.workspace.id
+
+
+def _what_it_does(event: Event) -> str:
+    """What the audit log calls an action when no command's words say it: a button's
+    id ("member.remove"), a form's, or the kind of event."""
+
+    if isinstance(event, ButtonClicked):
+        return event.action_id
+    if isinstance(event, FormSubmitted):
+        return event.form_id
+    return type(event).__name__
 
 
 def _doing(spec: CommandSpec) -> str:

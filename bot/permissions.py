@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit_trail
 from bot.errors import NotAllowed
 from storage.models import Member
 from storage.repositories import members as members_repo
@@ -38,7 +39,12 @@ def conveners_to_ask(conveners: list[Member]) -> str:
 
 
 async def require_convener(session: AsyncSession, actor: Member, doing: str) -> None:
+    """Refuse anyone but a convener; for a convener, mark the transaction as a convener's
+    work, which the audit log records if it changes or exports something
+    (``bot.audit_trail``)."""
+
     if actor.is_convener:
+        await audit_trail.acting_as_convener(session)
         return
     conveners = list(await members_repo.conveners(session, actor.workspace_id))
     if conveners:

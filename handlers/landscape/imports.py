@@ -161,6 +161,7 @@ async def _import(context: Context, file: IncomingFile) -> None:
     except MembersFileRefused as refused:
         lines = "\n".join(refused.shown())
         raise UserError(f"{refused.summary()}\n{lines}\nFix the file and send it again.") from None
+    await context.audit("member import", subject=file.name)
     await context.reply(summary.sentence())
 
 

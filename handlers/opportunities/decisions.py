@@ -104,6 +104,12 @@ async def _decided(context: Context, status: str) -> tuple[Opportunity, Member, 
     if await opportunities_repo.decide(
         context.session, opportunity, status, context.actor.id, context.now
     ):
+        words = {opportunities_repo.INTRODUCED: "introduce", opportunities_repo.NOT_NOW: "not now"}
+        await context.audit(
+            f"suggestion {words.get(status, status)}",
+            member=pressed[1],
+            subject="and 1 other member",
+        )
         return pressed
     await context.reply(await already(context, opportunity))
     return None

@@ -17,6 +17,7 @@ from datetime import datetime
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import audit_trail
 from bot.commands import Args, CommandSpec, Flag, Option, Positional
 from bot.context import Context, JobContext
 from bot.errors import UsageError, UserError
@@ -30,6 +31,7 @@ from handlers.retros.formats import FORMATS, RetroFormat, custom_format, format_
 from handlers.retros.phrases import parse_closing
 from handlers.shared.channels import channel_id, channel_shown
 from handlers.shared.date_order import workspace_date_order
+from handlers.shared.forgetting import MEMBER_EXPORT
 from handlers.shared.retro_hooks import MAKE_COMMITMENT, RETRO_OPENED, RetroOpened
 from handlers.shared.text import clean_name, plural, table
 from handlers.shared.zones import zone_named
@@ -297,6 +299,8 @@ async def close_job(context: JobContext) -> None:
 async def export_command(context: Context, args: Args) -> None:
     retro = await retro_meant(context, args.get("name"), EXPORT, open_only=False)
     await context.reply("```\n" + await export_markdown(context.session, retro) + "\n```")
+    # An export in a message rather than a file: the audit log would not see it go.
+    await context.audit("retro export", subject=audit_trail.quoted(retro.name))
 
 
 async def export_markdown(session: AsyncSession, retro: Retro) -> str:
@@ -425,3 +429,4 @@ def register(registry: Registry) -> None:
     registry.form(retro_items.EDIT_FORM, retro_items.edit_form_submitted)
     registry.message(retro_items.wants_thread_reply, retro_items.thread_reply)
     registry.job(CLOSE_JOB, close_job)
+    registry.listen(MEMBER_EXPORT, retro_items.add_anonymous_items)
