@@ -624,10 +624,14 @@ class Commitment(SQLModel, table=True):
         Index("ix_commitments_reminders", "workspace_id", "remind_at"),
         Index("ix_commitments_owner", "owner_id", "status"),
         Index("ix_commitments_workspace", "workspace_id", "status", "due_on"),
+        UniqueConstraint("workspace_id", "number", name="uq_commitments_workspace_number"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
     workspace_id: int = Field(foreign_key="workspaces.id", ondelete="CASCADE")
+    number: int = Field(default=0)
+    """What members see and type (``/commit done 3``): counted within the workspace, so
+    one workspace's numbers say nothing of another's."""
     owner_id: int = Field(foreign_key="members.id", ondelete="CASCADE")
     made_by: int | None = Field(default=None, foreign_key="members.id", ondelete="SET NULL")
     text: str = Field(max_length=500)

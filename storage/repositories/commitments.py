@@ -16,7 +16,7 @@ from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Commitment, Member, MemberSilo
+from storage.models import Commitment, Member, MemberSilo, Workspace
 from storage.repositories.core import execute, table_of
 
 PROPOSED = "proposed"
@@ -32,6 +32,7 @@ UNFINISHED = (PROPOSED, OPEN, BLOCKED)
 
 commitments = table_of(Commitment)
 members = table_of(Member)
+workspaces = table_of(Workspace)
 
 
 def _rows(result: Any) -> list[Any]:
@@ -41,9 +42,42 @@ def _rows(result: Any) -> list[Any]:
 
 
 async def add(session: AsyncSession, commitment: Commitment) -> Commitment:
+    """Add a commitment with the workspace's next number.
+
+    The number is one more than the workspace's highest. Two commitments made at once
+    in one workspace would count the same highest: PostgreSQL takes the workspace's
+    row lock first (SQLite writes one transaction at a time), so the second counts
+    after the first.
+    """
+
+    if session.get_bind().dialect.name == "postgresql":
+        await execute(
+            session,
+            select_columns(workspaces.c.id)
+            .where(workspaces.c.id == commitment.workspace_id)
+            .with_for_update(),
+        )
+    highest = await execute(
+        session,
+        select_columns(func.coalesce(func.max(commitments.c.number), 0)).where(
+            commitments.c.workspace_id == commitment.workspace_id
+        ),
+    )
+    commitment.number = int(highest.scalar_one()) + 1
     session.add(commitment)
     await session.flush()
     return commitment
+
+
+async def numbered(session: AsyncSession, workspace_id: int, number: int) -> Commitment | None:
+    """The workspace's commitment with the number members see and type."""
+
+    found = await session.exec(
+        select(Commitment).where(
+            Commitment.workspace_id == workspace_id, Commitment.number == number
+        )
+    )
+    return found.first()
 
 
 async def get(session: AsyncSession, commitment_id: int) -> Commitment | None:

@@ -30,6 +30,16 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.add_column(sa.Column("erased_at", UTCDateTime(), nullable=True))
+    # A commitment's number was its row id, shared by every workspace (one workspace's
+    # numbers told how many the others had made). Numbers so far stay as they were.
+    with op.batch_alter_table("commitments", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("number", sa.Integer(), nullable=True))
+    op.execute("UPDATE commitments SET number = id")
+    with op.batch_alter_table("commitments", schema=None) as batch_op:
+        batch_op.alter_column("number", existing_type=sa.Integer(), nullable=False)
+        batch_op.create_unique_constraint(
+            "uq_commitments_workspace_number", ["workspace_id", "number"]
+        )
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("answers_to", sa.String(length=16), nullable=False, server_default="thread")
@@ -96,6 +106,9 @@ def downgrade() -> None:
         batch_op.drop_column("answers_to")
     with op.batch_alter_table("members", schema=None) as batch_op:
         batch_op.drop_column("erased_at")
+    with op.batch_alter_table("commitments", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_commitments_workspace_number", type_="unique")
+        batch_op.drop_column("number")
     with op.batch_alter_table("workspace_settings", schema=None) as batch_op:
         batch_op.drop_column("last_prune_counts")
         batch_op.drop_column("last_prune_at")
