@@ -162,7 +162,7 @@ async def _still_here(
     found: list[Member] = []
     for member in members:
         now = await members_repo.get(session, member.id) if member.id is not None else None
-        if now is None or now.workspace_id != workspace.id:
+        if now is None or now.workspace_id != workspace.id or now.erased_at is not None:
             raise UserError(
                 f"{plain(member.display_name)} is no longer a member here, so I introduced nobody."
             )

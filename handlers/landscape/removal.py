@@ -1,10 +1,14 @@
-"""Removing a member: asked first, with what goes and what stays, then done on a press.
+"""Removing a member: asked first, with what goes, what stays and the one choice, then done.
 
-A member's commitments, check-in answers and follow-up answers cannot stand
-without them (the database deletes them with the member), so the convener
-reads exactly what will be deleted, and what stays without the member's name,
-before anything happens; ``[Cancel]`` changes nothing. Conveners are not
-removed this way: they step down first, and nobody removes themselves.
+Removing a member forgets them, as ``/convene me forget`` does: their answers,
+take-aways, places and links are deleted, their name leaves every row and
+message Convene keeps, and their introductions stay counted on the landscape
+without it. The convener chooses what happens to what they did for the team:
+``[Remove, keep their contributions]`` keeps the commitments they own and the
+retro items they wrote, shown as "a former member"'s; ``[Remove and erase
+everything]`` deletes those too. The convener reads all of it before anything
+happens; ``[Cancel]`` changes nothing. Conveners are not removed this way: they
+step down first, and nobody removes themselves.
 """
 
 from __future__ import annotations
@@ -20,64 +24,129 @@ from bot.messages import Button
 from bot.permissions import require_convener
 from bot.registry import Registry
 from handlers.shared.dates import due_text
+from handlers.shared.forgetting import forget
 from handlers.shared.members import find_member, workspace_id
 from handlers.shared.text import listed, plural
 from storage.models import Commitment, Member
 from storage.repositories import footprints as footprints_repo
 from storage.repositories import members as members_repo
+from storage.repositories.erasure import Erasure
 
 MEMBER_REMOVE = "/convene member remove NAME"
 REMOVE = "member.remove"
+"""Remove, keeping their contributions (the button's value: the member's id)."""
+ERASE = "member.erase"
+"""Remove and erase everything."""
 KEEP = "member.keep"
+"""Cancel: the member stays."""
 LISTED_COMMITMENTS = 5
-LABEL_NAME = 60
-"""How much of a name a button label shows (Slack takes 75 characters, Discord 80)."""
 
 
 async def member_remove(context: Context, args: Args) -> None:
-    """Say what removing the member deletes and keeps, with ``[Remove NAME]`` ``[Cancel]``."""
+    """Say what removing the member deletes and keeps, with the choice and ``[Cancel]``."""
 
     member = await find_member(context, args["name"], MEMBER_REMOVE)
     await _check_removable(context, member)
     footprint = await footprints_repo.of_member(context.session, member)
-    name = plain(member.display_name)
-    label = name if len(name) <= LABEL_NAME else name[: LABEL_NAME - 1] + "…"
-    goes = _what_goes(footprint, context, listing=True)
-    stays = _what_stays(footprint)
-    ask = f"Remove {name} from Convene?"
-    wait = "Nothing is removed until you press Remove."
+    ask = f"Remove {plain(member.display_name)} from Convene?"
+    goes = _what_goes(footprint)
     if len(goes) == 1:
-        text = f"{ask} This deletes {goes[0]}.{stays} {wait}"
+        lines = [f"{ask} Either way this deletes {goes[0]}."]
     else:
-        lines = [f"{ask} This deletes:", *(f"- {part}" for part in goes)]
-        lines.extend([stays.strip(), wait] if stays else [wait])
-        text = "\n".join(lines)
+        lines = [f"{ask} Either way this deletes:", *(f"- {part}" for part in goes)]
+    answered = footprint.checkin_answers or footprint.learnings
+    lines.append(
+        "Their name leaves everything Convene keeps"
+        + (
+            ", and messages Convene posted with their answers are taken off the platform."
+            if answered
+            else "."
+        )
+        + (
+            f" Their part in {plural(footprint.introductions, 'introduction')} stays counted "
+            "on the landscape, without their name."
+            if footprint.introductions
+            else ""
+        )
+    )
+    lines.append(_the_choice(footprint, context.now.date()))
+    lines.append("Nothing is removed until you press Remove.")
+    value = str(member.id)
     await context.reply(
-        text,
+        "\n".join(lines),
         [
-            Button(f"Remove {label}", REMOVE, str(member.id), "danger"),
-            Button("Cancel", KEEP, str(member.id)),
+            Button("Remove, keep their contributions", REMOVE, value, "danger"),
+            Button("Remove and erase everything", ERASE, value, "danger"),
+            Button("Cancel", KEEP, value),
         ],
     )
 
 
 async def removal_confirmed(context: Context) -> None:
+    """``[Remove, keep their contributions]``."""
+
+    await _remove(context, keep_contributions=True)
+
+
+async def erasure_confirmed(context: Context) -> None:
+    """``[Remove and erase everything]``."""
+
+    await _remove(context, keep_contributions=False)
+
+
+async def _remove(context: Context, *, keep_contributions: bool) -> None:
     event = context.event
     assert isinstance(event, ButtonClicked)
     await require_convener(context.session, context.actor, "remove a member")
     member = await members_repo.get(
         context.session, int(event.value) if event.value.isdigit() else 0
     )
-    if member is None or member.workspace_id != workspace_id(context):
+    if member is None or member.workspace_id != workspace_id(context) or member.erased_at:
         await context.reply("That member was already removed; nothing more to do.")
         return
     await _check_removable(context, member)
-    footprint = await footprints_repo.of_member(context.session, member)
-    await members_repo.remove(context.session, member)
-    await context.reply(
-        f"Removed {plain(member.display_name)}: deleted "
-        f"{listed(_what_goes(footprint, context, listing=False))}.{_what_stays(footprint)}"
-    )
+    erasure = await forget(context, member, keep_contributions=keep_contributions)
+    kept = "kept their contributions" if keep_contributions else "erased everything"
+    await context.audit("member remove", subject=f"({kept})", member=member)
+    await context.reply(removed_text(erasure))
+
+
+def removed_text(erasure: Erasure) -> str:
+    """What a removal did, without the name it took away."""
+
+    deleted = [
+        plural(count, what)
+        for count, what in (
+            (erasure.answers, "check-in answer"),
+            (erasure.learnings, "take-away from an introduction"),
+            (erasure.suggestions, "suggestion"),
+            (erasure.commitments_deleted, "commitment"),
+            (erasure.retro_items_deleted, "retro item"),
+        )
+        if count
+    ]
+    if erasure.programmes:
+        deleted.append(f"their place in {plural(erasure.programmes, 'programme')}")
+    if erasure.silos:
+        deleted.append(f"their links to {plural(erasure.silos, 'silo')}")
+    deleted.append("their own settings")
+    kept = [
+        plural(count, what)
+        for count, what in (
+            (erasure.commitments_kept, "commitment"),
+            (erasure.retro_items_kept, "retro item"),
+        )
+        if count
+    ]
+    text = f"Removed, and their name is gone from Convene: deleted {listed(deleted)}."
+    if kept:
+        text += f" Kept for the team as a former member's: {listed(kept)}, with no reminders."
+    if erasure.to_delete:
+        text += (
+            f" {plural(len(erasure.to_delete), 'message')} that held their words "
+            f"{'is' if len(erasure.to_delete) == 1 else 'are'} being deleted from the platform."
+        )
+    return text
 
 
 async def removal_cancelled(context: Context) -> None:
@@ -114,38 +183,17 @@ async def _check_removable(context: Context, member: Member) -> None:
         )
 
 
-def _what_goes(
-    footprint: footprints_repo.Footprint, context: Context, *, listing: bool
-) -> list[str]:
-    """What removing the member deletes, one item each; ``listing`` names their
-    unfinished commitments too."""
+def _what_goes(footprint: footprints_repo.Footprint) -> list[str]:
+    """What removing the member deletes whichever they choose, one item each."""
 
-    today = context.now.date()
     parts: list[str] = []
-    unfinished = footprint.unfinished_commitments
-    if unfinished:
-        counted = plural(len(unfinished), "unfinished commitment")
-        if listing:
-            shown = [_commitment(c, today) for c in unfinished[:LISTED_COMMITMENTS]]
-            if len(unfinished) > LISTED_COMMITMENTS:
-                shown.append(f"{len(unfinished) - LISTED_COMMITMENTS} more")
-            counted += ": " + "; ".join(shown)
-        parts.append(counted)
-    if footprint.finished_commitments:
-        parts.append(plural(footprint.finished_commitments, "finished commitment"))
     if footprint.checkin_answers:
         parts.append(plural(footprint.checkin_answers, "check-in answer"))
-    if footprint.introductions:
-        parts.append(f"their part in {plural(footprint.introductions, 'introduction')}")
-    if footprint.followup_answers:
-        learned = (
-            f" ({footprint.learnings} with what they learned)"
-            if footprint.learnings and footprint.learnings != footprint.followup_answers
-            else (" with what they learned" if footprint.learnings else "")
+    if footprint.learnings:
+        parts.append(
+            f"what they learned from {plural(footprint.learnings, 'introduction')} "
+            "(their take-aways)"
         )
-        parts.append(plural(footprint.followup_answers, "follow-up answer") + learned)
-    if footprint.retro_votes:
-        parts.append(plural(footprint.retro_votes, "retro vote"))
     if footprint.suggestions:
         parts.append(plural(footprint.suggestions, "suggestion") + " that they meet someone")
     if footprint.programmes:
@@ -156,22 +204,31 @@ def _what_goes(
     return parts
 
 
-def _what_stays(footprint: footprints_repo.Footprint) -> str:
-    kept = []
-    if footprint.retro_items:
-        kept.append(f"{plural(footprint.retro_items, 'retro item')} they wrote, without their name")
-    if footprint.asked_of_others:
-        kept.append(
-            f"{plural(footprint.asked_of_others, 'commitment')} they asked of others, "
-            "without who asked"
+def _the_choice(footprint: footprints_repo.Footprint, today: date) -> str:
+    """What the two Remove buttons decide: the commitments they own and their retro items."""
+
+    if not footprint.contributions:
+        return (
+            "They own no commitments and wrote no retro items under their name, so both "
+            "Remove buttons do the same."
         )
-    stays = f" Kept: {listed(kept)}." if kept else ""
-    posted = (
-        " What was already posted in channels stays there."
-        if footprint.deletes_anything_written or footprint.retro_items
-        else ""
+    theirs: list[str] = []
+    if footprint.commitments:
+        counted = plural(footprint.commitments, "commitment")
+        unfinished = footprint.unfinished_commitments
+        if unfinished:
+            shown = [_commitment(c, today) for c in unfinished[:LISTED_COMMITMENTS]]
+            if len(unfinished) > LISTED_COMMITMENTS:
+                shown.append(f"{len(unfinished) - LISTED_COMMITMENTS} more")
+            counted += f" ({len(unfinished)} unfinished: {'; '.join(shown)})"
+        theirs.append(counted)
+    if footprint.retro_items:
+        theirs.append(f"{plural(footprint.retro_items, 'retro item')} they wrote")
+    return (
+        f"Their {listed(theirs)}: keep their contributions, and they stay for the team, "
+        "shown as a former member's, with no more reminders; erase everything, and they "
+        "are deleted too."
     )
-    return stays + posted
 
 
 def _commitment(commitment: Commitment, today: date) -> str:
@@ -186,4 +243,5 @@ def _commitment(commitment: Commitment, today: date) -> str:
 
 def register(registry: Registry) -> None:
     registry.button(REMOVE, removal_confirmed)
+    registry.button(ERASE, erasure_confirmed)
     registry.button(KEEP, removal_cancelled)

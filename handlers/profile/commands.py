@@ -87,6 +87,8 @@ async def ask_timezone_once(context: Context) -> None:
 
     if context.capabilities.member_timezones or context.actor.timezone is not None:
         return
+    if context.actor.erased_at is not None:
+        return  # they were just forgotten: nothing goes to them
     if not isinstance(context.event, SlashCommand | ButtonClicked | FormSubmitted | MessagePosted):
         return
     await context.outbox.send(

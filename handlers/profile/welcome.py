@@ -68,6 +68,8 @@ async def welcome_once(context: Context) -> None:
     member = context.actor
     if member.welcomed_at is not None or not context.settings.convene.welcome:
         return
+    if member.erased_at is not None:
+        return  # they were just forgotten (``/convene me forget``): nothing goes to them
     if not isinstance(context.event, FIRST_CONTACT):
         return
     asks_zone = member.timezone is None

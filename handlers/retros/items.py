@@ -16,6 +16,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
+from typing import Any
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -25,6 +26,7 @@ from bot.events import ButtonClicked, FormSubmitted, MessagePosted, PlaceKind
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, Form, FormField, FormProblem, OutgoingMessage, Target
 from handlers.retros.formats import MAX_CATEGORY_LENGTH, category_meant
+from handlers.shared.forgetting import ExportAsked
 from handlers.shared.retro_hooks import thread_key
 from handlers.shared.text import plural
 from storage.models import FormDraft, Member, Retro, RetroItem
@@ -82,6 +84,32 @@ def author_tag(context: Context, retro: Retro, number: int, member: Member) -> s
 
     message = f"{retro.id}:{retro.author_salt}:{number}:{member.id}".encode()
     return hmac.new(_key(context), message, hashlib.sha256).hexdigest()
+
+
+async def add_anonymous_items(context: Context, asked: ExportAsked) -> None:
+    """A member's export: the items of open anonymous retros this bot can prove are theirs
+    (a closed retro forgot its tags, so nobody can say whose its items were)."""
+
+    assert context.workspace.id is not None
+    found: list[dict[str, Any]] = []
+    for retro in await retros_repo.of_workspace(context.session, context.workspace.id):
+        if not retro.anonymous or retro.author_salt is None:
+            continue
+        for item in await retros_repo.items(context.session, retro.id or 0):
+            if item.author_tag is not None and hmac.compare_digest(
+                item.author_tag, author_tag(context, retro, item.number, asked.member)
+            ):
+                found.append(
+                    {
+                        "retro": retro.name,
+                        "category": item.category,
+                        "text": item.text,
+                        "status": item.status,
+                        "anonymous": True,
+                    }
+                )
+    if found:
+        asked.sections.setdefault("retro_items", []).extend(found)
 
 
 def is_author(context: Context, retro: Retro, item: RetroItem) -> bool:

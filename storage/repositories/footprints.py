@@ -1,10 +1,12 @@
 """What a member has in Convene, counted before a convener removes them.
 
-Removing a member deletes their row, and the database's cascades take with
-it what cannot stand without them (their commitments, check-in answers,
-follow-up answers, votes, places in programmes). What they wrote for others
-stays without their name (retro items, commitments they asked of someone).
-The confirmation says all of it, so nothing disappears without a word.
+Removing a member forgets them (``storage.repositories.erasure``): what cannot
+stand without them is deleted (check-in answers, take-aways, places in
+programmes, silo links, suggestions), their introductions stay counted on the
+landscape without their name, and the convener chooses whether the commitments
+they own and the retro items they wrote stay for the team, shown as "a former
+member"'s, or go too. The confirmation says all of it, so nothing disappears
+without a word.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from storage.repositories import pairings as pairings_repo
 
 @dataclass(frozen=True, slots=True)
 class Footprint:
-    """A member's part in Convene: what removing them deletes, and what stays."""
+    """A member's part in Convene: what removing them deletes, what stays, and what the
+    convener chooses to keep or erase (their commitments and named retro items)."""
 
     unfinished_commitments: tuple[Commitment, ...]
     finished_commitments: int
@@ -45,21 +48,23 @@ class Footprint:
     programmes: int
     silos: int
     retro_items: int
-    """Kept: the items stay in their retros, without the author's name."""
+    """Named retro items they wrote: kept as "a former member"'s, or erased."""
     asked_of_others: int
     """Kept: commitments they asked of someone else stay, without who asked."""
     suggestions: int = 0
     """Suggestions that they meet someone (opportunities), waiting or decided."""
 
     @property
-    def deletes_anything_written(self) -> bool:
-        return bool(
-            self.unfinished_commitments
-            or self.finished_commitments
-            or self.checkin_answers
-            or self.followup_answers
-            or self.learnings
-        )
+    def commitments(self) -> int:
+        """Commitments they own, finished or not: kept or erased, as the convener chooses."""
+
+        return len(self.unfinished_commitments) + self.finished_commitments
+
+    @property
+    def contributions(self) -> bool:
+        """Whether keeping their contributions keeps anything."""
+
+        return bool(self.commitments or self.retro_items)
 
 
 async def _count(session: AsyncSession, query: Any) -> int:

@@ -94,14 +94,17 @@ async def by_platform_id(
 ) -> Member | None:
     found = await session.exec(
         select(Member).where(
-            Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
+            Member.workspace_id == workspace_id,
+            Member.platform_user_id == platform_user_id,
+            col(Member.erased_at).is_(None),
         )
     )
     return found.first()
 
 
 async def find(session: AsyncSession, workspace_id: int, reference: str) -> Member | None:
-    """A member by platform id or, failing that, by display name (any case)."""
+    """A member by platform id or, failing that, by display name (any case); a forgotten
+    member ("a former member") is nobody's to find."""
 
     member = await by_platform_id(session, workspace_id, reference)
     if member is not None:
@@ -111,6 +114,7 @@ async def find(session: AsyncSession, workspace_id: int, reference: str) -> Memb
         .where(
             Member.workspace_id == workspace_id,
             func.lower(Member.display_name) == reference.lower(),
+            col(Member.erased_at).is_(None),
         )
         .order_by(col(Member.id))
     )
@@ -146,7 +150,11 @@ async def remove(session: AsyncSession, member: Member) -> None:
 async def conveners(session: AsyncSession, workspace_id: int) -> Sequence[Member]:
     found = await session.exec(
         select(Member)
-        .where(Member.workspace_id == workspace_id, col(Member.is_convener).is_(True))
+        .where(
+            Member.workspace_id == workspace_id,
+            col(Member.is_convener).is_(True),
+            col(Member.erased_at).is_(None),
+        )
         .order_by(func.lower(Member.display_name))
     )
     return found.all()
@@ -154,7 +162,9 @@ async def conveners(session: AsyncSession, workspace_id: int) -> Sequence[Member
 
 async def count(session: AsyncSession, workspace_id: int) -> int:
     found = await session.exec(
-        select(func.count()).select_from(Member).where(Member.workspace_id == workspace_id)
+        select(func.count())
+        .select_from(Member)
+        .where(Member.workspace_id == workspace_id, col(Member.erased_at).is_(None))
     )
     return int(found.one())
 
@@ -164,7 +174,9 @@ async def list_with_silos(
 ) -> list[MemberWithSilos]:
     """Every member (or every member of one silo) with their silos, by name."""
 
-    query = select(Member).where(Member.workspace_id == workspace_id)
+    query = select(Member).where(
+        Member.workspace_id == workspace_id, col(Member.erased_at).is_(None)
+    )
     if silo is not None:
         query = query.join(MemberSilo, col(MemberSilo.member_id) == col(Member.id)).where(
             MemberSilo.silo_id == silo.id
@@ -292,8 +304,12 @@ async def silo_names(session: AsyncSession, member_ids: Sequence[int]) -> dict[i
 
 
 async def of_workspace(session: AsyncSession, workspace_id: int) -> Sequence[Member]:
+    """Every member of the workspace (a forgotten member is not one)."""
+
     found = await session.exec(
-        select(Member).where(Member.workspace_id == workspace_id).order_by(col(Member.id))
+        select(Member)
+        .where(Member.workspace_id == workspace_id, col(Member.erased_at).is_(None))
+        .order_by(col(Member.id))
     )
     return found.all()
 
@@ -380,7 +396,7 @@ async def known_members(session: AsyncSession, workspace_id: int) -> list[KnownM
             table.c.email,
             table.c.timezone,
         )
-        .where(table.c.workspace_id == workspace_id)
+        .where(table.c.workspace_id == workspace_id, table.c.erased_at.is_(None))
         .order_by(table.c.id),
     )
     return [

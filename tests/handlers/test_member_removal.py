@@ -1,10 +1,11 @@
-"""A convener removes a member: Convene asks first, says what goes, and writes nothing
-until the convener confirms.
+"""A convener removes a member: Convene asks first, says what goes, offers the one
+choice, and writes nothing until the convener presses a button.
 
 Alice has commitments, check-in answers, a retro item and a vote when the
 convener types ``/convene member remove alice``: the question names each of
-them, ``[Cancel]`` leaves everything as it was, and ``[Remove alice]`` deletes
-what cannot stand without her and keeps her retro item without her name.
+them, ``[Cancel]`` leaves everything as it was, ``[Remove, keep their
+contributions]`` forgets her but keeps her commitments and retro item as "a
+former member"'s, and ``[Remove and erase everything]`` deletes those too.
 """
 
 from __future__ import annotations
@@ -73,19 +74,24 @@ async def test_removing_a_member_asks_first_and_says_what_of_theirs_is_deleted(
     asked = await ask_to_remove_alice(convene)
 
     assert asked.text.splitlines() == [
-        "Remove alice from Convene? This deletes:",
-        "- 2 unfinished commitments: *Draft the discharge checklist* (commitment 1, due Friday "
-        "4 December); *Book the room for the huddle* (commitment 2, no due date)",
-        "- 1 finished commitment",
+        "Remove alice from Convene? Either way this deletes:",
         "- 1 check-in answer",
-        "- 1 retro vote",
         "- their links to 1 silo",
         "- their own settings",
-        "Kept: 1 retro item they wrote, without their name. What was already posted in channels "
-        "stays there.",
+        "Their name leaves everything Convene keeps, and messages Convene posted with their "
+        "answers are taken off the platform.",
+        "Their 3 commitments (2 unfinished: *Draft the discharge checklist* (commitment 1, due "
+        "Friday 4 December); *Book the room for the huddle* (commitment 2, no due date)) and 1 "
+        "retro item they wrote: keep their contributions, and they stay for the team, shown as "
+        "a former member's, with no more reminders; erase everything, and they are deleted too.",
         "Nothing is removed until you press Remove.",
     ]
-    assert [b.label for b in asked.message.buttons] == ["Remove alice", "Cancel"]
+    assert [b.label for b in asked.message.buttons] == [
+        "Remove, keep their contributions",
+        "Remove and erase everything",
+        "Cancel",
+    ]
+    assert all(len(b.label) <= 75 for b in asked.message.buttons)
     assert asked.message.visible_to == "you"
     assert await convene.snapshot(HER_TABLES) == before, "asking writes nothing"
 
@@ -103,25 +109,55 @@ async def test_cancelling_a_removal_keeps_everything(convene: Harness) -> None:
     assert await convene.snapshot(HER_TABLES) == before
 
 
-async def test_a_confirmed_removal_says_what_was_removed_and_keeps_her_retro_item(
+async def test_a_removal_that_keeps_her_contributions_keeps_them_as_a_former_members(
+    convene: Harness,
+) -> None:
+    await alice_with_a_history(convene)
+    asked = await ask_to_remove_alice(convene)
+
+    await convene.click("you", "Remove, keep their contributions")
+
+    removed = convene.newest("Removed, and their name is gone")
+    assert removed.text == (
+        "Removed, and their name is gone from Convene: deleted 1 check-in answer, their links "
+        "to 1 silo and their own settings. Kept for the team as a former member's: 3 "
+        "commitments and 1 retro item, with no reminders. 1 message that held their words is "
+        "being deleted from the platform."
+    )
+    assert [m.display_name for m in await convene.rows(Member, order_by=Member.id)] == [
+        "you",
+        "a former member",
+    ]
+    commitments = await convene.rows(Commitment, order_by=Commitment.id)
+    assert [(c.text, c.remind_at) for c in commitments] == [
+        ("Draft the discharge checklist", None),
+        ("Book the room for the huddle", None),
+        ("Read the audit", None),
+    ]
+    (item,) = await convene.rows(RetroItem)
+    (former,) = [m for m in await convene.rows(Member) if m.erased_at is not None]
+    assert (item.text, item.author_id) == ("weekly huddles", former.id)
+    outbox = await convene.snapshot(("outbox",))
+    assert "alice" not in str(outbox), "nothing Convene keeps names her, its reply included"
+    (stale,) = await convene.press("you", asked, "Remove and erase everything")
+    assert stale.text == "That member was already removed; nothing more to do."
+
+
+async def test_a_removal_that_erases_everything_deletes_her_commitments_and_items(
     convene: Harness,
 ) -> None:
     await alice_with_a_history(convene)
     await ask_to_remove_alice(convene)
 
-    (removed,) = await convene.click("you", "Remove alice")
+    await convene.click("you", "Remove and erase everything")
 
-    assert removed.text == (
-        "Removed alice: deleted 2 unfinished commitments, 1 finished commitment, 1 check-in "
-        "answer, 1 retro vote, their links to 1 silo and their own settings. Kept: 1 retro item "
-        "they wrote, without their name. What was already posted in channels stays there."
+    removed = convene.newest("Removed, and their name is gone")
+    assert removed.text.startswith(
+        "Removed, and their name is gone from Convene: deleted 1 check-in answer, 3 "
+        "commitments, 1 retro item, their links to 1 silo and their own settings."
     )
-    assert [m.display_name for m in await convene.rows(Member)] == ["you"]
     assert await convene.rows(Commitment) == []
-    (item,) = await convene.rows(RetroItem)
-    assert (item.text, item.author_id) == ("weekly huddles", None)
-    (stale,) = await convene.click("you", "Remove alice")
-    assert stale.text == "That member was already removed; nothing more to do."
+    assert await convene.rows(RetroItem) == []
 
 
 async def test_only_a_convener_can_confirm_a_removal(convene: Harness) -> None:
@@ -130,7 +166,7 @@ async def test_only_a_convener_can_confirm_a_removal(convene: Harness) -> None:
     asked = await ask_to_remove_alice(convene)
     before = await convene.snapshot(HER_TABLES)
 
-    (refused,) = await convene.press("bob", asked, "Remove alice")
+    (refused,) = await convene.press("bob", asked, "Remove, keep their contributions")
 
     assert refused.text == 'Only conveners can remove a member. Ask the convener named "you".'
     assert await convene.snapshot(HER_TABLES) == before
@@ -143,10 +179,13 @@ async def test_a_member_with_nothing_of_their_own_is_asked_about_briefly(
 
     asked = await ask_to_remove_alice_or(convene, "dave")
 
-    assert asked.text == (
-        "Remove dave from Convene? This deletes their own settings. "
-        "Nothing is removed until you press Remove."
-    )
+    assert asked.text.splitlines() == [
+        "Remove dave from Convene? Either way this deletes their own settings.",
+        "Their name leaves everything Convene keeps.",
+        "They own no commitments and wrote no retro items under their name, so both Remove "
+        "buttons do the same.",
+        "Nothing is removed until you press Remove.",
+    ]
 
 
 async def ask_to_remove_alice_or(convene: Harness, name: str) -> Delivered:
@@ -197,9 +236,13 @@ async def test_a_members_introductions_and_what_they_learned_are_named_before_re
 
     asked = await ask_to_remove_alice(convene)
 
-    assert asked.text.splitlines()[1:4] == [
-        "- their part in 1 introduction",
-        "- 1 follow-up answer with what they learned",
+    assert asked.text.splitlines()[1:6] == [
+        "- what they learned from 1 introduction (their take-aways)",
         "- their place in 1 introductions programme",
+        "- their links to 1 silo",
+        "- their own settings",
+        "Their name leaves everything Convene keeps, and messages Convene posted with their "
+        "answers are taken off the platform. Their part in 1 introduction stays counted on the "
+        "landscape, without their name.",
     ]
     assert await convene.snapshot((*HER_TABLES, "pairing_group_members")) == before

@@ -295,7 +295,7 @@ async def test_no_introduction_for_one_person_or_a_member_who_has_left(sqlite_ur
             "so I introduced nobody."
         )
         asked = await convene.command("you", "/convene member remove bea")
-        await convene.press("you", asked[0], "Remove bea")
+        await convene.press("you", asked[0], "Remove, keep their contributions")
 
         async def stale_press(context: Context, args: Args) -> None:
             await context.announce(
