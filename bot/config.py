@@ -448,17 +448,61 @@ def _check(settings: Settings, where: str) -> None:
             )
         needed = ["bot_token"] + (["app_token"] if settings.slack.mode == "socket" else [])
         needed += ["signing_secret"] if settings.slack.mode == "http" else []
+        if settings.slack.installs_over_oauth:
+            _check_slack_oauth(settings, where)
+            needed = []
         for key in needed:
             if not getattr(settings.slack, key):
                 raise ConfigError(
                     f"{where}: the slack adapter is enabled but [slack] {key} is missing; "
                     f"set ${_CUSTOMARY_ENV[('slack', key)]} or {env_name('slack', key)}"
                 )
-    if "discord" in c.adapters and not settings.discord.token:
+    _check_discord(settings, where)
+
+
+def _check_discord(settings: Settings, where: str) -> None:
+    if "discord" in settings.convene.adapters and not settings.discord.token:
         raise ConfigError(
             f"{where}: the discord adapter is enabled but [discord] token is missing; "
             "set $DISCORD_TOKEN or CONVENE_DISCORD_TOKEN"
         )
+
+
+def _check_slack_oauth(settings: Settings, where: str) -> None:
+    """Installs over OAuth (``[slack] client_id`` set): HTTP mode, the app's client secret and
+    signing secret, and a key to encrypt the tokens with; no bot token (each workspace's
+    comes with its install)."""
+
+    slack = settings.slack
+    if slack.mode != "http":
+        raise ConfigError(
+            f'{where}: [slack] client_id is set (installs over OAuth), which needs mode = "http" '
+            '(the install page and its redirect are web pages): set [slack] mode = "http"'
+        )
+    for key in ("client_secret", "signing_secret"):
+        if not getattr(slack, key):
+            raise ConfigError(
+                f"{where}: [slack] client_id is set (installs over OAuth) but [slack] {key} is "
+                f"missing; set ${_CUSTOMARY_ENV[('slack', key)]} or {env_name('slack', key)} "
+                "(the app's Basic Information page shows it)"
+            )
+    url = urlsplit(slack.oauth_base_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        raise ConfigError(
+            f"{where}: [slack] oauth_base_url must be an https:// address, like "
+            f'"https://slack.com/oauth/v2/authorize", not {slack.oauth_base_url!r}'
+        )
+    from bot.token_keys import MAKE_A_KEY, BadSecretKey, TokenKeys
+
+    if not settings.privacy.secret_key:
+        raise ConfigError(
+            f"{where}: [slack] client_id is set (installs over OAuth), so tokens are kept "
+            "encrypted and need $CONVENE_SECRET_KEY; make a key with: " + MAKE_A_KEY
+        )
+    try:
+        TokenKeys.from_setting(settings.privacy.secret_key.reveal())
+    except BadSecretKey as bad:
+        raise ConfigError(f"{where}: {bad}") from None
 
 
 def _check_dashboard(dashboard: DashboardSection, where: str) -> None:

@@ -107,3 +107,12 @@ class HomeOpened(Event):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MemberJoined(Event):
     pass
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WorkspaceUninstalled(Event):
+    """The platform took Convene out of a workspace (Slack's ``app_uninstalled``, or the
+    bot's token revoked): no member acted, so ``actor_id`` is empty and no member is made
+    for it. It may come twice (both notices, in either order, or a retry)."""
+
+    reason: str = ""

@@ -101,6 +101,7 @@ async def run_platforms(settings: Settings, stop: asyncio.Event) -> int:
         },
     )
     connect_suggestions(app)
+    connect_database(app)
     try:
         await app.start(background=True)
         freeze_start_up()
@@ -122,6 +123,16 @@ def freeze_start_up() -> None:
 
     gc.collect()
     gc.freeze()
+
+
+def connect_database(app: ConveneApp) -> None:
+    """Give adapters that keep platform state in Convene's database (Slack's installations
+    over OAuth, the encrypted tokens) the app's sessions."""
+
+    for adapter in app.adapters.values():
+        use_database = getattr(adapter, "use_database", None)
+        if use_database is not None:
+            use_database(app.sessions, app.settings.privacy)
 
 
 def connect_suggestions(app: ConveneApp) -> None:

@@ -24,10 +24,14 @@ member who left is permanent, a 5xx or a dropped connection is transient.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import functools
 import logging
 import re
-from typing import Any, TypeGuard
+from collections.abc import Awaitable, Callable, Iterator
+from contextvars import ContextVar
+from typing import TYPE_CHECKING, Any, TypeGuard, TypeVar, cast
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -58,11 +62,19 @@ from bot.adapter import (
     TransientDeliveryError,
 )
 from bot.clock import Clock, SystemClock
-from bot.config import SlackSection
+from bot.config import PrivacySection, SlackSection
 from bot.errors import UserError
 from bot.events import ButtonClicked, Event, HomeOpened, IncomingFile, SlashCommand
 from bot.inbox import keeper_of
 from bot.messages import Form, OutgoingMessage
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+    from sqlmodel.ext.asyncio.session import AsyncSession
+
+    from adapters.slack.installations import ConveneInstallationStore, ConveneOAuthStateStore
+    from adapters.slack.oauth import InstalledAuthorize
+    from adapters.slack.tokens import WorkspaceTokens
 
 log = logging.getLogger("convene.slack")
 
@@ -121,9 +133,39 @@ NOT_THERE = frozenset({"not_in_channel", "channel_not_found", "user_not_in_chann
 """Where an ephemeral reply cannot go, a DM to the member can."""
 _CHANNEL_LINK = re.compile(r"^<#(?P<id>[A-Z0-9]+)(?:\|[^>]*)?>$")
 
+_TEAM: ContextVar[str | None] = ContextVar("convene_slack_team", default=None)
+"""The workspace (team id) the Web API calls being made now are for: installed over OAuth,
+``_call`` takes that workspace's token."""
+_Method = TypeVar("_Method", bound=Callable[..., Awaitable[Any]])
+
+
+@contextlib.contextmanager
+def _calls_for(team_id: str) -> Iterator[None]:
+    """Make the Web API calls inside for this workspace (with its token)."""
+
+    mark = _TEAM.set(team_id)
+    try:
+        yield
+    finally:
+        _TEAM.reset(mark)
+
+
+def _in_workspace(method: _Method) -> _Method:
+    """A method whose first argument is the workspace it acts in: its calls use that
+    workspace's token (one Convene may serve many workspaces)."""
+
+    @functools.wraps(method)
+    async def scoped(self: SlackAdapter, workspace_id: str, *args: Any, **kwargs: Any) -> Any:
+        with _calls_for(workspace_id):
+            return await method(self, workspace_id, *args, **kwargs)
+
+    return cast(_Method, scoped)
+
 
 class SlackAdapter:
-    """One Slack workspace (one bot token), reached at ``api_base_url``."""
+    """Slack, reached at ``api_base_url``: one workspace with ``[slack] bot_token``, or with
+    ``[slack] client_id`` any number installed over OAuth, each call with its workspace's
+    token (``use_database`` gives it the store the installations are kept in)."""
 
     def __init__(
         self, settings: SlackSection, *, http_port: int | None = None, clock: Clock | None = None
@@ -132,21 +174,30 @@ class SlackAdapter:
         self._clock = clock or SystemClock()
         self._pace = MethodPace(self._clock)
         self._http_port = settings.http_port if http_port is None else http_port
+        self._over_oauth = settings.installs_over_oauth
         self.client = AsyncWebClient(
-            token=settings.bot_token.reveal() or None, base_url=settings.api_base_url
+            token=None if self._over_oauth else settings.bot_token.reveal() or None,
+            base_url=settings.api_base_url,
         )
         self._files = SlackFiles(
             self.client,
             self._call,
             api_base_url=settings.api_base_url,
-            token=settings.bot_token.reveal(),
+            token=self._current_token if self._over_oauth else settings.bot_token.reveal(),
         )
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self.tokens: WorkspaceTokens | None = None
+        """Each workspace's token (installed over OAuth only)."""
+        self.installations: ConveneInstallationStore | None = None
+        self._states: ConveneOAuthStateStore | None = None
+        self._authorize: InstalledAuthorize | None = None
         self._dispatch: Dispatch | None = None
         self._server: Any = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._queue: asyncio.Queue[Event] | None = None
         self._names: dict[str, ChannelMember] = {}
-        self._channels: dict[str, str] = {}
+        self._channels: dict[tuple[str, str], str] = {}
+        """Channel ids by (workspace, name), as found."""
         self._home_pages: dict[str, list[list[dict[str, Any]]]] = {}
         self._home_page: dict[str, int] = {}
         """Each member's App Home in pages (when longer than one view) and the page shown."""
@@ -167,6 +218,79 @@ class SlackAdapter:
     def api_base_url(self) -> str:
         return self._settings.api_base_url
 
+    def use_database(
+        self, sessions: async_sessionmaker[AsyncSession], privacy: PrivacySection
+    ) -> None:
+        """Where installations are kept (over OAuth), and where an install clears a
+        workspace's ``uninstalled_at``; called once the app has its sessions, before start."""
+
+        from adapters.slack.installations import (
+            ConveneInstallationStore,
+            ConveneOAuthStateStore,
+        )
+        from adapters.slack.oauth import InstalledAuthorize
+        from adapters.slack.tokens import WorkspaceTokens
+        from bot.token_keys import TokenKeys
+
+        self._sessions = sessions
+        if not self._over_oauth:
+            return
+        keys = TokenKeys.from_setting(privacy.secret_key.reveal())
+        self.tokens = WorkspaceTokens(
+            sessions,
+            keys,
+            self._clock,
+            refresh=self._refresh_token if self._settings.token_rotation else None,
+        )
+        self.installations = ConveneInstallationStore(sessions, keys, on_change=self.tokens.forget)
+        self._states = ConveneOAuthStateStore(sessions, self._clock)
+        self._authorize = InstalledAuthorize(self.tokens)
+
+    @property
+    def oauth(self) -> Any:
+        """bolt's OAuth settings and authorize (installed over OAuth), or None."""
+
+        if self.installations is None or self._states is None or self._authorize is None:
+            return None
+        from adapters.slack.oauth import oauth_settings
+
+        return (
+            oauth_settings(self._settings, self.installations, self._states),
+            self._authorize,
+        )
+
+    async def _refresh_token(self, refresh_token: str) -> dict[str, Any]:
+        """Slack's token rotation: a new bot token for the refresh token (single use)."""
+
+        from adapters.slack.oauth import refresh_answer
+
+        answer = await self._call(
+            self.client.oauth_v2_access,
+            client_id=self._settings.client_id,
+            client_secret=self._settings.client_secret.reveal(),
+            grant_type="refresh_token",
+            refresh_token=refresh_token,
+            with_token=False,
+        )
+        return refresh_answer(answer)
+
+    async def _current_token(self) -> str:
+        """The token of the workspace the calls being made now are for (over OAuth)."""
+
+        team = _TEAM.get()
+        if team is None or self.tokens is None:
+            raise PermanentDeliveryError("a Slack call was made for no workspace")
+        return (await self.tokens.of(team)).token
+
+    def _own_user_id(self) -> str | None:
+        """The bot's member id in the workspace the calls being made now are for."""
+
+        team = _TEAM.get()
+        if self.tokens is not None and team is not None:
+            known = self.tokens.known(team)
+            return known.bot_user_id if known is not None else None
+        return self.bot_user_id
+
     @property
     def url(self) -> str:
         """Where HTTP mode listens (once started)."""
@@ -184,6 +308,9 @@ class SlackAdapter:
         from adapters.slack.http_mode import SlackHttpServer
 
         self._dispatch = dispatch
+        if self._over_oauth:
+            await self._start_for_installs()
+            return
         try:
             identity = await self.client.auth_test()
         except SlackApiError as failed:
@@ -198,6 +325,7 @@ class SlackAdapter:
             ) from None
         self.bot_user_id = identity.get("user_id")
         self.team_id = identity.get("team_id")
+        await self._installed_again(self.team_id)
         if self._settings.mode == "socket":
             from adapters.slack.socket_mode import SlackSocketConnection
 
@@ -215,6 +343,61 @@ class SlackAdapter:
                 "[slack] http_port (or $CONVENE_SLACK_HTTP_PORT) to a free one"
             ) from None
         log.info("Slack adapter listening on %s for team %s", self._server.url, self.team_id)
+
+    async def _start_for_installs(self) -> None:
+        """HTTP mode serving installs over OAuth: no token of its own to check at start."""
+
+        from adapters.slack.http_mode import SlackHttpServer
+
+        if self.tokens is None:
+            raise PlatformUnavailable(
+                "installs over OAuth keep their tokens in Convene's database, which the "
+                "Slack adapter was not given (SlackAdapter.use_database)"
+            )
+        if self.installations is not None and self.installations.rotating:
+            rewritten = await self.installations.rotate_keys()
+            log.info(
+                "Slack installations whose tokens were written again with the newest key of "
+                "CONVENE_SECRET_KEY: %d; the older keys can be dropped",
+                rewritten,
+            )
+        self._server = SlackHttpServer(self, host=self._settings.http_host, port=self._http_port)
+        try:
+            await self._server.start()
+        except OSError as refused:
+            raise PlatformUnavailable(
+                f"Slack's HTTP mode cannot listen on {self._settings.http_host}:{self._http_port} "
+                f"({refused.strerror or refused}): stop what holds that port, or set "
+                "[slack] http_port (or $CONVENE_SLACK_HTTP_PORT) to a free one"
+            ) from None
+        log.info(
+            "Slack adapter listening on %s; install it in a workspace at %s",
+            self._server.url,
+            self._server.install_url,
+        )
+
+    async def _installed_again(self, team_id: str | None) -> None:
+        """The bot token works in ``team_id``: if that workspace had uninstalled Convene, it
+        has installed it again (a new SLACK_BOT_TOKEN), and its schedules run again."""
+
+        if self._sessions is None or not team_id:
+            return
+        from storage.repositories import workspaces as workspaces_repo
+
+        async with self._sessions.begin() as session:
+            if await workspaces_repo.mark_installed(session, PLATFORM, team_id):
+                log.info("Convene is installed again in Slack workspace %s", team_id)
+
+    async def forget_workspace(self, team_id: str) -> None:
+        """Slack uninstalled Convene from ``team_id`` (or revoked its token): its tokens are
+        deleted now and nothing cached for it is used again."""
+
+        if self.installations is not None:
+            await self.installations.delete(team_id)
+        if self.tokens is not None:
+            self.tokens.forget(team_id)
+        for key in [key for key in self._channels if key[0] == team_id]:
+            del self._channels[key]
 
     async def stop(self) -> None:
         if self._server is not None:
@@ -281,10 +464,11 @@ class SlackAdapter:
     async def _run(self, event: Event) -> None:
         assert self._dispatch is not None
         try:
-            if _turns_home_page(event):
-                await self._turn_home_page(event)
-                return
-            await self._dispatch(await self._with_name(event))
+            with _calls_for(event.workspace_id):
+                if _turns_home_page(event):
+                    await self._turn_home_page(event)
+                    return
+                await self._dispatch(await self._with_name(event))
         except Exception:
             log.exception("dispatching a Slack %s failed", type(event).__name__)
 
@@ -298,6 +482,8 @@ class SlackAdapter:
         """The event with the actor's display name and time zone, as Slack knows them
         (and a message's mentions with the names of those it mentions)."""
 
+        if not event.actor_id:
+            return event  # the platform acted (an uninstall), not a member
         person = await self._member(event.actor_id)
         event = await with_mention_names(event, self._member)
         return dataclasses.replace(
@@ -344,12 +530,13 @@ class SlackAdapter:
                 if user.get("deleted"):
                     continue
                 person = self._remember(user)
-                if not person.is_bot and person.platform_user_id != self.bot_user_id:
+                if not person.is_bot and person.platform_user_id != self._own_user_id():
                     people.append(person)
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
                 return people
 
+    @_in_workspace
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
         ids: list[str] = []
         cursor = None
@@ -362,7 +549,7 @@ class SlackAdapter:
             if not cursor:
                 break
         people = await self._members(ids)
-        return [p for p in people if p.platform_user_id != self.bot_user_id]
+        return [p for p in people if p.platform_user_id != self._own_user_id()]
 
     async def _members(self, user_ids: list[str]) -> list[ChannelMember]:
         """Members by id, those not met yet read from ``users.info`` a few at a time.
@@ -381,11 +568,12 @@ class SlackAdapter:
 
         return list(await asyncio.gather(*(one(user_id) for user_id in user_ids)))
 
+    @_in_workspace
     async def find_channel(self, workspace_id: str, reference: str) -> str | None:
         link = _CHANNEL_LINK.match(reference.strip())
         if link is not None:
             return link["id"]
-        name = reference.strip().removeprefix("#").lower()
+        name = (workspace_id, reference.strip().removeprefix("#").lower())
         if name in self._channels:
             return self._channels[name]
         cursor = None
@@ -399,17 +587,20 @@ class SlackAdapter:
             )
             for channel in page.get("channels") or []:
                 if channel.get("is_member", True):  # a channel the bot is not in is no use
-                    self._channels[str(channel.get("name", "")).lower()] = str(channel["id"])
+                    named = (workspace_id, str(channel.get("name", "")).lower())
+                    self._channels[named] = str(channel["id"])
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor or name in self._channels:
                 break
         return self._channels.get(name)
 
+    @_in_workspace
     async def download_file(self, workspace_id: str, file: IncomingFile) -> bytes:
         """A file a member sent in a message (Slack's slash commands carry none)."""
 
         return await self._files.download(file)
 
+    @_in_workspace
     async def silo_groups(
         self, workspace_id: str, source: str, detail: str | None
     ) -> dict[str, list[ChannelMember]]:
@@ -484,16 +675,19 @@ class SlackAdapter:
                 groups.setdefault(name, []).append(person)
         return groups
 
+    @_in_workspace
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         opened = await self._call(self.client.conversations_open, users=member_id)
         return str((opened.get("channel") or {}).get("id"))
 
+    @_in_workspace
     async def open_group(self, workspace_id: str, member_ids: tuple[str, ...]) -> str:
         opened = await self._call(self.client.conversations_open, users=",".join(member_ids))
         return str((opened.get("channel") or {}).get("id"))
 
     # -- sending ---------------------------------------------------------------------------
 
+    @_in_workspace
     async def deliver(
         self, workspace_id: str, message: OutgoingMessage, *, idempotency_key: str
     ) -> MessageRef:
@@ -656,6 +850,7 @@ class SlackAdapter:
                 "could not turn %s's App Home to page %d: %s", event.actor_id, page, refused
             )
 
+    @_in_workspace
     async def edit(
         self, workspace_id: str, ref: MessageRef, message: OutgoingMessage
     ) -> MessageRef:
@@ -707,6 +902,32 @@ class SlackAdapter:
             return {**now.ref(place), FILES: ref[FILES]}
         return now.ref(place)
 
+    @_in_workspace
+    async def delete(self, workspace_id: str, ref: MessageRef) -> None:
+        """Take a message off Slack: ``chat.delete`` for every part, ``files.delete`` for
+        the files shared after it.
+
+        A part or file Slack no longer has counts as deleted (a retried delete);
+        App Home views and ephemeral replies have nothing to delete (a home is
+        replaced as a whole, an ephemeral reply fades).
+        """
+
+        if str(ref.get("channel_id", "")).startswith("home:"):
+            return
+        place = Place(
+            channel=str(ref["channel_id"]),
+            thread_ts=ref.get("thread_id"),
+            visible_to=ref.get("visible_to"),
+        )
+        for ts in SentParts.of(ref).ids:
+            await self._delete_part(place, ts)
+        for file_id in ref.get(FILES) or ():
+            try:
+                await self._call(self.client.files_delete, file=str(file_id))
+            except PermanentDeliveryError as refused:
+                if str(refused) != "file_not_found":
+                    raise
+
     async def _delete_part(self, place: Place, ts: str) -> None:
         """Delete a part an edit no longer needs; one already gone is fine."""
 
@@ -726,9 +947,12 @@ class SlackAdapter:
             return
         origin = {"channel_id": event.place.channel_id, "thread_id": event.place.thread_id}
         try:
-            await self._call(
-                self.client.views_open, trigger_id=trigger_id, view=modal_for(form, origin=origin)
-            )
+            with _calls_for(event.workspace_id):
+                await self._call(
+                    self.client.views_open,
+                    trigger_id=trigger_id,
+                    view=modal_for(form, origin=origin),
+                )
         except DeliveryError as refused:
             log.warning("Slack would not open the form %s: %s", form.form_id, refused)
             raise UserError(
@@ -755,11 +979,18 @@ class SlackAdapter:
                 await self._clock.sleep(limited.retry_after)
         raise AssertionError("unreachable")
 
-    async def _call(self, method: Any, **kwargs: Any) -> Any:
-        """One Web API call, paced by its method's tier, its failures translated for the outbox."""
+    async def _call(self, method: Any, *, with_token: bool = True, **kwargs: Any) -> Any:
+        """One Web API call, paced by its method's tier, its failures translated for the outbox.
+
+        Installed over OAuth, the call carries the token of the workspace it is made for
+        (``_calls_for``); ``with_token=False`` for the calls that authenticate otherwise
+        (``oauth.v2.access``, with the app's client id and secret).
+        """
 
         name = str(method.__name__).replace("_", ".")
         arguments = {key: value for key, value in kwargs.items() if value is not None}
+        if self._over_oauth and with_token:
+            arguments["token"] = await self._current_token()
         await self._pace.before(name)
         try:
             return await method(**arguments)
@@ -771,7 +1002,13 @@ class SlackAdapter:
                 self._pace.pause(name, retry_after)
                 raise RateLimited(retry_after) from None
             if error in AUTH_ERRORS:
-                log.error("Slack refused the bot's token (%s); check SLACK_BOT_TOKEN", error)
+                team = _TEAM.get()
+                if self.tokens is not None and team is not None:
+                    # Read the row again next time: another instance may have refreshed it.
+                    self.tokens.forget(team)
+                    log.error("Slack refused the token of workspace %s (%s)", team, error)
+                else:
+                    log.error("Slack refused the bot's token (%s); check SLACK_BOT_TOKEN", error)
                 raise PermanentDeliveryError(f"Slack refused the token: {error}") from None
             if error == "missing_scope":
                 needed = response.get("needed")

@@ -62,9 +62,19 @@ class Shared:
 
 
 class SlackFiles:
-    """Sends and fetches files for one Slack workspace (one bot token)."""
+    """Sends and fetches files for Slack workspaces (through the adapter's calls)."""
 
-    def __init__(self, client: Any, call: Call, *, api_base_url: str, token: str) -> None:
+    def __init__(
+        self,
+        client: Any,
+        call: Call,
+        *,
+        api_base_url: str,
+        token: str | Callable[[], Awaitable[str]],
+    ) -> None:
+        """``token`` is the bot token, or (installed in many workspaces) what gives the
+        token of the workspace a download is for."""
+
         self._client = client
         self._call = call
         self._api = yarl.URL(api_base_url)
@@ -137,7 +147,8 @@ class SlackFiles:
         if not self._may_see_token(url):
             log.warning("a Slack file's URL is not on Slack (%s): not fetched", url.host)
             raise FileUnavailable(f"{file.name} is not a file on Slack; send it again here.")
-        headers = {"Authorization": f"Bearer {self._token}"}
+        token = self._token if isinstance(self._token, str) else await self._token()
+        headers = {"Authorization": f"Bearer {token}"}
         try:
             async with self._http().get(url, headers=headers) as answer:
                 self._check_answer(file, answer)

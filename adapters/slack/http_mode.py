@@ -8,6 +8,11 @@ body that is not UTF-8 or not JSON): one that cannot be read is answered 400
 with one warning. The rest go through the bolt app of ``listeners``, which
 acknowledges each and hands its event over after the ack, so the answer to
 Slack never waits for Convene's work.
+
+Installed over OAuth (``[slack] client_id``), the same server also answers
+``GET /slack/install`` (the page with the "Add to Slack" link and its state)
+and ``GET /slack/oauth_redirect`` (where Slack sends the installer back with a
+code), both through bolt's OAuth flow (``oauth``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from adapters.slack.listeners import build_bolt_app
+from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from adapters.slack.request_check import MalformedRequest, read_body, signature_problem
 from adapters.slack.sink import EventSink
 
@@ -63,6 +69,8 @@ class SlackHttpServer:
         self._port = port
         self._runner: web.AppRunner | None = None
         self.url = ""
+        self.install_url = ""
+        """The install page (installed over OAuth), once started."""
 
     async def _handle(self, request: web.Request) -> web.Response:
         self._sink.acks_in_flight += 1
@@ -89,9 +97,26 @@ class SlackHttpServer:
         finally:
             self._sink.acks_in_flight -= 1
 
+    async def _install(self, request: web.Request) -> web.Response:
+        """The install page, or (at the redirect) the end of an install: bolt's OAuth flow."""
+
+        flow = self._bolt.oauth_flow
+        assert flow is not None
+        bolt_request = AsyncBoltRequest(
+            body="", query=request.query_string, headers=dict(request.headers)
+        )
+        if request.path == INSTALL_PATH:
+            answer = await flow.handle_installation(bolt_request)
+        else:
+            answer = await flow.handle_callback(bolt_request)
+        return await to_aiohttp_response(answer)
+
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(PATH, self._handle)
+        if self._bolt.oauth_flow is not None:
+            app.router.add_get(INSTALL_PATH, self._install)
+            app.router.add_get(REDIRECT_PATH, self._install)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self._host, self._port)
@@ -99,6 +124,8 @@ class SlackHttpServer:
         addresses = self._runner.addresses
         port = int(addresses[0][1]) if addresses else self._port
         self.url = f"http://{self._host}:{port}{PATH}"
+        if self._bolt.oauth_flow is not None:
+            self.install_url = f"http://{self._host}:{port}{INSTALL_PATH}"
 
     async def stop(self) -> None:
         if self._runner is not None:

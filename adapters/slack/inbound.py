@@ -37,6 +37,7 @@ from bot.events import (
     Place,
     PlaceKind,
     SlashCommand,
+    WorkspaceUninstalled,
 )
 
 PLATFORM = "slack"
@@ -334,4 +335,33 @@ def home_opened_event(body: dict[str, Any]) -> HomeOpened | None:
         place=Place(PlaceKind.DM, _text(event, "channel") or f"D{user}"),
         event_id=f"event:{_text(body, 'event_id')}",
         raw=body,
+    )
+
+
+@_reader
+def uninstalled_event(body: dict[str, Any]) -> WorkspaceUninstalled | None:
+    """``app_uninstalled``, or ``tokens_revoked`` naming a bot token: Convene is out of the
+    workspace. A ``tokens_revoked`` of members' own tokens only (``oauth``) is not that."""
+
+    event = _object(body, "event")
+    kind = _text(event, "type")
+    if kind == "tokens_revoked":
+        tokens = _object(event, "tokens")
+        bots = tokens.get("bot") or []
+        if not isinstance(bots, list):
+            raise TypeError("bot")
+        if not bots:
+            return None
+    team = _text(body, "team_id")
+    if not team:
+        return None
+    return WorkspaceUninstalled(
+        platform=PLATFORM,
+        workspace_id=team,
+        actor_id="",
+        actor_name="Slack",
+        place=Place(PlaceKind.CHANNEL, ""),
+        event_id=f"event:{_text(body, 'event_id')}",
+        raw={"type": kind, "team_id": team},
+        reason=kind,
     )

@@ -27,6 +27,7 @@ PER_MINUTE: dict[str, int] = {
     "views.publish": 100,  # Tier 4: the App Home
     "files.getUploadURLExternal": 100,  # Tier 4: one for each file of a message
     "files.completeUploadExternal": 100,  # Tier 4: one for all of a message's files
+    "files.delete": 50,  # Tier 3: the files of a message taken off Slack
 }
 BURST_SECONDS = 10
 """A bucket holds this many seconds' worth of calls, for Slack's short bursts."""

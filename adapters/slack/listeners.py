@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.app.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.response import BoltResponse
 
@@ -36,6 +37,7 @@ from adapters.slack.inbound import (
     home_opened_event,
     member_joined_event,
     message_event,
+    uninstalled_event,
     view_event,
 )
 from adapters.slack.sink import EventSink
@@ -97,6 +99,12 @@ def _rate_limited_notice(body: dict[str, Any]) -> str:
 def build_bolt_app(sink: EventSink) -> AsyncApp:
     """One bolt app whose listeners acknowledge each request, then hand its event to ``sink``."""
 
+    installs: dict[str, Any] = {}
+    if sink.oauth is not None:
+        # Installed over OAuth: bolt's install flow with Convene's stores, and each
+        # request authorized with its workspace's token (``oauth``).
+        settings, authorize = sink.oauth
+        installs = {"oauth_settings": settings, "authorize": authorize}
     app = AsyncApp(
         client=sink.client,
         signing_secret=sink.signing_secret,
@@ -105,6 +113,7 @@ def build_bolt_app(sink: EventSink) -> AsyncApp:
         # response delays nothing and spares bolt's 10 ms poll for the ack.
         process_before_response=True,
         ignoring_self_events_enabled=True,
+        **installs,
     )
 
     @app.use
@@ -150,9 +159,10 @@ def build_bolt_app(sink: EventSink) -> AsyncApp:
         await sink.after_ack(view_event(body))
 
     @app.event("message")
-    async def on_message(ack: Any, body: dict[str, Any]) -> None:
+    async def on_message(ack: Any, body: dict[str, Any], context: AsyncBoltContext) -> None:
         await ack()
-        event = message_event(body, sink.bot_user_id)
+        # The bot's own id in this workspace (each has its own, installed over OAuth).
+        event = message_event(body, context.bot_user_id or sink.bot_user_id)
         if event is not None:
             await sink.after_ack(event)
 
@@ -174,13 +184,20 @@ def build_bolt_app(sink: EventSink) -> AsyncApp:
     @app.event("tokens_revoked")
     async def on_uninstalled(ack: Any, body: dict[str, Any]) -> None:
         await ack()
-        log.error(
-            "Slack says Convene was removed from workspace %s (%s): its token no longer "
-            "works, so messages to it will fail until the app is installed again and "
-            "SLACK_BOT_TOKEN is updated",
-            body.get("team_id"),
-            (body.get("event") or {}).get("type"),
+        event = uninstalled_event(body)
+        if event is None:
+            return  # only members' own tokens revoked: the bot's still works
+        # Its tokens go at once, before the event is handled (their deletion is not
+        # Convene's work to retry: nothing may use them from now on).
+        await sink.forget_workspace(event.workspace_id)
+        log.warning(
+            "Slack says Convene was removed from workspace %s (%s): its tokens are deleted, "
+            "its schedules stop, and its data is deleted after the grace period unless it "
+            "is installed again",
+            event.workspace_id,
+            event.reason,
         )
+        await sink.after_ack(event)
 
     @app.event(_ANY)
     async def on_other_event(ack: Any) -> None:

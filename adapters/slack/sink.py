@@ -7,7 +7,7 @@ has its acknowledgement; they know the adapter only through this protocol, so
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from slack_sdk.web.async_client import AsyncWebClient
@@ -32,6 +32,14 @@ class EventSink(Protocol):
     @property
     def bot_user_id(self) -> str | None:
         """The bot's own member id, so that its own messages are not taken as members'."""
+
+    @property
+    def oauth(self) -> Any:
+        """Installed over OAuth: bolt's ``AsyncOAuthSettings`` and the ``AsyncAuthorize`` that
+        gives each request its workspace's token, as a pair; None with one bot token."""
+
+    async def forget_workspace(self, team_id: str) -> None:
+        """Slack removed the app from a workspace: delete its tokens now."""
 
     @property
     def api_base_url(self) -> str:

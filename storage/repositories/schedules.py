@@ -51,14 +51,17 @@ async def active(
     """Active schedules, only of workspaces on ``platforms`` when given.
 
     An instance that does not run a platform must leave that platform's slots
-    to the instance that does, rather than claim them and do nothing.
+    to the instance that does, rather than claim them and do nothing. A workspace
+    that uninstalled Convene has none until it installs it again.
     """
 
-    query = select(Schedule).where(col(Schedule.active).is_(True))
+    query = (
+        select(Schedule)
+        .join(Workspace, col(Workspace.id) == col(Schedule.workspace_id))
+        .where(col(Schedule.active).is_(True), col(Workspace.uninstalled_at).is_(None))
+    )
     if platforms is not None:
-        query = query.join(Workspace, col(Workspace.id) == col(Schedule.workspace_id)).where(
-            col(Workspace.platform).in_(list(platforms))
-        )
+        query = query.where(col(Workspace.platform).in_(list(platforms)))
     found = await session.exec(query.order_by(col(Schedule.id)))
     return found.all()
 

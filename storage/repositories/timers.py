@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, true, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlmodel import col
 from sqlmodel import select as select_rows
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,14 +55,23 @@ async def add_many(
     await execute(session, statement, rows)
 
 
-def _on(platforms: Collection[str] | None) -> Any:
-    """Timers of workspaces on these platforms (all when None)."""
+AFTER_UNINSTALL = ".after-uninstall"
+"""A timer whose job ends so fires in a workspace that uninstalled Convene too (the
+deletion of its data once the grace period is over); no other timer does."""
 
-    if platforms is None:
-        return true()
+
+def _on(platforms: Collection[str] | None) -> Any:
+    """Timers of workspaces on these platforms (all when None) that have not uninstalled
+    Convene: a removed workspace's timers wait, and fire if it comes back in time."""
+
     workspaces = table_of(Workspace)
-    return timers.c.workspace_id.in_(
-        select(workspaces.c.id).where(workspaces.c.platform.in_(list(platforms)))
+    on_platforms = select(workspaces.c.id)
+    if platforms is not None:
+        on_platforms = on_platforms.where(workspaces.c.platform.in_(list(platforms)))
+    installed = on_platforms.where(workspaces.c.uninstalled_at.is_(None))
+    return or_(
+        timers.c.workspace_id.in_(installed),
+        and_(timers.c.job.endswith(AFTER_UNINSTALL), timers.c.workspace_id.in_(on_platforms)),
     )
 
 

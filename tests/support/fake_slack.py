@@ -32,6 +32,20 @@ only to the bot token (``tests.support.fake_slack_files`` has the rules)::
     csv = slack.add_file("U1", "members.csv", b"member,silos\n")
     event = {..., "subtype": "file_share", "files": [csv]}
 
+Installs over OAuth too, for one Convene serving several workspaces: a test
+adds a workspace (``add_workspace``), has an installer approve the app there
+(``approve_install`` gives the one-use code Slack's authorize page would),
+and ``oauth.v2.access`` exchanges the code, with the app's client id and
+secret, for that workspace's own bot token (expiring, with a refresh token,
+under ``token_rotation``). Every token answers ``auth.test`` for its own
+workspace, and each call is recorded with the token it carried, so a test
+sees which workspace's token answered what (``team_of``, ``calls_by_team``)::
+
+    slack.add_workspace("T2", "Second Org", bot_user_id="UBOT2")
+    code = slack.approve_install("T2")
+    # ... GET /slack/oauth_redirect?code=...&state=... on the adapter ...
+    assert slack.calls_by_team("chat.postEphemeral")["T2"]
+
 Socket Mode is here too: ``apps.connections.open`` (with the app-level
 ``xapp-`` token as Bearer) hands out a one-use ``ws://`` URL on the same
 port, whose WebSocket says ``hello`` and then carries the envelopes a test
@@ -111,6 +125,7 @@ _NEEDED_SCOPES = {
     "team.info": "team:read",
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
+    "files.delete": "files:write",
 }
 
 _DEFAULT_SCOPES = (
@@ -132,6 +147,21 @@ ChannelKind = Literal["public", "private", "im", "mpim"]
 
 # Methods that take the app-level token (xapp-...) rather than the bot's.
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+# Methods that take the app's client id and secret (HTTP Basic) rather than a token.
+_CLIENT_METHODS = frozenset({"oauth.v2.access"})
+TOKEN_LIFETIME = 43_200
+"""Seconds a rotating bot token lives (Slack's twelve hours)."""
+
+
+@dataclass(slots=True)
+class _Workspace:
+    """A workspace the app can be installed in (besides the fake's own, ``team_id``)."""
+
+    team_id: str
+    name: str
+    bot_user_id: str
+    bot_id: str
+
 
 # The envelope types Slack sends over a Socket Mode connection (besides hello and disconnect).
 SocketEnvelopeType = Literal["slash_commands", "interactive", "events_api"]
@@ -244,8 +274,31 @@ class FakeSlack(LoopbackServer[SlackCall]):
         bot_token: str = "xoxb-test",
         app_token: str = "xapp-test",
         scopes: Iterable[str] = _DEFAULT_SCOPES,
+        client_id: str = "1111.2222",
+        client_secret: str = "fake-client-secret",
+        token_rotation: bool = False,
     ) -> None:
         super().__init__()
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.token_rotation = token_rotation
+        """Whether installs hand out expiring tokens with refresh tokens."""
+        self._workspaces: dict[str, _Workspace] = {
+            team_id: _Workspace(team_id, team_name, bot_user_id, bot_id)
+        }
+        self._tokens: dict[str, str] = {bot_token: team_id}
+        """Every bot token that works, and its workspace."""
+        self._expiry: dict[str, float] = {}
+        """Rotating tokens' expiry, on the fake's clock."""
+        self._refresh_tokens: dict[str, str] = {}
+        self._codes: dict[str, str] = {}
+        self._issued = itertools.count(1)
+        self.issued: list[str] = []
+        """Every bot token and refresh token ``oauth.v2.access`` handed out (for a test
+        that looks for them where they must not be: logs, database rows)."""
+        self._token_teams: dict[str, str | None] = {}
+        """Each token seen on a call, and the workspace it was for then (kept after revocation)."""
+        self._auth_team = team_id
         self.require_token = require_token
         self.team_id = team_id
         self.team_name = team_name
@@ -281,6 +334,7 @@ class FakeSlack(LoopbackServer[SlackCall]):
         self._handlers: dict[str, Callable[[Payload], Payload]] = {
             "apps.connections.open": self._apps_connections_open,
             "auth.test": self._auth_test,
+            "oauth.v2.access": self._oauth_v2_access,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
             "chat.update": self._chat_update,
@@ -300,7 +354,12 @@ class FakeSlack(LoopbackServer[SlackCall]):
             "users.profile.get": self._users_profile_get,
             "files.getUploadURLExternal": self._files_get_upload_url_external,
             "files.completeUploadExternal": self._files_complete_upload_external,
+            "files.delete": self._files_delete,
         }
+        self.deleted: list[Payload] = []
+        """Every message ``chat.delete`` took away (as it read), in order."""
+        self.deleted_files: list[str] = []
+        """The ids of the files ``files.delete`` took away, in order."""
         self._files = SlackFileStore(team_id, lambda: self.url)
         self._profile_fields: list[Payload] = []
         self.add_user(bot_user_id, "convene", real_name="Convene", is_bot=True)
@@ -487,8 +546,17 @@ class FakeSlack(LoopbackServer[SlackCall]):
 
         return list(self._files.upload_posts)
 
+    def post_as(self, user: str, channel_id: str, text: str) -> str:
+        """A member's own message in a channel's history (the bot may not delete it); its ts."""
+
+        ts = self._next_ts()
+        message: Payload = {"type": "message", "user": user, "text": text, "ts": ts}
+        self._history.setdefault(channel_id, []).append(message)
+        return ts
+
     def history(self, channel_id: str) -> list[Payload]:
-        """The messages the bot posted in a channel (as updated), oldest first."""
+        """The messages in a channel (as updated; the bot's, and members' from ``post_as``),
+        oldest first; deleted ones are gone."""
 
         return copy.deepcopy(self._history.get(channel_id, []))
 
@@ -496,6 +564,67 @@ class FakeSlack(LoopbackServer[SlackCall]):
         """A view opened or published through the fake, as it answered it."""
 
         return copy.deepcopy(self._views[view_id])
+
+    # -- workspaces installed over OAuth ----------------------------------------
+
+    def add_workspace(
+        self, team_id: str, name: str, *, bot_user_id: str, bot_id: str | None = None
+    ) -> None:
+        """Another workspace the app may be installed in (its bot has its own member id).
+
+        The world (users, channels) is shared: a test gives each workspace's
+        people their own ids.
+        """
+
+        self._workspaces[team_id] = _Workspace(
+            team_id, name, bot_user_id, bot_id or f"B{bot_user_id}"
+        )
+        self.add_user(bot_user_id, "convene", real_name="Convene", is_bot=True)
+
+    def approve_install(self, team_id: str) -> str:
+        """An installer approved the app in ``team_id`` on Slack's authorize page: the
+        one-use code Slack sends back to the redirect URL."""
+
+        if team_id not in self._workspaces:
+            raise ValueError(f"no workspace {team_id}: add_workspace it first")
+        code = f"code-{team_id}-{next(self._issued)}"
+        self._codes[code] = team_id
+        return code
+
+    def team_of(self, token: str | None) -> str | None:
+        """The workspace a bot token was issued for (None: not a bot token, or revoked)."""
+
+        return self._tokens.get(token or "")
+
+    def tokens_of(self, team_id: str) -> list[str]:
+        """The bot tokens that work in ``team_id`` now."""
+
+        return [token for token, team in self._tokens.items() if team == team_id]
+
+    def calls_by_team(self, method: str) -> dict[str | None, list[Payload]]:
+        """The ``method`` calls Slack took, by the workspace whose token each carried."""
+
+        found: dict[str | None, list[Payload]] = {}
+        for record in self.requests:
+            if record.method == method and record.ok:
+                team = self._token_teams.get(record.token or "")
+                found.setdefault(team, []).append(record.payload)
+        return found
+
+    def revoke(self, team_id: str) -> None:
+        """The app was uninstalled from ``team_id``: its tokens stop working."""
+
+        for token in self.tokens_of(team_id):
+            del self._tokens[token]
+        for refresh, team in list(self._refresh_tokens.items()):
+            if team == team_id:
+                del self._refresh_tokens[refresh]
+
+    def expire_tokens(self) -> None:
+        """Every rotating token's twelve hours are over (the fake's clock is not moved)."""
+
+        for token in self._expiry:
+            self._expiry[token] = self._now()
 
     # -- reading the record ----------------------------------------------------
 
@@ -806,6 +935,11 @@ class FakeSlack(LoopbackServer[SlackCall]):
         handler = self._handlers.get(method)
         if handler is None:
             return self._error("unknown_method", req_method=method)
+        if method in _CLIENT_METHODS:
+            # The app's credentials, as HTTP Basic (slack_sdk's way) or in the body.
+            client = {**payload, **_basic_credentials(header)}
+            client.pop("token", None)
+            return self._answer(method, record, lambda: handler(client))
         if self.require_token and token is None:
             return self._error("not_authed")
         if self.require_token and method in _APP_TOKEN_METHODS:
@@ -813,10 +947,14 @@ class FakeSlack(LoopbackServer[SlackCall]):
                 return self._error("not_allowed_token_type")
             if token != self.app_token:
                 return self._error("invalid_auth")
-        elif self.require_token and token != self.bot_token:
+        elif self.require_token and token not in self._tokens:
             return self._error("invalid_auth")
+        elif self.require_token and self._now() >= self._expiry.get(token or "", math.inf):
+            return self._error("token_expired")
         if bad_body is not None:
             return self._error(bad_body)
+        self._token_teams[token or ""] = self._tokens.get(token or "")
+        self._auth_team = self._tokens.get(token or "", self.team_id)
 
         fault = self._next_fault(method)
         if fault is not None:
@@ -834,8 +972,13 @@ class FakeSlack(LoopbackServer[SlackCall]):
         if retry_after is not None:
             return self._rate_limited(method, retry_after)
 
+        return self._answer(method, record, lambda: handler(payload))
+
+    def _answer(
+        self, method: str, record: SlackCall, handle: Callable[[], Payload]
+    ) -> web.Response:
         try:
-            body = handler(payload)
+            body = handle()
         except _SlackError as error:
             return self._error(error.error, **error.fields)
         self._accepted[method] += 1
@@ -862,15 +1005,67 @@ class FakeSlack(LoopbackServer[SlackCall]):
         return {"url": f"ws://127.0.0.1:{self.port}/link/?ticket={ticket}&app_id={self.app_id}"}
 
     def _auth_test(self, payload: Payload) -> Payload:
+        """Who the token is: the bot of the workspace it was issued for."""
+
+        workspace = self._workspaces.get(self._auth_team, self._workspaces[self.team_id])
         return {
-            "url": f"https://{self._domain()}.slack.com/",
-            "team": self.team_name,
-            "user": self._users[self.bot_user_id]["name"],
-            "team_id": self.team_id,
-            "user_id": self.bot_user_id,
-            "bot_id": self.bot_id,
+            "url": f"https://{'-'.join(workspace.name.lower().split())}.slack.com/",
+            "team": workspace.name,
+            "user": self._users[workspace.bot_user_id]["name"],
+            "team_id": workspace.team_id,
+            "user_id": workspace.bot_user_id,
+            "bot_id": workspace.bot_id,
             "is_enterprise_install": False,
         }
+
+    def _oauth_v2_access(self, payload: Payload) -> Payload:
+        """A code exchanged for a workspace's bot token, or (token rotation) a refresh
+        token for a new pair; Slack's documented errors for a wrong client or grant."""
+
+        if _text(payload, "client_id") != self.client_id:
+            raise _SlackError("invalid_client_id")
+        if _text(payload, "client_secret") != self.client_secret:
+            raise _SlackError("bad_client_secret")
+        grant = _text(payload, "grant_type") or "authorization_code"
+        if grant == "refresh_token":
+            team_id = self._refresh_tokens.pop(_text(payload, "refresh_token") or "", None)
+            if team_id is None:
+                raise _SlackError("invalid_refresh_token")
+            return self._issue(team_id)
+        if grant != "authorization_code":
+            raise _SlackError("invalid_grant_type")
+        team_id = self._codes.pop(_text(payload, "code") or "", None)
+        if team_id is None:
+            raise _SlackError("invalid_code")
+        workspace = self._workspaces[team_id]
+        return {
+            **self._issue(team_id),
+            "app_id": self.app_id,
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": ",".join(self.scopes),
+            "token_type": "bot",
+            "bot_user_id": workspace.bot_user_id,
+            "team": {"id": team_id, "name": workspace.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _issue(self, team_id: str) -> Payload:
+        """A new bot token for ``team_id`` (with a refresh token under rotation)."""
+
+        number = next(self._issued)
+        if not self.token_rotation:
+            token = f"xoxb-{team_id}-{number}-{uuid.uuid4().hex[:12]}"
+            self._tokens[token] = team_id
+            self.issued.append(token)
+            return {"access_token": token}
+        token = f"xoxe.xoxb-{team_id}-{number}-{uuid.uuid4().hex[:12]}"
+        refresh = f"xoxe-1-{team_id}-{number}-{uuid.uuid4().hex[:12]}"
+        self._tokens[token] = team_id
+        self._expiry[token] = self._now() + TOKEN_LIFETIME
+        self._refresh_tokens[refresh] = team_id
+        self.issued.extend((token, refresh))
+        return {"access_token": token, "refresh_token": refresh, "expires_in": TOKEN_LIFETIME}
 
     def _chat_post_message(self, payload: Payload) -> Payload:
         channel = self._postable_channel(payload)
@@ -937,7 +1132,11 @@ class FakeSlack(LoopbackServer[SlackCall]):
         message = next((m for m in history if m["ts"] == ts), None)
         if message is None:
             raise _SlackError("message_not_found")
+        if message.get("user") != self.bot_user_id:
+            # A bot token deletes only the bot's own messages.
+            raise _SlackError("cant_delete_message")
         history.remove(message)
+        self.deleted.append(copy.deepcopy(message))
         return {"channel": channel.id, "ts": ts}
 
     def _conversations_open(self, payload: Payload) -> Payload:
@@ -1092,6 +1291,29 @@ class FakeSlack(LoopbackServer[SlackCall]):
                 message["thread_ts"] = first.thread_ts
             self._history.setdefault(first.channel, []).append(message)
         return body
+
+    def _files_delete(self, payload: Payload) -> Payload:
+        """A file the bot shared goes, and with it from the message that showed it."""
+
+        self._need_scope("files.delete")
+        file_id = _required(payload, "file")
+        if file_id in self._files.member_files:
+            raise _SlackError("cant_delete_file")
+        if file_id in self.deleted_files or not any(
+            f.file_id == file_id for f in self._files.shared
+        ):
+            raise _SlackError("file_not_found")
+        self.deleted_files.append(file_id)
+        for history in self._history.values():
+            for message in list(history):
+                files = [f for f in message.get("files", ()) if f.get("id") != file_id]
+                if len(files) == len(message.get("files", ())):
+                    continue
+                if files:
+                    message["files"] = files
+                else:
+                    history.remove(message)
+        return {}
 
     def _need_scope(self, method: str) -> None:
         needed = _NEEDED_SCOPES[method]
@@ -1286,6 +1508,19 @@ async def _upload_body(request: web.Request) -> bytes:
         if isinstance(part, BodyPartReader) and part.filename is not None:
             return bytes(await part.read())
     return b""
+
+
+def _basic_credentials(header: str) -> Payload:
+    """``client_id`` and ``client_secret`` from an ``Authorization: Basic`` header, if any."""
+
+    if not header.startswith("Basic "):
+        return {}
+    try:
+        decoded = base64.b64decode(header[len("Basic ") :], validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return {}
+    client_id, _, client_secret = decoded.partition(":")
+    return {"client_id": client_id, "client_secret": client_secret}
 
 
 def _form_value(value: str | bytes | bytearray | FileField) -> Any:

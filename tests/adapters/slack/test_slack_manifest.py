@@ -90,6 +90,15 @@ def test_with_socket_mode_off_every_command_event_and_click_has_the_endpoint_url
     assert set(urls) == {"https://YOUR-HOST" + PATH}
 
 
+def test_the_http_manifest_sends_installs_over_oauth_back_to_convene() -> None:
+    app = loaded(MANIFEST.parent / "slack-manifest-http.yaml")
+
+    assert app["oauth_config"]["redirect_urls"] == ["https://YOUR-HOST/slack/oauth_redirect"]
+    assert {"app_uninstalled", "tokens_revoked"} <= set(
+        app["settings"]["event_subscriptions"]["bot_events"]
+    )
+
+
 def test_the_http_manifest_is_the_same_app_as_the_socket_mode_one() -> None:
     def without_transport(app: dict[str, Any]) -> dict[str, Any]:
         for command in app["features"]["slash_commands"]:
@@ -97,6 +106,8 @@ def test_the_http_manifest_is_the_same_app_as_the_socket_mode_one() -> None:
         app["settings"]["event_subscriptions"].pop("request_url", None)
         app["settings"]["interactivity"].pop("request_url", None)
         app["settings"].pop("socket_mode_enabled")
+        # Installs over OAuth come back to the HTTP endpoint's server.
+        app["oauth_config"].pop("redirect_urls", None)
         return app
 
     socket, http = (loaded(MANIFEST.parent / name) for name in SOCKET_AND_HTTP)
