@@ -3,10 +3,12 @@
 ``/convene me forget`` (privacy) and ``/convene member remove`` (landscape) both
 forget a member through ``forget``: storage erases and scrubs in the event's
 transaction and says which messages on the platform held a text of theirs;
-here each becomes an outbox row that deletes it (``OutgoingMessage.deletes``),
-under the target key the original now has, so it goes after the original and
-holds nothing of theirs. ``MEMBER_EXPORT`` lets a job add to a member's export
-what only it can prove is theirs (the retros job: anonymous items).
+here each becomes an outbox row that deletes it (``OutgoingMessage.deletes``), or,
+for a message others need to keep (a summary quoting them, a digest to conveners),
+edits it to its scrubbed words; either goes under the target key the original now
+has, so it goes after the original, and holds nothing of theirs. ``MEMBER_EXPORT``
+lets a job add to a member's export what only it can prove is theirs (the retros
+job: anonymous items).
 """
 
 from __future__ import annotations
@@ -44,19 +46,33 @@ async def forget(
         context.session,
         (
             outbox_repo.NewMessage(
-                idempotency_key=f"{sent.target_key}:delete",
+                idempotency_key=f"{sent.target_key}:{_undo_word(sent)}",
                 platform=sent.platform,
                 workspace_external_id=sent.workspace_external_id,
                 target_key=sent.target_key,
-                payload=OutgoingMessage(
-                    Target.from_dict(sent.target), "", deletes=sent.deletes
-                ).to_dict(),
+                payload=_undoing(sent),
             )
             for sent in erasure.to_delete
         ),
         context.now,
     )
     return erasure
+
+
+def _undo_word(sent: erasure_repo.SentMessage) -> str:
+    return "delete" if sent.scrubbed is None else "edit"
+
+
+def _undoing(sent: erasure_repo.SentMessage) -> dict[str, Any]:
+    """The message that takes their words off the platform: a delete of one that was
+    theirs, or an edit to its scrubbed words of one that others need to keep."""
+
+    if sent.scrubbed is None:
+        return OutgoingMessage(Target.from_dict(sent.target), "", deletes=sent.deletes).to_dict()
+    kept = OutgoingMessage.from_dict(sent.scrubbed)
+    return OutgoingMessage(
+        kept.target, kept.text, kept.buttons, kept.visible_to, replaces=sent.deletes
+    ).to_dict()
 
 
 async def answer_in_place(

@@ -68,6 +68,10 @@ _DEAD = "dead"
 _PAGE = 200
 _KEYS = frozenset({"replaces", "deletes", "root_key"})
 """Payload fields holding idempotency keys: Convene's own words, never scrubbed."""
+_MACHINE = _KEYS | {"action_id", "value", "style"}
+"""Payload fields no person reads (a button's id and value): never taken for their
+words, a member id "2" is not the answer "2"; only a platform id in them is replaced."""
+_SHARED_PLACES = frozenset({"thread", "channel"})
 
 
 def _rows(result: Any) -> list[Any]:
@@ -96,6 +100,11 @@ class SentMessage:
     target: dict[str, Any]
     platform: str
     workspace_external_id: str
+    scrubbed: dict[str, Any] | None = None
+    """Set when the message is to be edited rather than deleted: others see it and it
+    holds more than their words (a summary quoting them, a digest to conveners), so it
+    stays, as this scrubbed payload (their words "(removed)", their name "a former
+    member"). None: deleted (it was for them, or it was their post in a channel)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -445,6 +454,7 @@ class _Finding:
 
     row: _Row
     addressed: bool
+    named: bool
     held_text: bool
     payload: dict[str, Any]
 
@@ -505,16 +515,20 @@ async def _scrub_outbox(
         if row.message_ref is not None:
             values["message_ref"] = _mapped(row.message_ref, traces.scrub_id)
         if found.held_text and row.status in (_SENT, _SENDING):
-            to_delete.setdefault(
-                first,
-                SentMessage(
-                    deletes=first,
-                    target_key=values["target_key"],
-                    target=dict(found.payload.get("target") or {}),
-                    platform=workspace.platform,
-                    workspace_external_id=workspace.external_id,
-                ),
+            target = dict(found.payload.get("target") or {})
+            theirs = found.addressed or (found.named and str(target.get("kind")) in _SHARED_PLACES)
+            sent = SentMessage(
+                deletes=first,
+                target_key=values["target_key"],
+                target=target,
+                platform=workspace.platform,
+                workspace_external_id=workspace.external_id,
+                scrubbed=None if theirs else found.payload,
             )
+            # A message and its edits are one message on the platform: its newest
+            # scrubbed words are the ones an edit must show.
+            if first not in to_delete or sent.scrubbed is not None:
+                to_delete[first] = sent
         await execute(session, update(outbox).where(outbox.c.id == row.id).values(**values))
     return len(findings), cancelled, list(to_delete.values()), moved
 
@@ -530,7 +544,7 @@ def _find(row: _Row, traces: _Traces) -> _Finding | None:
         or payload.get("visible_to") == pid
         or pid in re.split(r"[:,]", row.target_key)
     )
-    words = "\n".join(_strings({k: v for k, v in payload.items() if k != "files"}, skip=_KEYS))
+    words = "\n".join(_strings({k: v for k, v in payload.items() if k != "files"}, skip=_MACHINE))
     files = list(payload.get("files") or ())
     file_texts = [_file_text(file) for file in files]
     named = addressed or traces.named_in(words)
@@ -541,14 +555,18 @@ def _find(row: _Row, traces: _Traces) -> _Finding | None:
     if not (named or held_text or any(in_files)):
         return None
     scrubbed = _mapped(
-        {k: v for k, v in payload.items() if k != "files"},
-        lambda text: traces.scrub(text, named=named),
+        _mapped(
+            {k: v for k, v in payload.items() if k != "files"},
+            lambda text: traces.scrub(text, named=named),
+            _MACHINE,
+        ),
+        traces.scrub_id,
         _KEYS,
     )
     kept_files = [file for file, holds in zip(files, in_files, strict=True) if not holds]
     if files:
         scrubbed["files"] = [_mapped(file, traces.scrub_id) for file in kept_files]
-    return _Finding(row, addressed, held_text, scrubbed)
+    return _Finding(row, addressed, named, held_text, scrubbed)
 
 
 async def _originals(

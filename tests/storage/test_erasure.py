@@ -23,7 +23,7 @@ from sqlmodel import select as select_rows
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.markup import mention
-from bot.messages import OutgoingMessage, Target
+from bot.messages import Button, OutgoingMessage, Target
 from storage.models import Commitment, Opportunity, OutboxMessage, RetroItem, metadata
 from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
@@ -211,3 +211,63 @@ async def test_her_words_are_found_where_they_are_hers_and_nowhere_else(
         "bens": "dm:U0BEN",
     }
     assert erasure.suggestions == 1
+
+
+async def test_a_summary_quoting_her_is_edited_and_a_button_value_is_not_her_answer(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """The check-in's summary quotes Ann without her name: it stays for the team, her quote
+    "(removed)", by an edit rather than a deletion. Her DM asking to forget her carries a
+    button whose value is her member id, "4", like her answer "4": a value nobody reads is
+    not her words, so that DM is not deleted (it becomes the answer to her question)."""
+
+    async with sessions.begin() as session:
+        workspace = await workspaces_repo.get_or_create(session, "slack", "T1", "Trust", NOW)
+        assert workspace.id is not None
+        ann = await members_repo.add(session, workspace.id, "U0ANN", "Ann", "UTC", NOW)
+        session.add(
+            Opportunity(
+                workspace_id=workspace.id,
+                need_member_id=ann.id,
+                offer_member_id=ann.id,
+                need_text="4",
+                offer_text="Rota gaps again this week",
+                need_source="checkin",
+                offer_source="checkin",
+                score=1.0,
+                created_at=NOW,
+            )
+        )
+        summary = OutgoingMessage(
+            Target.thread("C1", root_key="root"),
+            '*Pulse* is closed: 3 of 4 answered.\n- "Rota gaps again this week"\n- "Fine"',
+        )
+        question = OutgoingMessage(
+            Target.dm("U0ANN"),
+            "Forget you? This cannot be undone.",
+            (Button("Forget me", "me.forget", "4"), Button("Cancel", "me.forget.cancel", "4")),
+        )
+        await outbox_repo.enqueue(
+            session,
+            [
+                outbox_repo.NewMessage("summary", "slack", "T1", "thread:C1", summary.to_dict()),
+                outbox_repo.NewMessage("question", "slack", "T1", "dm:U0ANN", question.to_dict()),
+            ],
+            NOW,
+        )
+        table = table_of(OutboxMessage)
+        await execute(
+            session,
+            update(table).values(
+                status="sent", message_ref={"message_id": "1", "channel_id": "C1"}
+            ),
+        )
+
+        erasure = await erase_member(session, ann, keep_contributions=True, now=NOW)
+
+    undone = {sent.deletes: sent for sent in erasure.to_delete}
+    assert set(undone) == {"summary"}
+    scrubbed = undone["summary"].scrubbed
+    assert scrubbed is not None
+    assert scrubbed["text"] == '*Pulse* is closed: 3 of 4 answered.\n- "(removed)"\n- "Fine"'
+    assert "question" in erasure.moved
