@@ -227,11 +227,10 @@ class ShellAdapter:
         """
 
         number = int(ref["message_id"])
-        for index, shown in enumerate(self._shown):
-            if shown.number == number:
-                del self._shown[index]
-                self.print(f"bot ✕ (message {number} deleted)")
-                return
+        kept = [shown for shown in self._shown if shown.number != number]
+        if len(kept) < len(self._shown):  # a message with files is shown more than once
+            self._shown = kept
+            self.print(f"bot ✕ (message {number} deleted)")
 
     async def open_dm(self, workspace_id: str, member_id: str) -> str:
         return f"dm:{member_id}"

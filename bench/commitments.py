@@ -349,6 +349,7 @@ async def seed(
                     {
                         "id": next_id,
                         "workspace_id": wid,
+                        "number": next_id,
                         "owner_id": owner,
                         "made_by": owner,
                         "text": f"Draft the hand-over checklist, part {k + 1}, for member {n}",
@@ -374,6 +375,7 @@ async def seed(
                     {
                         "id": next_id,
                         "workspace_id": wid,
+                        "number": next_id,
                         "owner_id": owner,
                         "made_by": owner,
                         "text": f"Send the survey, round {k + 1}, for member {n}",

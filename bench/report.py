@@ -381,6 +381,7 @@ async def seed(app: ConveneApp, adapter: MemoryAdapter, size: Size, report: Repo
                 {
                     "id": n + 1,
                     "workspace_id": wid,
+                    "number": n + 1,
                     "owner_id": rng.choice(everyone),
                     "made_by": None,
                     "text": f"Commitment {n + 1}",

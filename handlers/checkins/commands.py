@@ -889,7 +889,8 @@ async def mine(context: Context, args: Args) -> None:
 
 
 async def status_lines(context: Context) -> list[str]:
-    """One line per check-in: whether the actor takes part, when next, their streak."""
+    """One line per check-in: whether the actor takes part, when next, their streak, and
+    who reads their answers."""
 
     assert context.actor.id is not None
     every = await checkins_repo.of_workspace(context.session, workspace_id(context))
@@ -913,7 +914,8 @@ async def status_lines(context: Context) -> list[str]:
                 state += ", skipping the next one"
         streak = await checkin_report.streak_of(context.session, checkin, context.actor.id)
         lines.append(
-            f'- "{plain(checkin.name)}" (#{checkin.channel_name}): {state}; streak {streak}.'
+            f'- "{plain(checkin.name)}" (#{checkin.channel_name}): {state}; streak {streak}; '
+            f"{privacy.goes_to_short(checkin)}."
         )
     return lines
 

@@ -92,6 +92,14 @@ async def goes_to_line(session: AsyncSession, checkin: Checkin) -> str:
     return f"Your answers go to: the #{checkin.channel_name} thread, with your name."
 
 
+def goes_to_short(checkin: Checkin) -> str:
+    """Where a member's answers go, in one clause of ``/checkin status``."""
+
+    if checkin.answers_to == THREAD:
+        return "your answers go to the thread, with your name"
+    return f"your answers go to {_told(checkin.answers_to)}"
+
+
 def for_conveners(checkin: Checkin) -> str:
     """Where answers go, as conveners read it in lists and settings."""
 

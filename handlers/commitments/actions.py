@@ -27,6 +27,8 @@ MAX_COMMITMENT = 300
 MAX_NOTE = 300
 LIST_HINT = "/commit list shows yours"
 ADD_DUE_DATE = "commitment.add_due"
+LARGEST_NUMBER = 2**31 - 1
+"""Numbers and row ids are 32-bit columns: anything larger names no commitment."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,25 +99,49 @@ def describe(commitment: Commitment, today: date | None = None) -> str:
         if commitment.due_on
         else "no due date"
     )
-    return f"*{plain(commitment.text)}* (commitment {commitment.id}, {due})"
+    return f"*{plain(commitment.text)}* (commitment {commitment.number}, {due})"
 
 
 # -- finding one ------------------------------------------------------------------------
+#
+# Members see and type a commitment's number, counted within their workspace; buttons
+# and forms carry its row id, which they never see. Either way the commitment found
+# must be of the actor's own workspace.
 
 
 async def known(context: Context, number: int) -> Commitment:
-    commitment = await commitments_repo.get(context.session, number)
-    if commitment is None or commitment.workspace_id != context.workspace.id:
+    """The commitment of the actor's workspace with the number they typed."""
+
+    assert context.workspace.id is not None
+    commitment = (
+        await commitments_repo.numbered(context.session, context.workspace.id, number)
+        if 0 < number <= LARGEST_NUMBER
+        else None
+    )
+    if commitment is None:
         mine = await commitments_repo.of_owner(context.session, context.actor.id or 0)
-        have = ", ".join(str(c.id) for c in mine) or "none yet"
+        have = ", ".join(str(c.number) for c in mine) or "none yet"
         raise UserError(f"There is no commitment {number}. Your open ones: {have} ({LIST_HINT}).")
     return commitment
 
 
-async def owned(context: Context, number: int, doing: str) -> Commitment:
-    """A commitment of the actor's that is still open, or a refusal that says why not."""
+async def pressed(context: Context, row_id: int) -> Commitment:
+    """The commitment a button or form names by its row id, only if it is of this workspace."""
 
-    commitment = await known(context, number)
+    commitment = (
+        await commitments_repo.get(context.session, row_id)
+        if 0 < row_id <= LARGEST_NUMBER
+        else None
+    )
+    if commitment is None or commitment.workspace_id != context.workspace.id:
+        raise UserError("That button belongs to something that no longer exists.")
+    return commitment
+
+
+async def owned(context: Context, commitment: Commitment, doing: str) -> Commitment:
+    """The actor's commitment if it is still open, or a refusal that says why not."""
+
+    number = commitment.number
     if commitment.owner_id != context.actor.id:
         names = await commitments_repo.owner_names(context.session, [commitment.owner_id])
         owner = names.get(commitment.owner_id, "someone else")
@@ -282,7 +308,7 @@ async def _offer_due_date(
         f" {plain(kept)!r} is not a date, so I kept it as part of what you will do." if kept else ""
     )
     head = (
-        f"Commitment {commitment.id} has no due date."
+        f"Commitment {commitment.number} has no due date."
         if told
         else f"You committed to {describe(commitment)}."
     )
@@ -292,8 +318,8 @@ async def _offer_due_date(
     )
 
 
-async def answer_request(context: Context, number: int, accept: bool) -> None:
-    commitment = await known(context, number)
+async def answer_request(context: Context, commitment: Commitment, accept: bool) -> None:
+    number = commitment.number
     if commitment.owner_id != context.actor.id:
         raise UserError(f"Commitment {number} was not asked of you, so it is not yours to answer.")
     if commitment.status != commitments_repo.PROPOSED:
@@ -313,7 +339,7 @@ async def answer_request(context: Context, number: int, accept: bool) -> None:
     told = await tell_room(context, commitment, f"{name} {verb} {describe(commitment)}.")
     if commitment.made_by is not None and not told:
         asker = await members_repo.get(context.session, commitment.made_by)
-        if asker is not None and asker.id != context.actor.id:
+        if asker is not None and asker.id != context.actor.id and asker.erased_at is None:
             await context.outbox.send(
                 f"commitment:{commitment.id}:answered",
                 OutgoingMessage(
@@ -328,8 +354,8 @@ async def answer_request(context: Context, number: int, accept: bool) -> None:
     )
 
 
-async def finish(context: Context, number: int) -> None:
-    commitment = await owned(context, number, "mark it done")
+async def finish(context: Context, commitment: Commitment) -> None:
+    commitment = await owned(context, commitment, "mark it done")
     today = local_today(context.actor, context)
     on_time = commitment.due_on is None or today.isoformat() <= commitment.due_on
     commitment.status = commitments_repo.DONE
@@ -346,10 +372,10 @@ async def finish(context: Context, number: int) -> None:
     await context.reply(f"Marked done: {describe(commitment, today)}. Well done!")
 
 
-async def move(context: Context, number: int, due: date) -> None:
-    commitment = await owned(context, number, "move it")
+async def move(context: Context, commitment: Commitment, due: date) -> None:
+    commitment = await owned(context, commitment, "move it")
     if commitment.due_on == due.isoformat():
-        raise UserError(f"Commitment {number} is already due {due_text(due)}.")
+        raise UserError(f"Commitment {commitment.number} is already due {due_text(due)}.")
     before = commitment.due_on
     commitment.due_on = due.isoformat()
     await _save(context, commitment, context.actor)
@@ -364,8 +390,8 @@ async def move(context: Context, number: int, due: date) -> None:
     await context.reply(f"Moved: {mine}{was}.")
 
 
-async def block(context: Context, number: int, why: str) -> None:
-    commitment = await owned(context, number, "update it")
+async def block(context: Context, commitment: Commitment, why: str) -> None:
+    commitment = await owned(context, commitment, "update it")
     note = clean_note(why)
     commitment.status = commitments_repo.BLOCKED
     commitment.note = note
@@ -376,23 +402,24 @@ async def block(context: Context, number: int, why: str) -> None:
         f"Blocked: {plain(context.actor.display_name)}'s {describe(commitment)}: {plain(note)}.",
     )
     await context.reply(
-        f"Marked blocked: {plain(note)}. When it moves again: /commit update {number} unblocked"
+        f"Marked blocked: {plain(note)}. "
+        f"When it moves again: /commit update {commitment.number} unblocked"
     )
 
 
-async def update(context: Context, number: int, words: str) -> None:
+async def update(context: Context, commitment: Commitment, words: str) -> None:
     """``blocked: why`` marks it blocked; ``unblocked`` opens it again; anything else is a note."""
 
     head, colon, rest = words.partition(":")
     lowered = head.strip().lower()
     if lowered == "blocked":
-        await block(context, number, rest if colon else "no reason given")
+        await block(context, commitment, rest if colon else "no reason given")
         return
-    commitment = await owned(context, number, "update it")
+    commitment = await owned(context, commitment, "update it")
     name = plain(context.actor.display_name)
     if lowered in ("unblocked", "on track", "open", "going again") and not colon:
         if commitment.status != commitments_repo.BLOCKED:
-            raise UserError(f"Commitment {number} is not blocked; nothing to clear.")
+            raise UserError(f"Commitment {commitment.number} is not blocked; nothing to clear.")
         commitment.status = commitments_repo.OPEN
         commitment.note = None
         news = f"Unblocked: {name}'s {describe(commitment)} is moving again."
@@ -406,15 +433,14 @@ async def update(context: Context, number: int, words: str) -> None:
     await context.reply("Update posted." if told else "Update noted.")
 
 
-async def drop(context: Context, number: int) -> None:
-    commitment = await known(context, number)
+async def drop(context: Context, commitment: Commitment) -> None:
     if commitment.status == commitments_repo.PROPOSED and commitment.made_by == context.actor.id:
         commitment.status = commitments_repo.DROPPED
         await _save(context, commitment, None)
         await tell_room(context, commitment, f"Withdrawn: the request {describe(commitment)}.")
         await context.reply(f"Withdrew your request {describe(commitment)}.")
         return
-    commitment = await owned(context, number, "drop it")
+    commitment = await owned(context, commitment, "drop it")
     commitment.status = commitments_repo.DROPPED
     await _save(context, commitment, context.actor)
     await tell_room(

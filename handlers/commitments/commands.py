@@ -42,7 +42,7 @@ LONGEST_TEXT = MAX_COMMAND_LENGTH  # the commitment's own limit is checked with 
 
 def _number(value: str, usage: str) -> int:
     text = value.strip().lstrip("#")
-    if not text.isdigit() or len(text) > 12:
+    if not text.isdecimal() or len(text) > 12:
         raise UsageError(
             f"{plain(value)!r} is not a commitment number; use the number /commit list shows.",
             usage=usage,
@@ -114,7 +114,7 @@ def commitment_line(commitment: Commitment, today: date) -> str:
         state = f" · blocked: {plain(commitment.note or '')}"
     elif commitment.status == commitments_repo.PROPOSED:
         state = " · waiting for your answer"
-    return f"{commitment.id} · {plain(commitment.text)} · {due}{late}{state}"
+    return f"{commitment.number} · {plain(commitment.text)} · {due}{late}{state}"
 
 
 async def list_mine(context: Context, args: Args) -> None:
@@ -133,7 +133,7 @@ async def list_mine(context: Context, args: Args) -> None:
         names = await commitments_repo.owner_names(context.session, [c.owner_id for c in asked])
         lines.append("Waiting for others to accept:")
         lines += [
-            f"{c.id} · {plain(c.text)} · asked of {plain(names.get(c.owner_id, '?'))}"
+            f"{c.number} · {plain(c.text)} · asked of {plain(names.get(c.owner_id, '?'))}"
             for c in asked
         ]
     lines.append("Change one with /commit done N, /commit move N DATE, /commit drop N.")
@@ -141,7 +141,7 @@ async def list_mine(context: Context, args: Args) -> None:
 
 
 async def done(context: Context, args: Args) -> None:
-    await actions.finish(context, _number(args["n"], DONE))
+    await actions.finish(context, await actions.known(context, _number(args["n"], DONE)))
 
 
 async def update(context: Context, args: Args) -> None:
@@ -149,7 +149,7 @@ async def update(context: Context, args: Args) -> None:
     words = args.get("words")
     if not words:
         raise UsageError("Say what changed, like: blocked: waiting for IT.", usage=UPDATE)
-    await actions.update(context, number, words)
+    await actions.update(context, await actions.known(context, number), words)
 
 
 async def move(context: Context, args: Args) -> None:
@@ -158,42 +158,44 @@ async def move(context: Context, args: Args) -> None:
     if not words:
         raise UsageError(f"Say the new date: {DUE_EXAMPLE}.", usage=MOVE)
     due = await _new_due(context, words.removeprefix("to ").removeprefix("by "))
-    await actions.move(context, number, due)
+    await actions.move(context, await actions.known(context, number), due)
 
 
 async def drop(context: Context, args: Args) -> None:
-    await actions.drop(context, _number(args["n"], DROP))
+    await actions.drop(context, await actions.known(context, _number(args["n"], DROP)))
 
 
 # -- buttons and forms ----------------------------------------------------------------------
 
 
-def _clicked_number(context: Context) -> int:
+async def _clicked(context: Context) -> Commitment:
+    """The commitment a button or form carries (its row id), of the presser's workspace only."""
+
     event = context.event
     assert isinstance(event, ButtonClicked | FormSubmitted)
     value = event.value if isinstance(event, ButtonClicked) else event.context
-    if not value.isdigit():
+    if not value.isdecimal() or len(value) > 12:
         raise UserError("That button belongs to something that no longer exists.")
-    return int(value)
+    return await actions.pressed(context, int(value))
 
 
 async def done_button(context: Context) -> None:
-    await actions.finish(context, _clicked_number(context))
+    await actions.finish(context, await _clicked(context))
 
 
 async def drop_button(context: Context) -> None:
-    await actions.drop(context, _clicked_number(context))
+    await actions.drop(context, await _clicked(context))
 
 
 async def accept_button(context: Context) -> None:
-    await actions.answer_request(context, _clicked_number(context), accept=True)
+    await actions.answer_request(context, await _clicked(context), accept=True)
 
 
 async def decline_button(context: Context) -> None:
-    await actions.answer_request(context, _clicked_number(context), accept=False)
+    await actions.answer_request(context, await _clicked(context), accept=False)
 
 
-def _more_time_form(number: int) -> Form:
+def _more_time_form(row_id: int) -> Form:
     return Form(
         MOVE_FORM,
         "Need more time",
@@ -204,47 +206,47 @@ def _more_time_form(number: int) -> Form:
                 max_length=60,
             ),
         ),
-        context=str(number),
+        context=str(row_id),
         submit_label="Move it",
     )
 
 
-def _add_due_form(number: int) -> Form:
+def _add_due_form(row_id: int) -> Form:
     return Form(
         ADD_DUE,
         "Add a due date",
         (FormField("due", "Due date (friday, 31/12, in a fortnight)", max_length=60),),
-        context=str(number),
+        context=str(row_id),
         submit_label="Add it",
     )
 
 
-def _blocked_form(number: int) -> Form:
+def _blocked_form(row_id: int) -> Form:
     return Form(
         BLOCK_FORM,
         "Blocked",
         (FormField("why", "What is in the way?", "long_text", max_length=actions.MAX_NOTE),),
-        context=str(number),
+        context=str(row_id),
         submit_label="Mark blocked",
     )
 
 
 async def more_time_button(context: Context) -> None:
-    number = _clicked_number(context)
-    commitment = await actions.owned(context, number, "move it")
-    await context.open_form(_more_time_form(commitment.id or number))
+    commitment = await actions.owned(context, await _clicked(context), "move it")
+    assert commitment.id is not None
+    await context.open_form(_more_time_form(commitment.id))
 
 
 async def add_due_button(context: Context) -> None:
-    number = _clicked_number(context)
-    commitment = await actions.owned(context, number, "give it a due date")
-    await context.open_form(_add_due_form(commitment.id or number))
+    commitment = await actions.owned(context, await _clicked(context), "give it a due date")
+    assert commitment.id is not None
+    await context.open_form(_add_due_form(commitment.id))
 
 
 async def blocked_button(context: Context) -> None:
-    number = _clicked_number(context)
-    commitment = await actions.owned(context, number, "update it")
-    await context.open_form(_blocked_form(commitment.id or number))
+    commitment = await actions.owned(context, await _clicked(context), "update it")
+    assert commitment.id is not None
+    await context.open_form(_blocked_form(commitment.id))
 
 
 async def move_form(context: Context) -> None:
@@ -252,11 +254,11 @@ async def move_form(context: Context) -> None:
 
     event = context.event
     assert isinstance(event, FormSubmitted)
-    number = _clicked_number(context)
-    await actions.owned(context, number, "move it")
-    with asking_again(_more_time_form(number), event.values, "due"):
+    commitment = await actions.owned(context, await _clicked(context), "move it")
+    assert commitment.id is not None
+    with asking_again(_more_time_form(commitment.id), event.values, "due"):
         due = await _new_due(context, str(event.values.get("due", "")))
-    await actions.move(context, number, due)
+    await actions.move(context, commitment, due)
 
 
 async def add_due_form(context: Context) -> None:
@@ -264,11 +266,11 @@ async def add_due_form(context: Context) -> None:
 
     event = context.event
     assert isinstance(event, FormSubmitted)
-    number = _clicked_number(context)
-    await actions.owned(context, number, "give it a due date")
-    with asking_again(_add_due_form(number), event.values, "due"):
+    commitment = await actions.owned(context, await _clicked(context), "give it a due date")
+    assert commitment.id is not None
+    with asking_again(_add_due_form(commitment.id), event.values, "due"):
         due = await _new_due(context, str(event.values.get("due", "")))
-    await actions.move(context, number, due)
+    await actions.move(context, commitment, due)
 
 
 async def block_form(context: Context) -> None:
@@ -276,12 +278,12 @@ async def block_form(context: Context) -> None:
 
     event = context.event
     assert isinstance(event, FormSubmitted)
-    number = _clicked_number(context)
-    await actions.owned(context, number, "update it")
+    commitment = await actions.owned(context, await _clicked(context), "update it")
+    assert commitment.id is not None
     why = str(event.values.get("why", ""))
-    with asking_again(_blocked_form(number), event.values, "why"):
+    with asking_again(_blocked_form(commitment.id), event.values, "why"):
         actions.clean_note(why)
-    await actions.block(context, number, why)
+    await actions.block(context, commitment, why)
 
 
 _NUMBER = Positional("n")

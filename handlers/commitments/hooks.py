@@ -43,9 +43,9 @@ async def own_open_commitments(query: SuggestionQuery) -> list[Choice]:
     )
     typed = query.typed.strip()
     shown = [
-        (f"{c.id} · {c.text}"[:100], str(c.id))
+        (f"{c.number} · {c.text}"[:100], str(c.number))
         for c in mine
-        if typed in str(c.id) or typed.casefold() in c.text.casefold()
+        if typed in str(c.number) or typed.casefold() in c.text.casefold()
     ]
     return shown[:LIMIT]
 

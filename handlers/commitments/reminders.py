@@ -112,7 +112,7 @@ def status_buttons(commitment_id: int) -> tuple[Button, ...]:
 
 
 def reminder_text(
-    commitment_id: int, text: str, due_on: str, status: str, note: str | None, local_day: date
+    number: int, text: str, due_on: str, status: str, note: str | None, local_day: date
 ) -> str:
     due = date.fromisoformat(due_on)
     late = (local_day - due).days
@@ -125,9 +125,7 @@ def reminder_text(
         span = plural(weeks, "week") if weeks else plural(late, "day")
         when = f"was due {due_text(due, local_day)} ({span} ago)"
     blocked = f" It is marked blocked: {plain(note or '')}." if status == "blocked" else ""
-    return (
-        f"Reminder: *{plain(text)}* (commitment {commitment_id}) {when}.{blocked} How is it going?"
-    )
+    return f"Reminder: *{plain(text)}* (commitment {number}) {when}.{blocked} How is it going?"
 
 
 async def remind_job(context: JobContext) -> None:
@@ -150,7 +148,7 @@ async def remind_job(context: JobContext) -> None:
                 OutgoingMessage(
                     Target.dm(item.owner_platform_id),
                     reminder_text(
-                        item.commitment_id,
+                        item.number,
                         item.text,
                         item.due_on,
                         item.status,

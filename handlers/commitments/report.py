@@ -132,7 +132,7 @@ def _overdue_text(
         today = now.astimezone(zone_named(row.owner_timezone or "UTC")).date()
         rows.append(
             [
-                str(row.commitment_id),
+                str(row.number),
                 row.owner_name,
                 row.text if len(row.text) <= 40 else row.text[:39] + "…",
                 due_text(due, today),

@@ -33,7 +33,8 @@ from storage.repositories import retros as retros_repo
 async def _item_and_retro(context: Context, value: str) -> tuple[RetroItem, Retro]:
     """The item a button or form names, only if it belongs to this workspace."""
 
-    item = await retros_repo.item(context.session, int(value) if value.isdigit() else 0)
+    row_id = int(value) if value.isdecimal() and len(value) <= 9 else 0
+    item = await retros_repo.item(context.session, row_id)
     retro = await retros_repo.get(context.session, item.retro_id) if item is not None else None
     if item is None or retro is None or retro.workspace_id != context.workspace.id:
         raise UserError("That item no longer exists; nothing was made.")
@@ -162,7 +163,8 @@ def review_line(commitment: Commitment, owner: str, now: datetime) -> str:
         commitments_repo.BLOCKED: f"blocked: {plain(commitment.note or '')}",
         commitments_repo.PROPOSED: "not accepted yet",
     }.get(commitment.status, commitment.status)
-    return f"{commitment.id} · *{plain(commitment.text)}* · {plain(owner)} · {due}{late} · {status}"
+    what = f"*{plain(commitment.text)}*"
+    return f"{commitment.number} · {what} · {plain(owner)} · {due}{late} · {status}"
 
 
 def register(registry: Registry) -> None:

@@ -13,6 +13,7 @@ from bot.errors import UsageError, UserError
 from bot.markup import has_control_characters, plain
 from bot.registry import Registry
 from handlers.landscape.kinds import KINDS_COMMAND
+from handlers.landscape.members_file import MAX_PLATFORM_ID
 from handlers.landscape.removal import MEMBER_REMOVE, member_remove
 from handlers.shared.kinds import KindAsked, kind_meant
 from handlers.shared.members import find_member, find_silo, workspace_id
@@ -209,8 +210,14 @@ async def member_add(context: Context, args: Args) -> None:
     member = await members_repo.find(context.session, wid, reference)
     created = member is None
     if member is None:
+        # Stored under their name until they are met: a name may be longer than an id.
         member = await members_repo.add(
-            context.session, wid, reference, mention_name(typed) or reference, zone, context.now
+            context.session,
+            wid,
+            reference[:MAX_PLATFORM_ID],
+            mention_name(typed) or reference,
+            zone,
+            context.now,
         )
     elif zone is not None and zone != member.timezone:
         member.timezone = zone

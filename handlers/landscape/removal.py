@@ -238,7 +238,7 @@ def _commitment(commitment: Commitment, today: date) -> str:
         else "no due date"
     )
     state = {"blocked": ", blocked", "proposed": ", not yet accepted"}.get(commitment.status, "")
-    return f"*{plain(commitment.text)}* (commitment {commitment.id}, {due}{state})"
+    return f"*{plain(commitment.text)}* (commitment {commitment.number}, {due}{state})"
 
 
 def register(registry: Registry) -> None:

@@ -70,8 +70,7 @@ async def show(context: Context, args: Args) -> None:
     if asked:
         await _switch(context, settings, asked == "on")
         return
-    await context.reply(described(settings))
-    await _list_pending(context, wid)
+    await _list_pending(context, wid, described(settings))
 
 
 async def _switch(context: Context, settings: WorkspaceSettings, wanted: bool) -> None:
@@ -94,7 +93,10 @@ async def _switch(context: Context, settings: WorkspaceSettings, wanted: bool) -
         )
 
 
-async def _list_pending(context: Context, wid: int) -> None:
+async def _list_pending(context: Context, wid: int, status: str) -> None:
+    """``status`` and what is waiting, in one reply; then each suggestion's card, a message
+    of its own with its buttons."""
+
     waiting = [
         row for row in await opportunities_repo.pending(context.session, wid) if row.id is not None
     ]
@@ -103,10 +105,12 @@ async def _list_pending(context: Context, wid: int) -> None:
         row for row in waiting if row.need_member_id not in out and row.offer_member_id not in out
     ]
     if not waiting:
-        await context.reply("No suggestion is waiting for a convener.")
+        await context.reply(f"{status}\nNo suggestion is waiting for a convener.")
         return
     landscape = await cards.load_landscape(context.session, wid)
-    await context.reply(f"{plural(len(waiting), 'suggestion')} waiting for a convener, best first:")
+    await context.reply(
+        f"{status}\n{plural(len(waiting), 'suggestion')} waiting for a convener, best first:"
+    )
     for row in waiting:
         assert row.id is not None
         await context.reply(cards.card(row, landscape), cards.buttons(row.id))

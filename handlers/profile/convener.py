@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from bot import __version__
 from bot.commands import Args, CommandSpec
 from bot.context import Context
@@ -11,6 +14,7 @@ from handlers.shared.text import plural
 from storage.repositories import events as events_repo
 from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
+from storage.repositories import retention as retention_repo
 from storage.repositories import schedules as schedules_repo
 from storage.repositories import silos as silos_repo
 
@@ -44,7 +48,41 @@ async def status(context: Context, args: Args) -> None:
         )
     else:
         lines.append("No command has failed.")
+    lines.append(
+        privacy_line(
+            context.settings.privacy.retain_answers_months,
+            *await retention_repo.last_prune(session, wid),
+        )
+    )
     await context.reply("\n".join(lines))
+
+
+PRUNED_KINDS = (
+    ("answers", "answer", None),
+    ("retro_items", "retro item", None),
+    ("learnings", "learning story", "learning stories"),
+    ("messages", "old message", None),
+)
+"""What a prune's counts hold, as the status names them (kinds left out are not shown)."""
+
+
+def privacy_line(months: int, last_at: datetime | None, counts: dict[str, Any]) -> str:
+    """How long members' words are kept, and what the last daily prune deleted."""
+
+    words = "Privacy: check-in answers, retro items and learning stories are kept"
+    if months <= 0:
+        return f"{words} until a member or convener deletes them."
+    kept = f"{words} {plural(months, 'month')}"
+    if last_at is None:
+        return f"{kept}; not pruned yet."
+    deleted = [
+        plural(int(counts.get(kind) or 0), word, many)
+        for kind, word, many in PRUNED_KINDS
+        if counts.get(kind)
+    ]
+    what = f"{', '.join(deleted)} deleted" if deleted else "nothing was old enough to delete"
+    at = last_at.astimezone(UTC)
+    return f"{kept}; last pruned {at.day} {at:%b %H:%M} UTC: {what}."
 
 
 COMMANDS = (

@@ -154,6 +154,9 @@ async def remindable_of_owner(session: AsyncSession, owner_id: int) -> Sequence[
 @dataclass(frozen=True, slots=True)
 class DueReminder:
     commitment_id: int
+    """The row id: for the reminder's buttons and key, never shown."""
+    number: int
+    """The number the owner sees and types."""
     owner_platform_id: str
     owner_timezone: str | None
     text: str
@@ -172,6 +175,7 @@ async def reminders_due(
         session,
         select_columns(
             commitments.c.id,
+            commitments.c.number,
             members.c.platform_user_id,
             members.c.timezone,
             commitments.c.text,
@@ -215,6 +219,8 @@ class Row:
     """One commitment as the convener's report shows it."""
 
     commitment_id: int
+    number: int
+    """The number members see (``commitment_id`` is the row's, never shown)."""
     owner_id: int
     owner_name: str
     owner_timezone: str | None
@@ -299,6 +305,7 @@ async def active_due_between(
     query = (
         select_columns(
             commitments.c.id,
+            commitments.c.number,
             commitments.c.owner_id,
             members.c.display_name,
             members.c.timezone,

@@ -207,7 +207,7 @@ async def _answers(session: AsyncSession, member_id: int) -> Section:
 
 def _commitment(row: Any) -> dict[str, Any]:
     return {
-        "number": row._mapping.get("number") or row.id,
+        "number": row.number,
         "text": row.text,
         "due": row.due_on,
         "status": row.status,

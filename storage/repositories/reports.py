@@ -570,7 +570,7 @@ async def commitment_rows(session: AsyncSession, workspace_id: int) -> list[Comm
     found = await execute(
         session,
         select_columns(
-            col(Commitment.id),
+            col(Commitment.number),
             col(Member.display_name),
             col(Member.platform_user_id),
             col(maker.display_name),
@@ -587,7 +587,7 @@ async def commitment_rows(session: AsyncSession, workspace_id: int) -> list[Comm
         .outerjoin(maker, col(maker.id) == col(Commitment.made_by))
         .outerjoin(Retro, col(Retro.id) == col(Commitment.retro_id))
         .where(col(Commitment.workspace_id) == workspace_id)
-        .order_by(col(Commitment.id)),
+        .order_by(col(Commitment.number)),
     )
     return [
         CommitmentRow(int(i), str(o), str(p), m, str(t), d, str(s), bool(pr), at, done, on_time, r)
@@ -654,17 +654,17 @@ async def retro_item_rows(session: AsyncSession, workspace_id: int) -> list[Retr
     )
     made = await execute(
         session,
-        select_columns(col(Commitment.item_id), col(Commitment.id))
+        select_columns(col(Commitment.item_id), col(Commitment.number))
         .where(
             col(Commitment.workspace_id) == workspace_id,
             col(Commitment.item_id).is_not(None),
             col(Commitment.status).not_in(NOT_MADE),
         )
-        .order_by(col(Commitment.id)),
+        .order_by(col(Commitment.number)),
     )
     by_item: dict[int, list[int]] = {}
-    for item_id, commitment_id in _rows(made):
-        by_item.setdefault(int(item_id), []).append(int(commitment_id))
+    for item_id, number in _rows(made):
+        by_item.setdefault(int(item_id), []).append(int(number))
     return [
         RetroItemRow(
             str(name),

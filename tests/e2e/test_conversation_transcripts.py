@@ -2,7 +2,7 @@
 
 Each transcript is what ``convene run --script`` prints for its own input
 lines: the lines a person typed, each followed by what Convene answered
-(``bot →``, ``bot ✎``, ``clock →``, ``shell →``). Replaying the typed lines
+(``bot →``, ``bot ✎``, ``bot ✕``, ``clock →``, ``shell →``). Replaying the typed lines
 must print the file again exactly, so a reply that changes shows here as a
 diff a reviewer can read. After a deliberate change of wording, run with
 ``CONVENE_REWRITE_TRANSCRIPTS=1`` to write the new replies into the files, and
@@ -19,7 +19,7 @@ import pytest
 from tests.support.cli import REPO, ConveneCommand
 
 TRANSCRIPTS = sorted((REPO / "examples" / "conversation").glob("*.txt"))
-ANSWER_PREFIXES = ("bot →", "bot ✎", "clock →", "shell →")
+ANSWER_PREFIXES = ("bot →", "bot ✎", "bot ✕", "clock →", "shell →")
 
 
 def typed_lines(transcript: str) -> list[str]:

@@ -361,9 +361,11 @@ async def test_skip_this_time_skip_next_and_skip_until_spare_the_prompts_and_kee
         assert convene.dms("alice", REMINDER) == []  # she skipped before the reminder came
 
         mine = await convene.reply_to("alice", "/checkin status")
-        assert mine.endswith("streak 3.")
+        assert mine.endswith("streak 3; your answers go to the thread, with your name.")
         assert "skipping" not in mine
-        assert (await convene.reply_to("bob", "/checkin status")).endswith("streak 0.")
+        assert (await convene.reply_to("bob", "/checkin status")).endswith(
+            "streak 0; your answers go to the thread, with your name."
+        )
         report = squeezed(
             await convene.reply_to("you", '/convene checkin report "Daily pulse" --runs 10')
         )
@@ -387,7 +389,9 @@ async def test_a_member_who_answers_after_skipping_this_time_is_counted_as_answe
         (day,) = roots(convene, "Standup")
         assert len(answers_in(convene, day)) == 1
         await convene.advance(at(MONDAY + timedelta(days=1), 1, 0))
-        assert (await convene.reply_to("alice", "/checkin status")).endswith("streak 1.")
+        assert (await convene.reply_to("alice", "/checkin status")).endswith(
+            "streak 1; your answers go to the thread, with your name."
+        )
 
 
 # -- who is asked ----------------------------------------------------------------------------

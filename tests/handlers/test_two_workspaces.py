@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func
@@ -35,6 +35,9 @@ from tests.handlers.test_reports import (
     NAMED_STORY,
     PRIVATE_STORY,
     REPORT_DAY,
+    csv_rows,
+    one_named,
+    sent_files,
     two_weeks,
 )
 from tests.support.harness import Harness
@@ -209,10 +212,10 @@ WORDS_OF_TWO = (
 
 
 async def a_quieter_workspace(two: Side) -> None:
-    """T-two: the same people in the same silos, the same programme and check-in, and a
-    retro of the same name in a channel of the same name, all before T-one's two weeks
-    begin (its rounds and check-in runs then happen by themselves, as T-one's clock
-    moves)."""
+    """T-two: the same people in the same silos, the same programme and check-in, a
+    retro of the same name in a channel of the same name, and a commitment, all before
+    T-one's two weeks begin (its rounds, check-in runs and reminders then happen by
+    themselves, as T-one's clock moves)."""
 
     for line in [
         *(f"/convene silo add {silo} --kind team" for silo in SILOS.values()),
@@ -231,6 +234,9 @@ async def a_quieter_workspace(two: Side) -> None:
     await two.click("alice", "Add item", on="*Retro: December*")
     form = two.last_form("alice", "retro.add")
     await two.submit("alice", form, {"category": "Start", "text": "Theatre lists run late"})
+    # T-two's commitment 1, made first: T-one's five are numbered 1 to 5 all the same,
+    # and "/commit done 1" there finds T-one's first (the report counts it done).
+    await two.command("cagey", "/commit Label the drug fridge by Friday")
 
 
 LOOKS = (
@@ -280,18 +286,20 @@ async def test_two_workspaces_with_the_same_names_each_see_count_and_are_sent_on
         await a_quieter_workspace(two)
         await two_weeks(one)  # T-one's two weeks; T-two's schedules run beside them
         assert one.clock.now() == REPORT_DAY
-        # After T-one's two weeks, which number their commitments 1 to 5: a commitment's
-        # number is its row id, shared by every workspace (see the report).
-        await two.command("cagey", "/commit Label the drug fridge by Friday")
-        await one.advance(REPORT_DAY + timedelta(minutes=1))  # the report counts it
 
         looked = {
             side.name: {line: await side.command("you", line) for line in LOOKS}
             for side in (one, two)
         }
+        lists = {
+            (side.name, member): "\n".join(
+                d.text for d in await side.command(member, "/commit list")
+            )
+            for side in (one, two)
+            for member in PEOPLE
+        }
         for member in PEOPLE:
             for side in (one, two):
-                await side.command(member, "/commit list")
                 await side.command(member, "/convene me")
                 await side.command(member, "/pairing status")
                 await side.command(member, "/checkin status")
@@ -322,7 +330,7 @@ async def test_two_workspaces_with_the_same_names_each_see_count_and_are_sent_on
             "• New bridges: 0 pairs of silos met for the first time, "
             "4 introduced for the first time.",
             "• Learning stories shared: 0.",
-            "• Commitments: 1 made, 0 done (0 on time, 0 late), 1 open, 0 dropped.",
+            "• Commitments: 1 made, 0 done (0 on time, 0 late), 1 open, 1 overdue, 0 dropped.",
             "• Retros: 1 retro, 0 actions made, 0 done.",
             "The full report (Markdown) and its tables (CSV) are attached.",
         ]
@@ -341,6 +349,22 @@ async def test_two_workspaces_with_the_same_names_each_see_count_and_are_sent_on
         assert (
             "commitments.csv (1 row)" in exported[TWO] and "stories.csv (0 rows)" in exported[TWO]
         )
+        # Each workspace numbers its own commitments from 1, whatever the other made first.
+        numbers = {
+            side.name: [
+                row["number"]
+                for row in csv_rows(
+                    one_named(sent_files(looked[side.name]["/convene export"]), "commitments.csv")
+                )
+            ]
+            for side in (one, two)
+        }
+        assert numbers == {ONE: ["1", "2", "3", "4", "5"], TWO: ["1"]}
+        assert "3 · Renew the rota" in lists[ONE, "cagey"]
+        assert "5 · Draft a handover template" in lists[ONE, "bashful"]
+        assert "1 · Label the drug fridge" in lists[TWO, "cagey"]
+        reminded = [t for t in two.shown() if t.startswith("Reminder: *Label the drug fridge*")]
+        assert reminded and all("(commitment 1)" in t for t in reminded)
         assert "closed" in looked[ONE]["/convene retro list"][0].text  # T-one closed its own
         assert "open" in looked[TWO]["/convene retro list"][0].text  # and not T-two's
 

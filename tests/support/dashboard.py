@@ -348,6 +348,7 @@ async def _seed_checkins_and_commitments(
         session.add(
             Commitment(
                 workspace_id=workspace_id,
+                number=index + 1,
                 owner_id=member_ids[index * 3 % len(member_ids)],
                 text=f"Share the rota with the other team ({index})",
                 due_on=due,

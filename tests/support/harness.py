@@ -26,7 +26,13 @@ from adapters.memory import SLACK_LIKE, Delivered, MemoryAdapter
 from bot.adapter import Capabilities
 from bot.app import ConveneApp
 from bot.clock import ManualClock
-from bot.config import CommitmentsSection, ConveneSection, RetrosSection, Settings
+from bot.config import (
+    CommitmentsSection,
+    ConveneSection,
+    PrivacySection,
+    RetrosSection,
+    Settings,
+)
 from bot.events import ButtonClicked, IncomingFile, Place
 from bot.messages import Form
 from bot.wiring import build_registry
@@ -221,6 +227,7 @@ async def running(
     retros: RetrosSection | None = None,
     commitments: CommitmentsSection | None = None,
     welcome: bool = False,
+    privacy: PrivacySection | None = None,
 ) -> AsyncIterator[Harness]:
     """``welcome``: send the first-contact welcome DM (off, so a scenario sees only
     what its own steps cause, unless it is about the welcome)."""
@@ -234,6 +241,7 @@ async def running(
         ),
         retros=retros or RetrosSection(),
         commitments=commitments or CommitmentsSection(),
+        privacy=privacy or PrivacySection(),
     )
     clock = ManualClock(start)
     adapter = MemoryAdapter(platform=platform, capabilities=capabilities)
