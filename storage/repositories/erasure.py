@@ -46,6 +46,7 @@ from storage.models import (
     PairingGroupMember,
     Participant,
     RetroItem,
+    SlackInstallation,
     Workspace,
 )
 from storage.repositories.core import execute, table_of
@@ -294,6 +295,17 @@ async def _delete_what_is_theirs(
     for model in (CheckinPrompt, CheckinMember, FormDraft, AwaitedFile, DashboardToken):
         await _delete(session, model, _member(model, member_id))
     await _delete_their_inbox(session, member, workspace)
+    # Who installed Convene in the workspace (Slack over OAuth) is theirs too: now nobody.
+    installs = table_of(SlackInstallation)
+    await execute(
+        session,
+        update(installs)
+        .where(
+            installs.c.team_id == workspace.external_id,
+            installs.c.installer_user_id == member.platform_user_id,
+        )
+        .values(installer_user_id=""),
+    )
     return counts
 
 

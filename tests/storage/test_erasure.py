@@ -24,7 +24,14 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.markup import mention
 from bot.messages import Button, OutgoingMessage, Target
-from storage.models import Commitment, Opportunity, OutboxMessage, RetroItem, metadata
+from storage.models import (
+    Commitment,
+    Opportunity,
+    OutboxMessage,
+    RetroItem,
+    SlackInstallation,
+    metadata,
+)
 from storage.repositories import members as members_repo
 from storage.repositories import outbox as outbox_repo
 from storage.repositories import workspaces as workspaces_repo
@@ -86,6 +93,15 @@ async def test_a_member_who_forgets_themselves_leaves_no_trace_in_any_table(
 ) -> None:
     await alice_with_a_history(convene)
     await convene.command(ALICE, "/convene me export")
+    async with convene.app.sessions.begin() as session:
+        session.add(  # she installed Convene in the workspace over OAuth
+            SlackInstallation(
+                team_id=convene.adapter.workspace_id,
+                bot_token="gAAAA-encrypted",
+                installer_user_id=ALICE,
+                installed_at=NOW,
+            )
+        )
     assert {table for table, _ in await traces_of_alice(convene)} >= {
         "members",
         "checkin_prompts",
