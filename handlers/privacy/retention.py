@@ -74,16 +74,19 @@ async def prune_job(context: JobContext) -> None:
     now = context.now
     last = await retention_repo.pruned_on(context.session, wid)
     if last is not None and last.astimezone(UTC).date() == now.astimezone(UTC).date():
-        log.info("workspace %s was pruned already today; nothing to do", wid)
+        log.debug("workspace %s was pruned already today; nothing to do", wid)
         return
     before = retention_repo.months_before(now, months)
     pruned = await retention_repo.prune(context.session, context.workspace, before=before)
     await retention_repo.record(context.session, wid, now, pruned)
-    log.info(
+    counts = pruned.as_counts()
+    # A day with nothing old enough is the usual day: it is not news in the log.
+    log.log(
+        logging.INFO if any(counts.values()) else logging.DEBUG,
         "pruned workspace %s of what was written before %s: %s",
         wid,
         before.isoformat(),
-        ", ".join(f"{count} {kind}" for kind, count in pruned.as_counts().items()),
+        ", ".join(f"{count} {kind}" for kind, count in counts.items()),
     )
 
 
