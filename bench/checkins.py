@@ -70,7 +70,8 @@ from bot.config import ConveneSection, Settings
 from bot.messages import Form
 from bot.wiring import build_registry
 from handlers.checkins.answers import FORM_ID
-from storage.models import CheckinPrompt, CheckinRun
+from handlers.checkins.runs import OPEN_JOB
+from storage.models import CheckinPrompt, CheckinRun, Schedule
 from storage.repositories import outbox as outbox_repo
 from storage.repositories.core import execute, table_of
 
@@ -338,9 +339,23 @@ async def deliver(app: ConveneApp, label: str) -> Step:
 # -- (a) the scheduled run: opening, then each zone's 09:00 ------------------------------------
 
 
+async def quiet_daily_jobs(app: ConveneApp) -> None:
+    """Pause the workspace's own daily job (the retention prune at 03:00 UTC, issue 18):
+    its slot would come first and be timed as the opening. It is measured apart
+    (its work is one transaction a workspace a day: tests/handlers/test_retention.py)."""
+
+    schedules = table_of(Schedule)
+    async with app.sessions.begin() as session:
+        await execute(
+            session,
+            sqlalchemy.update(schedules).where(schedules.c.job != OPEN_JOB).values(active=False),
+        )
+
+
 async def scheduled_run(
     app: ConveneApp, clock: ManualClock, report: Report, prof: Profiler
 ) -> None:
+    await quiet_daily_jobs(app)
     opens = await app.scheduler.next_slot()
     assert opens is not None
     clock.set(opens)
