@@ -24,7 +24,7 @@ from bot.messages import Button
 from bot.permissions import require_convener
 from bot.registry import Registry
 from handlers.shared.dates import due_text
-from handlers.shared.forgetting import forget
+from handlers.shared.forgetting import forget, messages_going, what_went_and_stayed
 from handlers.shared.members import find_member, workspace_id
 from handlers.shared.text import listed, plural
 from storage.models import Commitment, Member
@@ -114,39 +114,12 @@ async def _remove(context: Context, *, keep_contributions: bool) -> None:
 def removed_text(erasure: Erasure) -> str:
     """What a removal did, without the name it took away."""
 
-    deleted = [
-        plural(count, what)
-        for count, what in (
-            (erasure.answers, "check-in answer"),
-            (erasure.learnings, "take-away from an introduction"),
-            (erasure.suggestions, "suggestion"),
-            (erasure.commitments_deleted, "commitment"),
-            (erasure.retro_items_deleted, "retro item"),
-        )
-        if count
-    ]
-    if erasure.programmes:
-        deleted.append(f"their place in {plural(erasure.programmes, 'programme')}")
-    if erasure.silos:
-        deleted.append(f"their links to {plural(erasure.silos, 'silo')}")
+    deleted, kept = what_went_and_stayed(erasure, "their")
     deleted.append("their own settings")
-    kept = [
-        plural(count, what)
-        for count, what in (
-            (erasure.commitments_kept, "commitment"),
-            (erasure.retro_items_kept, "retro item"),
-        )
-        if count
-    ]
     text = f"Removed, and their name is gone from Convene: deleted {listed(deleted)}."
     if kept:
         text += f" Kept for the team as a former member's: {listed(kept)}, with no reminders."
-    if erasure.to_delete:
-        text += (
-            f" {plural(len(erasure.to_delete), 'message')} that held their words "
-            f"{'is' if len(erasure.to_delete) == 1 else 'are'} being deleted from the platform."
-        )
-    return text
+    return text + messages_going(erasure, "their")
 
 
 async def removal_cancelled(context: Context) -> None:

@@ -23,7 +23,14 @@ from bot.errors import UserError
 from bot.events import ButtonClicked, PlaceKind
 from bot.messages import Button, FileAttachment, Target
 from bot.registry import Registry
-from handlers.shared.forgetting import MEMBER_EXPORT, ExportAsked, answer_in_place, forget
+from handlers.shared.forgetting import (
+    MEMBER_EXPORT,
+    ExportAsked,
+    answer_in_place,
+    forget,
+    messages_going,
+    what_went_and_stayed,
+)
 from handlers.shared.members import workspace_id
 from handlers.shared.text import listed, plural
 from storage.models import Member
@@ -178,34 +185,10 @@ async def forget_confirmed(context: Context) -> None:
 def forgotten_text(erasure: Erasure) -> str:
     """What forgetting did, for the member (who is no longer named anywhere)."""
 
-    deleted = [
-        plural(count, what)
-        for count, what in (
-            (erasure.answers, "check-in answer"),
-            (erasure.learnings, "take-away"),
-            (erasure.suggestions, "suggestion"),
-        )
-        if count
-    ]
-    if erasure.programmes:
-        deleted.append(f"your place in {plural(erasure.programmes, 'programme')}")
-    if erasure.silos:
-        deleted.append(f"your links to {plural(erasure.silos, 'silo')}")
+    deleted, kept = what_went_and_stayed(erasure, "your")
     deleted.append("your name, time zone and settings")
-    kept = [
-        plural(count, what)
-        for count, what in (
-            (erasure.commitments_kept, "commitment"),
-            (erasure.retro_items_kept, "retro item"),
-        )
-        if count
-    ]
-    text = f"Convene has forgotten you. Deleted: {listed(deleted)}."
-    if erasure.to_delete:
-        text += (
-            f" {plural(len(erasure.to_delete), 'message')} with your words "
-            f"{'is' if len(erasure.to_delete) == 1 else 'are'} being taken off the platform."
-        )
+    going = messages_going(erasure, "your")
+    text = f"Convene has forgotten you. Deleted: {listed(deleted)}.{going}"
     if kept:
         text += f" Kept for your team as a former member's: {listed(kept)}."
     return text + " If you use Convene again, it meets you as someone new."

@@ -20,6 +20,7 @@ from bot.context import Context
 from bot.hooks import Hook
 from bot.markup import mention
 from bot.messages import OutgoingMessage, Target
+from handlers.shared.text import plural
 from storage.models import Member
 from storage.repositories import erasure as erasure_repo
 from storage.repositories import outbox as outbox_repo
@@ -73,6 +74,48 @@ def _undoing(sent: erasure_repo.SentMessage) -> dict[str, Any]:
     return OutgoingMessage(
         kept.target, kept.text, kept.buttons, kept.visible_to, replaces=sent.deletes
     ).to_dict()
+
+
+def what_went_and_stayed(
+    erasure: erasure_repo.Erasure, whose: str
+) -> tuple[list[str], list[str]]:
+    """What forgetting deleted and what it kept for the team, counted, in the words of the
+    reply to a convener (``whose`` "their") or to the member forgotten ("your")."""
+
+    deleted = [
+        plural(count, what)
+        for count, what in (
+            (erasure.answers, "check-in answer"),
+            (erasure.learnings, "take-away from an introduction"),
+            (erasure.suggestions, "suggestion"),
+            (erasure.commitments_deleted, "commitment"),
+            (erasure.retro_items_deleted, "retro item"),
+        )
+        if count
+    ]
+    if erasure.programmes:
+        deleted.append(f"{whose} place in {plural(erasure.programmes, 'programme')}")
+    if erasure.silos:
+        deleted.append(f"{whose} links to {plural(erasure.silos, 'silo')}")
+    kept = [
+        plural(count, what)
+        for count, what in (
+            (erasure.commitments_kept, "commitment"),
+            (erasure.retro_items_kept, "retro item"),
+        )
+        if count
+    ]
+    return deleted, kept
+
+
+def messages_going(erasure: erasure_repo.Erasure, whose: str) -> str:
+    """ "2 messages with your words are being taken off the platform", or "" for none."""
+
+    count = len(erasure.to_delete)
+    if not count:
+        return ""
+    verb = "is" if count == 1 else "are"
+    return f" {plural(count, 'message')} with {whose} words {verb} being taken off the platform."
 
 
 async def answer_in_place(

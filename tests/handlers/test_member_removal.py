@@ -121,8 +121,8 @@ async def test_a_removal_that_keeps_her_contributions_keeps_them_as_a_former_mem
     assert removed.text == (
         "Removed, and their name is gone from Convene: deleted 1 check-in answer, their links "
         "to 1 silo and their own settings. Kept for the team as a former member's: 3 "
-        "commitments and 1 retro item, with no reminders. 1 message that held their words is "
-        "being deleted from the platform."
+        "commitments and 1 retro item, with no reminders. 1 message with their words is "
+        "being taken off the platform."
     )
     assert [m.display_name for m in await convene.rows(Member, order_by=Member.id)] == [
         "you",

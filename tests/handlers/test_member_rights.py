@@ -249,8 +249,8 @@ async def test_a_forgotten_members_commitment_stays_as_a_former_members(
     (answer,) = [d for d in convene.adapter.delivered if d.idempotency_key == asked.idempotency_key]
     assert answer.message.buttons == ()
     assert answer.text.startswith(
-        "Convene has forgotten you. Deleted: 1 check-in answer, 1 take-away, your place in 1 "
-        "programme, your links to 1 silo and your name, time zone and settings."
+        "Convene has forgotten you. Deleted: 1 check-in answer, 1 take-away from an introduction, "
+        "your place in 1 programme, your links to 1 silo and your name, time zone and settings."
     )
     assert answer.text.endswith(
         "Kept for your team as a former member's: 1 commitment and 1 retro item. If you use "
