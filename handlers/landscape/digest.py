@@ -4,7 +4,7 @@ On by default, off for the whole workspace with ``/convene digest off``.
 How it is sure to come once, without a convener doing anything:
 
 * every workspace gets one schedule, made the first time anyone there uses
-  Convene (``DigestScheduleKeeper`` runs after every handled event; when the
+  Convene (``WorkspaceScheduleKeeper`` runs after every handled event; when the
   schedule exists, as it nearly always does, that is one indexed read);
 * the schedule fires at 00:00 UTC on the 28th (before 1 o'clock on the 1st
   anywhere on Earth, UTC+14 included) and plans one timer per convener at
@@ -35,11 +35,10 @@ from handlers.landscape.report_data import Report, Scope, gather
 from handlers.landscape.report_text import markdown, summary_lines
 from handlers.landscape.tables import CONTENT_TYPES
 from handlers.shared.members import workspace_id
+from handlers.shared.workspace_schedules import WorkspaceScheduleKeeper
 from handlers.shared.zones import zone_named
 from storage.models import Member
 from storage.repositories import members as members_repo
-from storage.repositories import reports as reports_repo
-from storage.repositories import schedules as schedules_repo
 from storage.repositories import timers as timers_repo
 from storage.repositories import workspace_settings as settings_repo
 
@@ -86,36 +85,6 @@ def digest_moment(first: date, zone_name: str) -> datetime:
 
 def digest_key(workspace_id: int, member_id: int, first: date) -> str:
     return f"digest:{workspace_id}:{member_id}:{first:%Y-%m}"
-
-
-class DigestScheduleKeeper:
-    """Make each workspace's digest schedule the first time it is used (after every event).
-
-    A workspace seen with its schedule is remembered for the life of the app,
-    so the read is made once per workspace, not once per event (the event
-    path stays as short as it was). One made in this event is not remembered
-    until a later event sees it committed.
-    """
-
-    def __init__(self) -> None:
-        self.scheduled: set[int] = set()
-
-    async def __call__(self, context: Context) -> None:
-        wid = workspace_id(context)
-        if wid in self.scheduled:
-            return
-        if await reports_repo.has_schedule(context.session, wid, PLAN_JOB):
-            self.scheduled.add(wid)
-            return
-        await schedules_repo.create(
-            context.session,
-            workspace_id=wid,
-            job=PLAN_JOB,
-            cron=PLAN_CRON,
-            timezone="UTC",
-            now=context.now,
-            grace_minutes=PLAN_GRACE_MINUTES,
-        )
 
 
 async def plan_job(context: JobContext) -> None:
@@ -257,4 +226,6 @@ def register(registry: Registry) -> None:
     registry.command(DIGEST_COMMAND)
     registry.job(PLAN_JOB, plan_job)
     registry.job(SEND_JOB, send_job)
-    registry.afterwards(DigestScheduleKeeper())
+    registry.afterwards(
+        WorkspaceScheduleKeeper(PLAN_JOB, PLAN_CRON, grace_minutes=PLAN_GRACE_MINUTES)
+    )

@@ -3,7 +3,7 @@
 Words matter to a team for a season, not for ever, and a store that keeps
 everything is a store that leaks everything one day. So each workspace gets
 a daily schedule (``privacy.prune``, 03:00 UTC), made the first time anyone
-there uses Convene, as the monthly digest's is (``RetentionScheduleKeeper``
+there uses Convene, as the monthly digest's is (``WorkspaceScheduleKeeper``
 after every handled event: one indexed read, once per workspace per process).
 Each firing prunes that workspace in the slot's one transaction
 (``storage.repositories.retention``) and notes when and what, for
@@ -20,12 +20,10 @@ from __future__ import annotations
 import logging
 from datetime import UTC
 
-from bot.context import Context, JobContext
+from bot.context import JobContext
 from bot.registry import Registry
-from handlers.shared.members import workspace_id
-from storage.repositories import reports as reports_repo
+from handlers.shared.workspace_schedules import WorkspaceScheduleKeeper
 from storage.repositories import retention as retention_repo
-from storage.repositories import schedules as schedules_repo
 
 log = logging.getLogger("convene.retention")
 
@@ -33,34 +31,6 @@ PRUNE_JOB = "privacy.prune"
 PRUNE_CRON = "0 3 * * *"
 PRUNE_GRACE_MINUTES = 20 * 60
 """A prune missed while Convene was down still runs, up to 20 hours late (not twice a day)."""
-
-
-class RetentionScheduleKeeper:
-    """Make each workspace's daily prune schedule the first time it is used (after every event).
-
-    A workspace seen with its schedule is remembered for the life of the app,
-    so the read is made once per workspace, not once per event.
-    """
-
-    def __init__(self) -> None:
-        self.scheduled: set[int] = set()
-
-    async def __call__(self, context: Context) -> None:
-        wid = workspace_id(context)
-        if wid in self.scheduled:
-            return
-        if await reports_repo.has_schedule(context.session, wid, PRUNE_JOB):
-            self.scheduled.add(wid)
-            return
-        await schedules_repo.create(
-            context.session,
-            workspace_id=wid,
-            job=PRUNE_JOB,
-            cron=PRUNE_CRON,
-            timezone="UTC",
-            now=context.now,
-            grace_minutes=PRUNE_GRACE_MINUTES,
-        )
 
 
 async def prune_job(context: JobContext) -> None:
@@ -92,4 +62,6 @@ async def prune_job(context: JobContext) -> None:
 
 def register(registry: Registry) -> None:
     registry.job(PRUNE_JOB, prune_job)
-    registry.afterwards(RetentionScheduleKeeper())
+    registry.afterwards(
+        WorkspaceScheduleKeeper(PRUNE_JOB, PRUNE_CRON, grace_minutes=PRUNE_GRACE_MINUTES)
+    )

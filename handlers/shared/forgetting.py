@@ -76,9 +76,7 @@ def _undoing(sent: erasure_repo.SentMessage) -> dict[str, Any]:
     ).to_dict()
 
 
-def what_went_and_stayed(
-    erasure: erasure_repo.Erasure, whose: str
-) -> tuple[list[str], list[str]]:
+def what_went_and_stayed(erasure: erasure_repo.Erasure, whose: str) -> tuple[list[str], list[str]]:
     """What forgetting deleted and what it kept for the team, counted, in the words of the
     reply to a convener (``whose`` "their") or to the member forgotten ("your")."""
 
