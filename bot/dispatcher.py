@@ -292,8 +292,10 @@ class Dispatcher:
         found = await workspaces_repo.find(session, event.platform, event.workspace_id)
         if found is not None:
             # Committed before this transaction began, so safe to keep (one
-            # created now could still be rolled back).
-            self._workspaces[key] = found.model_dump()
+            # created now could still be rolled back). An uninstalled workspace is
+            # not kept: its row is deleted when its grace period ends.
+            if found.uninstalled_at is None and not isinstance(event, WorkspaceUninstalled):
+                self._workspaces[key] = found.model_dump()
             return found
         return await workspaces_repo.get_or_create(
             session, event.platform, event.workspace_id, event.workspace_id, self._clock.now()

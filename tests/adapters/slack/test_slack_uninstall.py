@@ -17,7 +17,14 @@ from sqlmodel import select
 from bot.messages import OutgoingMessage, Target
 from bot.outbox import Outbox
 from handlers.privacy.uninstall import GIVEN_UP
-from storage.models import Member, OutboxMessage, Silo, SlackInstallation, Workspace
+from storage.models import (
+    HandlerFailure,
+    Member,
+    OutboxMessage,
+    Silo,
+    SlackInstallation,
+    Workspace,
+)
 from tests.support.log_leaks import LeakWatch
 from tests.support.slack_installs import InstallsRig, slack_installs
 
@@ -199,3 +206,28 @@ async def test_a_workspace_that_installs_again_in_time_keeps_its_data_and_its_sc
     assert any(text.startswith("Time for *Pulse*") for text in prompts_to(installs, "U1"))
     (token,) = installs.fake.tokens_of("T1")
     assert {r.token for r in installs.fake.requests if r.method == "chat.postMessage"} >= {token}
+
+
+async def test_a_workspace_deleted_after_its_grace_period_that_installs_again_starts_afresh(
+    installs: InstallsRig,
+) -> None:
+    """The uninstall was the last event the dispatcher saw of T1; forty days later T1 installs
+    Convene again. Its old row is gone, so its first command makes a new one, rather than
+    using a row the dispatcher remembered from before (which would fail its first write)."""
+
+    first = await workspace(installs, "T1")
+    assert first is not None and first.id is not None
+    await installs.uninstall("T1", event_id="Ev-gone")
+    await installs.advance_to(START + timedelta(days=31))
+    assert await workspace(installs, "T1") is None
+
+    await installs.install("T1")
+    await installs.command("T1", "U1", "/convene", "silo add Nursing")
+    await installs.settle()
+
+    again = await workspace(installs, "T1")
+    assert again is not None and again.id != first.id and again.uninstalled_at is None
+    async with installs.app.sessions() as session:
+        failures = (await session.exec(select(HandlerFailure))).all()
+    assert failures == []
+    assert await rows_of(installs, again.id) == (1, 1)
