@@ -339,10 +339,11 @@ async def deliver(app: ConveneApp, label: str) -> Step:
 # -- (a) the scheduled run: opening, then each zone's 09:00 ------------------------------------
 
 
-async def quiet_daily_jobs(app: ConveneApp) -> None:
-    """Pause the workspace's own daily job (the retention prune at 03:00 UTC, issue 18):
-    its slot would come first and be timed as the opening. It is measured apart
-    (its work is one transaction a workspace a day: tests/handlers/test_retention.py)."""
+async def only_the_checkins_schedule(app: ConveneApp) -> None:
+    """Pause every schedule but the check-in's: the workspace's own jobs (the retention
+    prune daily at 03:00 UTC since issue 18, the digest's planning on the 28th) would
+    take the first slot and be timed as the opening. The prune's work is one
+    transaction a workspace a day (tests/handlers/test_retention.py)."""
 
     schedules = table_of(Schedule)
     async with app.sessions.begin() as session:
@@ -355,7 +356,7 @@ async def quiet_daily_jobs(app: ConveneApp) -> None:
 async def scheduled_run(
     app: ConveneApp, clock: ManualClock, report: Report, prof: Profiler
 ) -> None:
-    await quiet_daily_jobs(app)
+    await only_the_checkins_schedule(app)
     opens = await app.scheduler.next_slot()
     assert opens is not None
     clock.set(opens)
