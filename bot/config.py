@@ -133,6 +133,31 @@ class DiscordSection:
     gateway_url: str = "wss://gateway.discord.gg/"
     sharded: bool = False
     read_channel_messages: bool = False
+    shard_count: int = 0
+    """How many shards the bot's gateway connections are split into, across every
+    instance (0: one connection, or as many as Discord recommends with ``sharded``)."""
+    shard_ids: list[int] = field(default_factory=list)
+    """The shards this instance runs, each 0 to ``shard_count - 1``; empty: all of them."""
+
+
+RATE_LIMIT_STORES = ("auto", "local", "database", "redis")
+
+
+@dataclass(frozen=True)
+class RateLimitsSection:
+    shared: str = "auto"
+    """Where the platforms' rate limits are counted: ``local`` (this process alone),
+    ``database`` (PostgreSQL: every instance on it shares them), ``redis`` (at
+    ``redis_url``); ``auto``: the database on PostgreSQL, local on SQLite."""
+    redis_url: str = ""
+
+
+@dataclass(frozen=True)
+class HttpSection:
+    host: str = "0.0.0.0"
+    port: int = 0
+    """Where ``/healthz``, ``/readyz`` and ``/metrics`` are served; 0: not on a port of
+    their own (Slack's HTTP mode serves them on its port as well)."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +216,8 @@ class Settings:
     commitments: CommitmentsSection = field(default_factory=CommitmentsSection)
     dashboard: DashboardSection = field(default_factory=DashboardSection)
     privacy: PrivacySection = field(default_factory=PrivacySection)
+    rate_limits: RateLimitsSection = field(default_factory=RateLimitsSection)
+    http: HttpSection = field(default_factory=HttpSection)
     source: str = "embedded defaults"
 
     @property
@@ -198,6 +225,15 @@ class Settings:
         """This process's name among the instances sharing the database (docs/deploy.md)."""
 
         return self.convene.instance_id or process_instance_id()
+
+    @property
+    def rate_limit_store(self) -> str:
+        """Where rate limits are counted: ``local``, ``database`` or ``redis`` (``auto`` read)."""
+
+        shared = self.rate_limits.shared
+        if shared != "auto":
+            return shared
+        return "database" if self.convene.database_url.startswith("postgresql") else "local"
 
 
 INSTANCE_ID_MAX = 48
@@ -233,6 +269,8 @@ _SECTIONS: dict[str, type[Any]] = {
     "commitments": CommitmentsSection,
     "dashboard": DashboardSection,
     "privacy": PrivacySection,
+    "rate_limits": RateLimitsSection,
+    "http": HttpSection,
 }
 
 _CUSTOMARY_ENV = {
@@ -335,6 +373,7 @@ def _type_name(expected: Any) -> str:
         float: "a number",
         bool: "true or false",
         Secret: "text in quotes",
+        list[int]: "a list of whole numbers, like [0, 1]",
     }.get(expected, 'a list of texts in quotes, like ["a", "b"]')
 
 
@@ -354,6 +393,11 @@ def _from_file(value: Any, expected: Any, label: str) -> Any:
     elif expected is str:
         if isinstance(value, str):
             return value
+    elif expected == list[int]:
+        if isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            return list(value)
     elif isinstance(value, list) and all(isinstance(v, str) for v in value):
         return list(value)
     shown = repr(value) if not isinstance(value, str) else f'"{value}"'
@@ -379,6 +423,11 @@ def _from_env(value: str, expected: Any, label: str) -> Any:
     elif expected is float:
         try:
             return float(value)
+        except ValueError:
+            pass
+    elif expected == list[int]:
+        try:
+            return [int(part) for part in value.split(",") if part.strip()]
         except ValueError:
             pass
     else:
@@ -458,6 +507,7 @@ def _check(settings: Settings, where: str) -> None:
                     f"set ${_CUSTOMARY_ENV[('slack', key)]} or {env_name('slack', key)}"
                 )
     _check_discord(settings, where)
+    _check_rate_limits(settings, where)
 
 
 def _check_discord(settings: Settings, where: str) -> None:
@@ -465,6 +515,45 @@ def _check_discord(settings: Settings, where: str) -> None:
         raise ConfigError(
             f"{where}: the discord adapter is enabled but [discord] token is missing; "
             "set $DISCORD_TOKEN or CONVENE_DISCORD_TOKEN"
+        )
+    discord = settings.discord
+    if discord.shard_count < 0:
+        raise ConfigError(f"{where}: [discord] shard_count cannot be negative (0: one connection)")
+    if discord.shard_ids and not discord.shard_count:
+        raise ConfigError(
+            f"{where}: [discord] shard_ids needs shard_count, the number of shards across "
+            "every instance (like shard_count = 4 with shard_ids = [0, 1] here)"
+        )
+    for shard in discord.shard_ids:
+        if not 0 <= shard < discord.shard_count:
+            raise ConfigError(
+                f"{where}: [discord] shard_ids: {shard} is not a shard of {discord.shard_count}; "
+                f"use 0 to {discord.shard_count - 1}"
+            )
+    if len(set(discord.shard_ids)) != len(discord.shard_ids):
+        raise ConfigError(f"{where}: [discord] shard_ids names a shard twice")
+
+
+def _check_rate_limits(settings: Settings, where: str) -> None:
+    limits = settings.rate_limits
+    if limits.shared not in RATE_LIMIT_STORES:
+        raise ConfigError(
+            f"{where}: [rate_limits] shared must be one of {', '.join(RATE_LIMIT_STORES)}, "
+            f"not {limits.shared!r}"
+        )
+    if limits.shared == "redis" and not limits.redis_url.startswith(("redis://", "rediss://")):
+        raise ConfigError(
+            f'{where}: [rate_limits] shared = "redis" needs redis_url, like '
+            f'"redis://127.0.0.1:6379/0", not {limits.redis_url!r}'
+        )
+    if limits.shared == "database" and not settings.convene.database_url.startswith("postgresql"):
+        raise ConfigError(
+            f'{where}: [rate_limits] shared = "database" needs PostgreSQL ([convene] '
+            'database_url); on SQLite one instance runs, so say "local" or "auto"'
+        )
+    if not 0 <= settings.http.port <= 65535:
+        raise ConfigError(
+            f"{where}: [http] port must be 1 to 65535 (or 0: not served), not {settings.http.port}"
         )
 
 
