@@ -12,6 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,6 +20,12 @@ from storage.busy import DatabaseBusy, retry_when_busy
 from storage.opening import MigrationFailed, check_can_open, describe_migration_failure
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+UPGRADE_LOCK = 0x436F6E76656E65
+"""The PostgreSQL advisory lock that upgrades take ("Convene" in hex): instances
+started together on one database migrate one after the other, not side by side
+(measured: of three at once on an empty database, two failed creating a table
+the first was creating)."""
 
 
 def alembic_config() -> Config:
@@ -46,6 +53,10 @@ async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
 
     async def upgrade_in_one_transaction() -> None:
         async with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK}
+                )
             await connection.run_sync(_upgrade, revision)
 
     try:

@@ -10,6 +10,7 @@ no special type comparison is needed.
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,19 @@ def test_convene_db_upgrade_migrates_the_configured_sqlite_file_and_prints_the_r
 
     assert main(["--config", str(config), "db", "upgrade"]) == 0
     assert f"revision {migrate.head_revision()} (head)" in capsys.readouterr().out
+
+
+async def test_three_instances_starting_together_on_an_empty_database_all_upgrade_it(
+    empty_database_url: str,
+) -> None:
+    """A rolling start of several instances: each migrates or finds it done, none fails."""
+
+    engines = [create_engine(empty_database_url) for _ in range(3)]
+    try:
+        await asyncio.gather(*(migrate.upgrade(engine) for engine in engines))
+        async with engines[0].connect() as connection:
+            assert await connection.run_sync(schema_differences) == []
+        assert await migrate.current_revision(engines[0]) == migrate.head_revision()
+    finally:
+        for engine in engines:
+            await engine.dispose()
