@@ -16,16 +16,20 @@ It reports, against the targets of the Slack events issue:
     bolt's ``AsyncApp`` checking each signature, every listener acking and
     then handing the event to ``ConveneApp.dispatch``) by a load generator in
     a process of its own, over loopback. Requests a second and p50/p99 time
-    to the ack (target: at least 1,500 a second with p99 under 50 ms), and
-    for every request the time until its event is recorded (its
-    ``processed_events`` row and its reply in the outbox, one transaction),
-    checked at the end by counting rows, with the events whose handler failed
-    and was answered with an apology instead. Two loads: a closed loop
-    (32 connections, each sending its next request once the last is acked:
-    the most the endpoint acks) and an open loop at a fixed 1,500 requests a
-    second (latency counted from each request's due time, so a server that
-    falls behind cannot hide its queue). Then, for reference, the closed loop
-    again with each event dropped instead of dispatched: the endpoint alone.
+    to the ack, and for every request the time until its event is recorded
+    and handled (its ``processed_events`` row and its reply in the outbox,
+    one transaction), checked at the end by counting rows, with the events
+    whose handler failed and was answered with an apology instead. Two
+    loads: a closed loop (32 connections, each sending its next request once
+    the last is acked: the most the endpoint acks) and an open loop at a
+    fixed 1,500 requests a second (latency counted from each request's due
+    time, so a server that falls behind cannot hide its queue). Targets
+    (issue 19): at least 1,000 events recorded and handled a second (first
+    request to last event done), and p99 time to the ack under 20 ms in the
+    open loop at 1,500 a second. The server's CPU per event (acking, and
+    handling after the acks) is printed too: on a busy machine it is the
+    figure to compare. Then, for reference, the closed loop again with each
+    event dropped instead of dispatched: the endpoint alone.
     Every member sends one untimed ``/convene me`` first (their member row,
     their name in the adapter's cache). The app's deliverer runs, at the
     Slack adapter's own pace (``CAPABILITIES``, 4 a second), so it sends few
@@ -41,6 +45,10 @@ It reports, against the targets of the Slack events issue:
     and the adapter's pace is set to match (a ``Capabilities`` override), so
     the run takes 100 s; at Slack's one a second, 2,000 DMs would take 33
     minutes, and at the adapter's own 4 a second more than 8.
+
+Slash commands and Events API messages go the lean way in
+(``adapters.slack.direct``: read and kept without bolt's routing); run with
+``--through-bolt`` to send them through bolt as before, for comparison.
 
 Both run the real ``ConveneApp`` (every handler, ``SystemClock``, a fresh
 SQLite file in WAL mode, scheduler and deliverer running as in production)
@@ -76,7 +84,9 @@ import slack_bolt.version
 import sqlalchemy
 from sqlalchemy import func, select
 
+import adapters.slack.direct
 from adapters.slack.adapter import CAPABILITIES, SlackAdapter
+from adapters.slack.sink import EventSink
 from bench.checkins import LogTally, Profiler
 from bot.adapter import Capabilities
 from bot.app import ConveneApp
@@ -104,7 +114,11 @@ PROXY_VARIABLES = (
 )
 
 ACK_RATE_TARGET = 1_500.0
-ACK_P99_TARGET_MS = 50.0
+"""The open loop's rate: acks must keep up with it (issue 19)."""
+ACK_P99_TARGET_MS = 20.0
+"""p99 time to the ack in the open loop at ``ACK_RATE_TARGET`` (issue 19)."""
+RECORD_RATE_TARGET = 1_000.0
+"""Events recorded and handled a second, first request to last event done (issue 19)."""
 SHARE_TARGET = 95.0
 
 # What the load sends, in turn: half slash commands (cheap reads that still record
@@ -427,6 +441,22 @@ class StallWatch:
                 self.stalls.append((began, lag))
 
 
+class InboxWrites:
+    """Counts the INSERTs into the inbox table (one for each batch of events kept)."""
+
+    def __init__(self, app: ConveneApp) -> None:
+        self.count = 0
+        self._engine = app.engine.sync_engine
+        sqlalchemy.event.listen(self._engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if statement.startswith("INSERT INTO inbox"):
+            self.count += 1
+
+    def stop(self) -> None:
+        sqlalchemy.event.remove(self._engine, "before_cursor_execute", self._seen)
+
+
 @dataclass(frozen=True)
 class CpuLap:
     """CPU seconds this process used over ``wall`` seconds: its event loop's thread, and all."""
@@ -481,6 +511,7 @@ class LoadReport:
     stalls: list[tuple[float, float]]  # (seconds into the load, seconds) of the loop's stalls
     cpu_during_load: CpuLap
     cpu_after_load: CpuLap
+    inbox_writes: int  # INSERTs into the inbox while acking: events arriving together share one
 
     @property
     def count(self) -> int:
@@ -542,6 +573,7 @@ async def one_load(
     prof: Profiler,
     deadline_seconds: float,
 ) -> LoadReport:
+    inbox_writes = InboxWrites(app)
     stalls = StallWatch()
     stalls.start()
     cpu = CpuClock()
@@ -557,6 +589,7 @@ async def one_load(
     waited = time.monotonic() - waited_from
     recorded_cpu = cpu.lap()
     await stalls.stop()
+    inbox_writes.stop()
     for attempt in range(5):
         try:
             recorded, replies, failed = await recorded_counts(app, result.event_ids)
@@ -587,6 +620,7 @@ async def one_load(
         stalls=[(at - result.started, lag) for at, lag in stalls.stalls if at <= result.finished],
         cpu_during_load=acked_cpu,
         cpu_after_load=recorded_cpu,
+        inbox_writes=inbox_writes.count,
     )
 
 
@@ -846,14 +880,18 @@ def print_endpoint(report: EndpointReport) -> bool:
         plan = load.plan
         statuses = ", ".join(f"{code}: {n:,}" for code, n in sorted(load.result.statuses.items()))
         if plan.rate is None:
-            rate_ok = load.ack_rate >= ACK_RATE_TARGET
-            rate_target = f">= {ACK_RATE_TARGET:,.0f}/s"
+            # The closed loop shows the most the endpoint acks; its latency is its queue's.
+            rate_ok = p99_ok = True
+            rate_target = "(the most it acks; no target)"
+            p99_target = "(32 requests always waiting; no target)"
         else:
             # An open loop cannot go faster than it is fed: it passes by keeping up.
             rate_ok = load.acked == load.count and load.ack_rate >= 0.98 * plan.rate
             rate_ok = rate_ok and plan.rate >= ACK_RATE_TARGET
-            rate_target = f"kept up with {plan.rate:,.0f}/s offered"
-        p99_ok = load.latency_ms(0.99) < ACK_P99_TARGET_MS
+            rate_target = f"kept up with {plan.rate:,.0f}/s offered   {verdict(rate_ok)}"
+            p99_ok = load.latency_ms(0.99) < ACK_P99_TARGET_MS
+            p99_target = f"target p99 < {ACK_P99_TARGET_MS:g} ms   {verdict(p99_ok)}"
+        record_ok = load.record_rate >= RECORD_RATE_TARGET
         if load.timed_out:
             print(
                 f"    the events' work was still going {load.wait_seconds:.0f} s after the last ack"
@@ -867,12 +905,12 @@ def print_endpoint(report: EndpointReport) -> bool:
         print(f"  {load.name}: {load.count:,} requests ({', '.join(plan.kinds)} in turn)")
         print(
             f"    acked {load.acked:,} in {load.ack_seconds:.2f} s = {load.ack_rate:,.0f}/s "
-            f"(answers {statuses})   target {rate_target}   {verdict(rate_ok)}"
+            f"(answers {statuses})   {rate_target}"
         )
         print(
             f"    time to the ack: p50 {load.latency_ms(0.5):.1f} ms, "
             f"p99 {load.latency_ms(0.99):.1f} ms, max {load.latency_ms(1.0):.1f} ms   "
-            f"target p99 < {ACK_P99_TARGET_MS:g} ms   {verdict(p99_ok)}"
+            f"{p99_target}"
         )
         for kind in dict.fromkeys(plan.kinds):
             print(
@@ -884,7 +922,20 @@ def print_endpoint(report: EndpointReport) -> bool:
             f"{load.replies_queued:,} replies queued, {load.failed:,} of them the apology of a "
             f"failed handler; all done {load.all_recorded_seconds:.1f} s "
             f"after the first request = {load.record_rate:,.0f} events recorded/s "
-            f"({load.wait_seconds:.1f} s after the last ack)   {verdict(all_recorded)}"
+            f"({load.wait_seconds:.1f} s after the last ack)   all recorded, none twice: "
+            f"{verdict(all_recorded)}"
+        )
+        print(
+            f"    events recorded and handled: {load.record_rate:,.0f}/s   "
+            f"target >= {RECORD_RATE_TARGET:,.0f}/s   {verdict(record_ok)}"
+        )
+        cpu_ack = 1000 * load.cpu_during_load.process / load.count
+        cpu_rest = 1000 * load.cpu_after_load.process / load.count
+        ceiling = 1000 / (cpu_ack + cpu_rest) if cpu_ack + cpu_rest > 0 else 0.0
+        print(
+            f"    server CPU per event: {cpu_ack:.2f} ms until the last ack (acks and the "
+            f"handling that fitted in) + {cpu_rest:.2f} ms after it = "
+            f"{cpu_ack + cpu_rest:.2f} ms: at most {ceiling:,.0f} events/s on one free core"
         )
         if load.record_latencies:
             print(
@@ -911,7 +962,12 @@ def print_endpoint(report: EndpointReport) -> bool:
         )
         print(f"    server CPU while acking: {load.cpu_during_load.text()}")
         print(f"    server CPU after the last ack: {load.cpu_after_load.text()}")
-        ok = ok and rate_ok and p99_ok and all_recorded
+        if load.inbox_writes:
+            print(
+                f"    inbox: {load.inbox_writes:,} writes for {load.count:,} events "
+                f"({load.count / load.inbox_writes:.1f} events a write)"
+            )
+        ok = ok and rate_ok and p99_ok and all_recorded and record_ok
     if report.reference is not None:
         ref = report.reference
         print(
@@ -919,7 +975,9 @@ def print_endpoint(report: EndpointReport) -> bool:
             f"{ref.ack_rate:,.0f}/s; time to the ack p50 {ref.latency_ms(0.5):.1f} ms, "
             f"p99 {ref.latency_ms(0.99):.1f} ms "
             f"(commands p50 {ref.latency_ms(0.5, '/convene me'):.1f} ms, "
-            f"messages p50 {ref.latency_ms(0.5, 'message'):.1f} ms)"
+            f"messages p50 {ref.latency_ms(0.5, 'message'):.1f} ms); server CPU "
+            f"{1000 * ref.cpu_during_load.process / ref.count:.2f} ms a request (signature, "
+            "reading, keeping in the inbox, the ack)"
         )
     print(
         f"  replies: {report.replies_sent:,} sent by the deliverer meanwhile (at the adapter's "
@@ -956,6 +1014,12 @@ def print_fanout(report: FanoutReport) -> bool:
         f"{report.outbox_unsent} still queued"
     )
     return share_ok and exact_ok
+
+
+async def _through_bolt(sink: EventSink, body: dict[str, Any]) -> int | None:
+    """``direct.hand_over`` declining every request: bolt routes them all (``--through-bolt``)."""
+
+    return None
 
 
 def loadavg() -> str:
@@ -1007,7 +1071,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--skip-endpoint", action="store_true")
     parser.add_argument("--skip-fanout", action="store_true")
     parser.add_argument("--profile", action="store_true", help="cProfile the server during (a)")
+    parser.add_argument(
+        "--through-bolt",
+        action="store_true",
+        help="(a): route every request through bolt, as before the lean path (a comparison)",
+    )
     args = parser.parse_args(argv)
+    if args.through_bolt:
+        adapters.slack.direct.hand_over = _through_bolt
 
     print(
         "Slack events benchmark: HTTP mode (aiohttp + slack-bolt) and outbox fan-out, "

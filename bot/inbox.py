@@ -67,19 +67,40 @@ def _event_kinds() -> dict[str, type[Event]]:
     }
 
 
+_FIELD_NAMES: dict[type[Event], tuple[str, ...]] = {}
+
+
+def _field_names(kind: type[Event]) -> tuple[str, ...]:
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(item.name for item in dataclasses.fields(kind))
+    return names
+
+
+def _place_fields(place: Place) -> dict[str, Any]:
+    return {name: getattr(place, name) for name in _PLACE_FIELDS}
+
+
+_PLACE_FIELDS = tuple(item.name for item in dataclasses.fields(Place))
+
+
 def encode(event: Event) -> dict[str, Any]:
-    """An event as JSON: its kind and fields (the platform's raw payload included)."""
+    """An event as JSON: its kind and fields (the platform's raw payload included).
+
+    Written out field by field rather than with ``dataclasses.asdict`` (which
+    copies every payload deeply first): it runs before each acknowledgement.
+    """
 
     fields: dict[str, Any] = {}
-    for item in dataclasses.fields(event):
-        value = getattr(event, item.name)
+    for name in _field_names(type(event)):
+        value = getattr(event, name)
         if isinstance(value, Place):
-            value = dataclasses.asdict(value)
-        elif item.name == "files":
+            value = _place_fields(value)
+        elif name == "files":
             value = [dataclasses.asdict(file) for file in value]
         elif isinstance(value, Mapping):
             value = dict(value)
-        fields[item.name] = value
+        fields[name] = value
     # Whatever a payload holds comes back as JSON can say it, rather than failing the batch.
     plain: dict[str, Any] = json.loads(json.dumps(fields, default=str))
     return {"kind": type(event).__name__, "fields": plain}

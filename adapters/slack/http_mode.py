@@ -5,9 +5,10 @@ raw bytes first (``request_check``): a request Slack did not sign is answered
 401 and goes no further. A signed body is then read here, not by bolt (whose
 reading misroutes a slash command holding the word "payload" and fails on a
 body that is not UTF-8 or not JSON): one that cannot be read is answered 400
-with one warning. The rest go through the bolt app of ``listeners``, which
-acknowledges each and hands its event over after the ack, so the answer to
-Slack never waits for Convene's work.
+with one warning. Slash commands, clicks, submissions and members' messages
+are then read and handed over directly (``direct``); the rest go through the
+bolt app of ``listeners``. Either way each is acknowledged once its event is
+kept, and the answer to Slack never waits for Convene's work.
 
 Installed over OAuth (``[slack] client_id``), the same server also answers
 ``GET /slack/install`` (the page with the "Add to Slack" link and its state)
@@ -25,6 +26,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from adapters.slack import direct
 from adapters.slack.listeners import build_bolt_app
 from adapters.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from adapters.slack.request_check import MalformedRequest, read_body, signature_problem
@@ -88,6 +90,13 @@ class SlackHttpServer:
                 return web.json_response({"error": "invalid request"}, status=401)
             try:
                 text, body = read_body(raw, request.headers.get("Content-Type"))
+            except MalformedRequest as unreadable:
+                log.warning("refused a signed Slack request: %s (answered 400)", unreadable)
+                return web.json_response({"error": "malformed request"}, status=400)
+            status = await direct.hand_over(self._sink, body)
+            if status is not None:
+                return web.Response(status=status, body=b"", content_type="text/plain")
+            try:
                 bolt_request = _bolt_request(request, text, body)
             except MalformedRequest as unreadable:
                 log.warning("refused a signed Slack request: %s (answered 400)", unreadable)
@@ -114,6 +123,8 @@ class SlackHttpServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post(PATH, self._handle)
+        if self._sink.serve_beside is not None:
+            self._sink.serve_beside(app)
         if self._bolt.oauth_flow is not None:
             app.router.add_get(INSTALL_PATH, self._install)
             app.router.add_get(REDIRECT_PATH, self._install)

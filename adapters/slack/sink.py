@@ -7,9 +7,11 @@ has its acknowledgement; they know the adapter only through this protocol, so
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from aiohttp import web
     from slack_sdk.web.async_client import AsyncWebClient
 
     from bot.events import Event
@@ -20,6 +22,9 @@ class EventSink(Protocol):
 
     acks_in_flight: int
     """Requests being acknowledged right now: the adapter's workers hold back while any are."""
+
+    serve_beside: Callable[[web.Application], None] | None
+    """Adds other routes to HTTP mode's server (the app's /healthz, /readyz, /metrics)."""
 
     @property
     def client(self) -> AsyncWebClient:

@@ -37,6 +37,7 @@ from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import direct
 from adapters.slack.listeners import build_bolt_app
 from adapters.slack.sink import EventSink
 from bot.adapter import PlatformUnavailable
@@ -63,12 +64,23 @@ class _AckingHandler(AsyncSocketModeHandler):
 
     bolt sends no acknowledgement when dispatch is not a 200 (no listener
     matched, or one failed before its ack): Slack would then redeliver the
-    event, or tell the member the app did not respond.
+    event, or tell the member the app did not respond. Everyday envelopes are
+    read and handed over without bolt (``direct``).
     """
+
+    def __init__(self, sink: EventSink, **kwargs: Any) -> None:
+        super().__init__(build_bolt_app(sink), **kwargs)
+        self._sink = sink
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:
         started = time.time()
-        answer: BoltResponse = await run_async_bolt_app(self.app, req)
+        payload = req.payload
+        status = await direct.hand_over(self._sink, payload) if isinstance(payload, dict) else None
+        answer: BoltResponse = (
+            BoltResponse(status=status, body="")
+            if status is not None
+            else await run_async_bolt_app(self.app, req)
+        )
         if answer.status != 200:
             log.info(
                 "acknowledging a Slack %s envelope bolt did not take (status %s)",
@@ -105,7 +117,7 @@ class SlackSocketConnection:
         base_url = self._sink.api_base_url
         self._hello = asyncio.Event()
         handler = _AckingHandler(
-            build_bolt_app(self._sink),
+            self._sink,
             app_token=self._app_token,
             logger=_client_logger(),
             # Its own client: the app token is the Bearer for apps.connections.open.
