@@ -32,6 +32,12 @@ from storage.repositories import timers as timers_repo
 
 log = logging.getLogger("convene.scheduler")
 
+WAKE_GAP = 0.05
+"""Real seconds at least between two looks that wake-ups asked for. Every event whose
+handler queued a message wakes the scheduler (it may have added a schedule or a timer
+due soon), and each look costs a few statements: under a thousand events a second the
+looks are folded into twenty, and a new timer is seen at most this late."""
+
 JobRunner = Callable[[AsyncSession, Schedule, datetime], Awaitable[None]]
 TimerRunner = Callable[[AsyncSession, Timer], Awaitable[None]]
 
@@ -166,9 +172,11 @@ class Scheduler:
         self._wake.set()
 
     async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
             # Clear before looking, so a wake-up that arrives meanwhile is kept.
             self._wake.clear()
+            looked_at = loop.time()
             try:
                 await self.run_due()
                 upcoming = await self.next_slot()
@@ -182,6 +190,9 @@ class Scheduler:
             if upcoming is not None:
                 wait = max(0.0, min(wait, (upcoming - self._clock.now()).total_seconds()))
             await wake_or_timeout(self._wake, wait)
+            if self._wake.is_set():
+                # Woken early: let the wake-ups of a burst of events gather first.
+                await asyncio.sleep(max(0.0, looked_at + WAKE_GAP - loop.time()))
 
     async def _since(self, session: AsyncSession, schedule: Schedule) -> datetime:
         assert schedule.id is not None

@@ -441,6 +441,40 @@ async def test_the_running_scheduler_survives_a_failing_job(
     assert statuses == ["failed", "ran"]
 
 
+@pytest.mark.realtime
+async def test_a_burst_of_events_waking_the_scheduler_costs_a_few_looks_not_one_each(
+    sessions: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A thousand answers a second each wake the scheduler; it folds their wake-ups."""
+
+    clock = ManualClock(SUNDAY)
+    scheduler = scheduler_on(sessions, clock)
+    looks = 0
+    run_due = scheduler.run_due
+
+    async def counted() -> int:
+        nonlocal looks
+        looks += 1
+        return await run_due()
+
+    monkeypatch.setattr(scheduler, "run_due", counted)
+    await scheduler.start()
+    try:
+        loop = asyncio.get_running_loop()
+        end = loop.time() + 0.3
+        wakes = 0
+        while loop.time() < end:
+            scheduler.wake()
+            wakes += 1
+            await asyncio.sleep(0.001)
+    finally:
+        await scheduler.stop()
+
+    assert wakes > 100
+    # 0.3 s at one look per 0.05 s is 7 looks; a loaded machine only makes fewer.
+    assert looks <= 10, f"{looks} looks for {wakes} wake-ups"
+
+
 # -- through the app ----------------------------------------------------------------------
 
 
