@@ -75,6 +75,11 @@ class Capabilities:
     platform limits that as well as the overall rate; ``None``: no such limit.
     Replies only one member sees are not counted (Slack paces those by method)."""
     per_target_burst: int = 1
+    repeats_dropped: bool = False
+    """True where the platform drops a message sent again with the same key (a nonce it
+    enforces): the deliverer may then have several sends out before their records are
+    written, since a crash repeating them changes nothing. False: one at a time, so a
+    crash repeats at most the one message in flight."""
     member_timezones: bool = True
     reads_channel_messages: bool = True
     """False where Convene cannot read what members type in channels and threads

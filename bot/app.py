@@ -28,11 +28,13 @@ from bot.context import JobContext
 from bot.deliverer import Deliverer
 from bot.dispatcher import Dispatcher
 from bot.events import Event
+from bot.http_endpoints import HealthEndpoints
 from bot.inbox import Inbox, Intake
 from bot.outbox import Outbox
 from bot.platform_reads import before_transaction
 from bot.registry import Registry, ServiceHost
 from bot.scheduler import Scheduler
+from bot.shared_limits import rate_limits_for
 from storage import migrate
 from storage.busy import retry_when_busy
 from storage.engine import create_engine, session_factory
@@ -62,6 +64,14 @@ class ConveneApp:
         self.sessions = session_factory(self.engine)
         self._database_opened = False
         self._services = AsyncExitStack()
+        self.health = HealthEndpoints(self.engine, clock, self.adapters)
+        # Every instance on one PostgreSQL database (or Redis) keeps to the platforms' limits
+        # together: the deliverers' and the adapters' own paces ([rate_limits] shared).
+        self.rate_limits = rate_limits_for(settings, self.engine, clock)
+        for adapter in adapters:
+            share = getattr(adapter, "share_rate_limits", None)
+            if share is not None:
+                share(self.rate_limits)
         self.deliverers = {
             platform: Deliverer(
                 self.sessions,
@@ -73,6 +83,7 @@ class ConveneApp:
                 max_backoff=settings.outbox.max_backoff_seconds,
                 lease_seconds=settings.outbox.lease_seconds,
                 batch_size=settings.outbox.batch_size,
+                limits=self.rate_limits,
             )
             for platform, adapter in self.adapters.items()
         }
@@ -122,6 +133,8 @@ class ConveneApp:
         with ``settle`` (the scripted shell and the tests do).
         """
 
+        if self.settings.http.port:
+            await self.health.serve(self.settings.http.host, self.settings.http.port)
         await self.upgrade_database()
         for deliverer in self.deliverers.values():
             if background:
@@ -133,13 +146,16 @@ class ConveneApp:
             host = ServiceHost(self.sessions, self.clock, self.settings)
             for service in self.registry.services.values():
                 await self._services.enter_async_context(service(host))
+        self.health.offer_to(self.adapters.values())
         for adapter in self.adapters.values():
             await adapter.start(self.intake)
+        self.health.started = True
         if background:
             # Events left by an instance that died are taken over once their lease is out.
             self.inbox.start(poll_seconds=max(1.0, self.settings.outbox.lease_seconds / 3))
 
     async def stop(self) -> None:
+        self.health.started = False
         try:
             await self._services.aclose()
         except Exception:
@@ -154,6 +170,8 @@ class ConveneApp:
             await deliverer.stop()
         if self._database_opened:  # one that never opened holds none of the inbox's rows
             await self.inbox.stop()
+        await self.health.close()
+        await self.rate_limits.close()
         await self.engine.dispose()
 
     async def ensure_member(

@@ -1,9 +1,13 @@
 """The deliverer: drains the outbox to one adapter, politely and durably.
 
 It claims a batch of due messages (in order per target), waits for the
-adapter's token bucket, sends one message at a time, and records each send in
-its own short transaction the moment the platform answers. So a crash repeats
-at most the single message that was in flight, and a restart resumes the rest.
+adapter's token bucket, sends one message at a time, and records each send as
+soon as the platform answers: the records are written in groups behind the
+sender (``bot.send_records``), so writing them costs no time between sends,
+and sends to different targets may overlap (``max_in_flight``). A crash
+repeats at most the sends out without their record: the one message in
+flight, unless the platform drops repeats (``Capabilities.repeats_dropped``),
+where up to ``MOST_UNRECORDED`` may be out; a restart resumes the rest.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -28,7 +32,10 @@ from bot.adapter import (
 )
 from bot.clock import Clock
 from bot.messages import OutgoingMessage, Target
-from bot.ratelimit import Lanes, TokenBucket
+from bot.metrics import GIVEN_UP, PUT_OFF, RETRIED, SENT, delivery
+from bot.ratelimit import LaneSet, Limiter, WorkspaceBuckets
+from bot.send_records import MOST_UNRECORDED, SendRecords
+from bot.shared_limits import RateLimits
 from bot.waiting import wake_or_timeout
 from storage.busy import DatabaseBusy, retry_when_busy
 from storage.repositories import members as members_repo
@@ -40,6 +47,10 @@ T = TypeVar("T")
 
 WAIT_FOR_ORIGINAL = 30.0
 """Seconds a delete waits, each time, for the message it deletes to be sent (or given up on)."""
+
+
+MAX_IN_FLIGHT = 1
+"""Sends to different targets that may be waiting for the platform's answer at once."""
 
 
 class _OriginalInFlight(Exception):
@@ -69,6 +80,9 @@ class Deliverer:
         lease_seconds: float = 60.0,
         batch_size: int = 200,
         idle_poll: float = 1.0,
+        max_in_flight: int = MAX_IN_FLIGHT,
+        most_unrecorded: int | None = None,
+        limits: RateLimits | None = None,
     ) -> None:
         self._sessions = sessions
         bind = sessions.kw.get("bind")
@@ -84,12 +98,28 @@ class Deliverer:
         self._lease = timedelta(seconds=lease_seconds)
         self._batch_size = batch_size
         self._idle_poll = idle_poll
+        if max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
+        self._max_in_flight = max_in_flight
+        if most_unrecorded is None:
+            # DESIGN: a crash repeats at most the one message in flight, unless the
+            # platform itself drops a repeat.
+            most_unrecorded = MOST_UNRECORDED if adapter.capabilities.repeats_dropped else 1
+        if most_unrecorded < 1:
+            raise ValueError("most_unrecorded must be at least 1")
+        self._most_unrecorded = most_unrecorded
+        # The platform's limits: each workspace's rate (Slack counts them apart) and
+        # each target's; kept in this process, or shared with every instance (``limits``).
         caps = adapter.capabilities
-        self._bucket = (
-            TokenBucket(clock, caps.rate_per_second, caps.burst) if caps.rate_per_second else None
+        limits = limits or RateLimits(clock)
+        platform = adapter.platform
+        self._buckets: WorkspaceBuckets | None = (
+            limits.per_workspace(f"{platform}:send:", caps.rate_per_second, caps.burst)
+            if caps.rate_per_second
+            else None
         )
-        self._lanes = (
-            Lanes(clock, caps.per_target_rate, caps.per_target_burst)
+        self._lanes: LaneSet | None = (
+            limits.lanes(f"{platform}:lane:", caps.per_target_rate, caps.per_target_burst)
             if caps.per_target_rate
             else None
         )
@@ -169,10 +199,10 @@ class Deliverer:
 
     async def drain_once(self) -> int:
         async with self._lock:
-            if self._bucket is not None:
-                # Sit out a pause (a Retry-After) before claiming rather than
-                # while holding a lease on rows that cannot be sent yet.
-                wait = self._bucket.wait_time()
+            if self._buckets is not None:
+                # Sit out a pause (a Retry-After) that holds every workspace before
+                # claiming, rather than while holding a lease on rows that cannot go yet.
+                wait = self._buckets.paused_for()
                 if wait > 0:
                     await self._clock.sleep(wait)
             if not await self._record_unrecorded():
@@ -195,48 +225,156 @@ class Deliverer:
                 return 0
             if not batch:
                 return 0
+            if self._lanes is not None:  # what other instances sent these targets lately
+                await self._lanes.load({item.target_key for item in batch})
             # Once half the lease is gone, hand the rest back and claim afresh:
             # another instance may take over a row whose lease ran out, so
             # sending one that late could deliver it twice.
             deadline = now + self._lease / 2
-            failed_targets: set[str] = set()
-            waiting: list[int] = []  # passed over for their target's pace
-            next_up = 0  # batch[next_up:] has not been tried
+            waiting: list[int] = []  # handed back untried, or passed over for their pace
             self._lane_wait = None
             try:
-                async with outbox_repo.SentRecorder(self._engine) as record_sent:
-                    for index, item in enumerate(batch):
-                        next_up = index + 1
-                        if item.target_key in failed_targets:
-                            waiting.append(item.id)
-                            continue
-                        outcome = await self._deliver_one(item, deadline, record_sent)
-                        if outcome in (_Outcome.RETRY, _Outcome.DEFERRED):
-                            failed_targets.add(item.target_key)
-                            if outcome is _Outcome.DEFERRED:
-                                waiting.append(item.id)
-                        elif outcome is not _Outcome.DONE:
-                            # A 429 paused the whole platform, the lease is running
-                            # out, or the database would not take the record: hand
-                            # back the rest of the batch.
-                            tried = index if outcome is _Outcome.LEASE_RUNNING_OUT else index + 1
-                            waiting.extend(m.id for m in batch[tried:])
-                            next_up = len(batch)
-                            return tried
-            except (Exception, asyncio.CancelledError):
-                # Stopped (or failed) in mid-batch: what was not tried yet goes
-                # back at once, so a restart need not wait for the lease to end.
-                # The message in flight, if any, keeps its claim: whether the
-                # platform has it is unknown, and its lease decides.
-                waiting.extend(m.id for m in batch[next_up:])
-                raise
+                async with SendRecords(
+                    self._engine,
+                    self._unrecorded,
+                    self._say_if_lapsed,
+                    most_unrecorded=self._most_unrecorded,
+                ) as record_sent:
+                    tried, stopped = await self._send_all(batch, deadline, record_sent, waiting)
+                if stopped:
+                    # A 429 paused the whole platform, the lease is running out, or
+                    # the database would not take the record: the rest went back.
+                    return tried
             finally:
+                if self._lanes is not None:  # before the targets may go to another instance
+                    await self._lanes.save()
                 await self._hand_back(batch[0].claim, waiting)
             if len(waiting) == len(batch) and self._lane_wait is not None:
                 # Every target here is waiting for its pace: sleep until the
                 # first may go rather than claim the same rows again at once.
                 await self._clock.sleep(self._lane_wait)
             return len(batch)
+
+    async def _send_all(
+        self,
+        batch: list[outbox_repo.ClaimedMessage],
+        deadline: datetime,
+        record_sent: SendRecords,
+        waiting: list[int],
+    ) -> tuple[int, bool]:
+        """Send a batch in order, up to ``max_in_flight`` messages at once, one per target.
+
+        A platform answers each send after a round trip; with one send at a
+        time, that round trip (and the timer's wake-up) comes between every
+        two sends, and a token bucket of one loses the time. Sends to different
+        targets may overlap; a target's messages still go one after another
+        in the order queued, and after a target's send fails or is put off,
+        its later messages wait for the next batch.
+
+        Each send holds a slot of ``record_sent`` from before it starts until
+        its record is written, so no more than ``most_unrecorded`` sends are
+        ever out without their record: the most a crash repeats.
+
+        Returns (sends tried, whether the batch stopped early). What was not
+        tried is added to ``waiting``, to be handed back at once; a send in
+        flight when the deliverer stops keeps its claim (whether the platform
+        has it is unknown: its lease decides).
+        """
+
+        failed_targets: set[str] = set()
+        in_flight: dict[str, asyncio.Task[None]] = {}
+        started: set[int] = set()
+        failures: list[BaseException] = []
+        tried = 0
+        stopped = False
+
+        def settle(item: outbox_repo.ClaimedMessage, outcome: _Outcome) -> None:
+            nonlocal tried, stopped
+            if outcome is _Outcome.LEASE_RUNNING_OUT:
+                waiting.append(item.id)
+                stopped = True
+                return
+            tried += 1
+            if outcome in (_Outcome.RETRY, _Outcome.DEFERRED):
+                failed_targets.add(item.target_key)
+                if outcome is _Outcome.DEFERRED:
+                    waiting.append(item.id)
+            elif outcome is not _Outcome.DONE:
+                stopped = True
+
+        async def send(
+            item: outbox_repo.ClaimedMessage, sending: Coroutine[Any, Any, _Outcome]
+        ) -> None:
+            nonlocal stopped
+            try:
+                outcome = await sending
+            except asyncio.CancelledError:
+                raise
+            except BaseException as failure:
+                failures.append(failure)  # raised by the batch, once its sends are in
+                stopped = True
+                return
+            finally:
+                record_sent.give_back(item)
+                if in_flight.get(item.target_key) is asyncio.current_task():
+                    del in_flight[item.target_key]
+            settle(item, outcome)
+
+        try:
+            for item in batch:
+                while not stopped and (
+                    item.target_key in in_flight or len(in_flight) >= self._max_in_flight
+                ):
+                    earlier = in_flight.get(item.target_key)
+                    await asyncio.wait(
+                        [earlier] if earlier is not None else list(in_flight.values()),
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                if stopped:
+                    break
+                if item.target_key in failed_targets:
+                    waiting.append(item.id)
+                    continue
+                started.add(item.id)
+                await record_sent.take_slot()
+                try:
+                    prepared = await self._prepare_one(item, deadline, record_sent)
+                except BaseException:
+                    record_sent.give_back(item)
+                    raise
+                if isinstance(prepared, _Outcome):
+                    record_sent.give_back(item)
+                    settle(item, prepared)
+                elif self._max_in_flight == 1:
+                    await send(item, prepared)  # no task needed for one at a time
+                else:
+                    in_flight[item.target_key] = asyncio.create_task(send(item, prepared))
+                if failures:
+                    break
+            if in_flight:
+                await asyncio.wait(list(in_flight.values()))
+            if failures:
+                raise failures[0]
+        except BaseException as stopping:
+            for task in in_flight.values():
+                task.cancel()
+            await asyncio.gather(*in_flight.values(), return_exceptions=True)
+            if isinstance(stopping, Exception | asyncio.CancelledError):
+                # Stopped (or failed) in mid-batch: what was not tried yet goes
+                # back at once, so a restart need not wait for the lease to end.
+                self._untried(batch, started, waiting)
+            raise
+        self._untried(batch, started, waiting)
+        return tried, stopped
+
+    @staticmethod
+    def _untried(
+        batch: list[outbox_repo.ClaimedMessage], started: set[int], waiting: list[int]
+    ) -> None:
+        """Add to ``waiting`` the messages of the batch that were never started."""
+
+        handed_back = set(waiting)
+        waiting.extend(m.id for m in batch if m.id not in started and m.id not in handed_back)
 
     async def _record_unrecorded(self) -> bool:
         """Record sends the database refused earlier; False while it still refuses."""
@@ -312,13 +450,30 @@ class Deliverer:
             dropped,
         )
 
-    async def _deliver_one(
+    async def _prepare_one(
         self,
         item: outbox_repo.ClaimedMessage,
         deadline: datetime,
-        record_sent: outbox_repo.SentRecorder,
-    ) -> _Outcome:
+        record_sent: SendRecords,
+    ) -> _Outcome | Coroutine[Any, Any, _Outcome]:
+        """Everything before a message's send: its turn, its target, its token.
+
+        Returns what became of it when it is not to be sent now, else the send
+        itself (``_send_and_record``), for the caller to await or run alongside
+        other sends. Tokens are taken here, one message after another, so the
+        bucket has one waiter and credits a late wake-up.
+        """
+
         message = OutgoingMessage.from_dict(item.payload)
+        reads_earlier_sends = (
+            message.deletes is not None
+            or message.replaces is not None
+            or (message.target.kind == "thread" and message.target.root_key is not None)
+        )
+        if reads_earlier_sends and not await record_sent.settle():
+            # It looks up what earlier sends left in the database, and their
+            # records are not all written: it waits, untried, for the next batch.
+            return _Outcome.DEFERRED
         if (
             message.deletes is None
             and message.target.kind == "thread"
@@ -329,22 +484,38 @@ class Deliverer:
                 return _Outcome.RETRY
             message = resolved
         lane = item.target_key if message.visible_to is None else None
+        bucket = self._buckets.of(item.workspace_external_id) if self._buckets is not None else None
+        # A workspace told to wait (a 429's Retry-After) or a target at its pace is
+        # passed over for now: the other workspaces and targets go on meanwhile.
+        wait = bucket.paused_for() if bucket is not None else 0.0
         if self._lanes is not None and lane is not None:
-            wait = self._lanes.wait_time(lane)
-            if wait > 0:
-                self._lane_wait = wait if self._lane_wait is None else min(self._lane_wait, wait)
-                return _Outcome.DEFERRED
-        if self._bucket is not None:
-            await self._bucket.acquire()
+            wait = max(wait, self._lanes.wait_time(lane))
+        if wait > 0:
+            self._lane_wait = wait if self._lane_wait is None else min(self._lane_wait, wait)
+            return _Outcome.DEFERRED
+        if bucket is not None:
+            await bucket.acquire()
         if self._clock.now() >= deadline:
             return _Outcome.LEASE_RUNNING_OUT
         if self._lanes is not None and lane is not None:
             self._lanes.try_acquire(lane)
+        return self._send_and_record(item, message, bucket, record_sent)
+
+    async def _send_and_record(
+        self,
+        item: outbox_repo.ClaimedMessage,
+        message: OutgoingMessage,
+        bucket: Limiter | None,
+        record_sent: SendRecords,
+    ) -> _Outcome:
+        """Send a message whose turn and token have come; record or settle what became of it."""
+
         try:
             ref = await self._send(item, message)
         except RateLimited as limited:
-            if self._bucket is not None:
-                self._bucket.pause(limited.retry_after)
+            delivery(self.platform, PUT_OFF)
+            if bucket is not None:
+                bucket.pause(limited.retry_after)
             log.info("%s asked us to slow down for %g s", self.platform, limited.retry_after)
             await self._retry_later(item, limited.retry_after, str(limited), count_attempt=False)
             return _Outcome.PAUSED
@@ -363,6 +534,7 @@ class Deliverer:
             if item.attempts >= self.max_attempts:
                 await self._give_up(item, error)
                 return _Outcome.RETRY
+            delivery(self.platform, RETRIED)
             delay = min(self._max_backoff, self._base_backoff * 2 ** (item.attempts - 1))
             log.info(
                 "delivery of %s failed (attempt %d of %d), retrying in %g s: %s",
@@ -374,19 +546,14 @@ class Deliverer:
             )
             await self._retry_later(item, delay, error)
             return _Outcome.RETRY
+        delivery(self.platform, SENT)
         sent_at = self._clock.now()
-        try:
-            recorded = await record_sent(item.id, item.claim, sent_at, ref)
-        except Exception as refused:
+        if not await record_sent.add(item, sent_at, ref):
             # The platform has the message; only our note of it failed (a
-            # database locked for longer than busy_timeout). Keep the note and
-            # write it before claiming anything else, so it is never sent twice.
-            log.warning(
-                "delivered %s but could not record it yet: %s", item.idempotency_key, refused
-            )
-            self._unrecorded[item.id] = (item, sent_at, ref)
+            # database locked for longer than busy_timeout). The note is kept in
+            # self._unrecorded and written before anything else is claimed, so
+            # it is never sent twice.
             return _Outcome.NOT_RECORDED
-        self._say_if_lapsed(item, recorded)
         if message.target.kind == "dm" and message.deletes is None:
             await self._note_dms(item.workspace_external_id, message.target.member_ids[0], False)
         return _Outcome.DONE
@@ -584,6 +751,7 @@ class Deliverer:
             self._say_lapsed(item, "retry")
 
     async def _give_up(self, item: outbox_repo.ClaimedMessage, error: str) -> None:
+        delivery(self.platform, GIVEN_UP)
         try:
             held = await self._transaction(
                 lambda session: outbox_repo.mark_dead(session, item.id, item.claim, error),

@@ -2,9 +2,41 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from bot.clock import Clock
+
+
+class Limiter(Protocol):
+    """What the deliverer and the adapters ask of a rate limit, kept here or shared."""
+
+    async def acquire(self) -> None: ...
+
+    def wait_time(self) -> float: ...
+
+    def paused_for(self) -> float: ...
+
+    def pause(self, seconds: float) -> None: ...
+
+    def try_acquire(self) -> bool: ...
+
+    def is_idle(self) -> bool: ...
+
+
+class LaneSet(Protocol):
+    """Per-target limits (``Lanes``), kept here or shared between instances."""
+
+    def wait_time(self, key: str) -> float: ...
+
+    def try_acquire(self, key: str) -> bool: ...
+
+    async def load(self, keys: Iterable[str]) -> None: ...
+
+    async def save(self) -> None: ...
+
+    def __len__(self) -> int: ...
 
 
 class TokenBucket:
@@ -64,6 +96,13 @@ class TokenBucket:
                     self._tokens = max(0.0, self._tokens - 1.0)
                     return
 
+    def paused_for(self) -> float:
+        """Seconds left of a pause (a ``Retry-After``); 0 when not paused."""
+
+        if self._paused_until is None:
+            return 0.0
+        return max(0.0, (self._paused_until - self._clock.now()).total_seconds())
+
     def pause(self, seconds: float) -> None:
         until = self._clock.now() + timedelta(seconds=seconds)
         if self._paused_until is None or until > self._paused_until:
@@ -118,6 +157,42 @@ class Lanes:
 
     def try_acquire(self, key: str) -> bool:
         return self._bucket(key).try_acquire()
+
+    async def load(self, keys: Iterable[str]) -> None:
+        """Nothing to read: this process is the only one sending."""
+
+    async def save(self) -> None:
+        """Nothing to write: this process is the only one sending."""
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+class WorkspaceBuckets:
+    """One limit for each workspace, made when first used.
+
+    Slack counts ``chat.postMessage`` for each workspace apart, so one busy
+    workspace must neither slow the others nor be paused by their 429s.
+    """
+
+    def __init__(self, make: Callable[[str], Limiter], *, keep: int = 10_000) -> None:
+        self._make = make
+        self._keep = keep
+        self._buckets: dict[str, Limiter] = {}
+
+    def of(self, workspace: str) -> Limiter:
+        bucket = self._buckets.get(workspace)
+        if bucket is None:
+            if len(self._buckets) >= self._keep:
+                self._buckets = {k: b for k, b in self._buckets.items() if not b.is_idle()}
+            bucket = self._buckets[workspace] = self._make(workspace)
+        return bucket
+
+    def paused_for(self) -> float:
+        """Seconds until some workspace may send again, when every one known is paused."""
+
+        pauses = [bucket.paused_for() for bucket in self._buckets.values()]
+        return min(pauses) if pauses and all(p > 0 for p in pauses) else 0.0
 
     def __len__(self) -> int:
         return len(self._buckets)

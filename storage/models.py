@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Float, Index, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from storage.types import UTCDateTime
@@ -798,3 +798,20 @@ class SlackOAuthState(SQLModel, table=True):
 
     state: str = Field(max_length=200, primary_key=True)
     expires_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RateLimitMark(SQLModel, table=True):
+    """How far one shared rate limit is booked, for instances that share a platform's limits.
+
+    ``booked_until`` (seconds since the epoch) is the moment by which everything
+    handed out so far has been paid for at the limit's rate: the "theoretical
+    arrival time" of the generic cell rate algorithm. An instance books a few
+    sends at once with one UPDATE (``storage.repositories.rate_limits``); a 429
+    pushes it past the ``Retry-After`` for every instance. Marks long in the past
+    mean nothing and are swept away.
+    """
+
+    __tablename__ = "rate_limit_marks"
+
+    key: str = Field(max_length=255, primary_key=True)
+    booked_until: float = Field(sa_column=Column(Float(precision=53), nullable=False))

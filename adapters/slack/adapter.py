@@ -67,8 +67,11 @@ from bot.errors import UserError
 from bot.events import ButtonClicked, Event, HomeOpened, IncomingFile, SlashCommand
 from bot.inbox import keeper_of
 from bot.messages import Form, OutgoingMessage
+from bot.metrics import rate_limited
+from bot.shared_limits import RateLimits
 
 if TYPE_CHECKING:
+    from aiohttp import web
     from sqlalchemy.ext.asyncio import async_sessionmaker
     from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -205,6 +208,13 @@ class SlackAdapter:
         self.team_id: str | None = None
         self.acks_in_flight = 0
         """Requests the HTTP endpoint is answering right now."""
+        self.serve_beside: Callable[[web.Application], None] | None = None
+        """Adds Convene's /healthz, /readyz and /metrics to HTTP mode's server (the app's)."""
+
+    def share_rate_limits(self, limits: RateLimits) -> None:
+        """Pace the Web API methods with every instance that shares ``limits`` (``bot.app``)."""
+
+        self._pace = MethodPace(self._clock, limits)
 
     @property
     def platform(self) -> str:
@@ -217,6 +227,12 @@ class SlackAdapter:
     @property
     def api_base_url(self) -> str:
         return self._settings.api_base_url
+
+    @property
+    def connected(self) -> bool:
+        """Socket Mode: Slack's connection is open; HTTP mode: the endpoint listens (/readyz)."""
+
+        return self._server is not None and bool(getattr(self._server, "connected", True))
 
     def use_database(
         self, sessions: async_sessionmaker[AsyncSession], privacy: PrivacySection
@@ -998,6 +1014,7 @@ class SlackAdapter:
             response = failed.response
             error = str(response.get("error", "unknown_error"))
             if response.status_code == 429 or error == "ratelimited":
+                rate_limited(PLATFORM)
                 retry_after = float(response.headers.get("Retry-After", 1) or 1)
                 self._pace.pause(name, retry_after)
                 raise RateLimited(retry_after) from None

@@ -17,7 +17,8 @@ adapter waits for ``Retry-After`` and asks again.
 from __future__ import annotations
 
 from bot.clock import Clock
-from bot.ratelimit import TokenBucket
+from bot.ratelimit import Limiter
+from bot.shared_limits import RateLimits
 
 PER_MINUTE: dict[str, int] = {
     "chat.update": 50,  # Tier 3
@@ -34,12 +35,19 @@ BURST_SECONDS = 10
 
 
 class MethodPace:
-    """A token bucket for each paced method, shared by every call to it."""
+    """A token bucket for each paced method, shared by every call to it.
 
-    def __init__(self, clock: Clock) -> None:
-        self._buckets = {
-            method: TokenBucket(
-                clock, per_minute / 60.0, burst=max(1, per_minute * BURST_SECONDS // 60)
+    With ``limits`` shared ([rate_limits] shared), every instance calling a
+    method draws on the one bucket, as Slack counts the calls.
+    """
+
+    def __init__(self, clock: Clock, limits: RateLimits | None = None) -> None:
+        limits = limits or RateLimits(clock)
+        self._buckets: dict[str, Limiter] = {
+            method: limits.bucket(
+                f"slack:method:{method}",
+                per_minute / 60.0,
+                burst=max(1, per_minute * BURST_SECONDS // 60),
             )
             for method, per_minute in PER_MINUTE.items()
         }

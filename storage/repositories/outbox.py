@@ -123,24 +123,34 @@ def _held_by(claim: Claim) -> Any:
     )
 
 
-def _held_back(now: datetime) -> Any:
-    """An older unsent message of the same target that cannot go yet holds this one back.
+def _waiting(now: datetime) -> Any:
+    """Unsent rows that cannot go yet: a retry not due, or a live claim's."""
 
-    Filtering these out before the LIMIT keeps one blocked target (a channel
-    waiting out a back-off) from filling every batch and starving the others.
+    return or_(
+        and_(outbox.c.status == PENDING, outbox.c.next_attempt_at > now),
+        and_(outbox.c.status == SENDING, outbox.c.lease_until >= now),
+    )
+
+
+async def _held_back_from(session: AsyncSession, now: datetime) -> dict[str, int]:
+    """For each target with an unsent row that cannot go yet, the oldest such row's id.
+
+    Every later row of that target is held back: filtering these out before
+    the batch's LIMIT keeps one blocked target (a channel waiting out a
+    back-off) from filling every batch and starving the others. Such rows are
+    few (retries not due, and the rows claims hold), and both index ranges of
+    ``ix_outbox_ready`` find them; asking each ready row whether an older row
+    holds it back instead cost a search per row, and whole seconds with a
+    backlog of tens of thousands.
     """
 
-    older = outbox.alias("older")
-    return (
-        select(older.c.id)
-        .where(
-            older.c.target_key == outbox.c.target_key,
-            older.c.id < outbox.c.id,
-            older.c.status.in_(_UNSENT),
-            ~_ready(now, older),
-        )
-        .exists()
+    found = await execute(
+        session,
+        select(outbox.c.target_key, func.min(outbox.c.id).label("first"))
+        .where(_waiting(now))
+        .group_by(outbox.c.target_key),
     )
+    return {str(row["target_key"]): int(row["first"]) for row in found.mappings()}
 
 
 async def claim(
@@ -164,15 +174,26 @@ async def claim(
     """
 
     dialect = session.get_bind().dialect.name
-    ready_query = (
-        select(outbox.c.id, outbox.c.target_key)
-        .where(outbox.c.platform == platform, _ready(now), ~_held_back(now))
-        .order_by(outbox.c.id)
-        .limit(limit)
-    )
-    if dialect == "postgresql":
-        ready_query = ready_query.with_for_update(skip_locked=True)
-    ready = (await execute(session, ready_query)).all()
+    held_back = await _held_back_from(session, now)
+    ready: list[Any] = []
+    after = 0
+    while len(ready) < limit:
+        # Oldest first, a page at a time, until the batch is full of rows that
+        # are not held back (usually the first page).
+        ready_query = (
+            select(outbox.c.id, outbox.c.target_key)
+            .where(outbox.c.platform == platform, _ready(now), outbox.c.id > after)
+            .order_by(outbox.c.id)
+            .limit(limit)
+        )
+        if dialect == "postgresql":
+            ready_query = ready_query.with_for_update(skip_locked=True)
+        page = (await execute(session, ready_query)).all()
+        ready += [row for row in page if held_back.get(row.target_key, row.id) >= row.id]
+        if len(page) < limit:
+            break
+        after = page[-1].id
+    ready = ready[:limit]
     if not ready:
         return []
     ready_ids = {row.id for row in ready}
@@ -345,6 +366,80 @@ class SentRecorder:
         if await self._postgres(self._UNHELD_POSTGRES, common_pg):
             return Recorded.ADOPTED
         return Recorded.LEFT
+
+    async def record_many(
+        self, sends: Sequence[tuple[int, Claim, datetime, dict[str, Any]]]
+    ) -> dict[int, Recorded]:
+        """Record several sends at once: one statement for each claim among them.
+
+        The deliverer's group of sends that answered while the previous group
+        was being written (``bot.send_records``). Each row is written only
+        while its claim holds it, in one UPDATE that says which rows it
+        changed; a row it did not change (a lapsed claim, rare) is then
+        recorded alone, as ``__call__`` does. Each statement is its own
+        transaction: a group is recorded whole or not at all, per claim.
+        """
+
+        outcomes: dict[int, Recorded] = {}
+        by_claim: dict[Claim, list[tuple[int, datetime, str]]] = {}
+        for message_id, claim, at, ref in sends:
+            by_claim.setdefault(claim, []).append((message_id, at, json.dumps(ref)))
+        for claim, rows in by_claim.items():
+            held = await self._record_held(claim, rows)
+            for message_id, at, encoded in rows:
+                if message_id in held:
+                    outcomes[message_id] = Recorded.HELD
+                elif await self._record_unheld(message_id, claim, at, encoded):
+                    outcomes[message_id] = Recorded.ADOPTED
+                else:
+                    outcomes[message_id] = Recorded.LEFT
+        return outcomes
+
+    async def _record_held(
+        self, claim: Claim, rows: Sequence[tuple[int, datetime, str]]
+    ) -> set[int]:
+        """Record the rows this claim still holds, in one statement; their ids."""
+
+        if self._engine.dialect.name == "sqlite":
+            values = ", ".join("(?, ?, ?)" for _ in rows)
+            sql = (
+                "UPDATE outbox SET status = 'sent', sent_at = v.column2, message_ref = "
+                "v.column3, lease_until = NULL, last_error = NULL "
+                f"FROM (VALUES {values}) AS v WHERE outbox.id = v.column1 "
+                "AND outbox.status = 'sending' AND outbox.claimed_by = ? "
+                "AND outbox.lease_until = ? RETURNING outbox.id"
+            )
+            args: list[Any] = []
+            for message_id, at, encoded in rows:
+                args += (message_id, _sqlite_stamp(at), encoded)
+            args += (claim.worker, _sqlite_stamp(claim.lease_until))
+            found = await self._driver.execute_fetchall(sql, args)
+            return {int(row[0]) for row in found}
+        records = await self._driver.fetch(
+            "UPDATE outbox AS o SET status = 'sent', sent_at = v.sent_at, "
+            "message_ref = v.ref::json, lease_until = NULL, last_error = NULL "
+            "FROM unnest($1::integer[], $2::timestamptz[], $3::text[]) AS v(id, sent_at, ref) "
+            "WHERE o.id = v.id AND o.status = 'sending' AND o.claimed_by = $4 "
+            "AND o.lease_until = $5 RETURNING o.id",
+            [r[0] for r in rows],
+            [r[1] for r in rows],
+            [r[2] for r in rows],
+            claim.worker,
+            claim.lease_until,
+        )
+        return {int(record[0]) for record in records}
+
+    async def _record_unheld(
+        self, message_id: int, claim: Claim, at: datetime, encoded: str
+    ) -> bool:
+        """Record a send whose claim lapsed, if no live claim holds the row and nobody sent it."""
+
+        if self._engine.dialect.name == "sqlite":
+            stamp = _sqlite_stamp(at)
+            return await self._sqlite(
+                self._UNHELD_SQLITE, (stamp, encoded, claim.worker, message_id, stamp)
+            )
+        return await self._postgres(self._UNHELD_POSTGRES, (at, encoded, claim.worker, message_id))
 
     async def _sqlite(self, sql: str, args: tuple[Any, ...]) -> bool:
         """Run an UPDATE on aiosqlite; whether it changed the row."""
