@@ -2,9 +2,12 @@
 
 One process serves every server the bot is in (each one a Convene
 workspace), over one gateway connection or, with ``[discord] sharded``,
-discord.py's ``AutoShardedClient``. Commands are generated from Convene's own
-command table (``commands``) and synced to each server on start, only
-when they differ from what Discord holds. Interactions are answered within
+discord.py's ``AutoShardedClient``. With ``shard_count`` and ``shard_ids``
+the shards are spread over instances (``shards``): each receives only its
+shards' events, and reaches other servers over REST (``servers``).
+Commands are generated from Convene's own command table (``commands``) and
+synced to each server on start (each instance its own shards' servers),
+only when they differ from what Discord holds. Interactions are answered within
 Discord's three seconds (``interactions``); buttons carry their whole
 meaning in a stable ``custom_id``, so a button sent before a restart works
 after it without any view kept in memory.
@@ -12,7 +15,7 @@ after it without any view kept in memory.
 Requests go through discord.py's HTTP client, which keeps Discord's per-route
 buckets and waits out a 429 before trying again (so a message goes out once).
 The adapter adds the one limit discord.py leaves to its user: no more than 50
-requests a second across the bot (49, to keep a margin), and the deliverer
+requests a second across the bot (49.5, to keep a margin), and the deliverer
 keeps to five messages in five seconds in any one channel.
 
 Gateway intents are kept to what features need: servers (channels, roles,
@@ -77,6 +80,8 @@ from adapters.discord.parts import (
     without_copies,
 )
 from adapters.discord.render import message_payloads, modal_payload
+from adapters.discord.servers import Servers
+from adapters.discord.shards import client_kind, described, ready_within
 from adapters.file_limits import MAX_READ_BYTES, too_large
 from bot.adapter import (
     Capabilities,
@@ -100,7 +105,9 @@ from bot.errors import UserError
 from bot.events import Event, IncomingFile
 from bot.inbox import keeper_of
 from bot.messages import FileAttachment, Form, OutgoingMessage
-from bot.ratelimit import TokenBucket
+from bot.metrics import rate_limit_trace
+from bot.ratelimit import Limiter, TokenBucket
+from bot.shared_limits import RateLimits
 
 log = logging.getLogger("convene.discord")
 
@@ -120,8 +127,15 @@ CAPABILITIES = Capabilities(
     per_target_rate=1.0,
     per_target_burst=5,
 )
-GLOBAL_RATE = 49.0
-"""Requests a second the adapter allows itself; Discord's global limit is 50."""
+GLOBAL_RATE = 49.5
+"""Requests a second the adapter allows itself; Discord's global limit is 50.
+
+Paced one at a time (a burst of 1), 51 requests span at least 50 / 49.5 =
+1.0101 s, so no one second ever holds more than 50 even when a request
+reaches Discord 10 ms later than the one 50 before it. The deliverer sends
+one request after another and a late turn is not made up (a burst of 2 would
+let 51 through in a second), so the steady share of the 50 is this rate less
+the time lost to late turns: at 49 that capped it at 98 %."""
 WORKERS = 2
 READY_TIMEOUT = 60.0
 DRAIN_SECONDS = 5.0
@@ -184,8 +198,9 @@ class DiscordAdapter:
         self._clock = clock or SystemClock()
         self.commands: CommandSet = build_commands(commands)
         self.suggest = suggest
-        self._pace = TokenBucket(self._clock, GLOBAL_RATE, burst=1)
+        self._pace: Limiter = TokenBucket(self._clock, GLOBAL_RATE, burst=1)
         self._interactions = Interactions(self._clock)
+        self._servers = Servers(lambda: self.client, lambda: self._pace.acquire())
         self._dispatch: Dispatch | None = None
         self._client: discord.Client | None = None
         self._runner: asyncio.Task[None] | None = None
@@ -200,6 +215,12 @@ class DiscordAdapter:
         self._names: dict[tuple[str, str], str] = {}
         self.synced: dict[str, bool] = {}
         """For each server, whether the last start had to send its commands."""
+
+    def share_rate_limits(self, limits: RateLimits) -> None:
+        """Keep to Discord's global limit with every instance on the same bot (``bot.app``):
+        Discord counts the bot's requests, whichever process makes them."""
+
+        self._pace = limits.bucket("discord:global", GLOBAL_RATE, burst=1)
 
     @property
     def platform(self) -> str:
@@ -219,6 +240,13 @@ class DiscordAdapter:
     def application_id(self) -> str:
         return str(self.client.application_id)
 
+    @property
+    def connected(self) -> bool:
+        """The gateway said READY and the client is not closed (/readyz)."""
+
+        client = self._client
+        return client is not None and client.is_ready() and not client.is_closed()
+
     # -- lifecycle ------------------------------------------------------------------------
 
     async def start(self, dispatch: Dispatch) -> None:
@@ -227,15 +255,15 @@ class DiscordAdapter:
         # Convene never joins voice: no warning that the voice libraries are missing.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
-        kind: type[discord.Client] = (
-            discord.AutoShardedClient if self._settings.sharded else discord.Client
-        )
+        kind, shard_options = client_kind(self._settings)
         client = kind(
             intents=intents_for(self._settings),
             chunk_guilds_at_startup=False,  # members are read over REST when needed
             max_messages=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=self._guild_ready_timeout,
+            http_trace=rate_limit_trace(PLATFORM),
+            **shard_options,
         )
         self._client = client
         client.on_ready = self._on_ready  # type: ignore[attr-defined]
@@ -256,8 +284,9 @@ class DiscordAdapter:
             ) from None
         self._runner = asyncio.create_task(client.connect(reconnect=True), name="discord-gateway")
         ready = asyncio.create_task(self._ready.wait())
+        ready_in = ready_within(self._settings, READY_TIMEOUT)
         done, _ = await asyncio.wait(
-            {self._runner, ready}, timeout=READY_TIMEOUT, return_when=asyncio.FIRST_COMPLETED
+            {self._runner, ready}, timeout=ready_in, return_when=asyncio.FIRST_COMPLETED
         )
         ready.cancel()
         if self._runner in done:
@@ -278,8 +307,13 @@ class DiscordAdapter:
             ) from None
         if not done:
             await client.close()
-            raise PlatformUnavailable(f"Discord did not say READY within {READY_TIMEOUT:g} s")
-        log.info("Discord adapter connected as %s to %d server(s)", client.user, len(client.guilds))
+            raise PlatformUnavailable(f"Discord did not say READY within {ready_in:g} s")
+        log.info(
+            "Discord adapter connected as %s to %d server(s) on %s",
+            client.user,
+            len(client.guilds),
+            described(self._settings),
+        )
 
     async def stop(self) -> None:
         if self._queue is not None:
@@ -405,31 +439,24 @@ class DiscordAdapter:
             return
         workspace = None
         if message.guild is None:
-            workspace = await self._server_of(str(message.author.id))
+            workspace = await self._server_of(str(message.author.id), str(message.channel.id))
         event = message_event(message, workspace)
         if event is not None:
             await self._hand_over(event, None)
 
-    async def _server_of(self, user_id: str) -> str | None:
-        """The server a member's DM belongs to: where Convene last wrote to them from, else
-        the first server the bot shares with them (asked of Discord once, then kept)."""
+    async def _server_of(self, user_id: str, channel_id: str) -> str | None:
+        """The server a member's DM belongs to: where Convene last wrote to them from (this
+        process knows if it wrote; else the buttons of its latest message in the DM say,
+        whichever instance sent it), else the first server the bot shares with them (asked
+        of Discord once, then kept). With shards over several instances, DMs all come to
+        the instance running shard 0, and the server may be one another instance carries."""
 
         known = self._dm_workspace.get(user_id)
         if known is not None:
             return known
-        for guild in self.client.guilds:
-            if guild.get_member(int(user_id)) is not None:
-                found: str | None = str(guild.id)
-                break
-            try:
-                await self._pace.acquire()
-                await guild.fetch_member(int(user_id))
-            except discord.HTTPException:
-                continue
-            found = str(guild.id)
-            break
-        else:
-            found = None
+        found = await self._servers.last_wrote_from(channel_id)
+        if found is None:
+            found = await self._servers.shared_with(user_id)
         if found is not None:
             self._dm_workspace[user_id] = found
         return found
@@ -851,16 +878,7 @@ class DiscordAdapter:
         known = self._names.get(key)
         if known is not None:
             return known
-        guild = self.client.get_guild(int(workspace_id)) if workspace_id.isdigit() else None
-        name = member_id
-        if guild is not None and member_id.isdigit():
-            member = guild.get_member(int(member_id))
-            if member is None:
-                await self._pace.acquire()
-                with contextlib.suppress(discord.HTTPException):
-                    member = await guild.fetch_member(int(member_id))
-            if member is not None:
-                name = display_name(member)
+        name = await self._servers.member_name(workspace_id, member_id) or member_id
         self._names[key] = name
         return name
 
@@ -1004,12 +1022,6 @@ class DiscordAdapter:
     async def open_group(self, workspace_id: str, member_ids: tuple[str, ...]) -> str:
         raise PermanentDeliveryError("Discord bots cannot open group DMs")
 
-    def _guild(self, workspace_id: str) -> discord.Guild:
-        guild = self.client.get_guild(int(workspace_id)) if workspace_id.isdigit() else None
-        if guild is None:
-            raise UserError("Convene is not in that Discord server any more.")
-        return guild
-
     async def _members(self, guild: discord.Guild) -> list[discord.Member]:
         try:
             return [m async for m in guild.fetch_members(limit=None)]
@@ -1023,8 +1035,8 @@ class DiscordAdapter:
     async def list_channel_members(self, workspace_id: str, channel_id: str) -> list[ChannelMember]:
         """Everyone (not bots) who can see the channel."""
 
-        guild = self._guild(workspace_id)
-        channel = guild.get_channel_or_thread(int(channel_id)) if channel_id.isdigit() else None
+        guild = await self._servers.get(workspace_id)
+        channel = await self._servers.channel(guild, channel_id)
         people = await self._members(guild)
         return [
             ChannelMember(str(m.id), display_name(m))
@@ -1038,9 +1050,9 @@ class DiscordAdapter:
             return text[2:-1].split("|", 1)[0]
         if text.isdigit():
             return text
-        guild = self._guild(workspace_id)
+        guild = await self._servers.get(workspace_id)
         name = text.removeprefix("#").casefold()
-        for channel in guild.text_channels:
+        for channel in await self._servers.text_channels(guild):
             if channel.name.casefold() == name:
                 return str(channel.id)
         return None
@@ -1078,7 +1090,7 @@ class DiscordAdapter:
 
         if source != "roles":
             return {}
-        guild = self._guild(workspace_id)
+        guild = await self._servers.get(workspace_id)
         groups: dict[str, list[ChannelMember]] = {
             role.name: [] for role in guild.roles if not role.is_default() and not role.managed
         }

@@ -53,6 +53,15 @@ EPHEMERAL = 1 << 6
 Payload = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Shards:
+    """The shards one Convene instance runs (``[discord] shard_count`` and ``shard_ids``)."""
+
+    count: int
+    ids: tuple[int, ...]
+    instance_id: str
+
+
 class DiscordTime:
     """The fake Discord's clock under the rig: real time, plus however far the tests
     have moved Convene's manual clock on.
@@ -91,6 +100,8 @@ class Handled:
 
     def __init__(self) -> None:
         self._done: dict[str, asyncio.Event] = {}
+        self.events: list[Event] = []
+        """Every event dispatched, in order (which instance saw what, with shards)."""
 
     def _of(self, event_id: str) -> asyncio.Event:
         return self._done.setdefault(event_id, asyncio.Event())
@@ -111,6 +122,7 @@ class _NotingApp(ConveneApp):
         try:
             await super().dispatch(event)
         finally:
+            self.handled.events.append(event)
             self.handled.note(event.event_id)
 
 
@@ -437,6 +449,7 @@ async def discord_convene(
     commands: Iterable[CommandSpec] | None = None,
     prompt: bool = False,
     registry: Registry | None = None,
+    shards: Shards | None = None,
 ) -> AsyncIterator[DiscordRig]:
     """Convene in one server with alice (a convener, nickname "Alice R"), bob and kenji,
     all in #general.
@@ -448,13 +461,22 @@ async def discord_convene(
     fake is a restart. ``commands`` replaces the command table sent to Discord.
     ``prompt`` delivers replies while Discord waits for an answer (``DiscordRig.prompt``).
     ``registry`` replaces Convene's handlers (a test's own, added to ``build_registry()``'s).
+    ``shards`` runs this instance on some of the bot's shards (``Shards``); several
+    ``discord_convene`` on one ``fake`` and database are several instances.
     """
 
     if fake is None:
         async with (
             discord_world(second_guild=second_guild, world=world) as made,
             _running(
-                database_url, made, start, conveners, read_channel_messages, commands, registry
+                database_url,
+                made,
+                start,
+                conveners,
+                read_channel_messages,
+                commands,
+                registry,
+                shards,
             ) as rig,
         ):
             rig.prompt = prompt
@@ -464,7 +486,7 @@ async def discord_convene(
     if world is not None:
         world(fake)
     async with _running(
-        database_url, fake, start, conveners, read_channel_messages, commands, registry
+        database_url, fake, start, conveners, read_channel_messages, commands, registry, shards
     ) as rig:
         rig.prompt = prompt
         yield rig
@@ -489,12 +511,13 @@ async def _running(
     read_channel_messages: bool,
     commands: Iterable[CommandSpec] | None,
     registry: Registry | None = None,
+    shards: Shards | None = None,
 ) -> AsyncIterator[DiscordRig]:
     settings = Settings(
         convene=ConveneSection(
             database_url=database_url,
             conveners=[str(c) for c in conveners],
-            instance_id="test",
+            instance_id=shards.instance_id if shards is not None else "test",
             adapters=["discord"],
             welcome=False,  # as in tests.support.harness: a scenario sees its own steps
         ),
@@ -503,6 +526,8 @@ async def _running(
             api_base_url=fake.base_url,
             gateway_url=fake.gateway_url,
             read_channel_messages=read_channel_messages,
+            shard_count=shards.count if shards is not None else 0,
+            shard_ids=list(shards.ids) if shards is not None else [],
         ),
     )
     clock = ManualClock(start)

@@ -60,11 +60,23 @@ production. Anything the fake does not implement answers 404 (405 for a
 known path with another method) and stays in ``requests``, so a test that
 relies on it fails loudly; ``unmatched()`` lists those.
 
-Not modelled: voice, presences, message history reads, forum posts, and
+Not modelled: voice, presences, forum posts, and
 the gateway events Discord would echo after a REST write (MESSAGE_CREATE,
 THREAD_CREATE, ...): a test that needs one sends it with
 ``gateway_dispatch`` using the payload helpers (``message``,
 ``channel_payload``, ``member_payload``).
+
+Shards: an IDENTIFY with ``shard: [shard_id, num_shards]`` gets only the
+servers with ``(guild_id >> 22) % num_shards == shard_id`` (in READY, as
+GUILD_CREATEs, and their events, a message in a server's channel included),
+and DMs come down shard 0 only; a shard outside ``0 <= shard_id <
+num_shards`` is closed with 4010 ("Invalid shard"). ``GET /gateway/bot``
+answers ``recommended_shards`` and ``max_concurrency``; with
+``enforce_identify_limit`` an IDENTIFY whose rate-limit key (``shard_id %
+max_concurrency``) started a session in the last five seconds is answered
+INVALID_SESSION (op 9), as Discord answers one. ``GET /users/@me/guilds``
+lists the bot's servers in pages of at most 200, as another instance's
+servers are found over REST.
 
 Time for the rate limiters comes from the ``now`` function the fake is
 given (``time.monotonic`` by default), and so does time for Discord's
@@ -513,6 +525,8 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         bucket_window: float = 1.0,
         transport_compression: bool = True,
         now: Callable[[], float] = time.monotonic,
+        recommended_shards: int = 1,
+        max_concurrency: int = 1,
     ) -> None:
         """``allowed_intents`` are the privileged intents enabled in the "portal":
         identifying with another one is closed with 4014, and the member-list
@@ -520,10 +534,16 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         ``bucket_window`` seconds is what every route's bucket allows unless
         ``set_route_limit`` says otherwise; the defaults are generous so
         discord.py never has to wait unless a test asks for it.
+        ``recommended_shards`` and ``max_concurrency`` are what ``GET /gateway/bot``
+        answers: the shards Discord asks for, and how many IDENTIFYs (one per
+        rate-limit key, ``shard_id % max_concurrency``) may start in five seconds
+        (enforced with ``enforce_identify_limit``).
         """
 
         if bucket_limit < 1 or bucket_window <= 0:
             raise ValueError("a bucket needs bucket_limit >= 1 and bucket_window > 0")
+        if recommended_shards < 1 or max_concurrency < 1:
+            raise ValueError("recommended_shards and max_concurrency must be at least 1")
         super().__init__()
         self.token = token
         self.bot_user_id = bot_user_id
@@ -535,8 +555,12 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         self.bucket_limit = bucket_limit
         self.bucket_window = bucket_window
         self.transport_compression = transport_compression
+        self.recommended_shards = recommended_shards
+        self.max_concurrency = max_concurrency
 
         self.identify_payloads: list[Payload] = []
+        self.identifies_refused = 0
+        """IDENTIFYs answered INVALID_SESSION for coming too soon (``enforce_identify_limit``)."""
         self.gateway_connections: list[GatewayConnection] = []
         self.presence_updates: list[Payload] = []
         self.heartbeats = 0
@@ -575,6 +599,8 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         self._limited: Counter[str] = Counter()
 
         self._sessions: dict[str, _Session] = {}
+        self._identify_window: float | None = None
+        self._identified_at: dict[int, list[float]] = {}
         self._routes = self._build_routes()
         self._cdn = DiscordCdn(lambda: self.url)
 
@@ -1541,17 +1567,22 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
     async def gateway_dispatch(self, event: str, data: Payload, *, within: float = 5.0) -> int:
         """Send a DISPATCH (op 0) to the connected session; return its sequence number.
 
-        With several shards connected, an event carrying ``guild_id`` goes to
-        the shard that guild lives on, anything else to shard 0. Waits (at
-        most ``within`` seconds) for a session that is identified and open.
+        With several shards connected, an event of a server (its ``guild_id``,
+        or a channel of that server) goes only to the shard that server lives on,
+        ``(guild_id >> 22) % num_shards``, anything else (DMs) only to shard 0, as
+        Discord routes them. A message in a server's channel gets the ``guild_id``
+        Discord's gateway adds. Waits (at most ``within`` seconds) for a session
+        that is identified and open.
         """
+
+        wanted_guild = self._guild_of_event(data)
+        if wanted_guild is not None and event.startswith("MESSAGE_") and "guild_id" not in data:
+            data = {**data, "guild_id": str(wanted_guild)}
 
         def targets() -> list[_Session]:
             live = [
                 s for s in self._sessions.values() if s.connection is not None and s.connection.open
             ]
-            guild_id = data.get("guild_id")
-            wanted_guild = int(guild_id) if isinstance(guild_id, str | int) else None
             return [s for s in live if self._on_shard(s, wanted_guild)]
 
         await self._wait(lambda: bool(targets()), within, f"open gateway session for {event}")
@@ -1575,6 +1606,57 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
             assert session.connection is not None
             await self._send(session.connection, {"op": 7, "d": None, "s": None, "t": None})
         await self._wait(lambda: self.resumes >= resumes + len(live), within, "RESUME")
+
+    def enforce_identify_limit(self, seconds: float = 5.0) -> None:
+        """Answer an IDENTIFY with INVALID_SESSION when its rate-limit key
+        (``shard_id % max_concurrency``) already started a session in the last
+        ``seconds``, as Discord limits session starts (five seconds there)."""
+
+        if seconds <= 0:
+            raise ValueError("seconds must be positive")
+        self._identify_window = seconds
+
+    def _identify_too_soon(self, shard: tuple[int, int] | None) -> bool:
+        if self._identify_window is None:
+            return False
+        key = (shard[0] if shard is not None else 0) % self.max_concurrency
+        now = self._now()
+        recent = [t for t in self._identified_at.get(key, []) if now - t < self._identify_window]
+        if recent:
+            self._identified_at[key] = recent
+            return True
+        self._identified_at[key] = [now]
+        return False
+
+    def shard_sessions(self) -> dict[tuple[int, int] | None, int]:
+        """How many open gateway sessions identified with each shard (None: unsharded)."""
+
+        counted: Counter[tuple[int, int] | None] = Counter()
+        for session in self._sessions.values():
+            if session.connection is not None and session.connection.open:
+                counted[session.shard] += 1
+        return dict(counted)
+
+    def dispatched_on(self, shard: tuple[int, int] | None) -> list[Payload]:
+        """Every DISPATCH frame sent to sessions identified with ``shard``, in order."""
+
+        return [
+            copy.deepcopy(frame)
+            for session in self._sessions.values()
+            if session.shard == shard
+            for frame in session.frames
+        ]
+
+    def _guild_of_event(self, data: Payload) -> int | None:
+        """The server an event belongs to: its ``guild_id``, else its channel's server."""
+
+        guild_id = data.get("guild_id")
+        if isinstance(guild_id, str | int):
+            return int(guild_id)
+        channel_id = data.get("channel_id")
+        channel = self._channels.get(int(channel_id)) if isinstance(channel_id, str | int) else None
+        owner = channel.get("guild_id") if channel is not None else None
+        return int(owner) if isinstance(owner, str | int) else None
 
     def _on_shard(self, session: _Session, guild_id: int | None) -> bool:
         if session.shard is None:
@@ -1685,6 +1767,11 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
                 await self._close(connection, 4010, "Invalid shard.")
                 return
             shard = (raw_shard[0], raw_shard[1])
+        if self._identify_too_soon(shard):
+            # Discord's answer to an IDENTIFY beyond max_concurrency: identify again later.
+            self.identifies_refused += 1
+            await self._send(connection, {"op": 9, "d": False, "s": None, "t": None})
+            return
         threshold = data.get("large_threshold", 50)
         session = _Session(
             id=uuid.uuid4().hex,
@@ -1954,6 +2041,7 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         table: list[tuple[str, str, Callable[[_Call], _Answer], bool, bool]] = [
             ("GET", "/users/@me", self._get_me, True, True),
             ("POST", "/users/@me/channels", self._open_dm_channel, True, True),
+            ("GET", "/users/@me/guilds", self._get_my_guilds, True, True),
             ("GET", "/users/{user_id}", self._get_user, True, True),
             ("GET", "/gateway", self._get_gateway, False, True),
             ("GET", "/gateway/bot", self._get_gateway_bot, True, True),
@@ -1976,6 +2064,7 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
                 True,
             ),
             ("GET", "/channels/{channel_id}", self._get_channel, True, True),
+            ("GET", "/channels/{channel_id}/messages", self._get_messages, True, True),
             ("POST", "/channels/{channel_id}/messages", self._post_message, True, True),
             (
                 "GET",
@@ -2091,14 +2180,44 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
     def _get_gateway_bot(self, call: _Call) -> _Answer:
         return 200, {
             "url": self.gateway_url,
-            "shards": 1,
+            "shards": self.recommended_shards,
             "session_start_limit": {
                 "total": 1000,
                 "remaining": 1000 - len(self.identify_payloads),
                 "reset_after": 14_400_000,
-                "max_concurrency": 1,
+                "max_concurrency": self.max_concurrency,
             },
         }
+
+    def _get_my_guilds(self, call: _Call) -> _Answer:
+        """The bot's servers, a page at a time: ``limit`` 1 to 200 (200 unless given),
+        after or before an id, in id order (Discord's "Get Current User Guilds")."""
+
+        limit = _query_int(call, "limit", 200)
+        if not 1 <= limit <= 200:
+            raise _form_error("limit", "NUMBER_TYPE_MAX", "int value should be <= 200 and >= 1.")
+        after = _query_int(call, "after", 0)
+        before = _query_int(call, "before", 0)
+        ids = [g for g in sorted(self._guilds) if g > after and (not before or g < before)]
+        page = ids[-limit:] if before and not after else ids[:limit]
+        counts = call.record.query.get("with_counts", "").lower() in ("1", "true")
+        listed: list[Payload] = []
+        for guild_id in page:
+            guild = self._guilds[guild_id]
+            entry: Payload = {
+                "id": str(guild.id),
+                "name": guild.name,
+                "icon": None,
+                "banner": None,
+                "owner": guild.owner_id == self.bot_user_id,
+                "permissions": str(self._permissions(guild, self.bot_user_id)),
+                "features": list(guild.features),
+            }
+            if counts:
+                entry["approximate_member_count"] = len(guild.members)
+                entry["approximate_presence_count"] = 0
+            listed.append(entry)
+        return 200, listed
 
     def _get_application(self, call: _Call) -> _Answer:
         install = {"scopes": ["applications.commands", "bot"], "permissions": "0"}
@@ -2214,6 +2333,27 @@ class FakeDiscord(LoopbackServer[DiscordRequest]):
         if channel is None:
             raise _unknown("Channel", 10003)
         return 200, copy.deepcopy(channel)
+
+    def _get_messages(self, call: _Call) -> _Answer:
+        """A channel's messages, newest first: ``limit`` 1 to 100 (50 unless given),
+        before, after or around an id (Discord's "Get Channel Messages")."""
+
+        channel_id = _param_id(call, "channel_id")
+        self._channel_or_404(channel_id)
+        limit = _query_int(call, "limit", 50)
+        if not 1 <= limit <= 100:
+            raise _form_error("limit", "NUMBER_TYPE_MAX", "int value should be <= 100 and >= 1.")
+        ids = sorted(m for m in self._channel_messages.get(channel_id, []) if m in self._messages)
+        before, after = _query_int(call, "before", 0), _query_int(call, "after", 0)
+        around = _query_int(call, "around", 0)
+        if around:
+            older = [m for m in ids if m < around][-(limit // 2) :] if limit > 1 else []
+            page = older + [m for m in ids if m >= around][: limit - len(older)]
+        elif after:
+            page = [m for m in ids if m > after][:limit]
+        else:
+            page = [m for m in ids if not before or m < before][-limit:]
+        return 200, [copy.deepcopy(self._messages[m]) for m in sorted(page, reverse=True)]
 
     def _open_dm_channel(self, call: _Call) -> _Answer:
         raw = call.body.get("recipient_id")
