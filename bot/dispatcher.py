@@ -19,15 +19,16 @@ groups) is read before the transaction, not inside it (``platform_reads``).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import traceback
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.ext.asyncio import async_sessionmaker
-from sqlalchemy.orm import make_transient_to_detached
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot import audit_trail, audit_words, command_buttons, form_drafts
@@ -48,7 +49,9 @@ from bot.events import (
     WorkspaceUninstalled,
 )
 from bot.help import unknown_command_text
+from bot.known_workspaces import KnownWorkspaces
 from bot.messages import Form, OutgoingMessage, Target
+from bot.metrics import event_handled, handler_failed
 from bot.outbox import Outbox
 from bot.permissions import require_convener
 from bot.platform_reads import acted, before_transaction, read_first
@@ -59,7 +62,6 @@ from storage.models import Member, Workspace
 from storage.repositories import events as events_repo
 from storage.repositories import inbox as inbox_repo
 from storage.repositories import members as members_repo
-from storage.repositories import workspaces as workspaces_repo
 
 log = logging.getLogger("convene.dispatch")
 
@@ -90,7 +92,8 @@ class Dispatcher:
         self._settings = settings
         self._adapters = adapters
         self._on_queued = on_queued
-        self._workspaces: dict[tuple[str, str], dict[str, Any]] = {}
+        self._workspaces = KnownWorkspaces()
+        self._writing = _writer_gate(sessions)
 
     def wants(self, event: Event) -> bool:
         """Whether anything answers this event (decided without I/O)."""
@@ -114,6 +117,7 @@ class Dispatcher:
                 event, refused.reply_text(), failure=None, kept=kept, answer=refused.answer
             )
         except Exception as failure:
+            handler_failed(event)
             log.error(
                 "handler failed for event %s (%s from %s): %s",
                 event.event_id,
@@ -126,11 +130,12 @@ class Dispatcher:
             await self._answer_after_rollback(
                 event, FAILURE_REPLY.format(ref=event.event_id), failure=summary, kept=kept
             )
+        event_handled(event)
         self._on_queued(event.platform)
 
     async def _forget_kept(self, event: Event) -> None:
         try:
-            async with self._sessions.begin() as session:
+            async with self._writing, self._sessions.begin() as session:
                 await inbox_repo.forget(session, event.platform, event.event_id)
         except Exception:
             log.exception("could not delete event %s from the inbox", event.event_id)
@@ -145,7 +150,7 @@ class Dispatcher:
         """
 
         async def in_one_transaction() -> None:
-            async with self._sessions.begin() as session:
+            async with self._writing, self._sessions.begin() as session:
                 if kept:
                     await inbox_repo.forget(session, event.platform, event.event_id)
                 if not await events_repo.record_processed(
@@ -246,10 +251,16 @@ class Dispatcher:
     async def _workspace_and_actor(
         self, session: AsyncSession, event: Event
     ) -> tuple[Workspace, Member]:
+        """The event's workspace (kept from earlier events, ``bot.known_workspaces``) and
+        its actor (read afresh every event: a member's row changes under any instance,
+        by a convener's command, their own, or their erasure)."""
+
         now = self._clock.now()
-        workspace = await self._workspace(session, event)
+        key = (event.platform, event.workspace_id)
+        uninstalling = isinstance(event, WorkspaceUninstalled)
+        workspace, kept = await self._workspaces.get(session, key, now, keep=not uninstalling)
         assert workspace.id is not None
-        if isinstance(event, WorkspaceUninstalled):
+        if uninstalling:
             # The platform acted, not a member: a stand-in, never written.
             stand_in = Member(
                 workspace_id=workspace.id,
@@ -258,48 +269,34 @@ class Dispatcher:
                 created_at=now,
             )
             return workspace, stand_in
-        actor, created = await members_repo.get_or_create(
-            session,
-            workspace.id,
-            event.actor_id,
-            event.actor_name or event.actor_id,
-            now,
-            _known_zone(event.actor_timezone),
-        )
+        name = event.actor_name or event.actor_id
+        zone = _known_zone(event.actor_timezone)
+        actor = await members_repo.of_platform_id(session, workspace.id, event.actor_id)
+        created = False
+        if actor is not None:
+            await members_repo.update_from_platform(session, actor, name, zone)
+        else:
+            if kept:
+                # No member under a kept workspace: the first event of a new member, or
+                # the workspace's row was deleted (and its members with it) since it was
+                # kept, by any instance; only a fresh read tells.
+                workspace = await self._workspaces.refresh(session, key, now)
+            workspace_id = workspace.id
+            assert workspace_id is not None
+            actor, created = await members_repo.create(
+                session, workspace_id, event.actor_id, name, now, zone
+            )
         # Named in the config: a convener from first sight, or whenever the
         # workspace has none (so nobody can lock the conveners out).
         if (
             not actor.is_convener
             and event.actor_id in self._bootstrap.get(event.platform, ())
-            and (created or not await members_repo.conveners(session, workspace.id))
+            and (created or not await members_repo.conveners(session, actor.workspace_id))
         ):
             actor.is_convener = True
             session.add(actor)
             await session.flush()
         return workspace, actor
-
-    async def _workspace(self, session: AsyncSession, event: Event) -> Workspace:
-        """The event's workspace: read once, then kept (a workspace row never changes id)."""
-
-        key = (event.platform, event.workspace_id)
-        if isinstance(event, WorkspaceUninstalled):
-            self._workspaces.pop(key, None)  # its row changes now, and may later go
-        known = self._workspaces.get(key)
-        if known is not None:
-            cached = Workspace(**known)
-            make_transient_to_detached(cached)
-            return await session.merge(cached, load=False)
-        found = await workspaces_repo.find(session, event.platform, event.workspace_id)
-        if found is not None:
-            # Committed before this transaction began, so safe to keep (one
-            # created now could still be rolled back). An uninstalled workspace is
-            # not kept: its row is deleted when its grace period ends.
-            if found.uninstalled_at is None and not isinstance(event, WorkspaceUninstalled):
-                self._workspaces[key] = found.model_dump()
-            return found
-        return await workspaces_repo.get_or_create(
-            session, event.platform, event.workspace_id, event.workspace_id, self._clock.now()
-        )
 
     async def _context(self, session: AsyncSession, event: Event) -> Context:
         workspace, actor = await self._workspace_and_actor(session, event)
@@ -374,7 +371,7 @@ class Dispatcher:
 
         async def in_one_transaction() -> None:
             nonlocal answered
-            async with self._sessions.begin() as session:
+            async with self._writing, self._sessions.begin() as session:
                 if kept:
                     await inbox_repo.forget(session, event.platform, event.event_id)
                 if not await events_repo.record_processed(
@@ -416,6 +413,24 @@ class Dispatcher:
                     ),
                 ),
             )
+
+
+def _writer_gate(sessions: async_sessionmaker[AsyncSession]) -> AbstractAsyncContextManager[Any]:
+    """Events' transactions one at a time on SQLite, waiting their turn here.
+
+    SQLite has one writer at a time, and every transaction here begins
+    ``IMMEDIATE``: events handled together would each take a pooled connection
+    and wait for the lock in SQLite's busy handler, which sleeps in steps of up
+    to 100 ms and wakes in no order. Waiting on an ``asyncio.Lock`` instead
+    hands the lock over the moment it is free, first come first served. On
+    PostgreSQL events run side by side, as its row locks allow.
+    """
+
+    bind = sessions.kw.get("bind")
+    dialect = getattr(bind, "dialect", None)
+    if getattr(dialect, "name", "") == "sqlite":
+        return asyncio.Lock()
+    return nullcontext()
 
 
 def _workspace_id(context: Context) -> int:

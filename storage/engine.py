@@ -45,6 +45,11 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """Create an async engine with Convene's connection settings."""
 
     url = normalise_url(url)
+    if is_sqlite(url):
+        # One trip to aiosqlite's thread per statement rather than four (sqlite_driver).
+        from storage.sqlite_driver import lean_dbapi
+
+        kwargs.setdefault("module", lean_dbapi())
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         _configure_sqlite(engine, sqlite_busy_timeout_ms(url))

@@ -21,6 +21,14 @@ class MemberWithSilos:
     silos: tuple[Silo, ...]
 
 
+_BY_PLATFORM_ID = select(Member).where(
+    Member.workspace_id == bindparam("workspace_id"),
+    Member.platform_user_id == bindparam("platform_user_id"),
+)
+"""Built once: every event reads its actor with it (a forgotten member's row carries a
+tombstone id, so it is never found by the platform's id)."""
+
+
 async def get_or_create(
     session: AsyncSession,
     workspace_id: int,
@@ -35,23 +43,55 @@ async def get_or_create(
     the platform now tells a time zone the member never had.
     """
 
-    query = select(Member).where(
-        Member.workspace_id == workspace_id, Member.platform_user_id == platform_user_id
-    )
-    existing = (await session.exec(query)).first()
+    existing = await of_platform_id(session, workspace_id, platform_user_id)
     if existing is not None:
-        changed = False
-        if existing.timezone is None and timezone is not None:
-            existing.timezone = timezone
-            changed = True
-        if existing.display_name == platform_user_id and display_name != platform_user_id:
-            # Added by id (a convener named them before Convene met them): now their name.
-            existing.display_name = display_name[:80]
-            changed = True
-        if changed:
-            session.add(existing)
-            await session.flush()
+        await update_from_platform(session, existing, display_name, timezone)
         return existing, False
+    return await create(session, workspace_id, platform_user_id, display_name, now, timezone)
+
+
+async def of_platform_id(
+    session: AsyncSession, workspace_id: int, platform_user_id: str
+) -> Member | None:
+    """The member with this platform id, read afresh (an event's actor)."""
+
+    found = await session.exec(
+        _BY_PLATFORM_ID,
+        params={"workspace_id": workspace_id, "platform_user_id": platform_user_id},
+    )
+    return found.first()
+
+
+async def update_from_platform(
+    session: AsyncSession, member: Member, display_name: str, timezone: str | None
+) -> None:
+    """What the platform now tells of a known member: a time zone they never had, and
+    their name where Convene knew only their id."""
+
+    changed = False
+    if member.timezone is None and timezone is not None:
+        member.timezone = timezone
+        changed = True
+    if member.display_name == member.platform_user_id and display_name != member.platform_user_id:
+        # Added by id (a convener named them before Convene met them): now their name.
+        member.display_name = display_name[:80]
+        changed = True
+    if changed:
+        session.add(member)
+        await session.flush()
+
+
+async def create(
+    session: AsyncSession,
+    workspace_id: int,
+    platform_user_id: str,
+    display_name: str,
+    now: datetime,
+    timezone: str | None = None,
+) -> tuple[Member, bool]:
+    """A member seen for the first time; True unless another transaction created them
+    first (then theirs is returned)."""
+
     bind = session.get_bind()
     table = table_of(Member)
     inserted = await execute(
@@ -71,8 +111,9 @@ async def get_or_create(
             created_at=now,
         ),
     )
-    found = await session.exec(query)
-    return found.one(), inserted.first() is not None
+    found = await of_platform_id(session, workspace_id, platform_user_id)
+    assert found is not None
+    return found, inserted.first() is not None
 
 
 async def get(session: AsyncSession, member_id: int) -> Member | None:
