@@ -45,6 +45,7 @@ from pathlib import Path
 import discord
 
 from adapters.discord.adapter import GLOBAL_RATE, DiscordAdapter
+from bot import event_loop
 from bot.app import ConveneApp
 from bot.clock import SystemClock
 from bot.config import ConveneSection, DiscordSection, Secret, Settings
@@ -251,7 +252,8 @@ def main(argv: list[str] | None = None) -> None:
         + " ".join(f"{x:.2f}" for x in os.getloadavg())
     )
     with tempfile.TemporaryDirectory(prefix="convene-bench-") as directory:
-        report = asyncio.run(fanout(Path(directory), args.members, args.limit))
+        print(event_loop.describe())
+        report = event_loop.run(fanout(Path(directory), args.members, args.limit))
     print()
     print(
         f"{report.members:,} DMs to {report.members:,} members; the fake allows "

@@ -37,6 +37,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot import event_loop
 from bot.clock import SystemClock
 from bot.deliverer import Deliverer
 from bot.messages import OutgoingMessage, Target
@@ -303,9 +304,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.instance:
-        print(json.dumps(asyncio.run(instance(args))), flush=True)
+        print(json.dumps(event_loop.run(instance(args))), flush=True)
         return
-    if not asyncio.run(main_async(args)):
+    print(event_loop.describe())
+    if not event_loop.run(main_async(args)):
         sys.exit(1)
 
 

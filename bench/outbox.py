@@ -23,7 +23,6 @@ the figures move with the machine's load: the load average is printed too.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import bisect
 import itertools
 import os
@@ -40,6 +39,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from bot import event_loop
 from bot.adapter import Adapter, Capabilities, ChannelMember, Dispatch, MessageRef
 from bot.clock import SystemClock
 from bot.deliverer import MAX_IN_FLIGHT, Deliverer
@@ -397,7 +397,8 @@ def main(argv: list[str] | None = None) -> None:
     else:
         rate_messages = [FULL_MESSAGES for _ in cases]
         raw_messages = FULL_MESSAGES
-    ok = asyncio.run(main_async(cases, rate_messages, raw_messages, args.short))
+    print(event_loop.describe())
+    ok = event_loop.run(main_async(cases, rate_messages, raw_messages, args.short))
     raise SystemExit(0 if ok else 1)
 
 

@@ -88,6 +88,7 @@ import adapters.slack.direct
 from adapters.slack.adapter import CAPABILITIES, SlackAdapter
 from adapters.slack.sink import EventSink
 from bench.checkins import LogTally, Profiler
+from bot import event_loop
 from bot.adapter import Capabilities
 from bot.app import ConveneApp
 from bot.clock import SystemClock
@@ -316,7 +317,7 @@ def generator_main(connection: Connection) -> None:
         plan = connection.recv()
         if plan is None:
             return
-        connection.send(asyncio.run(run_load(plan)))
+        connection.send(event_loop.run(run_load(plan)))
 
 
 class LoadGenerator:
@@ -1097,7 +1098,8 @@ def main(argv: list[str] | None = None) -> None:
         logging.getLogger(noisy).addHandler(tally)
         logging.getLogger(noisy).propagate = False
     prof = Profiler(args.profile)
-    ok = asyncio.run(main_async(args, prof))
+    print(event_loop.describe())
+    ok = event_loop.run(main_async(args, prof))
     print(f"\nload average at the end {loadavg()}")
     if tally.lines:
         print("warnings and errors logged during the run:")

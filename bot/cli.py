@@ -149,7 +149,9 @@ def _run(settings: Settings, script_name: str | None) -> int:
 
     try:
         if platforms:
-            return asyncio.run(_run_platforms(settings))
+            from bot import event_loop
+
+            return event_loop.run(_run_platforms(settings))
         return asyncio.run(run_shell(settings, script_lines, sys.stdin, sys.stdout))
     except KeyboardInterrupt:
         print("\nBye. Everything is saved.", file=sys.stderr)

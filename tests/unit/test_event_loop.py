@@ -1,0 +1,27 @@
+"""`convene run` with a platform runs on uvloop; asyncio's loop when asked for."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot import event_loop
+
+
+async def loop_module() -> str:
+    return type(asyncio.get_running_loop()).__module__
+
+
+def test_a_server_runs_on_uvloop_where_it_is_installed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(event_loop.CHOICE_ENV, raising=False)
+    assert event_loop.run(loop_module()).startswith("uvloop")
+    assert event_loop.loop_name() == "uvloop"
+
+
+def test_convene_event_loop_asyncio_keeps_asyncios_own_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(event_loop.CHOICE_ENV, "asyncio")
+    assert event_loop.run(loop_module()).startswith("asyncio")
+    assert event_loop.loop_name() == "asyncio"
