@@ -20,9 +20,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
 from functools import cache
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from aiohttp import web
 from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,6 +29,11 @@ from bot import metrics
 from bot.adapter import Adapter, PlatformUnavailable
 from bot.clock import Clock
 from storage import migrate
+
+if TYPE_CHECKING:
+    # aiohttp is imported when something is served: a Convene with no [http] port and no
+    # platform adapter (the shell) never loads a web server.
+    from aiohttp import web
 
 HEALTH_PATH = "/healthz"
 READY_PATH = "/readyz"
@@ -91,6 +95,8 @@ class HealthEndpoints:
     async def serve(self, host: str, port: int) -> None:
         """Serve the endpoints on ``host:port`` (0 picks a free port: tests)."""
 
+        from aiohttp import web
+
         app = web.Application()
         self.add_to(app)
         runner = web.AppRunner(app, access_log=None)
@@ -150,14 +156,20 @@ class HealthEndpoints:
         ]
 
     async def _health(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         return web.Response(text="ok\n")
 
     async def _ready(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         found = await self.problems()
         if found:
             return web.Response(status=503, text="not ready\n" + "".join(f"{p}\n" for p in found))
         return web.Response(text="ready\n")
 
     async def _metrics(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         page = await metrics.scrape(self._engine, self._clock.now())
         return web.Response(body=page, headers={"Content-Type": metrics.CONTENT_TYPE})

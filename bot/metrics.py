@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable
 from datetime import datetime
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
-import aiohttp
 from prometheus_client import (
     CONTENT_TYPE_PLAIN_0_0_4,
     CollectorRegistry,
@@ -37,6 +37,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.events import Event
 from storage.repositories import backlog
+
+if TYPE_CHECKING:
+    import aiohttp
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 """The text format every Prometheus since 2.0 reads."""
@@ -142,6 +145,8 @@ def rate_limit_trace(platform: str) -> aiohttp.TraceConfig:
     ) -> None:
         if params.response.status == 429:
             rate_limited(platform)
+
+    import aiohttp  # the platforms' adapters have loaded it already
 
     trace = aiohttp.TraceConfig()
     trace.on_request_end.append(on_request_end)
