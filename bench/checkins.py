@@ -9,9 +9,11 @@ Run from the repository root::
 
 It drives a real ``ConveneApp`` (memory adapter, ``ManualClock``, a fresh
 SQLite file in WAL mode) through what a check-in lives through, and reports,
-against the targets of the check-ins issue:
+against the targets of the check-ins issue and of issue 19 (speed and scale):
 
-(a) the time from a slot to all of its prompts queued in the outbox (< 2 s):
+(a) the time from a slot to all of its prompts queued in the outbox (a zone's
+    tick < 2 s; the opening and ``run now`` for 10,000 members < 1 s, with the
+    process's CPU seconds beside the wall time, steadier on a busy machine):
     the channel-wide run opening (the ``checkin.open`` slot lists the
     channel's 10,000 members from the adapter, makes them members and plans
     10,000 prompts and their timers), then each zone's ``checkin.tick``
@@ -25,8 +27,11 @@ against the targets of the check-ins issue:
     with the app's deliverer running alongside, as in production; then a
     burst of submissions dispatched several at a time (members pressing Send
     together), with the answers that were not recorded;
-(c) the peak memory of the process (< 200 MB): ``ru_maxrss`` from
-    ``getrusage``, next to what the process held after its imports.
+(c) the peak memory of the process (< 150 MB): ``ru_maxrss`` from
+    ``getrusage``, next to what the process held after its imports and the
+    peak reached by the end of each step. The memory adapter's list of
+    delivered messages, which no real adapter keeps, is emptied after each
+    delivery (see ``deliver``).
 
 Only the work of the slot or the event is timed; delivering the queued
 prompts to the memory adapter between steps is timed apart, for reference.
@@ -103,8 +108,11 @@ SCHEDULED = "Standup"
 MANUAL = "Standup now"
 
 SLOT_TARGET_SECONDS = 2.0
+"""A zone's 09:00 tick (the check-ins issue's target)."""
+RUN_TARGET_SECONDS = 1.0
+"""A run opening for 10,000 members, scheduled or ``run now`` (issue 19's target)."""
 ANSWERS_TARGET = 1_000.0
-MEMORY_TARGET_MB = 200.0
+MEMORY_TARGET_MB = 150.0
 
 
 # -- results --------------------------------------------------------------------------------
@@ -117,6 +125,9 @@ class Step:
     label: str
     seconds: float
     prompts: int = 0
+    cpu: float | None = None
+    """CPU seconds of the process (every thread: aiosqlite's worker too), steadier than
+    wall time on a busy machine; None where not measured."""
 
     @property
     def per_second(self) -> float:
@@ -160,6 +171,7 @@ class Report:
     rss_after_imports_mb: float = 0.0
     rss_peak_mb: float = 0.0
     traced: list[tuple[str, float, float]] = field(default_factory=list)
+    rss_marks: list[tuple[str, float]] = field(default_factory=list)
     profiles: dict[str, str] = field(default_factory=dict)
     log_lines: Counter[str] = field(default_factory=Counter)
 
@@ -218,8 +230,10 @@ class LogTally(logging.Handler):
 
 
 def mark_memory(report: Report, label: str) -> None:
-    """The traced Python heap now and at its peak since the last mark (with --tracemalloc)."""
+    """The peak resident set so far, and the traced Python heap now and at its peak since
+    the last mark (with --tracemalloc)."""
 
+    report.rss_marks.append((label, rss_peak_mb()))
     if tracemalloc.is_tracing():
         current, peak = tracemalloc.get_traced_memory()
         report.traced.append((label, current / 2**20, peak / 2**20))
@@ -230,6 +244,14 @@ async def timed(action: Callable[[], Awaitable[T]]) -> tuple[T, float]:
     started = time.perf_counter()
     result = await action()
     return result, time.perf_counter() - started
+
+
+async def timed_cpu(action: Callable[[], Awaitable[T]]) -> tuple[T, float, float]:
+    """``timed``, and the CPU seconds the process spent meanwhile."""
+
+    cpu = time.process_time()
+    result, seconds = await timed(action)
+    return result, seconds, time.process_time() - cpu
 
 
 # -- the workspace ------------------------------------------------------------------------------
@@ -331,8 +353,21 @@ async def until_delivered(app: ConveneApp, deadline_seconds: float = 60.0) -> tu
         await asyncio.sleep(0.05)
 
 
-async def deliver(app: ConveneApp, label: str) -> Step:
+async def deliver(app: ConveneApp, label: str, *, keep_for: str | None = None) -> Step:
+    """Deliver what is queued to the memory adapter, which then forgets it.
+
+    The memory adapter keeps every message it delivered, which no real adapter
+    does (28,000 messages over a day here, about 40 MB): forgotten, the peak
+    memory is Convene's own. What a later step reads is kept: the messages
+    member ``keep_for`` can see (the run-now prompt whose Answer they press).
+    """
+
     sent, seconds = await timed(app.deliverers["memory"].drain)
+    adapter = app.adapters["memory"]
+    if isinstance(adapter, MemoryAdapter):
+        adapter.delivered[:] = (
+            [] if keep_for is None else [d for d in adapter.delivered if d.visible_to(keep_for)]
+        )
     return Step(label, seconds, sent)
 
 
@@ -361,11 +396,11 @@ async def scheduled_run(
     assert opens is not None
     clock.set(opens)
     with prof.around("the run opening (checkin.open)"):
-        ran, seconds = await timed(app.scheduler.run_due)
+        ran, seconds, cpu = await timed_cpu(app.scheduler.run_due)
     planned = (await prompt_counts(app)).get("pending", 0)
     if planned != report.members:
         raise RuntimeError(f"the opening ran {ran} slot(s) and planned {planned} prompts")
-    report.opening = Step("run opening (checkin.open)", seconds, planned)
+    report.opening = Step("run opening (checkin.open)", seconds, planned, cpu)
     report.delivered.append(await deliver(app, "after the opening"))
 
     asked_before, runs_before = 0, await runs_opened(app)
@@ -379,12 +414,12 @@ async def scheduled_run(
         zones = _zones_at_nine(upcoming)
         label = f"a zone's tick ({zones})" if zones and not profiled_tick else None
         with prof.around(label):
-            ran, seconds = await timed(app.scheduler.run_due)
+            ran, seconds, cpu = await timed_cpu(app.scheduler.run_due)
         profiled_tick = profiled_tick or label is not None
         asked, runs = await ever_asked(app), await runs_opened(app)
         if asked > asked_before:
             also = " + next day's opening" if runs > runs_before else ""
-            report.ticks.append(Step(f"09:00 {zones}{also}", seconds, asked - asked_before))
+            report.ticks.append(Step(f"09:00 {zones}{also}", seconds, asked - asked_before, cpu))
         else:
             report.other_ticks.append(Step(f"{upcoming:%H:%M} UTC", seconds, ran))
         asked_before, runs_before = asked, runs
@@ -405,7 +440,7 @@ async def run_now(
 ) -> Step:
     before = await ever_asked(app)
     with prof.around(label):
-        _, seconds = await timed(
+        _, seconds, cpu = await timed_cpu(
             lambda: adapter.command(
                 CONVENER, f'/convene checkin run now "{name}"', place=MemoryAdapter.channel(CHANNEL)
             )
@@ -413,7 +448,7 @@ async def run_now(
     asked = await ever_asked(app) - before
     if asked < 1:
         raise RuntimeError("run now asked nobody")
-    return Step(label, seconds, asked)
+    return Step(label, seconds, asked, cpu)
 
 
 # -- (b) answers -------------------------------------------------------------------------------
@@ -502,17 +537,21 @@ async def main_async(members: int, answers_per_mode: int, at_once: int, profile:
         await app.start(background=False)
         try:
             await create_checkins(app, adapter)
+            mark_memory(report, "app started (schema migrated), check-ins created")
             await scheduled_run(app, clock, report, prof)
             mark_memory(report, "scheduled run (opening, ticks, deliveries)")
             report.run_now = await run_now(
                 app, adapter, MANUAL, "run now, members already known", prof
             )
-            report.delivered.append(await deliver(app, "after run now"))
-            mark_memory(report, "run now, and its delivery")
+            mark_memory(report, "run now")
+            answering = people[0].platform_user_id  # presses Answer in (b)
+            report.delivered.append(await deliver(app, "after run now", keep_for=answering))
+            mark_memory(report, "its delivery")
 
             # (b): answers to the run-now run, a different slice of members each mode.
             ids = [p.platform_user_id for p in people]
             form = await answer_form(app, adapter, ids[0])
+            adapter.delivered.clear()  # kept for answer_form only (see deliver)
             count = min(answers_per_mode, (len(ids) - 1) // 3)
             modes = (
                 ("one at a time, deliverer idle", False, 1),
@@ -533,6 +572,7 @@ async def main_async(members: int, answers_per_mode: int, at_once: int, profile:
                         prof=prof,
                     )
                 )
+                adapter.delivered.clear()  # what the mode delivered, read by nobody (see deliver)
             mark_memory(report, "answers, and their delivery")
         finally:
             await app.stop()
@@ -564,8 +604,9 @@ def verdict(ok: bool) -> str:
 
 def _step_line(step: Step, target: str = "", ok: bool | None = None) -> str:
     result = "" if ok is None else verdict(ok)
+    cpu = "" if step.cpu is None else f"{step.cpu:.3f}"
     return (
-        f"    {step.label:<50} {step.prompts:>7,} {step.seconds:>8.3f} "
+        f"    {step.label:<50} {step.prompts:>7,} {step.seconds:>8.3f} {cpu:>7} "
         f"{step.per_second:>10,.0f}   {target:<7} {result}"
     ).rstrip()
 
@@ -578,13 +619,20 @@ def print_report(report: Report) -> bool:
     pure_ticks = [t for t in report.ticks if "opening" not in t.label]
     slowest_pure = max(pure_ticks, key=lambda s: s.seconds)
     target = f"< {SLOT_TARGET_SECONDS:g} s"
+    run_target = f"< {RUN_TARGET_SECONDS:g} s"
 
     def fast(step: Step) -> bool:
         return step.seconds < SLOT_TARGET_SECONDS
 
+    def opens_fast(step: Step) -> bool:
+        return step.seconds < RUN_TARGET_SECONDS
+
     print("(a) slot to all prompts queued in the outbox")
-    print(f"    {'step':<50} {'prompts':>7} {'seconds':>8} {'prompts/s':>10}   target  verdict")
-    print(_step_line(opening, target, fast(opening)))
+    print(
+        f"    {'step':<50} {'prompts':>7} {'seconds':>8} {'CPU s':>7} {'prompts/s':>10}   "
+        "target  verdict"
+    )
+    print(_step_line(opening, run_target, opens_fast(opening)))
     for tick in report.ticks:
         print(_step_line(tick, target, fast(tick)))
     print(
@@ -603,8 +651,8 @@ def print_report(report: Report) -> bool:
             f"{statistics.mean(s.seconds for s in others):.3f} s each on average, "
             f"the slowest {max(s.seconds for s in others):.3f} s"
         )
-    print(_step_line(run_now_step, target, fast(run_now_step)))
-    print(_step_line(first_sight, target, fast(first_sight)))
+    print(_step_line(run_now_step, run_target, opens_fast(run_now_step)))
+    print(_step_line(first_sight, run_target, opens_fast(first_sight)))
     delivered = sum(s.prompts for s in report.delivered)
     delivered_seconds = sum(s.seconds for s in report.delivered)
     print(
@@ -642,6 +690,10 @@ def print_report(report: Report) -> bool:
         f"(after imports: {report.rss_after_imports_mb:,.0f} MB)   "
         f"target < {MEMORY_TARGET_MB:g} MB   {verdict(memory_ok)}"
     )
+    print(
+        "    peak resident set reached by the end of: "
+        + "; ".join(f"{label} {mb:,.0f} MB" for label, mb in report.rss_marks[1:])
+    )
     for label, current, peak in report.traced[1:]:
         print(f"    traced Python heap, {label}: peak {peak:,.1f} MB, after {current:,.1f} MB")
 
@@ -653,10 +705,10 @@ def print_report(report: Report) -> bool:
         print(f"\n--- profile: {label} ---")
         print(text)
     return (
-        fast(opening)
+        opens_fast(opening)
         and all(fast(t) for t in report.ticks)
-        and fast(run_now_step)
-        and fast(first_sight)
+        and opens_fast(run_now_step)
+        and opens_fast(first_sight)
         and answers_ok
         and memory_ok
     )

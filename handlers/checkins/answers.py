@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from bot.context import Context
-from bot.errors import UserError, asking_again
+from bot.errors import FieldProblem, UserError, asking_again
 from bot.events import ButtonClicked, FormSubmitted, MessagePosted, PlaceKind
 from bot.markup import has_control_characters, plain
 from bot.messages import Button, Form, FormField, OutgoingMessage
@@ -46,18 +46,38 @@ _ANSWERABLE = (checkins_repo.ASKED, checkins_repo.SKIPPED, checkins_repo.ANSWERE
 # -- finding the member's prompt ---------------------------------------------------------------
 
 
-async def _prompt_for(context: Context, run_id: int) -> tuple[Checkin, CheckinRun, CheckinPrompt]:
-    """The actor's prompt in a run, refusing kindly when it cannot take answers now."""
+async def _answering(
+    context: Context, run_id: int
+) -> tuple[Checkin, CheckinRun, CheckinPrompt, list[str]]:
+    """The actor's prompt in a run, with their silo names (one read), refusing kindly when
+    it cannot take answers now."""
 
-    found = await checkins_repo.run_with_prompt(context.session, run_id, context.actor.id or 0)
+    found = await checkins_repo.answering(context.session, run_id, context.actor.id or 0)
     if found is None:
         raise UserError("That check-in has been deleted, so there is nothing to answer.")
-    run, checkin, prompt = found
+    run, checkin, prompt = found.run, found.checkin, found.prompt
     if prompt is None or prompt.status == checkins_repo.PENDING:
         raise UserError("That check-in was not asked of you, so there is nothing to answer.")
     if prompt.status not in _ANSWERABLE or prompt.close_at <= context.now:
         raise UserError(_late_text(checkin, run, prompt, context))
+    return checkin, run, prompt, found.silos
+
+
+async def _prompt_for(context: Context, run_id: int) -> tuple[Checkin, CheckinRun, CheckinPrompt]:
+    """The actor's prompt in a run, refusing kindly when it cannot take answers now."""
+
+    checkin, run, prompt, _ = await _answering(context, run_id)
     return checkin, run, prompt
+
+
+async def _save(context: Context, prompt: CheckinPrompt) -> None:
+    """Write a changed prompt: one UPDATE for a prompt read with ``_answering`` (the
+    session does not hold it), the session's flush for one it holds (the DM's)."""
+
+    if prompt in context.session:
+        await checkins_repo.save_prompt(context.session, prompt)
+    else:
+        await checkins_repo.record_prompt(context.session, prompt)
 
 
 def _late_text(checkin: Checkin, run: CheckinRun, prompt: CheckinPrompt, context: Context) -> str:
@@ -213,7 +233,7 @@ async def _skip_run(
 
     prompt.status = checkins_repo.SKIPPED
     prompt.answers = []
-    await checkins_repo.save_prompt(context.session, prompt)
+    await _save(context, prompt)
     zone = zone_of(checkin, context.actor.timezone)
     name = plain(checkin.name)
     said = (
@@ -233,22 +253,31 @@ async def form_submitted(context: Context) -> None:
     head, _, page_text = event.context.partition(":")
     if not head.isdigit() or not page_text.isdigit():
         raise UserError("That form belongs to something that has ended; nothing was saved.")
-    checkin, run, prompt = await _prompt_for(context, int(head))
+    checkin, run, prompt, silos = await _answering(context, int(head))
     page = int(page_text)
-    form = _form(
-        context, checkin, run, prompt, page, await privacy.goes_to_line(context.session, checkin)
-    )
+    # The form as it was shown, to ask a refused field again. Its note names the
+    # conveners of a conveners-only check-in, a read: made only when a field is refused.
+    noted = checkin.answers_to == checkins_repo.CONVENERS
+    note = "" if noted else await privacy.goes_to_line(context.session, checkin)
+    form = _form(context, checkin, run, prompt, page, note)
     answers = list(prompt.answers) + [""] * (len(run.questions) - len(prompt.answers))
-    for field in form.fields:
-        index = int(field.name[1:])
-        with asking_again(form, event.values, field.name):
-            answers[index] = clean_answer(
-                run.questions[index], str(event.values.get(field.name, "")), index + 1
-            )
+    try:
+        for field in form.fields:
+            index = int(field.name[1:])
+            with asking_again(form, event.values, field.name):
+                answers[index] = clean_answer(
+                    run.questions[index], str(event.values.get(field.name, "")), index + 1
+                )
+    except FieldProblem as refused:
+        if not noted:
+            raise
+        note = await privacy.goes_to_line(context.session, checkin)
+        shown = _form(context, checkin, run, prompt, page, note)
+        raise FieldProblem(shown, event.values, refused.field, refused.reason) from refused
     last = (page + 1) * _page_size(context, run.questions) >= len(run.questions)
     if not last:
         prompt.answers = _without_trailing_blanks(answers)
-        await checkins_repo.save_prompt(context.session, prompt)
+        await _save(context, prompt)
         await context.reply(
             f"Saved page {page + 1}. Press Continue for the rest.",
             [Button("Continue", "checkin.continue", f"{run.id}:{page + 1}", "primary")],
@@ -257,7 +286,7 @@ async def form_submitted(context: Context) -> None:
     if any(not a for a in answers):
         missing = answers.index("") + 1
         raise UserError(f"Answer {missing} is still empty; press Answer to start again.")
-    await _finish(context, checkin, run, prompt, answers)
+    await _finish(context, checkin, run, prompt, answers, silos=silos)
 
 
 async def _finish(
@@ -267,11 +296,14 @@ async def _finish(
     prompt: CheckinPrompt,
     answers: list[str],
     opening: str = "",
+    *,
+    silos: list[str] | None = None,
 ) -> None:
     """Record complete answers and show them in the run's thread (or edit them there).
 
     Every question skipped is the whole run skipped, as the Skip button does
     (or, for answers already in the thread, a refusal that keeps them).
+    ``silos`` are the member's silo names when already read (else read here).
     """
 
     assert run.id is not None and context.actor.id is not None
@@ -287,7 +319,10 @@ async def _finish(
     # Read before changing the prompt, so that it is written once (a read
     # would flush the change early, and the status change after it again).
     in_thread = checkin.answers_to == checkins_repo.THREAD
-    silos = await members_repo.silo_names(context.session, [context.actor.id]) if in_thread else {}
+    if in_thread and silos is None:
+        silos = (await members_repo.silo_names(context.session, [context.actor.id])).get(
+            context.actor.id, []
+        )
     editing = prompt.status == checkins_repo.ANSWERED
     prompt.answers = answers
     if editing:
@@ -297,9 +332,9 @@ async def _finish(
         prompt.answered_at = context.now
     if in_thread:
         await _post_in_thread(
-            context, checkin, run, answers, silos, editing=editing, edits=prompt.edits
+            context, checkin, run, answers, silos or [], editing=editing, edits=prompt.edits
         )
-    await checkins_repo.save_prompt(context.session, prompt)
+    await _save(context, prompt)
     zone = zone_of(checkin, context.actor.timezone)
     until = prompt.close_at.astimezone(zone)
     buttons = [Button("Edit answer", "checkin.edit", str(run.id))]
@@ -341,7 +376,7 @@ async def _post_in_thread(
     checkin: Checkin,
     run: CheckinRun,
     answers: list[str],
-    silos: dict[int, list[str]],
+    silos: list[str],
     *,
     editing: bool,
     edits: int,
@@ -350,9 +385,7 @@ async def _post_in_thread(
 
     assert run.id is not None and context.actor.id is not None
     key = answer_key(run.id, context.actor.id)
-    text = answer_text(
-        context.actor.display_name, silos.get(context.actor.id, []), run.questions, answers
-    )
+    text = answer_text(context.actor.display_name, silos, run.questions, answers)
     if editing:
         await context.outbox.send(
             f"{key}:edit:{edits}", OutgoingMessage(thread_of(checkin, run.id), text, replaces=key)
@@ -373,7 +406,7 @@ async def quote_button(context: Context) -> None:
         raise UserError("Answer first; then you can let your answers be quoted without your name.")
     if not prompt.quote_ok:
         prompt.quote_ok = True
-        await checkins_repo.save_prompt(context.session, prompt)
+        await _save(context, prompt)
     await context.reply(
         f"Thank you: your written answers may be quoted in the summary of *{plain(checkin.name)}* "
         "in no particular order, without your name; your 1-to-5 answers only count in the "
@@ -435,7 +468,7 @@ async def _answer_in_dm(
     said = f"Skipped question {index + 1}." if answers[index] == SKIPPED else "Got it."
     if "" in answers:
         prompt.answers = _without_trailing_blanks(answers)
-        await checkins_repo.save_prompt(context.session, prompt)
+        await _save(context, prompt)
         following = answers.index("")
         question = run.questions[following]
         hint = f" ({SCALE_LOW} to {SCALE_HIGH})" if is_scale(question) else ""

@@ -624,11 +624,8 @@ async def _open_today(context: Context, checkin: Checkin) -> None:
         return
     members = await checkin_runs.audience_here(context, checkin)
     run_day = CheckinRun(checkin_id=checkin.id, run_date=day.isoformat(), opened_at=context.now)
-    ahead = [
-        m
-        for m in members
-        if checkin_runs.plan(checkin, run_day, m, context.now).due_at > context.now
-    ]
+    planner = checkin_runs.Planner(checkin, run_day, context.now)
+    ahead = [m for m in members if planner.moments(m.timezone)[0] > context.now]
     if ahead:
         await checkin_runs.open_run(
             context.session,

@@ -15,12 +15,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from bot.adapter import ChannelMember
 from bot.context import Context, JobContext
+from bot.fanout import MessageShape, send_prepared
 from bot.markup import plain
 from bot.messages import Button, OutgoingMessage, Target
 from bot.outbox import Outbox
@@ -29,10 +31,11 @@ from handlers.checkins.templates import SCALE_HIGH, SCALE_LOW, is_scale
 from handlers.shared import upcoming
 from handlers.shared.checkin_hooks import RUN_CLOSED, RunClosed
 from handlers.shared.zones import zone_named
-from storage.models import Checkin, CheckinMember, CheckinRun, Member, Workspace
+from storage.models import Checkin, CheckinRun, Member, Workspace
+from storage.repositories import audience as audience_repo
 from storage.repositories import checkins as checkins_repo
-from storage.repositories import members as members_repo
 from storage.repositories import timers as timers_repo
+from storage.repositories.audience import Person
 
 log = logging.getLogger("convene.checkins")
 
@@ -156,40 +159,27 @@ async def audience(
     now: datetime,
     list_channel: ChannelLister,
     channel_membership: bool = True,
-) -> list[Member]:
+) -> list[Person]:
     """Who a run asks: the channel's people (less those who left) or those who joined.
 
     Where the platform has no channel membership (the shell), the channel's
-    people are every member of the workspace.
+    people are every member of the workspace. Read as plain rows
+    (``audience_repo.Person``): a channel may hold tens of thousands.
     """
 
     assert checkin.id is not None and workspace.id is not None
     if checkin.audience == "joined":
-        return list(await checkins_repo.joined_members(session, checkin.id))
+        return await audience_repo.with_choice(session, checkin.id, checkins_repo.JOINED)
     if channel_membership:
         listed = [m for m in await list_channel(checkin.channel_id) if not m.is_bot]
-        known = await members_repo.ensure_many(
-            session,
-            workspace.id,
-            [members_repo.Seen(m.platform_user_id, m.display_name, m.timezone) for m in listed],
-            now,
-        )
-        people = list(known.values())
+        people = await audience_repo.ensure_listed(session, workspace.id, listed, now)
     else:
-        people = list(await members_repo.of_workspace(session, workspace.id))
-    choices = await checkins_repo.choices(session, checkin.id)
-    return [
-        member
-        for member in people
-        if member.id is not None and not _has_left(choices.get(member.id))
-    ]
+        people = await audience_repo.of_workspace(session, workspace.id)
+    left = await audience_repo.ids_with_choice(session, checkin.id, checkins_repo.LEFT)
+    return [person for person in people if person.id not in left] if left else people
 
 
-def _has_left(row: CheckinMember | None) -> bool:
-    return row is not None and row.choice == checkins_repo.LEFT
-
-
-async def audience_here(context: Context | JobContext, checkin: Checkin) -> list[Member]:
+async def audience_here(context: Context | JobContext, checkin: Checkin) -> list[Person]:
     """``audience`` with what a command's or a job's context knows."""
 
     return await audience(
@@ -202,13 +192,54 @@ async def audience_here(context: Context | JobContext, checkin: Checkin) -> list
     )
 
 
+class Someone(Protocol):
+    """A member as planning needs them: a ``Member`` row or an ``audience_repo.Person``."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def timezone(self) -> str | None: ...
+
+
+Moments = tuple[datetime, datetime | None, datetime]
+"""When to ask, remind and close."""
+
+
+class Planner:
+    """``plan`` for many members of one run at one moment: each time zone worked out once."""
+
+    def __init__(self, checkin: Checkin, run: CheckinRun, now: datetime) -> None:
+        self.checkin, self.run, self.now = checkin, run, now
+        self._by_zone: dict[str | None, Moments] = {}
+
+    def moments(self, timezone: str | None) -> Moments:
+        found = self._by_zone.get(timezone)
+        if found is None:
+            found = self._by_zone[timezone] = _moments(
+                self.checkin, self.run, zone_of(self.checkin, timezone), self.now
+            )
+        return found
+
+    def zones_planned(self) -> list[Moments]:
+        """The moments of every time zone planned so far."""
+
+        return list(self._by_zone.values())
+
+    def prompt(self, member: Someone) -> checkins_repo.NewPrompt:
+        assert member.id is not None
+        due, remind, close = self.moments(member.timezone)
+        return checkins_repo.NewPrompt(member.id, due, remind, close)
+
+
 def plan(
-    checkin: Checkin, run: CheckinRun, member: Member, now: datetime
+    checkin: Checkin, run: CheckinRun, member: Someone, now: datetime
 ) -> checkins_repo.NewPrompt:
     """When to ask, remind and close for one member in one run."""
 
-    assert member.id is not None
-    zone = zone_of(checkin, member.timezone)
+    return Planner(checkin, run, now).prompt(member)
+
+
+def _moments(checkin: Checkin, run: CheckinRun, zone: ZoneInfo, now: datetime) -> Moments:
     delay = timedelta(minutes=checkin.remind_after_minutes)
     if run.manual:
         due = now
@@ -221,7 +252,7 @@ def plan(
         due = max(local_moment(day, ask_minute(checkin), zone), now)
         close = local_moment(day, checkin.closes_minute, zone)
     remind = due + delay if checkin.remind_after_minutes and due + delay < close else None
-    return checkins_repo.NewPrompt(member.id, due, remind, close)
+    return due, remind, close
 
 
 def current_run_day(checkin: Checkin, now: datetime) -> date | None:
@@ -245,7 +276,7 @@ async def open_run(
     workspace: Workspace,
     checkin: Checkin,
     day: date,
-    members: Sequence[Member],
+    members: Sequence[Someone],
     now: datetime,
     outbox: Outbox,
     manual: bool = False,
@@ -280,17 +311,19 @@ async def add_members(
     workspace: Workspace,
     checkin: Checkin,
     run: CheckinRun,
-    members: Sequence[Member],
+    members: Sequence[Someone],
     now: datetime,
 ) -> int:
     """Plan prompts for members (skipping any whose day is already over); returns how many."""
 
     assert run.id is not None and workspace.id is not None
-    planned = [plan(checkin, run, m, now) for m in members]
-    planned = [item for item in planned if item.close_at > now]
+    planner = Planner(checkin, run, now)
+    planned = [p for p in map(planner.prompt, members) if p.close_at > now]
     await checkins_repo.add_prompts(session, run.id, planned)
-    moments = {item.due_at for item in planned} | {item.close_at for item in planned}
-    moments |= {item.remind_at for item in planned if item.remind_at is not None}
+    moments: set[datetime] = set()
+    for due, remind, close in planner.zones_planned():
+        if close > now:
+            moments |= {due, close} if remind is None else {due, remind, close}
     await timers_repo.add_many(
         session,
         workspace_id=workspace.id,
@@ -349,22 +382,14 @@ def questions_text(questions: Sequence[dict[str, object]]) -> str:
 
 
 def answer_buttons(run_id: int) -> tuple[Button, ...]:
+    return _answer_buttons(str(run_id))
+
+
+def _answer_buttons(run: str) -> tuple[Button, ...]:
     return (
-        Button("Answer", "checkin.answer", str(run_id), "primary"),
-        Button("Skip this time", "checkin.skip", str(run_id)),
+        Button("Answer", "checkin.answer", run, "primary"),
+        Button("Skip this time", "checkin.skip", run),
     )
-
-
-def _skipping(row: CheckinMember | None, run_date: str) -> str | None:
-    """Why a member is not asked this run: "until" (a holiday), "next", or None."""
-
-    if row is None:
-        return None
-    if row.skip_until is not None and row.skip_until >= run_date:
-        return "until"
-    if row.skip_next:
-        return "next"
-    return None
 
 
 async def advance(
@@ -383,76 +408,85 @@ async def advance(
         return
     run_day = date.fromisoformat(run.run_date)
     goes: str | None = None  # "Your answers go to: ...", read once for every prompt
-    due = await checkins_repo.prompts_due(session, run.id, now)
-    if due:
-        choices = await checkins_repo.choices(session, checkin.id)
-        expired, skipped, asked = [], [], []
-        for item in due:
-            row = choices.get(item.member_id)
-            if item.close_at <= now:
-                expired.append(item)
-            elif (why := _skipping(row, run.run_date)) is not None:
-                skipped.append(item)
-                if why == "next" and row is not None:
-                    row.skip_next = False
-                    await checkins_repo.save_choice(session, row)
-            else:
-                asked.append(item)
-        await checkins_repo.set_status(
-            session, run.id, [i.member_id for i in expired], checkins_repo.EXPIRED
+    await checkins_repo.expire_due(session, run.id, now)
+    skipping = await checkins_repo.skipping(session, checkin.id, run.run_date)
+    if skipping:
+        skipped = await checkins_repo.skip_due(session, run.id, now, list(skipping))
+        await checkins_repo.clear_skip_next(
+            session, checkin.id, [m for m in skipped if skipping[m] == "next"]
         )
-        await checkins_repo.set_status(
-            session, run.id, [i.member_id for i in skipped], checkins_repo.SKIPPED
+    asked = await checkins_repo.ask_due(session, run.id, now)
+    if asked:
+        goes = await privacy.goes_to_line(session, checkin)
+        await outbox.send(
+            root_key(run.id),
+            OutgoingMessage(Target.channel(checkin.channel_id), _root_text(checkin, run)),
         )
-        await checkins_repo.set_status(
-            session, run.id, [i.member_id for i in asked], checkins_repo.ASKED, asked_at=now
+        ask_texts = _TextsByClose(
+            checkin,
+            lambda until: _ask_text(checkin, run, run_day, until, goes or ""),
         )
-        if asked:
-            goes = await privacy.goes_to_line(session, checkin)
-            await outbox.send(
-                root_key(run.id),
-                OutgoingMessage(Target.channel(checkin.channel_id), _root_text(checkin, run)),
-            )
-            await outbox.send_many(
-                (
+        await send_prepared(
+            outbox,
+            (
+                ASK.row(
                     f"checkin-run:{run.id}:ask:{item.member_id}",
-                    OutgoingMessage(
-                        Target.dm(item.platform_user_id),
-                        _ask_text(
-                            checkin,
-                            run,
-                            run_day,
-                            close_words(item.close_at, zone_of(checkin, item.timezone)),
-                            goes,
-                        ),
-                        answer_buttons(run.id),
-                    ),
+                    member=item.platform_user_id,
+                    text=ask_texts.of(item),
+                    run=str(run.id),
                 )
                 for item in asked
-            )
-    remind = await checkins_repo.prompts_to_remind(session, run.id, now)
+            ),
+        )
+    remind = await checkins_repo.remind_due(session, run.id, now)
     if remind:
         goes = goes or await privacy.goes_to_line(session, checkin)
-        await checkins_repo.mark_reminded(session, run.id, [i.member_id for i in remind], now)
-        await outbox.send_many(
-            (
-                f"checkin-run:{run.id}:remind:{item.member_id}",
-                OutgoingMessage(
-                    Target.dm(item.platform_user_id),
-                    f"A gentle reminder: *{plain(checkin.name)}* for {day_text(run_day)} is "
-                    f"still open until "
-                    f"{close_words(item.close_at, zone_of(checkin, item.timezone))}. "
-                    f"This is the only reminder.\n{goes}",
-                    answer_buttons(run.id),
-                ),
-            )
-            for item in remind
+        remind_texts = _TextsByClose(
+            checkin,
+            lambda until: (
+                f"A gentle reminder: *{plain(checkin.name)}* for {day_text(run_day)} is "
+                f"still open until {until}. This is the only reminder.\n{goes}"
+            ),
         )
-    over = await checkins_repo.prompts_past_close(session, run.id, now)
-    await checkins_repo.set_status(
-        session, run.id, [i.member_id for i in over], checkins_repo.MISSED
-    )
+        await send_prepared(
+            outbox,
+            (
+                ASK.row(
+                    f"checkin-run:{run.id}:remind:{item.member_id}",
+                    member=item.platform_user_id,
+                    text=remind_texts.of(item),
+                    run=str(run.id),
+                )
+                for item in remind
+            ),
+        )
+    await checkins_repo.miss_past_close(session, run.id, now)
     await _close_if_over(session, checkin=checkin, run=run, now=now, outbox=outbox, closed=closed)
+
+
+ASK = MessageShape(
+    lambda member, text, run: OutgoingMessage(Target.dm(member), text, _answer_buttons(run)),
+    "member",
+    "text",
+    "run",
+)
+"""A prompt or its reminder (``answer_buttons``), serialised once for the whole run."""
+
+
+class _TextsByClose:
+    """A DM's text for each close time and time zone, written once for all who share them."""
+
+    def __init__(self, checkin: Checkin, write: Callable[[str], str]) -> None:
+        self.checkin, self.write = checkin, write
+        self._texts: dict[tuple[datetime, str | None], str] = {}
+
+    def of(self, item: checkins_repo.PromptWork) -> str:
+        key = (item.close_at, item.timezone)
+        text = self._texts.get(key)
+        if text is None:
+            until = close_words(item.close_at, zone_of(self.checkin, item.timezone))
+            text = self._texts[key] = self.write(until)
+        return text
 
 
 def announcer(context: Context | JobContext) -> Closed:

@@ -11,13 +11,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import bindparam, delete, func, update
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Checkin, CheckinMember, CheckinPrompt, CheckinRun, Member
-from storage.repositories.core import execute, insert_ignoring_conflicts, table_of
+from storage.models import (
+    Checkin,
+    CheckinMember,
+    CheckinPrompt,
+    CheckinRun,
+    Member,
+    MemberSilo,
+    Silo,
+)
+from storage.repositories import bulk
+from storage.repositories.core import execute, table_of
 
 ACTIVE = "active"
 PAUSED = "paused"
@@ -167,30 +176,47 @@ class NewPrompt:
     close_at: datetime
 
 
-async def add_prompts(session: AsyncSession, run_id: int, items: Sequence[NewPrompt]) -> None:
-    """Plan members' prompts in bulk; a member already planned for the run is left alone."""
+_PLANNED_COLUMNS = (
+    "run_id",
+    "member_id",
+    "status",
+    "due_at",
+    "remind_at",
+    "close_at",
+    "answers",
+    "edits",
+    "quote_ok",
+)
 
-    statement = insert_ignoring_conflicts(
-        session.get_bind().dialect, prompts_table, ("run_id", "member_id")
+
+async def add_prompts(session: AsyncSession, run_id: int, items: Sequence[NewPrompt]) -> None:
+    """Plan members' prompts in bulk; a member already planned for the run is left alone.
+
+    Members of one time zone share their three moments, so each moment is
+    converted for the driver once (``bulk.Stamps``), not once a member.
+    """
+
+    stamp = bulk.Stamps(session.get_bind().dialect, prompts_table.c.due_at.type)
+    await bulk.insert_ignoring(
+        session,
+        prompts_table,
+        _PLANNED_COLUMNS,
+        (
+            (
+                run_id,
+                p.member_id,
+                PENDING,
+                stamp(p.due_at),
+                stamp(p.remind_at),
+                stamp(p.close_at),
+                "[]",
+                0,
+                False,
+            )
+            for p in items
+        ),
+        ("run_id", "member_id"),
     )
-    for start in range(0, len(items), _CHUNK):
-        await execute(
-            session,
-            statement,
-            [
-                {
-                    "run_id": run_id,
-                    "member_id": p.member_id,
-                    "status": PENDING,
-                    "due_at": p.due_at,
-                    "remind_at": p.remind_at,
-                    "close_at": p.close_at,
-                    "answers": [],
-                    "edits": 0,
-                }
-                for p in items[start : start + _CHUNK]
-            ],
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,107 +229,234 @@ class PromptWork:
     close_at: datetime
 
 
-async def prompts_due(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
-    """Prompts not yet sent whose ask time has come."""
+def _due(run_id: int, now: datetime) -> Any:
+    p = prompts_table
+    return (p.c.run_id == run_id, p.c.status == PENDING, p.c.due_at <= now)
+
+
+async def expire_due(session: AsyncSession, run_id: int, now: datetime) -> None:
+    """Prompts whose ask time came only after their member's day was over are never sent."""
 
     p = prompts_table
-    return await _prompts_where(session, run_id, p.c.status == PENDING, p.c.due_at <= now)
-
-
-async def prompts_to_remind(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
-    """Prompts asked, not answered, past their reminder time, not yet reminded, still open."""
-
-    p = prompts_table
-    return await _prompts_where(
+    await execute(
         session,
-        run_id,
-        p.c.status == ASKED,
-        p.c.remind_at <= now,
-        p.c.reminded_at.is_(None),
-        p.c.close_at > now,
+        update(p).where(*_due(run_id, now), p.c.close_at <= now).values(status=EXPIRED),
     )
 
 
-async def prompts_past_close(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
-    """Prompts asked and not answered whose member's day (or close time) is over."""
+async def skip_due(
+    session: AsyncSession, run_id: int, now: datetime, member_ids: Sequence[int]
+) -> list[int]:
+    """Mark these members' due prompts skipped; returns whose were."""
 
     p = prompts_table
-    return await _prompts_where(session, run_id, p.c.status == ASKED, p.c.close_at <= now)
+    skipped: list[int] = []
+    for start in range(0, len(member_ids), _CHUNK):
+        found = await execute(
+            session,
+            update(p)
+            .where(*_due(run_id, now), p.c.member_id.in_(member_ids[start : start + _CHUNK]))
+            .values(status=SKIPPED)
+            .returning(p.c.member_id),
+        )
+        skipped.extend(int(row[0]) for row in found.all())
+    return skipped
 
 
-async def _prompts_where(session: AsyncSession, run_id: int, *conditions: Any) -> list[PromptWork]:
+async def ask_due(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
+    """Mark every due prompt asked (one UPDATE), and return them with what their DM needs."""
+
+    p = prompts_table
+    found = await execute(
+        session,
+        update(p)
+        .where(*_due(run_id, now))
+        .values(status=ASKED, asked_at=now)
+        .returning(p.c.member_id),
+    )
+    asked = {int(row[0]) for row in found.all()}
+    if not asked:
+        return []
+    return await _prompts_where(session, run_id, asked, p.c.status == ASKED, p.c.asked_at == now)
+
+
+async def remind_due(session: AsyncSession, run_id: int, now: datetime) -> list[PromptWork]:
+    """Mark reminded the prompts asked, unanswered, past their reminder time, not yet
+    reminded and still open (one UPDATE); returns them with what their DM needs."""
+
+    p = prompts_table
+    found = await execute(
+        session,
+        update(p)
+        .where(
+            p.c.run_id == run_id,
+            p.c.status == ASKED,
+            p.c.remind_at <= now,
+            p.c.reminded_at.is_(None),
+            p.c.close_at > now,
+        )
+        .values(reminded_at=now)
+        .returning(p.c.member_id),
+    )
+    reminded = {int(row[0]) for row in found.all()}
+    if not reminded:
+        return []
+    return await _prompts_where(session, run_id, reminded, p.c.reminded_at == now)
+
+
+async def miss_past_close(session: AsyncSession, run_id: int, now: datetime) -> None:
+    """Prompts asked and not answered whose member's day (or close time) is over are missed."""
+
+    p = prompts_table
+    await execute(
+        session,
+        update(p)
+        .where(p.c.run_id == run_id, p.c.status == ASKED, p.c.close_at <= now)
+        .values(status=MISSED),
+    )
+
+
+async def _prompts_where(
+    session: AsyncSession, run_id: int, member_ids: set[int], *conditions: Any
+) -> list[PromptWork]:
+    """The run's prompts meeting ``conditions`` whose member is one of ``member_ids``.
+
+    ``member_ids`` are those an UPDATE just changed; ``conditions`` (what it
+    wrote) narrow the read to them and perhaps a few more, which are dropped.
+    """
+
     p = prompts_table
     members = table_of(Member)
+    stamps = bulk.Stamps(session.get_bind().dialect, p.c.close_at.type)
     found = await execute(
         session,
         select_columns(
             p.c.member_id,
             members.c.platform_user_id,
             members.c.timezone,
-            p.c.close_at,
+            bulk.raw(p.c.close_at),
         )
         .join_from(p, members, members.c.id == p.c.member_id)
         .where(p.c.run_id == run_id, *conditions)
         .order_by(p.c.due_at, p.c.member_id),
     )
+    read = stamps.read_set
+    rows: Sequence[Any] = found.all()
     return [
-        PromptWork(
-            member_id=row["member_id"],
-            platform_user_id=row["platform_user_id"],
-            timezone=row["timezone"],
-            close_at=row["close_at"],
-        )
-        for row in found.mappings().all()
+        PromptWork(row[0], row[1], row[2], read(row[3])) for row in rows if row[0] in member_ids
     ]
 
 
-async def set_status(
-    session: AsyncSession,
-    run_id: int,
-    member_ids: Sequence[int],
-    status: str,
-    **values: Any,
-) -> None:
-    p = prompts_table
-    for start in range(0, len(member_ids), _CHUNK):
-        await execute(
-            session,
-            update(p)
-            .where(p.c.run_id == run_id, p.c.member_id.in_(member_ids[start : start + _CHUNK]))
-            .values(status=status, **values),
-        )
+async def skipping(session: AsyncSession, checkin_id: int, run_date: str) -> dict[int, str]:
+    """Members not asked in the run of ``run_date``, and why: "until" (away until a date
+    on or after it) or "next" (skipping the next run only)."""
 
-
-async def mark_reminded(
-    session: AsyncSession, run_id: int, member_ids: Sequence[int], now: datetime
-) -> None:
-    p = prompts_table
-    for start in range(0, len(member_ids), _CHUNK):
-        await execute(
-            session,
-            update(p)
-            .where(p.c.run_id == run_id, p.c.member_id.in_(member_ids[start : start + _CHUNK]))
-            .values(reminded_at=now),
-        )
-
-
-async def run_with_prompt(
-    session: AsyncSession, run_id: int, member_id: int
-) -> tuple[CheckinRun, Checkin, CheckinPrompt | None] | None:
-    """A run, its check-in and one member's prompt in it, in one read (an answer's hot path)."""
-
-    found = await session.exec(
-        select(CheckinRun, Checkin, CheckinPrompt)
-        .join(Checkin, col(Checkin.id) == col(CheckinRun.checkin_id))
-        .outerjoin(
-            CheckinPrompt,
-            (col(CheckinPrompt.run_id) == col(CheckinRun.id))
-            & (col(CheckinPrompt.member_id) == member_id),
-        )
-        .where(CheckinRun.id == run_id)
+    c = table_of(CheckinMember)
+    found = await execute(
+        session,
+        select_columns(c.c.member_id, c.c.skip_until, c.c.skip_next).where(
+            c.c.checkin_id == checkin_id,
+            (c.c.skip_until >= run_date) | c.c.skip_next.is_(True),
+        ),
     )
-    row = found.first()
-    return None if row is None else (row[0], row[1], row[2])
+    rows: Sequence[Any] = found.all()
+    return {
+        int(member_id): "until" if until is not None and until >= run_date else "next"
+        for member_id, until, _ in rows
+    }
+
+
+async def clear_skip_next(
+    session: AsyncSession, checkin_id: int, member_ids: Sequence[int]
+) -> None:
+    """These members skipped the run they asked to skip: their next one is asked again."""
+
+    c = table_of(CheckinMember)
+    for start in range(0, len(member_ids), _CHUNK):
+        await execute(
+            session,
+            update(c)
+            .where(
+                c.c.checkin_id == checkin_id, c.c.member_id.in_(member_ids[start : start + _CHUNK])
+            )
+            .values(skip_next=False),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Answering:
+    """What answering a run needs, read in one statement (an answer's hot path).
+
+    ``prompt`` is None when the member was not asked; otherwise it is taken
+    out of the session, so that a change the handler makes to it is written
+    once, by ``record_prompt`` (one prebuilt UPDATE), and not again by the
+    session's flush at commit. ``silos`` names the member's silos, for the
+    answer's label in the thread.
+    """
+
+    run: CheckinRun
+    checkin: Checkin
+    prompt: CheckinPrompt | None
+    silos: list[str]
+
+
+_ANSWERING = (
+    select(CheckinRun, Checkin, CheckinPrompt, Silo.name)
+    .join(Checkin, col(Checkin.id) == col(CheckinRun.checkin_id))
+    .outerjoin(
+        CheckinPrompt,
+        (col(CheckinPrompt.run_id) == col(CheckinRun.id))
+        & (col(CheckinPrompt.member_id) == bindparam("member_id")),
+    )
+    .outerjoin(MemberSilo, col(MemberSilo.member_id) == col(CheckinPrompt.member_id))
+    .outerjoin(Silo, col(Silo.id) == col(MemberSilo.silo_id))
+    .where(CheckinRun.id == bindparam("run_id"))
+    .order_by(func.lower(Silo.name))
+)
+"""Built once (building a statement per call cost more than running it); the ORM's loader
+makes the three rows for less than constructing them from Core rows did."""
+
+
+async def answering(session: AsyncSession, run_id: int, member_id: int) -> Answering | None:
+    """A run, its check-in, one member's prompt in it and that member's silo names.
+
+    None when the run does not exist (its check-in was deleted). One row per
+    silo of the member (at least one), so everything comes in one round trip.
+    """
+
+    found = await session.exec(_ANSWERING, params={"run_id": run_id, "member_id": member_id})
+    rows = found.all()
+    if not rows:
+        return None
+    run, checkin, prompt, _ = rows[0]
+    if prompt is not None:
+        session.expunge(prompt)
+    return Answering(run, checkin, prompt, [silo for *_, silo in rows if silo is not None])
+
+
+_RECORD_PROMPT = update(prompts_table).where(
+    prompts_table.c.run_id == bindparam("key_run_id"),
+    prompts_table.c.member_id == bindparam("key_member_id"),
+)
+
+
+async def record_prompt(session: AsyncSession, row: CheckinPrompt) -> None:
+    """Write what a member did to their prompt (answered, skipped, edited, quotable) in one
+    UPDATE; for a prompt read with ``answering``, which the session does not hold."""
+
+    await execute(
+        session,
+        _RECORD_PROMPT,
+        {
+            "key_run_id": row.run_id,
+            "key_member_id": row.member_id,
+            "status": row.status,
+            "answers": list(row.answers),
+            "answered_at": row.answered_at,
+            "edits": row.edits,
+            "quote_ok": row.quote_ok,
+        },
+    )
 
 
 async def prompt(session: AsyncSession, run_id: int, member_id: int) -> CheckinPrompt | None:

@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, update
+from sqlalchemy import and_, func, or_, true
 from sqlalchemy import select as select_columns
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Commitment, Member, MemberSilo, Workspace
+from storage.repositories import bulk
 from storage.repositories.core import execute, table_of
 
 PROPOSED = "proposed"
@@ -167,10 +168,33 @@ class DueReminder:
 
 
 async def reminders_due(
-    session: AsyncSession, workspace_id: int, now: datetime, limit: int = 5000
+    session: AsyncSession,
+    workspace_id: int,
+    now: datetime,
+    limit: int = 5000,
+    *,
+    after: DueReminder | None = None,
 ) -> list[DueReminder]:
-    """Active commitments whose next reminder has come, with what the DM needs."""
+    """Active commitments whose next reminder has come, with what the DM needs, oldest
+    reminder first; ``after`` a reminder read before, those that come after it in that order
+    (a sweep reads the next chunk before writing the last one).
 
+    Each ``remind_at`` is converted once per distinct value (a morning's reminders
+    share a handful of moments): the sweep reads tens of thousands at once.
+    """
+
+    stamps = bulk.Stamps(session.get_bind().dialect, commitments.c.remind_at.type)
+    later = (
+        true()
+        if after is None
+        else or_(
+            commitments.c.remind_at > after.remind_at,
+            and_(
+                commitments.c.remind_at == after.remind_at,
+                commitments.c.id > after.commitment_id,
+            ),
+        )
+    )
     found = await execute(
         session,
         select_columns(
@@ -182,33 +206,39 @@ async def reminders_due(
             commitments.c.due_on,
             commitments.c.status,
             commitments.c.note,
-            commitments.c.remind_at,
+            bulk.raw(commitments.c.remind_at),
         )
         .join(members, members.c.id == commitments.c.owner_id)
         .where(
             commitments.c.remind_at <= now,
             commitments.c.workspace_id == workspace_id,
             commitments.c.status.in_(ACTIVE),
+            later,
         )
         .order_by(commitments.c.remind_at, commitments.c.id)
         .limit(limit),
     )
-    return [DueReminder(*row) for row in _rows(found)]
+    read = stamps.read_set
+    rows: Sequence[Any] = found.all()
+    return [
+        DueReminder(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], read(row[8]))
+        for row in rows
+    ]
 
 
 async def set_next_reminders(
     session: AsyncSession, updates: Sequence[tuple[int, datetime | None]]
 ) -> None:
-    """Move each commitment's next reminder on, in one statement run for all of them."""
+    """Move each commitment's next reminder on, with one executemany for all of them."""
 
-    if not updates:
-        return
-    statement = (
-        update(commitments)
-        .where(commitments.c.id == bindparam("row_id"))
-        .values(remind_at=bindparam("next_at"))
+    stamp = bulk.Stamps(session.get_bind().dialect, commitments.c.remind_at.type)
+    await bulk.update_each(
+        session,
+        commitments,
+        ("remind_at",),
+        ("id",),
+        ((stamp(at), row_id) for row_id, at in updates),
     )
-    await execute(session, statement, [{"row_id": row_id, "next_at": at} for row_id, at in updates])
 
 
 # -- the convener's view -------------------------------------------------------------------
