@@ -546,6 +546,15 @@ def _check_rate_limits(settings: Settings, where: str) -> None:
             f'{where}: [rate_limits] shared = "redis" needs redis_url, like '
             f'"redis://127.0.0.1:6379/0", not {limits.redis_url!r}'
         )
+    if limits.shared == "redis":
+        from importlib.util import find_spec
+
+        if find_spec("redis") is None:
+            raise ConfigError(
+                f'{where}: [rate_limits] shared = "redis" needs the redis package: '
+                "pip install 'convene[redis]' (or say \"database\" to share them through "
+                "PostgreSQL)"
+            )
     if limits.shared == "database" and not settings.convene.database_url.startswith("postgresql"):
         raise ConfigError(
             f'{where}: [rate_limits] shared = "database" needs PostgreSQL ([convene] '

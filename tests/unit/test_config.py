@@ -119,6 +119,35 @@ def test_a_secret_never_shows_in_a_repr(tmp_path: Path) -> None:
             {"CONVENE_OUTBOX_BATCH_SIZE": "lots"},
             "$CONVENE_OUTBOX_BATCH_SIZE must be a whole number",
         ),
+        (
+            "[discord]\nshard_ids = [0, 1]\n",
+            {},
+            "[discord] shard_ids needs shard_count, the number of shards across every instance",
+        ),
+        (
+            "[discord]\nshard_count = 2\nshard_ids = [2]\n",
+            {},
+            "[discord] shard_ids: 2 is not a shard of 2; use 0 to 1",
+        ),
+        ("[discord]\nshard_count = 4\nshard_ids = [1, 1]\n", {}, "names a shard twice"),
+        (
+            '[discord]\nshard_count = 4\nshard_ids = ["1"]\n',
+            {},
+            "[discord] shard_ids must be a list of whole numbers, like [0, 1]",
+        ),
+        (
+            "[discord]\nshard_count = 4\n",
+            {"CONVENE_DISCORD_SHARD_IDS": "0,one"},
+            "$CONVENE_DISCORD_SHARD_IDS must be a list of whole numbers",
+        ),
+        (
+            '[rate_limits]\nshared = "memcached"\n',
+            {},
+            "[rate_limits] shared must be one of auto, local, database, redis",
+        ),
+        ('[rate_limits]\nshared = "redis"\n', {}, 'needs redis_url, like "redis://'),
+        ('[rate_limits]\nshared = "database"\n', {}, 'shared = "database" needs PostgreSQL'),
+        ("[http]\nport = 70000\n", {}, "[http] port must be 1 to 65535 (or 0: not served)"),
     ],
 )
 def test_a_mistake_stops_start_up_with_one_line_naming_the_key_and_file(
@@ -210,3 +239,20 @@ def test_a_database_that_cannot_be_reached_stops_convene_with_a_failure_code(
     )
     assert result.returncode == 1
     assert "convene: cannot open the database:" in result.stderr
+
+
+def test_shared_rate_limits_follow_the_database_unless_told(tmp_path: Path) -> None:
+    """On PostgreSQL several instances may run, so "auto" shares; on SQLite one runs."""
+
+    postgres = {"CONVENE_DATABASE_URL": "postgresql+asyncpg://db.example.org/convene"}
+    assert load_settings(None, {}).rate_limit_store == "local"
+    assert load_settings(None, postgres).rate_limit_store == "database"
+    told = {**postgres, "CONVENE_RATE_LIMITS_SHARED": "local"}
+    assert load_settings(None, told).rate_limit_store == "local"
+
+
+def test_an_instance_names_its_discord_shards_in_the_environment() -> None:
+    settings = load_settings(
+        None, {"CONVENE_DISCORD_SHARD_COUNT": "4", "CONVENE_DISCORD_SHARD_IDS": "1, 3"}
+    )
+    assert (settings.discord.shard_count, settings.discord.shard_ids) == (4, [1, 3])
