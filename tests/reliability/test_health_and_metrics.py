@@ -174,11 +174,11 @@ async def test_a_schema_a_newer_convene_migrated_leaves_the_older_instance_ready
         assert await get(f"{base}/readyz") == (200, "ready\n")
 
 
-async def test_an_instance_whose_database_is_gone_is_not_ready_and_says_so() -> None:
-    server = postgres_server_url()
-    if server is None:
-        pytest.skip("needs CONVENE_TEST_POSTGRES_URL")
-    database = PostgresDatabase(server)
+async def test_an_instance_whose_database_is_gone_is_not_ready_and_says_so(
+    postgres_database: PostgresDatabase,
+) -> None:
+    # A database of its own on the same server: this test drops it under the instance.
+    database = PostgresDatabase(postgres_server_url() or "")
     await asyncio.to_thread(database.create)
     try:
         async with served(database.url) as (_convene, base):

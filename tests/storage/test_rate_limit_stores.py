@@ -118,9 +118,13 @@ async def test_instances_booking_at_once_never_get_the_same_capacity(store: Limi
     assert sorted(round((s - NOW) / 0.1) for s in starts) == list(range(60))
 
 
-async def test_three_instances_on_one_postgresql_database_book_apart(database_url: str) -> None:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("instances share the database's limits only on PostgreSQL")
+async def test_three_instances_on_one_postgresql_database_book_apart(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """Instances share the database's limits only on PostgreSQL (SQLite runs one instance)."""
+
+    await empty_tables(postgres_database.url)
+    database_url = postgres_database.url
     instances = 3
     engines = [create_engine(database_url) for _ in range(instances)]
     try:
