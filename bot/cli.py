@@ -137,6 +137,13 @@ def _run(settings: Settings, script_name: str | None) -> int:
         )
         return 2
     platforms = [a for a in settings.convene.adapters if a != "shell"]
+    from bot import event_loop
+
+    try:
+        event_loop.loop_factory()
+    except ValueError as wrong:
+        print(f"convene: {wrong}", file=sys.stderr)
+        return 2
     if platforms and (script_lines is not None or "shell" in settings.convene.adapters):
         print(
             f"convene: {settings.source}: [convene] adapters: run the shell on its own, "
@@ -149,8 +156,6 @@ def _run(settings: Settings, script_name: str | None) -> int:
 
     try:
         if platforms:
-            from bot import event_loop
-
             return event_loop.run(_run_platforms(settings))
         return asyncio.run(run_shell(settings, script_lines, sys.stdin, sys.stdout))
     except KeyboardInterrupt:

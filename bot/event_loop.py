@@ -20,12 +20,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 CHOICE_ENV = "CONVENE_EVENT_LOOP"
+CHOICES = ("uvloop", "asyncio")
 
 
 def loop_factory(choice: str | None = None) -> Callable[[], asyncio.AbstractEventLoop] | None:
     """uvloop's loop maker, or None for asyncio's own (not installed, or asked for)."""
 
     wanted = (choice or os.environ.get(CHOICE_ENV, "") or "uvloop").strip().lower()
+    if wanted not in CHOICES:
+        raise ValueError(f"${CHOICE_ENV} must be uvloop or asyncio, not {wanted!r}")
     if wanted == "asyncio":
         return None
     try:

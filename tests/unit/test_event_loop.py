@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from bot import event_loop
+from tests.support.cli import REPO
 
 
 async def loop_module() -> str:
@@ -25,3 +30,19 @@ def test_convene_event_loop_asyncio_keeps_asyncios_own_loop(
     monkeypatch.setenv(event_loop.CHOICE_ENV, "asyncio")
     assert event_loop.run(loop_module()).startswith("asyncio")
     assert event_loop.loop_name() == "asyncio"
+
+
+def test_a_misspelt_event_loop_stops_convene_run_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO), event_loop.CHOICE_ENV: "uvlop"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert (
+        done.stderr.strip() == "convene: $CONVENE_EVENT_LOOP must be uvloop or asyncio, not 'uvlop'"
+    )
+    assert not (tmp_path / "convene.db").exists()
