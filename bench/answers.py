@@ -33,12 +33,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import cProfile
-import io
 import logging
 import os
 import platform
-import pstats
 import sqlite3
 import tempfile
 import time
@@ -56,6 +53,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 
 from adapters.memory import MemoryAdapter
+from bench.checkins import Profiler
 from bot import event_loop
 from bot.adapter import ChannelMember
 from bot.app import ConveneApp
@@ -224,24 +222,6 @@ async def costed(log: StatementLog, label: str, action: Callable[[], Awaitable[N
 # -- (b), (c) loops ----------------------------------------------------------------------------
 
 
-@contextmanager
-def profiled(enabled: bool, label: str, reports: dict[str, str]) -> Iterator[None]:
-    if not enabled:
-        yield
-        return
-    profile = cProfile.Profile()
-    profile.enable()
-    try:
-        yield
-    finally:
-        profile.disable()
-        out = io.StringIO()
-        stats = pstats.Stats(profile, stream=out)
-        stats.sort_stats("tottime").print_stats(25)
-        stats.sort_stats("cumulative").print_stats(40)
-        reports[label] = out.getvalue()
-
-
 async def closed_loop(
     app: ConveneApp,
     adapter: MemoryAdapter,
@@ -318,11 +298,11 @@ async def open_loop(
 class Report:
     costs: list[EventCost] = field(default_factory=list)
     loops: list[Loop] = field(default_factory=list)
-    profiles: dict[str, str] = field(default_factory=dict)
+    profiler: Profiler = field(default_factory=lambda: Profiler(False))
 
 
 async def main_async(args: argparse.Namespace) -> Report:
-    report = Report()
+    report = Report(profiler=Profiler(args.profile))
     open_count = int(args.rate * args.seconds)
     members = 23 + 2 * args.answers + open_count
     people = [ChannelMember(f"U{n:05d}", f"Member {n}", "Europe/Berlin") for n in range(members)]
@@ -379,7 +359,7 @@ async def main_async(args: argparse.Namespace) -> Report:
             for label, with_deliverer in batches:
                 chunk = ids[first : first + args.answers]
                 first += args.answers
-                with profiled(args.profile and not with_deliverer, f"answers, {label}", {}):
+                with report.profiler.around(None if with_deliverer else f"answers, {label}"):
                     report.loops.append(
                         await closed_loop(
                             app, adapter, form, chunk, label=label, with_deliverer=with_deliverer
@@ -398,13 +378,13 @@ async def profile_each_kind(
     """cProfile over a few events of each kind, the deliverer idle."""
 
     values = form_values(form)
-    with profiled(True, "20 check-in answers", report.profiles):
+    with report.profiler.around("20 check-in answers"):
         for member in members:
             await adapter.submit(member, form, values)
-    with profiled(True, "20 button clicks (Answer)", report.profiles):
+    with report.profiler.around("20 button clicks (Answer)"):
         for member in members:
             await adapter.click(member, "Answer")
-    with profiled(True, "20 slash commands (/convene checkin list)", report.profiles):
+    with report.profiler.around("20 slash commands (/convene checkin list)"):
         for _ in members:
             await adapter.command(
                 CONVENER, "/convene checkin list", place=MemoryAdapter.channel(CHANNEL)
@@ -453,7 +433,7 @@ def print_report(report: Report, show_statements: bool) -> bool:
                 f"{verdict(passed)}"
             )
         ok = ok and passed
-    for label, text in report.profiles.items():
+    for label, text in report.profiler.reports.items():
         print(f"\n--- profile: {label} ---")
         print(text)
     return ok
