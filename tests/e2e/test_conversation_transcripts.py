@@ -36,10 +36,11 @@ def printed_transcript(stdout: str) -> str:
     return "\n".join(line.rstrip() for line in lines[1:]) + "\n"
 
 
-@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
-def test_a_conversation_transcript_replays_as_written(
-    path: Path, tmp_path: Path, convene_command: ConveneCommand
-) -> None:
+def replayed(path: Path, tmp_path: Path, convene_command: ConveneCommand) -> str | None:
+    """What ``convene run --script`` printed for the lines typed in the transcript at
+    ``path`` (run in ``tmp_path``); None once ``CONVENE_REWRITE_TRANSCRIPTS=1`` has
+    written it into the transcript instead."""
+
     written = path.read_text(encoding="utf-8")
     script = tmp_path / path.name
     script.write_text("\n".join(typed_lines(written)) + "\n", encoding="utf-8")
@@ -50,6 +51,17 @@ def test_a_conversation_transcript_replays_as_written(
     printed = printed_transcript(ran.stdout)
     if os.environ.get("CONVENE_REWRITE_TRANSCRIPTS") == "1":
         path.write_text(printed, encoding="utf-8")
+        return None
+    return printed
+
+
+@pytest.mark.parametrize("path", TRANSCRIPTS, ids=[p.stem for p in TRANSCRIPTS])
+def test_a_conversation_transcript_replays_as_written(
+    path: Path, tmp_path: Path, convene_command: ConveneCommand
+) -> None:
+    written = path.read_text(encoding="utf-8")
+    printed = replayed(path, tmp_path, convene_command)
+    if printed is None:
         return
     assert printed.splitlines() == written.splitlines()
 

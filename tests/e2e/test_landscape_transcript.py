@@ -10,12 +10,11 @@ writes the transcript again after a deliberate change (read the diff).
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from pathlib import Path
 
-from tests.e2e.test_conversation_transcripts import printed_transcript, typed_lines
+from tests.e2e.test_conversation_transcripts import replayed
 from tests.support.cli import ConveneCommand
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,15 +33,8 @@ def test_the_landscape_transcript_imports_meets_maps_and_reports_as_written(
     written = TRANSCRIPT.read_text(encoding="utf-8")
     (tmp_path / "examples").mkdir()
     shutil.copy(REPO / "examples" / "org.csv", tmp_path / "examples" / "org.csv")
-    script = tmp_path / "landscape.txt"
-    script.write_text("\n".join(typed_lines(written)) + "\n", encoding="utf-8")
-
-    ran = convene_command("run", "--script", str(script), cwd=tmp_path)
-
-    assert ran.returncode == 0, ran.stderr
-    printed = printed_transcript(ran.stdout)
-    if os.environ.get("CONVENE_REWRITE_TRANSCRIPTS") == "1":
-        TRANSCRIPT.write_text(printed, encoding="utf-8")
+    printed = replayed(TRANSCRIPT, tmp_path, convene_command)
+    if printed is None:
         return
     assert _sizes_aside(printed) == _sizes_aside(written)
     maps = sorted((tmp_path / "convene-files").glob("map*.png"))

@@ -11,11 +11,10 @@ writes the transcript again after a deliberate change (read the diff).
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
-from tests.e2e.test_conversation_transcripts import printed_transcript, typed_lines
+from tests.e2e.test_conversation_transcripts import replayed
 from tests.support.cli import ConveneCommand
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,15 +30,8 @@ def test_a_need_and_an_offer_become_an_introduction_and_a_bridge_on_the_map(
     tmp_path: Path, convene_command: ConveneCommand
 ) -> None:
     written = TRANSCRIPT.read_text(encoding="utf-8")
-    script = tmp_path / "opportunities.txt"
-    script.write_text("\n".join(typed_lines(written)) + "\n", encoding="utf-8")
-
-    ran = convene_command("run", "--script", str(script), cwd=tmp_path)
-
-    assert ran.returncode == 0, ran.stderr
-    printed = printed_transcript(ran.stdout)
-    if os.environ.get("CONVENE_REWRITE_TRANSCRIPTS") == "1":
-        TRANSCRIPT.write_text(printed, encoding="utf-8")
+    printed = replayed(TRANSCRIPT, tmp_path, convene_command)
+    if printed is None:
         return
     assert _sizes_aside(printed) == _sizes_aside(written)
     lines = printed.splitlines()

@@ -13,10 +13,9 @@ change (read the diff).
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
-from tests.e2e.test_conversation_transcripts import printed_transcript, typed_lines
+from tests.e2e.test_conversation_transcripts import replayed
 from tests.support.cli import ConveneCommand
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,15 +27,8 @@ def test_a_member_exports_then_forgets_themselves_and_the_audit_log_names_nobody
     tmp_path: Path, convene_command: ConveneCommand
 ) -> None:
     written = TRANSCRIPT.read_text(encoding="utf-8")
-    script = tmp_path / "privacy.txt"
-    script.write_text("\n".join(typed_lines(written)) + "\n", encoding="utf-8")
-
-    ran = convene_command("run", "--script", str(script), cwd=tmp_path)
-
-    assert ran.returncode == 0, ran.stderr
-    printed = printed_transcript(ran.stdout)
-    if os.environ.get("CONVENE_REWRITE_TRANSCRIPTS") == "1":
-        TRANSCRIPT.write_text(printed, encoding="utf-8")
+    printed = replayed(TRANSCRIPT, tmp_path, convene_command)
+    if printed is None:
         return
     assert printed == written
     lines = printed.splitlines()
