@@ -45,9 +45,6 @@ class KnownWorkspaces:
     def __init__(self) -> None:
         self._rows: dict[Key, Workspace] = {}
 
-    def __contains__(self, key: Key) -> bool:
-        return key in self._rows
-
     def forget(self, key: Key) -> None:
         self._rows.pop(key, None)
 

@@ -381,10 +381,6 @@ def questions_text(questions: Sequence[dict[str, object]]) -> str:
     return "\n".join(lines)
 
 
-def answer_buttons(run_id: int) -> tuple[Button, ...]:
-    return _answer_buttons(str(run_id))
-
-
 def _answer_buttons(run: str) -> tuple[Button, ...]:
     return (
         Button("Answer", "checkin.answer", run, "primary"),
@@ -470,7 +466,7 @@ ASK = MessageShape(
     "text",
     "run",
 )
-"""A prompt or its reminder (``answer_buttons``), serialised once for the whole run."""
+"""A prompt or its reminder (``_answer_buttons``), serialised once for the whole run."""
 
 
 class _TextsByClose:

@@ -107,23 +107,9 @@ async def choice(session: AsyncSession, checkin_id: int, member_id: int) -> Chec
     return await session.get(CheckinMember, (checkin_id, member_id))
 
 
-async def choices(session: AsyncSession, checkin_id: int) -> dict[int, CheckinMember]:
-    found = await session.exec(select(CheckinMember).where(CheckinMember.checkin_id == checkin_id))
-    return {row.member_id: row for row in found.all()}
-
-
 async def save_choice(session: AsyncSession, row: CheckinMember) -> None:
     session.add(row)
     await session.flush()
-
-
-async def joined_members(session: AsyncSession, checkin_id: int) -> Sequence[Member]:
-    found = await session.exec(
-        select(Member)
-        .join(CheckinMember, col(CheckinMember.member_id) == col(Member.id))
-        .where(CheckinMember.checkin_id == checkin_id, CheckinMember.choice == JOINED)
-    )
-    return found.all()
 
 
 # -- runs -----------------------------------------------------------------------------
