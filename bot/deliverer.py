@@ -335,8 +335,10 @@ class Deliverer:
                 if item.target_key in failed_targets:
                     waiting.append(item.id)
                     continue
+                if not await record_sent.take_slot():
+                    stopped = True  # the database refused a record: send nothing more
+                    break
                 started.add(item.id)
-                await record_sent.take_slot()
                 try:
                     prepared = await self._prepare_one(item, deadline, record_sent)
                 except BaseException:

@@ -81,16 +81,22 @@ class SendRecords:
         finally:
             await self._recorder.__aexit__(*exc)
 
-    async def take_slot(self) -> None:
+    async def take_slot(self) -> bool:
         """Take one of the slots for a send, before it starts; ``give_back`` after it.
 
         Waits while every slot is taken (by sends out or records not yet
-        written: the writer is started so that some come free).
+        written: the writer is started so that some come free). False, with no
+        slot taken, once the database has refused a record: nothing more may
+        go out until those sends are recorded.
         """
 
         if self._slots.locked():
             self._start_writer()
         await self._slots.acquire()
+        if self._refused:
+            self._slots.release()
+            return False
+        return True
 
     def give_back(self, item: outbox_repo.ClaimedMessage) -> None:
         """The send of ``item`` is over: free its slot, unless its record holds it now."""

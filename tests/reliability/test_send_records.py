@@ -171,3 +171,39 @@ async def test_on_a_platform_that_keeps_repeats_one_send_at_a_time_is_out_withou
     await deliver_everything([deliverer], sessions, clock)
 
     assert adapter.most_at_once == 1
+
+
+@pytest.mark.parametrize("most_unrecorded", [1, 8])
+async def test_once_the_database_refuses_a_record_no_further_message_goes_out(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+    most_unrecorded: int,
+) -> None:
+    """A send whose record was refused is out without one; nothing may join it, and every
+    message still goes out once when the database takes records again."""
+
+    adapter = WatchingAdapter(platform="fake")
+    record_many = outbox_repo.SentRecorder.record_many
+    refusing = True
+
+    async def refused_once(
+        self: outbox_repo.SentRecorder,
+        sends: list[tuple[int, outbox_repo.Claim, datetime, dict[str, Any]]],
+    ) -> dict[int, outbox_repo.Recorded]:
+        nonlocal refusing
+        if refusing:
+            refusing = False
+            raise RuntimeError("database is locked")
+        return await record_many(self, sends)
+
+    monkeypatch.setattr(outbox_repo.SentRecorder, "record_many", refused_once)
+    await queue(sessions, clock, fan_out(), workspace=WORKSPACE)
+    deliverer = Deliverer(sessions, adapter, clock, worker="w1", most_unrecorded=most_unrecorded)
+
+    await deliverer.drain_once()
+    assert len(adapter.delivered) <= most_unrecorded, "sent on after a refused record"
+
+    await deliver_everything([deliverer], sessions, clock)
+    sent = Counter(d.idempotency_key for d in adapter.delivered)
+    assert sent == Counter({key: 1 for key, _ in fan_out()}), "each message exactly once"
