@@ -1,7 +1,8 @@
 """Shared rate limits kept in Redis (``[rate_limits] shared = "redis"``).
 
 The same marks as the database store (``bot.shared_limits``), each a Redis
-string that expires a minute after it stops holding anything back. A booking
+string that expires a minute after the moment it books to (a pause of ten
+minutes lives ten minutes and one). A booking
 is one Lua script, so it is atomic in Redis as the UPDATE is in PostgreSQL.
 """
 
@@ -20,7 +21,7 @@ local span = tonumber(ARGV[2])
 local start = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
 local booked = start + span
 redis.call('SET', KEYS[1], string.format('%.6f', booked),
-           'PX', math.ceil(span * 1000) + tonumber(ARGV[3]))
+           'PX', math.ceil((booked - now) * 1000) + tonumber(ARGV[3]))
 return string.format('%.6f', start)
 """
 
@@ -53,15 +54,14 @@ class RedisLimitStore:
         )
         return float(start)
 
-    async def raise_to(self, wanted: Mapping[str, float]) -> None:
+    async def raise_to(self, wanted: Mapping[str, float], *, now: float) -> None:
         if not wanted:
             return
         keys = sorted(wanted)
-        # The script's "now" only sets how long a mark lives: the latest moment is enough.
-        latest = max(wanted.values())
+        # "now" sets how long each mark lives: until its moment, and KEEP_MS more.
         await self._raise(
             keys=[self._prefix + k for k in keys],
-            args=[repr(latest), KEEP_MS, *(repr(wanted[k]) for k in keys)],
+            args=[repr(now), KEEP_MS, *(repr(wanted[k]) for k in keys)],
         )
 
     async def read(self, keys: Iterable[str], *, after: float) -> dict[str, float]:
@@ -71,6 +71,11 @@ class RedisLimitStore:
         values = await self._redis.mget([self._prefix + k for k in wanted])
         found = {k: float(v) for k, v in zip(wanted, values, strict=True) if v is not None}
         return {k: v for k, v in found.items() if v > after}
+
+    async def lives_ms(self, key: str) -> int:
+        """How many milliseconds the mark of ``key`` has left in Redis (-2: none)."""
+
+        return int(await self._redis.pttl(self._prefix + key))
 
     async def close(self) -> None:
         await self._redis.aclose()

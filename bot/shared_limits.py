@@ -62,8 +62,8 @@ class LimitStore(Protocol):
         """Book ``count`` sends at once; returns where the booking starts."""
         ...
 
-    async def raise_to(self, wanted: Mapping[str, float]) -> None:
-        """Move each mark to at least the moment given."""
+    async def raise_to(self, wanted: Mapping[str, float], *, now: float) -> None:
+        """Move each mark to at least the moment given (``now``: the caller's time)."""
         ...
 
     async def read(self, keys: Iterable[str], *, after: float) -> dict[str, float]:
@@ -86,7 +86,7 @@ class MemoryLimitStore:
         self.marks[key] = start + count * interval
         return start
 
-    async def raise_to(self, wanted: Mapping[str, float]) -> None:
+    async def raise_to(self, wanted: Mapping[str, float], *, now: float) -> None:
         self.round_trips += 1
         for key, until in wanted.items():
             self.marks[key] = max(self.marks.get(key, until), until)
@@ -121,7 +121,7 @@ class DatabaseLimitStore:
                 await rate_limits_repo.sweep(connection, before=now - SWEEP_EVERY)
         return start
 
-    async def raise_to(self, wanted: Mapping[str, float]) -> None:
+    async def raise_to(self, wanted: Mapping[str, float], *, now: float) -> None:
         if wanted:
             async with self._engine.begin() as connection:
                 await rate_limits_repo.raise_to(connection, wanted)
@@ -259,7 +259,7 @@ class SharedTokenBucket:
 
     async def _share_pause(self, until: float) -> None:
         try:
-            await self._store.raise_to({self.key: until + self._tolerance})
+            await self._store.raise_to({self.key: until + self._tolerance}, now=self._now())
         except Exception as failure:
             self._warnings.say(self._now(), "told of a pause", failure)
 
@@ -349,7 +349,7 @@ class SharedLanes:
         if not wanted:
             return
         try:
-            await self._store.raise_to(wanted)
+            await self._store.raise_to(wanted, now=self._now())
         except Exception as failure:
             self._warnings.say(self._now(), "written", failure)
 

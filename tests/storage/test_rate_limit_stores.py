@@ -87,8 +87,8 @@ async def test_a_booking_after_an_idle_spell_starts_now_not_in_the_past(store: L
 async def test_a_pause_is_only_ever_lengthened_and_later_bookings_start_after_it(
     store: LimitStore,
 ) -> None:
-    await store.raise_to({"slack:send:T-1": NOW + 30})
-    await store.raise_to({"slack:send:T-1": NOW + 5})  # a shorter Retry-After, later
+    await store.raise_to({"slack:send:T-1": NOW + 30}, now=NOW)
+    await store.raise_to({"slack:send:T-1": NOW + 5}, now=NOW + 1)  # a shorter one, later
 
     start = await store.book("slack:send:T-1", count=1, interval=0.25, now=NOW + 1)
 
@@ -96,7 +96,9 @@ async def test_a_pause_is_only_ever_lengthened_and_later_bookings_start_after_it
 
 
 async def test_reading_marks_returns_only_those_still_ahead(store: LimitStore) -> None:
-    await store.raise_to({"slack:lane:channel:C1": NOW + 3, "slack:lane:channel:C2": NOW - 3})
+    await store.raise_to(
+        {"slack:lane:channel:C1": NOW + 3, "slack:lane:channel:C2": NOW - 3}, now=NOW
+    )
 
     marks = await store.read(
         ["slack:lane:channel:C1", "slack:lane:channel:C2", "slack:lane:channel:C3"], after=NOW
@@ -143,3 +145,23 @@ async def test_three_instances_on_one_postgresql_database_book_apart(
 
     starts = sorted(s for each in booked for s in each)
     assert [round((s - NOW) / 0.02) for s in starts] == list(range(instances * 25))
+
+
+async def test_a_long_pause_in_redis_lives_as_long_as_the_pause() -> None:
+    """A Retry-After of 90 s must hold every instance back for 90 s, not Redis's default."""
+
+    store = await redis_store()  # skips without Redis
+    from bot.redis_limits import KEEP_MS, RedisLimitStore
+
+    assert isinstance(store, RedisLimitStore)
+    try:
+        await store.raise_to({"slack:send:T-1": NOW + 90}, now=NOW)
+        # A booking after a pause lives until its own moment too.
+        await store.raise_to({"slack:send:T-3": NOW + 200}, now=NOW)
+        await store.book("slack:send:T-3", count=1, interval=0.25, now=NOW)
+
+        lives = {key: await store.lives_ms(key) for key in ("slack:send:T-1", "slack:send:T-3")}
+        assert lives["slack:send:T-1"] > 90_000 + KEEP_MS - 5_000
+        assert lives["slack:send:T-3"] > 200_000 + KEEP_MS - 5_000
+    finally:
+        await store.close()
