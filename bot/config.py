@@ -508,6 +508,7 @@ def _check(settings: Settings, where: str) -> None:
                 )
     _check_discord(settings, where)
     _check_rate_limits(settings, where)
+    _check_http(settings, where)
 
 
 def _check_discord(settings: Settings, where: str) -> None:
@@ -519,6 +520,12 @@ def _check_discord(settings: Settings, where: str) -> None:
     discord = settings.discord
     if discord.shard_count < 0:
         raise ConfigError(f"{where}: [discord] shard_count cannot be negative (0: one connection)")
+    if discord.sharded and discord.shard_count:
+        raise ConfigError(
+            f"{where}: [discord] sharded and shard_count say the same thing twice: keep "
+            "shard_count (with shard_ids) to split shards over instances, or sharded = true "
+            "alone for as many as Discord recommends"
+        )
     if discord.shard_ids and not discord.shard_count:
         raise ConfigError(
             f"{where}: [discord] shard_ids needs shard_count, the number of shards across "
@@ -532,6 +539,23 @@ def _check_discord(settings: Settings, where: str) -> None:
             )
     if len(set(discord.shard_ids)) != len(discord.shard_ids):
         raise ConfigError(f"{where}: [discord] shard_ids names a shard twice")
+
+
+def _check_http(settings: Settings, where: str) -> None:
+    port = settings.http.port
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{where}: [http] port must be 1 to 65535 (or 0: not served), not {port}")
+    slack_http = "slack" in settings.convene.adapters and settings.slack.mode == "http"
+    taken = (
+        ("[slack] http_port", settings.slack.http_port, slack_http),
+        ("[dashboard] port", settings.dashboard.port, settings.dashboard.enabled),
+    )
+    for name, other, listening in taken:
+        if port and listening and port == other:
+            raise ConfigError(
+                f"{where}: [http] port {port} is {name} too; give it another port, or 0 "
+                "(Slack's HTTP mode serves /healthz, /readyz and /metrics on its own port)"
+            )
 
 
 def _check_rate_limits(settings: Settings, where: str) -> None:
@@ -559,10 +583,6 @@ def _check_rate_limits(settings: Settings, where: str) -> None:
         raise ConfigError(
             f'{where}: [rate_limits] shared = "database" needs PostgreSQL ([convene] '
             'database_url); on SQLite one instance runs, so say "local" or "auto"'
-        )
-    if not 0 <= settings.http.port <= 65535:
-        raise ConfigError(
-            f"{where}: [http] port must be 1 to 65535 (or 0: not served), not {settings.http.port}"
         )
 
 

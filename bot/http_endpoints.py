@@ -19,10 +19,8 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Mapping
-from functools import cache
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot import metrics
@@ -56,15 +54,6 @@ class ServesBeside(Protocol):
     """An adapter with a web server of its own that can carry these endpoints too."""
 
     serve_beside: Callable[[web.Application], None] | None
-
-
-@cache
-def _migrations() -> tuple[str | None, frozenset[str]]:
-    """This code's head revision and every revision it knows (read once: it parses files)."""
-
-    script = ScriptDirectory.from_config(migrate.alembic_config())
-    known = frozenset(revision.revision for revision in script.walk_revisions())
-    return script.get_current_head(), known
 
 
 class HealthEndpoints:
@@ -143,7 +132,7 @@ class HealthEndpoints:
             cause = getattr(failed, "orig", None) or failed  # the driver's own error, unwrapped
             said = str(cause).strip().splitlines()
             return [f"database: {type(cause).__name__}: {said[0][:200] if said else ''}"]
-        head, known = _migrations()
+        head, known = migrate.head_revision(), migrate.known_revisions()
         if revision == head:
             return []
         if revision is not None and revision not in known:

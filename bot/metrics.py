@@ -17,6 +17,7 @@ instance whose database does not answer still serves its counters, with
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -37,6 +38,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.events import Event
 from storage.repositories import backlog
+
+log = logging.getLogger("convene.metrics")
 
 if TYPE_CHECKING:
     import aiohttp
@@ -172,7 +175,10 @@ async def scrape(engine: AsyncEngine, now: datetime) -> bytes:
         async with asyncio.timeout(SCRAPE_TIMEOUT_SECONDS), engine.connect() as connection:
             unsent = await backlog.unsent_messages(connection)
             unhandled = await backlog.unhandled_events(connection)
-    except Exception:
+    except Exception as failure:
+        # Said at DEBUG: /readyz names an unreachable database; a query this code
+        # got wrong would otherwise only show as "database down".
+        log.debug("the backlog gauges could not be read: %r", failure)
         up.add_metric([], 0)
     else:
         up.add_metric([], 1)

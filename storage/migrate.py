@@ -6,6 +6,7 @@ plain ``pip install`` can upgrade a database without the source tree.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -34,8 +35,22 @@ def alembic_config() -> Config:
     return config
 
 
+@cache
+def _scripts() -> ScriptDirectory:
+    """The migration scripts, read once (it parses every file)."""
+
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _scripts().get_current_head()
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision this code has a migration for."""
+
+    return frozenset(revision.revision for revision in _scripts().walk_revisions())
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

@@ -40,6 +40,7 @@ from bot.adapter import (
 )
 from bot.events import IncomingFile
 from bot.messages import FileAttachment
+from bot.metrics import rate_limited
 
 log = logging.getLogger("convene.slack")
 
@@ -130,6 +131,7 @@ class SlackFiles:
         if status == 200:
             return
         if status == 429:
+            rate_limited("slack")
             raise RateLimited(_seconds(retry_after))
         if status >= 500:
             raise TransientDeliveryError(f"Slack answered {status} to the upload of {file.name}")

@@ -18,12 +18,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.models import InboxEvent, OutboxMessage
+from storage.repositories import outbox as outbox_repo
 from storage.repositories.core import table_of
 
 _outbox = table_of(OutboxMessage)
 _inbox = table_of(InboxEvent)
-_PENDING = "pending"
-_UNSENT = (_PENDING, "sending")
+_PENDING = outbox_repo.PENDING
+_UNSENT = (outbox_repo.PENDING, outbox_repo.SENDING)
 
 
 @dataclass(frozen=True, slots=True)

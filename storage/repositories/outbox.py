@@ -132,8 +132,11 @@ def _waiting(now: datetime) -> Any:
     )
 
 
-async def _held_back_from(session: AsyncSession, now: datetime) -> dict[str, int]:
-    """For each target with an unsent row that cannot go yet, the oldest such row's id.
+async def _held_back_from(
+    session: AsyncSession, platform: str, now: datetime
+) -> dict[str, int]:
+    """For each of ``platform``'s targets with an unsent row that cannot go yet, the
+    oldest such row's id.
 
     Every later row of that target is held back: filtering these out before
     the batch's LIMIT keeps one blocked target (a channel waiting out a
@@ -147,7 +150,7 @@ async def _held_back_from(session: AsyncSession, now: datetime) -> dict[str, int
     found = await execute(
         session,
         select(outbox.c.target_key, func.min(outbox.c.id).label("first"))
-        .where(_waiting(now))
+        .where(outbox.c.platform == platform, _waiting(now))
         .group_by(outbox.c.target_key),
     )
     return {str(row["target_key"]): int(row["first"]) for row in found.mappings()}
@@ -174,7 +177,7 @@ async def claim(
     """
 
     dialect = session.get_bind().dialect.name
-    held_back = await _held_back_from(session, now)
+    held_back = await _held_back_from(session, platform, now)
     ready: list[Any] = []
     after = 0
     while len(ready) < limit:

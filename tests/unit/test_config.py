@@ -148,6 +148,21 @@ def test_a_secret_never_shows_in_a_repr(tmp_path: Path) -> None:
         ('[rate_limits]\nshared = "redis"\n', {}, 'needs redis_url, like "redis://'),
         ('[rate_limits]\nshared = "database"\n', {}, 'shared = "database" needs PostgreSQL'),
         ("[http]\nport = 70000\n", {}, "[http] port must be 1 to 65535 (or 0: not served)"),
+        (
+            "[discord]\nsharded = true\nshard_count = 2\n",
+            {},
+            "[discord] sharded and shard_count say the same thing twice",
+        ),
+        (
+            '[http]\nport = 3000\n[slack]\nmode = "http"\n[convene]\nadapters = ["slack"]\n',
+            {"SLACK_BOT_TOKEN": "x", "SLACK_SIGNING_SECRET": "y"},
+            "[http] port 3000 is [slack] http_port too",
+        ),
+        (
+            "[http]\nport = 8088\n[dashboard]\nenabled = true\n",
+            {},
+            "[http] port 8088 is [dashboard] port too",
+        ),
     ],
 )
 def test_a_mistake_stops_start_up_with_one_line_naming_the_key_and_file(
