@@ -53,6 +53,12 @@ FAR_AHEAD = 1.0
 SWEEP_EVERY = 300.0
 """Seconds between sweeps of marks long past (they hold nothing back)."""
 WARN_EVERY = 30.0
+STORE_TIMEOUT = 0.5
+"""Real seconds a booking may wait for the store (a pool with no free connection, a
+Redis that does not answer) before the instance paces alone instead."""
+STORE_RETRY_AFTER = 5.0
+"""Seconds an instance paces alone after the store failed it, before asking again: a
+store that is down is not asked before every send."""
 
 
 class LimitStore(Protocol):
@@ -175,6 +181,7 @@ class SharedTokenBucket:
         self._dropped = False
         self._moments: deque[float] = deque()
         self._paused_until = -math.inf
+        self._store_back_at = -math.inf
         self._booking = asyncio.Lock()
         self._alone = TokenBucket(clock, rate, burst)
         self._warnings = _Warnings()
@@ -222,12 +229,16 @@ class SharedTokenBucket:
         self._ask = max(1, self._ask // 2) if self._dropped else min(self._most, self._ask + 1)
         self._dropped = False
         now = self._now()
+        if now < self._store_back_at:
+            return False
         try:
-            start = await self._store.book(
-                self.key, count=self._ask, interval=self._interval, now=now
-            )
+            async with asyncio.timeout(STORE_TIMEOUT):
+                start = await self._store.book(
+                    self.key, count=self._ask, interval=self._interval, now=now
+                )
         except Exception as failure:
             self._warnings.say(now, "booked", failure)
+            self._store_back_at = now + STORE_RETRY_AFTER
             return False
         self.bookings += 1
         moments = [max(now, start + i * self._interval - self._tolerance) for i in range(self._ask)]

@@ -5,7 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from adapters.slack.limits import MethodPace
+from bot import shared_limits
 from bot.clock import ManualClock
 from bot.ratelimit import TokenBucket
 from bot.shared_limits import MemoryLimitStore, RateLimits, SharedLanes, SharedTokenBucket
@@ -120,6 +123,29 @@ async def test_a_store_that_cannot_be_reached_leaves_the_instance_pacing_alone()
         await local.acquire()
 
     assert clock.now() == START + timedelta(seconds=1)
+
+
+async def test_a_store_that_hangs_is_given_up_on_and_not_asked_before_every_send(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A database pool with no free connection must not hold Discord's every request."""
+
+    class Hanging(MemoryLimitStore):
+        asked = 0
+
+        async def book(self, key: str, *, count: int, interval: float, now: float) -> float:
+            Hanging.asked += 1
+            await asyncio.Event().wait()  # never answers
+            raise AssertionError("unreachable")
+
+    monkeypatch.setattr(shared_limits, "STORE_TIMEOUT", 0.01)
+    clock = ManualClock(START)
+    bucket = SharedTokenBucket(clock, Hanging(), "discord:global", 10, 1)
+    for _ in range(11):  # a second of sends at 10 a second: within STORE_RETRY_AFTER
+        await bucket.acquire()
+
+    assert Hanging.asked == 1
+    assert clock.now() == START + timedelta(seconds=1)  # paced alone meanwhile
 
 
 async def test_a_channel_s_pace_travels_with_it_to_the_instance_that_sends_there_next() -> None:
