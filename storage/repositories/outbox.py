@@ -288,7 +288,7 @@ async def claim(
 
 
 class SentRecorder:
-    """Records each delivered message in one statement of its own.
+    """Records delivered messages: a group under one claim in one statement.
 
     This is the one write the deliverer makes per message, right after the
     platform accepted it, so its cost bounds the outbox's throughput. A
@@ -309,17 +309,6 @@ class SentRecorder:
     Hold one per batch: ``async with SentRecorder(engine) as record``.
     """
 
-    # Under the claim that sent it: (sent_at, ref, worker, id, worker, lease_until).
-    _HELD_SQLITE = (
-        "UPDATE outbox SET status = 'sent', sent_at = ?, message_ref = ?, lease_until = NULL, "
-        "last_error = NULL, claimed_by = ? WHERE id = ? AND status = 'sending' "
-        "AND claimed_by = ? AND lease_until = ?"
-    )
-    _HELD_POSTGRES = (
-        "UPDATE outbox SET status = 'sent', sent_at = $1, message_ref = $2::json, "
-        "lease_until = NULL, last_error = NULL, claimed_by = $3 WHERE id = $4 "
-        "AND status = 'sending' AND claimed_by = $3 AND lease_until = $5"
-    )
     # The claim lapsed: a row still unsent that no live claim holds
     # (sent_at, ref, worker, id, sent_at).
     _UNHELD_SQLITE = (
@@ -352,23 +341,9 @@ class SentRecorder:
     async def __call__(
         self, message_id: int, claim: Claim, now: datetime, ref: dict[str, Any]
     ) -> Recorded:
-        encoded = json.dumps(ref)
-        if self._engine.dialect.name == "sqlite":
-            stamp = _sqlite_stamp(now)
-            common = (stamp, encoded, claim.worker, message_id)
-            if await self._sqlite(
-                self._HELD_SQLITE, (*common, claim.worker, _sqlite_stamp(claim.lease_until))
-            ):
-                return Recorded.HELD
-            if await self._sqlite(self._UNHELD_SQLITE, (*common, stamp)):
-                return Recorded.ADOPTED
-            return Recorded.LEFT
-        common_pg = (now, encoded, claim.worker, message_id)
-        if await self._postgres(self._HELD_POSTGRES, (*common_pg, claim.lease_until)):
-            return Recorded.HELD
-        if await self._postgres(self._UNHELD_POSTGRES, common_pg):
-            return Recorded.ADOPTED
-        return Recorded.LEFT
+        """Record one send (``record_many`` of one)."""
+
+        return (await self.record_many([(message_id, claim, now, ref)]))[message_id]
 
     async def record_many(
         self, sends: Sequence[tuple[int, Claim, datetime, dict[str, Any]]]
@@ -379,7 +354,7 @@ class SentRecorder:
         was being written (``bot.send_records``). Each row is written only
         while its claim holds it, in one UPDATE that says which rows it
         changed; a row it did not change (a lapsed claim, rare) is then
-        recorded alone, as ``__call__`` does. Each statement is its own
+        recorded alone. Each statement is its own
         transaction: a group is recorded whole or not at all, per claim.
         """
 
