@@ -405,7 +405,14 @@ class DiscordAdapter:
         if interaction.type is discord.InteractionType.autocomplete:
             await self._autocomplete(interaction)
             return
-        dm_workspace = self._dm_workspace.get(str(interaction.user.id)) or self._first_server()
+        dm_workspace = None
+        if interaction.guild_id is None:
+            # The same resolver as a DM's message: with shards over instances, this one's
+            # first server may not be the member's (all DMs come to shard 0).
+            dm_workspace = (
+                await self._server_of(str(interaction.user.id), str(interaction.channel_id))
+                or self._first_server()
+            )
         event = interaction_event(interaction, self.commands, dm_workspace)
         if event is not None:
             self._names[(event.workspace_id, event.actor_id)] = event.actor_name

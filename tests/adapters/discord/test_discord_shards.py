@@ -139,6 +139,27 @@ async def test_a_dm_answer_goes_to_the_server_of_the_last_buttons_another_instan
         assert a.sent("GET", f"/channels/{typed['channel_id']}/messages")
 
 
+async def test_a_command_typed_in_a_dm_goes_to_the_server_another_instance_wrote_from(
+    database_url: str,
+) -> None:
+    async with two_instances(database_url) as (a, b):
+        # Dana is in NORTH (a's) and GUILD (b's); b wrote to her from GUILD. Her
+        # /checkin status in that DM comes down shard 0, to a, whose own server is NORTH.
+        question = OutgoingMessage(
+            Target.dm(str(DANA)),
+            "How did the week go?",
+            buttons=(Button("Answer", "checkin:answer", "7"),),
+        )
+        await b.adapter.deliver(str(GUILD), question, idempotency_key="shards:command")
+        dm = a.fake.dm_channel_of(DANA)
+        assert dm is not None
+
+        typed = await a.slash(DANA, "checkin", "status", channel=dm, guild=None)
+
+        (event,) = [e for e in a.handled.events if e.event_id == f"interaction:{typed['id']}"]
+        assert event.workspace_id == str(GUILD)  # not NORTH, the server a itself carries
+
+
 async def test_an_instance_reads_a_server_it_does_not_carry_over_rest(database_url: str) -> None:
     async with two_instances(database_url) as (a, _b):
         assert a.adapter.client.get_guild(GUILD) is None
