@@ -132,9 +132,7 @@ def _waiting(now: datetime) -> Any:
     )
 
 
-async def _held_back_from(
-    session: AsyncSession, platform: str, now: datetime
-) -> dict[str, int]:
+async def _held_back_from(session: AsyncSession, platform: str, now: datetime) -> dict[str, int]:
     """For each of ``platform``'s targets with an unsent row that cannot go yet, the
     oldest such row's id.
 
