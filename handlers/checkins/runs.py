@@ -282,7 +282,12 @@ async def open_run(
     manual: bool = False,
     closed: Closed | None = None,
 ) -> CheckinRun:
-    """Open the run for ``day`` (once: an existing run is returned as it is)."""
+    """Open the run for ``day`` (once: an existing run is returned as it is).
+
+    Every opening is logged here, whichever path opened it (the schedule, a
+    check-in created or resumed after its day began somewhere, ``run now``), so
+    the log a convener reads does not depend on the hour a command was typed.
+    """
 
     assert checkin.id is not None
     existing = await checkins_repo.run_on(session, checkin.id, day.isoformat())
@@ -302,6 +307,14 @@ async def open_run(
         session, workspace=workspace, checkin=checkin, run=run, members=members, now=now
     )
     await advance(session, checkin=checkin, run=run, now=now, outbox=outbox, closed=closed)
+    log.info(
+        "check-in %s opened run %s for %s: %d members%s",
+        checkin.id,
+        run.id,
+        day,
+        len(members),
+        " (run now)" if manual else "",
+    )
     return run
 
 
@@ -566,7 +579,7 @@ async def open_job(context: JobContext) -> None:
     if not runs_on(checkin, day):
         return
     members = await audience_here(context, checkin)
-    run = await open_run(
+    await open_run(
         context.session,
         workspace=context.workspace,
         checkin=checkin,
@@ -576,7 +589,6 @@ async def open_job(context: JobContext) -> None:
         outbox=context.outbox,
         closed=announcer(context),
     )
-    log.info("check-in %s opened run %s for %s: %d members", checkin.id, run.id, day, len(members))
 
 
 async def tick_job(context: JobContext) -> None:
