@@ -16,7 +16,7 @@ import asyncio
 import contextlib
 import enum
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable, Collection, Coroutine
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
@@ -199,27 +199,27 @@ class Deliverer:
 
     async def drain_once(self) -> int:
         async with self._lock:
-            if self._buckets is not None:
-                # Sit out a pause (a Retry-After) that holds every workspace before
-                # claiming, rather than while holding a lease on rows that cannot go yet.
-                wait = self._buckets.paused_for()
-                if wait > 0:
-                    await self._clock.sleep(wait)
             if not await self._record_unrecorded():
                 return 0
             now = self._clock.now()
+            # A workspace told to wait (a 429's Retry-After) is left out of the
+            # claim, so its backlog cannot fill the batch while other workspaces'
+            # messages could go.
+            paused = self._buckets.paused() if self._buckets is not None else {}
             try:
-                batch = await self._transaction(
-                    lambda session: outbox_repo.claim(
-                        session,
-                        platform=self.platform,
-                        now=now,
-                        lease_until=now + self._lease,
-                        worker=self.worker,
-                        limit=self._batch_size,
-                    ),
-                    "claiming messages to send",
-                )
+                batch = await self._claim(now, skip_workspaces=paused)
+                if not batch and paused:
+                    # Nothing else is due. A pause that holds every workspace is
+                    # sat out before claiming, rather than while holding a lease
+                    # on rows that cannot go yet; otherwise the paused rows are
+                    # claimed, passed over and handed back, and the deliverer
+                    # sleeps until the first may go (below).
+                    assert self._buckets is not None
+                    wait = self._buckets.paused_for()
+                    if wait > 0:
+                        await self._clock.sleep(wait)
+                        now = self._clock.now()
+                    batch = await self._claim(now)
             except DatabaseBusy as busy:
                 log.warning("%s: they wait for the next look", busy)
                 return 0
@@ -254,6 +254,22 @@ class Deliverer:
                 # first may go rather than claim the same rows again at once.
                 await self._clock.sleep(self._lane_wait)
             return len(batch)
+
+    async def _claim(
+        self, now: datetime, skip_workspaces: Collection[str] = ()
+    ) -> list[outbox_repo.ClaimedMessage]:
+        return await self._transaction(
+            lambda session: outbox_repo.claim(
+                session,
+                platform=self.platform,
+                now=now,
+                lease_until=now + self._lease,
+                worker=self.worker,
+                limit=self._batch_size,
+                skip_workspaces=skip_workspaces,
+            ),
+            "claiming messages to send",
+        )
 
     async def _send_all(
         self,

@@ -188,6 +188,12 @@ class WorkspaceBuckets:
             bucket = self._buckets[workspace] = self._make(workspace)
         return bucket
 
+    def paused(self) -> dict[str, float]:
+        """The workspaces told to wait (a 429's Retry-After), with the seconds left."""
+
+        pauses = {workspace: bucket.paused_for() for workspace, bucket in self._buckets.items()}
+        return {workspace: wait for workspace, wait in pauses.items() if wait > 0}
+
     def paused_for(self) -> float:
         """Seconds until some workspace may send again, when every one known is paused."""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -162,8 +162,13 @@ async def claim(
     lease_until: datetime,
     worker: str,
     limit: int,
+    skip_workspaces: Collection[str] = (),
 ) -> list[ClaimedMessage]:
     """Claim the next deliverable messages, never out of order for a target.
+
+    ``skip_workspaces``: workspaces whose messages cannot go now (the platform
+    told them to wait), so that their backlog does not fill the batch while
+    other workspaces' messages could go.
 
     A message is deliverable when it is due (or its sender's lease ran out)
     and every older unsent message for its target is deliverable too and
@@ -187,6 +192,10 @@ async def claim(
             .order_by(outbox.c.id)
             .limit(limit)
         )
+        if skip_workspaces:
+            ready_query = ready_query.where(
+                outbox.c.workspace_external_id.not_in(sorted(skip_workspaces))
+            )
         if dialect == "postgresql":
             ready_query = ready_query.with_for_update(skip_locked=True)
         page = (await execute(session, ready_query)).all()

@@ -142,6 +142,39 @@ async def test_a_429_in_one_workspace_does_not_hold_up_another_workspace_sending
     assert delivered_once(platform.received, earlier + first + second)
 
 
+async def test_a_paused_workspaces_backlog_bigger_than_a_claim_does_not_hold_up_another(
+    sessions: async_sessionmaker[AsyncSession],
+    clock: ManualClock,
+    platform: FakePlatform,
+    adapter: HttpPlatformAdapter,
+) -> None:
+    """A workspace told to wait 30 s with more queued than one claim takes: before, every
+    claim was full of its rows, each passed over, and the other workspace waited out the
+    30 s too."""
+
+    deliverer = Deliverer(sessions, adapter, clock, worker="w1", batch_size=5)
+    busy = to_members(12, prefix="T-1")
+    other = to_members(3, prefix="T-2")
+    await queue(sessions, clock, busy, workspace="T-1")
+    await queue(sessions, clock, other, workspace="T-2")
+    platform.rate_limit(times=1, retry_after=30)
+
+    await deliver_everything([deliverer], sessions, clock)
+
+    told = next(r for r in platform.received if r.status == 429)
+    assert told.payload["workspace"] == "T-1"
+    resumed = told.at + timedelta(seconds=30)
+    assert [r.at < resumed for r in platform.received if r.payload["workspace"] == "T-2"] == [
+        True
+    ] * 3
+    assert all(
+        r.at >= resumed
+        for r in platform.received
+        if r is not told and r.payload["workspace"] == "T-1"
+    )
+    assert delivered_once(platform.received, busy + other)
+
+
 async def test_a_429_one_instance_got_holds_the_other_instance_back_too(
     engine: AsyncEngine,
     sessions: async_sessionmaker[AsyncSession],
