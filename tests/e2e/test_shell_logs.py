@@ -15,11 +15,11 @@ from tests.support.cli import REPO, ConveneCommand, convene_process
 
 ANSWERS = ("bot →", "bot ✎", "clock →", "shell →")
 A_WEEK_WITH_A_CHECKIN = [
-    # The chat's clock is set, so the week ends after the run's close at any real hour.
-    ":clock 2026-11-26 12:00",
     '/convene checkin create "Pulse" #general every Monday 09:00 --template pulse',
     "alice: /convene me",
-    ":clock +7d",
+    # Eight days, not seven: typed at any real hour (a piped shell starts at the real
+    # time, and its clock only moves forward), the first run has closed by then.
+    ":clock +8d",
     "/convene silos",
 ]
 
@@ -41,7 +41,7 @@ def test_a_scripted_week_prints_no_log_line_and_the_file_has_them(
     tmp_path: Path, convene_command: ConveneCommand
 ) -> None:
     script = tmp_path / "week.txt"
-    typed = A_WEEK_WITH_A_CHECKIN
+    typed = [":clock 2026-11-26 12:00", *A_WEEK_WITH_A_CHECKIN]
     script.write_text("\n".join(typed) + "\n", encoding="utf-8")
 
     ran = convene_command("run", "--script", str(script), cwd=tmp_path)
