@@ -435,18 +435,7 @@ async def advance(
             checkin,
             lambda until: _ask_text(checkin, run, run_day, until, goes or ""),
         )
-        await send_prepared(
-            outbox,
-            (
-                ASK.row(
-                    f"checkin-run:{run.id}:ask:{item.member_id}",
-                    member=item.platform_user_id,
-                    text=ask_texts.of(item),
-                    run=str(run.id),
-                )
-                for item in asked
-            ),
-        )
+        await _send_dms(outbox, run.id, "ask", asked, ask_texts)
     remind = await checkins_repo.remind_due(session, run.id, now)
     if remind:
         goes = goes or await privacy.goes_to_line(session, checkin)
@@ -457,18 +446,7 @@ async def advance(
                 f"still open until {until}. This is the only reminder.\n{goes}"
             ),
         )
-        await send_prepared(
-            outbox,
-            (
-                ASK.row(
-                    f"checkin-run:{run.id}:remind:{item.member_id}",
-                    member=item.platform_user_id,
-                    text=remind_texts.of(item),
-                    run=str(run.id),
-                )
-                for item in remind
-            ),
-        )
+        await _send_dms(outbox, run.id, "remind", remind, remind_texts)
     await checkins_repo.miss_past_close(session, run.id, now)
     await _close_if_over(session, checkin=checkin, run=run, now=now, outbox=outbox, closed=closed)
 
@@ -480,6 +458,29 @@ ASK = MessageShape(
     "run",
 )
 """A prompt or its reminder (``_answer_buttons``), serialised once for the whole run."""
+
+
+async def _send_dms(
+    outbox: Outbox,
+    run_id: int,
+    kind: str,
+    items: Sequence[checkins_repo.PromptWork],
+    texts: _TextsByClose,
+) -> None:
+    """A prompt or reminder (``kind``) to each member, with the Answer buttons, in bulk."""
+
+    await send_prepared(
+        outbox,
+        (
+            ASK.row(
+                f"checkin-run:{run_id}:{kind}:{item.member_id}",
+                member=item.platform_user_id,
+                text=texts.of(item),
+                run=str(run_id),
+            )
+            for item in items
+        ),
+    )
 
 
 class _TextsByClose:
