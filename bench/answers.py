@@ -53,7 +53,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 
 from adapters.memory import MemoryAdapter
-from bench.checkins import Profiler
+from bench.checkins import CHANNEL, CONVENER, Profiler, command
 from bot import event_loop
 from bot.adapter import ChannelMember
 from bot.app import ConveneApp
@@ -69,8 +69,6 @@ from storage.sqlite_driver import lean_dbapi
 
 START = datetime(2026, 11, 30, 5, 0, tzinfo=UTC)  # a Monday, before anyone's 09:00 in Europe
 NINE_IN_BERLIN = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
-CHANNEL = "general"
-CONVENER = "you"
 CHECKIN = "Standup"
 
 ANSWERS_TARGET = 1_000.0
@@ -163,16 +161,6 @@ def build_app(
     module = lean_dbapi() if lean else AsyncAdapt_aiosqlite_dbapi(aiosqlite, sqlite3)
     engine = create_engine(database_url, module=module)
     return ConveneApp(settings, [adapter], build_registry(), clock, engine=engine)
-
-
-async def command(app: ConveneApp, adapter: MemoryAdapter, line: str) -> str:
-    before = len(adapter.delivered)
-    await adapter.command(CONVENER, line, place=MemoryAdapter.channel(CHANNEL))
-    await app.settle()
-    replies = [d.text for d in adapter.delivered[before:] if d.visible_to(CONVENER)]
-    if not replies:
-        raise RuntimeError(f"{line!r} got no reply")
-    return replies[-1]
 
 
 async def ask_everyone(app: ConveneApp, adapter: MemoryAdapter) -> None:
