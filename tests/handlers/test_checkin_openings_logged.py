@@ -10,6 +10,8 @@ opening, and the shell's log tests failed only when run in that hour.
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -24,12 +26,21 @@ SUNDAY_EVENING = datetime(2026, 11, 29, 19, 30, tzinfo=UTC)
 CREATE = '/convene checkin create "Pulse" #general every Monday 09:00 --tz Europe/London'
 
 
-def with_two_in_general(convene: Harness) -> Harness:
-    convene.adapter.channel_members["general"] = [
-        ChannelMember("alice", "Alice", "Europe/London"),
-        ChannelMember("bob", "Bob", "Europe/London"),
-    ]
-    return convene
+@asynccontextmanager
+async def pulse_created(
+    sqlite_url: str, start: datetime, caplog: pytest.LogCaptureFixture
+) -> AsyncIterator[Harness]:
+    """Convene at ``start``, Alice and Bob in #general, a Monday check-in created, and
+    the check-ins' log captured."""
+
+    caplog.set_level(logging.INFO, logger="convene.checkins")
+    async with running(sqlite_url, start=start) as convene:
+        convene.adapter.channel_members["general"] = [
+            ChannelMember("alice", "Alice", "Europe/London"),
+            ChannelMember("bob", "Bob", "Europe/London"),
+        ]
+        await convene.command("you", CREATE)
+        yield convene
 
 
 def openings(caplog: pytest.LogCaptureFixture) -> list[str]:
@@ -43,21 +54,14 @@ def openings(caplog: pytest.LogCaptureFixture) -> list[str]:
 async def test_a_check_in_created_after_its_day_began_somewhere_logs_the_run_it_opens(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="convene.checkins")
-    async with running(sqlite_url, start=SUNDAY_EVENING) as started:
-        convene = with_two_in_general(started)
-        await convene.command("you", CREATE)
-
+    async with pulse_created(sqlite_url, SUNDAY_EVENING, caplog):
         assert openings(caplog) == ["check-in 1 opened run 1 for 2026-11-30: 2 members"]
 
 
 async def test_a_scheduled_opening_is_logged_once(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="convene.checkins")
-    async with running(sqlite_url, start=SUNDAY_NOON) as started:
-        convene = with_two_in_general(started)
-        await convene.command("you", CREATE)
+    async with pulse_created(sqlite_url, SUNDAY_NOON, caplog) as convene:
         assert openings(caplog) == []
 
         await convene.advance(SUNDAY_EVENING)
@@ -68,10 +72,7 @@ async def test_a_scheduled_opening_is_logged_once(
 async def test_run_now_is_logged_as_run_now(
     sqlite_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="convene.checkins")
-    async with running(sqlite_url, start=SUNDAY_NOON) as started:
-        convene = with_two_in_general(started)
-        await convene.command("you", CREATE)
+    async with pulse_created(sqlite_url, SUNDAY_NOON, caplog) as convene:
         await convene.command("you", '/convene checkin run now "Pulse"')
 
         assert openings(caplog) == ["check-in 1 opened run 1 for 2026-11-29: 2 members (run now)"]

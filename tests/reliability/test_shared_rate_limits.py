@@ -115,6 +115,15 @@ async def claimers(engine: AsyncEngine) -> set[str]:
     return {str(row.claimed_by) for row in rows}
 
 
+def the_429(platform: FakePlatform, workspace: str, seconds: float) -> tuple[Received, datetime]:
+    """The request the platform answered 429 (a send to ``workspace``), and when its
+    Retry-After of ``seconds`` ran out."""
+
+    told = next(r for r in platform.received if r.status == 429)
+    assert told.payload["workspace"] == workspace
+    return told, told.at + timedelta(seconds=seconds)
+
+
 async def test_a_429_in_one_workspace_does_not_hold_up_another_workspace_sending_meanwhile(
     sessions: async_sessionmaker[AsyncSession],
     clock: ManualClock,
@@ -133,9 +142,7 @@ async def test_a_429_in_one_workspace_does_not_hold_up_another_workspace_sending
 
     await deliver_everything([deliverer], sessions, clock)
 
-    told = next(r for r in platform.received if r.status == 429)
-    assert told.payload["workspace"] == "T-1"
-    resumed = told.at + timedelta(seconds=30)
+    told, resumed = the_429(platform, "T-1", seconds=30)
     assert all(r.at < resumed for r in platform.received if r.payload["workspace"] == "T-2")
     retried = [r for r in platform.received if r.idempotency_key == told.idempotency_key]
     assert [r.at >= resumed for r in retried if r.delivered] == [True]
@@ -161,9 +168,7 @@ async def test_a_paused_workspaces_backlog_bigger_than_a_claim_does_not_hold_up_
 
     await deliver_everything([deliverer], sessions, clock)
 
-    told = next(r for r in platform.received if r.status == 429)
-    assert told.payload["workspace"] == "T-1"
-    resumed = told.at + timedelta(seconds=30)
+    told, resumed = the_429(platform, "T-1", seconds=30)
     assert [r.at < resumed for r in platform.received if r.payload["workspace"] == "T-2"] == [
         True
     ] * 3
